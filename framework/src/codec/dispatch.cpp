@@ -1,0 +1,95 @@
+// The public decode/encode entry points: pick a kernel per type and check buffer sizes.
+// Adding a codec = write its kernel in the block family's file and add it to kKernels.
+
+#include <stdexcept>
+#include <string>
+
+#include "codec/kernels.hpp"
+#include "qframe/codec.hpp"
+
+namespace qframe {
+namespace {
+
+struct Kernels {
+    TensorType type;
+    codec::DecodeFn decode;
+    codec::EncodeFn encode;  // nullptr: no encoder yet
+};
+
+constexpr Kernels kKernels[] = {
+    {TensorType::F32, codec::decode_f32, codec::encode_f32},
+    {TensorType::F16, codec::decode_f16, codec::encode_f16},
+    {TensorType::BF16, codec::decode_bf16, codec::encode_bf16},
+    {TensorType::Q8_0, codec::decode_q8_0, codec::encode_q8_0},
+    {TensorType::Q4_0, codec::decode_q4_0, nullptr},
+    {TensorType::Q4_1, codec::decode_q4_1, nullptr},
+    {TensorType::Q5_0, codec::decode_q5_0, nullptr},
+    {TensorType::Q5_1, codec::decode_q5_1, nullptr},
+    {TensorType::Q2_K, codec::decode_q2_k, nullptr},
+    {TensorType::Q3_K, codec::decode_q3_k, nullptr},
+    {TensorType::Q4_K, codec::decode_q4_k, nullptr},
+    {TensorType::Q5_K, codec::decode_q5_k, nullptr},
+    {TensorType::Q6_K, codec::decode_q6_k, nullptr},
+};
+
+const Kernels* find_kernels(TensorType type) {
+    for (const auto& k : kKernels)
+        if (k.type == type) return &k;
+    return nullptr;
+}
+
+std::string describe(TensorType type) {
+    if (const TypeInfo* info = find_type(static_cast<uint32_t>(type))) return std::string(info->name);
+    return "type id " + std::to_string(static_cast<uint32_t>(type));
+}
+
+// Validates the sizes and returns the number of blocks.
+size_t check_sizes(const char* what, TensorType type, size_t n_values, size_t n_bytes) {
+    const TypeInfo& info = type_info(type);
+    const std::string where = std::string(what) + "(" + std::string(info.name) + "): ";
+    if (n_values % info.block_size != 0)
+        throw std::invalid_argument(where + std::to_string(n_values) +
+                                    " values is not a whole number of blocks of " +
+                                    std::to_string(info.block_size));
+    const size_t n_blocks = n_values / info.block_size;
+    const auto expected = byte_size(info, n_values);
+    if (!expected || *expected != n_bytes)
+        throw std::invalid_argument(where + std::to_string(n_values) + " values take " +
+                                    std::to_string(n_blocks) + " blocks of " +
+                                    std::to_string(info.block_bytes) + " bytes, but " +
+                                    std::to_string(n_bytes) + " bytes were given");
+    return n_blocks;
+}
+
+}  // namespace
+
+bool can_decode(TensorType type) { return find_kernels(type) != nullptr; }
+
+bool can_encode(TensorType type) {
+    const Kernels* k = find_kernels(type);
+    return k && k->encode;
+}
+
+void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> values) {
+    const Kernels* k = find_kernels(type);
+    if (!k) throw std::invalid_argument("decode: no decoder for " + describe(type));
+    const size_t n_blocks = check_sizes("decode", type, values.size(), bytes.size());
+    if (n_blocks == 0) return;  // an empty span may have a null data()
+    k->decode(bytes.data(), values.data(), n_blocks);
+}
+
+void encode(TensorType type, std::span<const float> values, std::span<std::byte> bytes) {
+    const Kernels* k = find_kernels(type);
+    if (!k || !k->encode) throw std::invalid_argument("encode: no encoder for " + describe(type));
+    const size_t n_blocks = check_sizes("encode", type, values.size(), bytes.size());
+    if (n_blocks == 0) return;
+    k->encode(values.data(), bytes.data(), n_blocks);
+}
+
+void encode_bf16_truncate(std::span<const float> values, std::span<std::byte> bytes) {
+    const size_t n = check_sizes("encode_bf16_truncate", TensorType::BF16, values.size(), bytes.size());
+    if (n == 0) return;
+    codec::encode_bf16_trunc(values.data(), bytes.data(), n);
+}
+
+}  // namespace qframe
