@@ -1,0 +1,57 @@
+// Writing GGUF files: streamed tensor by tensor into a temporary file that is renamed into place
+// only once complete, so a failure never leaves a partial file under the output name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "qframe/gguf.hpp"
+#include "qframe/metadata.hpp"
+
+namespace qframe {
+
+// One tensor of the output. `produce` is called once, in file order, when the writer reaches
+// the tensor: it returns a view (e.g. into an input mapping, copied without decoding) or fills
+// `scratch` and returns it. The returned size must equal n_bytes.
+struct OutputTensor {
+    using Producer = std::function<std::span<const std::byte>(std::vector<std::byte>& scratch)>;
+
+    std::string name;
+    uint32_t type_id = 0;
+    std::vector<uint64_t> dims;
+    uint64_t n_bytes = 0;
+    Producer produce;
+    // Optional: called once the bytes are written (pass-through tensors release their pages).
+    std::function<void()> written;
+};
+
+struct GgufLayout {
+    uint32_t version = 3;
+    Metadata metadata;  // general.alignment, when present, sets the alignment (default 32)
+    // Pad a tensorless file to the alignment after its header (ggml does; gguf-py does not).
+    bool pad_empty_data_section = true;
+};
+
+struct WriteOptions {
+    // Files the output must not replace (the inputs): writing onto one is refused.
+    std::vector<std::filesystem::path> inputs;
+    // Called after each tensor with (bytes written so far, total bytes).
+    std::function<void(uint64_t, uint64_t)> progress;
+};
+
+// The layout and pass-through tensors of `file`: writing them back reproduces the file.
+GgufLayout layout_of(const GgufFile& file);
+OutputTensor pass_through(const GgufFile& file, const TensorInfo& tensor);
+std::vector<OutputTensor> pass_through_all(const GgufFile& file);
+
+// Writes the file atomically (temp file in the target directory, fsync, rename).
+// Throws qframe::Error; on any failure nothing is left under `path`.
+void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
+                const WriteOptions& options = {});
+
+}  // namespace qframe

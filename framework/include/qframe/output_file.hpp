@@ -1,0 +1,39 @@
+// A file written through a temporary name and published by rename() on commit().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+namespace qframe {
+
+class OutputFile {
+public:
+    // Creates a temporary file beside `target`; throws qframe::Error.
+    explicit OutputFile(std::filesystem::path target);
+    // Removes the temporary file unless commit() succeeded.
+    ~OutputFile();
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
+    void write(std::span<const std::byte> bytes);
+    void write_zeros(uint64_t n);
+    uint64_t position() const { return written_; }
+    // Flushes, fsyncs and renames the temporary file onto the target.
+    void commit();
+
+private:
+    void flush_buffer();
+
+    std::filesystem::path target_;
+    std::filesystem::path temp_;
+    int fd_ = -1;
+    bool committed_ = false;
+    uint64_t written_ = 0;
+    std::vector<std::byte> buffer_;
+    size_t buffered_ = 0;
+};
+
+}  // namespace qframe

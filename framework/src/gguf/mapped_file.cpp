@@ -1,0 +1,57 @@
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "qframe/error.hpp"
+#include "qframe/gguf.hpp"
+
+namespace qframe {
+
+MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        throw Error(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(err)));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw Error(fmt::format("{}: not a regular file", path.string()));
+    }
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ > 0) {
+        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            const int err = errno;
+            ::close(fd);
+            throw Error(fmt::format("{}: cannot map: {}", path.string(), std::strerror(err)));
+        }
+        data_ = static_cast<const std::byte*>(p);
+        // Tensors are read front to back, mostly once.
+        ::madvise(p, size_, MADV_SEQUENTIAL);
+    }
+    ::close(fd);  // the mapping keeps the file alive
+}
+
+void MappedFile::release(std::span<const std::byte> range) const {
+    if (range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_) return;
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = (reinterpret_cast<uintptr_t>(range.data()) + page - 1) & ~(page - 1);
+    const auto end = (reinterpret_cast<uintptr_t>(range.data()) + range.size()) & ~(page - 1);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+MappedFile::~MappedFile() {
+    if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+}
+
+}  // namespace qframe
