@@ -1,0 +1,33 @@
+// Deterministic toy Llama-architecture models, named and keyed exactly as llama.cpp expects, so
+// that tests and demos need no downloaded model. Same preset and seed, same bytes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string_view>
+
+#include "qframe/gguf_writer.hpp"
+#include "qframe/types.hpp"
+
+namespace qframe {
+
+struct SynthPreset {
+    std::string_view name;
+    std::string_view description;
+    uint32_t n_layer, n_embd, n_ff, n_head, n_head_kv, n_vocab, n_ctx;
+    float rope_base;
+    TensorType matrix_type;    // token_embd, attention and feed-forward matrices, output
+    bool rope_freqs;           // Llama-3 style rope_freqs.weight (values not BF16-exact)
+};
+
+inline constexpr std::string_view kDefaultSynthPreset = "tinyllama";
+
+std::span<const SynthPreset> synth_presets();
+const SynthPreset* find_synth_preset(std::string_view name);
+
+// Writes the model atomically to `path`; throws qframe::Error.
+void synthesize_model(const SynthPreset& preset, uint64_t seed, const std::filesystem::path& path,
+                      const WriteOptions& options = {});
+
+}  // namespace qframe

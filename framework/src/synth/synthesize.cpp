@@ -1,0 +1,172 @@
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+
+#include "qframe/codec.hpp"
+#include "qframe/error.hpp"
+#include "qframe/synth.hpp"
+#include "synth/random.hpp"
+#include "synth/vocabulary.hpp"
+
+namespace qframe {
+namespace {
+
+// Toy-sized mirrors of the original study's two models, plus a full-size one for benchmarks.
+constexpr std::array kPresets{
+    SynthPreset{"tinyllama", "like TinyLlama-1.1B (quantized matrices, F32 norms all BF16-exact), toy size",
+                4, 256, 768, 8, 4, 512, 2048, 10000.0f, TensorType::Q8_0, false},
+    SynthPreset{"llama3", "like Llama-3.2-1B (F16 matrices, F32 norms, full-precision rope_freqs.weight), toy size",
+                4, 256, 768, 8, 2, 512, 8192, 500000.0f, TensorType::F16, true},
+    SynthPreset{"tinyllama-1.1b", "TinyLlama-1.1B's shapes (22 layers, 2048 wide), Q8_0 matrices: about 1.2 GB",
+                22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::Q8_0, false},
+};
+
+// llama.cpp's general.file_type (llama_ftype) for a model whose matrices are all `type`.
+uint32_t file_type_of(TensorType type) {
+    switch (type) {
+        case TensorType::F32: return 0;
+        case TensorType::F16: return 1;
+        case TensorType::Q4_0: return 2;
+        case TensorType::Q4_1: return 3;
+        case TensorType::Q8_0: return 7;
+        case TensorType::Q5_0: return 8;
+        case TensorType::Q5_1: return 9;
+        case TensorType::BF16: return 32;
+        default: throw Error(fmt::format("synth: no file type for {} matrices", type_name(type)));
+    }
+}
+
+// Llama-3's rope scaling factors (factor 8, low 1, high 4, original context 8192): 1 for high
+// frequencies, 8 for low ones, a smooth blend between — the blend is what is not BF16-exact.
+std::vector<float> llama3_rope_factors(uint32_t head_dim, float base) {
+    const double factor = 8, low = 1, high = 4, old_ctx = 8192;
+    const double low_wavelen = old_ctx / low, high_wavelen = old_ctx / high;
+    std::vector<float> out;
+    for (uint32_t i = 0; i < head_dim; i += 2) {
+        const double freq = 1.0 / std::pow(static_cast<double>(base), static_cast<double>(i) / head_dim);
+        const double wavelen = 2 * M_PI / freq;
+        if (wavelen < high_wavelen) out.push_back(1.0f);
+        else if (wavelen > low_wavelen) out.push_back(static_cast<float>(factor));
+        else {
+            const double smooth = (old_ctx / wavelen - low) / (high - low);
+            out.push_back(static_cast<float>(1.0 / ((1 - smooth) / factor + smooth)));
+        }
+    }
+    return out;
+}
+
+std::span<const std::byte> as_bytes(const std::vector<float>& v) { return std::as_bytes(std::span(v)); }
+
+class ModelBuilder {
+public:
+    ModelBuilder(const SynthPreset& p, uint64_t seed) : p_(p), seed_(seed) {}
+
+    GgufLayout layout() const {
+        GgufLayout layout;
+        Metadata& m = layout.metadata;
+        const auto vocab = synth::make_spm_vocabulary(p_.n_vocab);
+        m.set("general.architecture", Value::string("llama"));
+        m.set("general.name", Value::string(fmt::format("qframe-synth-{}-seed{}", p_.name, seed_)));
+        m.set("llama.context_length", Value::u32(p_.n_ctx));
+        m.set("llama.embedding_length", Value::u32(p_.n_embd));
+        m.set("llama.block_count", Value::u32(p_.n_layer));
+        m.set("llama.feed_forward_length", Value::u32(p_.n_ff));
+        m.set("llama.attention.head_count", Value::u32(p_.n_head));
+        m.set("llama.attention.head_count_kv", Value::u32(p_.n_head_kv));
+        m.set("llama.attention.layer_norm_rms_epsilon", Value::f32(1e-5f));
+        m.set("llama.rope.freq_base", Value::f32(p_.rope_base));
+        m.set("llama.rope.dimension_count", Value::u32(head_dim()));
+        m.set("llama.vocab_size", Value::u32(p_.n_vocab));
+        m.set("general.file_type", Value::u32(file_type_of(p_.matrix_type)));
+        m.set("tokenizer.ggml.model", Value::string("llama"));
+        m.set("tokenizer.ggml.tokens", Value::string_array(vocab.tokens));
+        m.set("tokenizer.ggml.scores", Value::array_of(ValueType::FLOAT32, vocab.scores));
+        m.set("tokenizer.ggml.token_type", Value::array_of(ValueType::INT32, vocab.types));
+        m.set("tokenizer.ggml.bos_token_id", Value::u32(vocab.bos_id));
+        m.set("tokenizer.ggml.eos_token_id", Value::u32(vocab.eos_id));
+        m.set("tokenizer.ggml.unknown_token_id", Value::u32(vocab.unk_id));
+        m.set("tokenizer.ggml.add_bos_token", Value::boolean(true));
+        m.set("tokenizer.ggml.add_eos_token", Value::boolean(false));
+        return layout;
+    }
+
+    std::vector<OutputTensor> tensors() const {
+        std::vector<OutputTensor> out;
+        const uint32_t e = p_.n_embd, kv = p_.n_head_kv * head_dim();
+        add_matrix(out, "token_embd.weight", e, p_.n_vocab, 1.0f);
+        if (p_.rope_freqs) add_f32(out, "rope_freqs.weight", llama3_rope_factors(head_dim(), p_.rope_base));
+        for (uint32_t l = 0; l < p_.n_layer; ++l) {
+            const auto blk = [l](const char* what) { return fmt::format("blk.{}.{}.weight", l, what); };
+            add_norm(out, blk("attn_norm"));
+            add_matrix(out, blk("attn_q"), e, e);
+            add_matrix(out, blk("attn_k"), e, kv);
+            add_matrix(out, blk("attn_v"), e, kv);
+            add_matrix(out, blk("attn_output"), e, e);
+            add_norm(out, blk("ffn_norm"));
+            add_matrix(out, blk("ffn_gate"), e, p_.n_ff);
+            add_matrix(out, blk("ffn_up"), e, p_.n_ff);
+            add_matrix(out, blk("ffn_down"), p_.n_ff, e);
+        }
+        add_norm(out, "output_norm.weight");
+        add_matrix(out, "output.weight", e, p_.n_vocab);
+        return out;
+    }
+
+private:
+    uint32_t head_dim() const { return p_.n_embd / p_.n_head; }
+
+    // A [cols x rows] matrix (ggml order: ne0 = cols, the input width) with N(0, gain/sqrt(cols)).
+    void add_matrix(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t rows, float gain = 1.0f) const {
+        const TypeInfo& type = type_info(p_.matrix_type);
+        const uint64_t n = static_cast<uint64_t>(cols) * rows;
+        const float scale = gain / std::sqrt(static_cast<float>(cols));
+        const uint64_t seed = synth::stream_seed(seed_, name);
+        const TensorType t = p_.matrix_type;
+        out.push_back({name, static_cast<uint32_t>(t), {cols, rows}, *byte_size(type, n),
+                       [=](std::vector<std::byte>& scratch) {
+                           synth::SplitMix64 rng(seed);
+                           std::vector<float> values(n);
+                           for (auto& v : values) v = rng.normal() * scale;
+                           scratch.resize(*byte_size(type, n));
+                           encode(t, values, scratch);
+                           return std::span<const std::byte>(scratch);
+                       },
+                       {}});
+    }
+
+    // RMSNorm weights near 1, rounded to BF16 so that they are BF16-exact like real checkpoints.
+    void add_norm(std::vector<OutputTensor>& out, std::string name) const {
+        synth::SplitMix64 rng(synth::stream_seed(seed_, name));
+        std::vector<float> values(p_.n_embd);
+        for (auto& v : values) v = bf16_to_f32(f32_to_bf16_nearest_even(1.0f + 0.1f * rng.normal()));
+        add_f32(out, std::move(name), std::move(values));
+    }
+
+    static void add_f32(std::vector<OutputTensor>& out, std::string name, std::vector<float> values) {
+        const uint64_t n = values.size();
+        auto shared = std::make_shared<const std::vector<float>>(std::move(values));
+        out.push_back({std::move(name), static_cast<uint32_t>(TensorType::F32), {n}, n * sizeof(float),
+                       [shared](std::vector<std::byte>&) { return as_bytes(*shared); }, {}});
+    }
+
+    const SynthPreset& p_;
+    uint64_t seed_;
+};
+
+}  // namespace
+
+std::span<const SynthPreset> synth_presets() { return kPresets; }
+
+const SynthPreset* find_synth_preset(std::string_view name) {
+    for (const auto& p : kPresets)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+void synthesize_model(const SynthPreset& preset, uint64_t seed, const std::filesystem::path& path, const WriteOptions& options) {
+    ModelBuilder builder(preset, seed);
+    write_gguf(path, builder.layout(), builder.tensors(), options);
+}
+
+}  // namespace qframe
