@@ -1,0 +1,50 @@
+// YAML recipes: which model, which stages on which tensors, where results go. A recipe is read in
+// two steps: its plugin paths first (so their stages exist), then the full plan, validated
+// against the stages' option schemas before anything runs. Errors name file:line:column.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qframe/catalog.hpp"
+
+namespace qframe {
+
+// A stage with validated options, and where the recipe asked for it.
+struct StageCall {
+    const StageDescriptor* stage = nullptr;
+    Options options;
+    std::string where;  // "recipes/x.yaml:12:5", or "--set ..." for command-line values
+};
+
+struct PlannedStage {
+    StageCall call;
+    std::vector<StageCall> selectors;  // all must accept a tensor; none: every tensor
+    bool has_selection = false;        // false: the kind's default set (evaluators: changed tensors)
+    bool require_match = false;        // an empty selection is an error
+    std::string label;                 // "2: quant.bf16_truncate"
+};
+
+struct Plan {
+    std::filesystem::path recipe_path;
+    std::string recipe_text;
+    std::string name;
+    std::filesystem::path input, output, report;  // output/report empty: not written
+    std::vector<PlannedStage> stages;
+};
+
+struct RecipeOverrides {
+    std::optional<std::filesystem::path> input, output, report;
+    // "STAGE.OPTION=VALUE"; STAGE is a 1-based index, a full stage name or its short name.
+    std::vector<std::string> sets;
+};
+
+// The `plugins:` paths a recipe names (relative to the working directory).
+std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe);
+
+// Reads, resolves and validates the whole recipe; throws qframe::Error with a location.
+Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides = {});
+
+}  // namespace qframe

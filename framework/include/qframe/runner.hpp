@@ -1,0 +1,48 @@
+// Runs a plan: every stage over its selected tensors (in parallel), then the streaming write of
+// the output (untouched tensors copied from the input mapping) and the reports.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "qframe/findings.hpp"
+#include "qframe/recipe.hpp"
+
+namespace qframe {
+
+struct RunOptions {
+    unsigned threads = 0;  // 0: all cores
+    bool dry_run = false;  // select only: print what each stage would touch, change nothing
+};
+
+struct StageResult {
+    const PlannedStage* planned = nullptr;
+    std::vector<std::string> selected;                          // tensor names, file order
+    std::vector<std::pair<std::string, Findings>> findings;     // per tensor
+    double seconds = 0;
+};
+
+struct FileDigest {
+    std::filesystem::path path;
+    uint64_t size = 0;
+    std::string sha256;
+};
+
+struct RunResult {
+    const Plan* plan = nullptr;
+    FileDigest input, output;  // output.path empty when nothing was written
+    std::vector<StageResult> stages;
+    std::vector<std::string> changed;  // tensors whose bytes or type differ from the input
+    double write_seconds = 0, total_seconds = 0;
+};
+
+// Throws qframe::Error naming the stage, plugin and tensor when a stage fails; then no output
+// file is written (or replaced).
+RunResult run_plan(const Plan& plan, const RunOptions& options = {});
+
+// REPORT.json (stable keys) and REPORT.md (tables) in `dir`, each written atomically.
+void write_reports(const RunResult& result, const std::filesystem::path& dir);
+
+}  // namespace qframe

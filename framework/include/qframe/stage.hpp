@@ -1,0 +1,69 @@
+// The four kinds of pipeline stage a plugin can provide.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "qframe/findings.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/options.hpp"
+#include "qframe/types.hpp"
+
+namespace qframe {
+
+// A tensor as a stage sees it: its current type and bytes (the input's, or an earlier stage's).
+struct TensorData {
+    const std::string& name;
+    uint32_t type_id;
+    const TypeInfo* type;  // nullptr for a type id this build does not know
+    const std::vector<uint64_t>& dims;
+    std::span<const std::byte> bytes;
+
+    uint64_t n_values() const;
+    uint64_t row_length() const { return dims.at(0); }
+    // Layer index from a "blk.N." name, or -1.
+    int layer() const;
+    bool decodable() const;
+    // The values as F32; throws qframe::Error naming the tensor when the type cannot be decoded.
+    std::vector<float> decode() const;
+};
+
+// Does a tensor belong to the set a stage works on?
+class Selector {
+public:
+    virtual ~Selector() = default;
+    virtual bool selects(const TensorData& tensor) const = 0;
+};
+
+// Tensor in, tensor out: the same type for fake quantization, or a new GGUF type.
+struct QuantizedTensor {
+    TensorType type;
+    std::vector<std::byte> bytes;  // exactly byte_size(type, n_values)
+    Findings findings = Findings::object();
+};
+
+class Quantizer {
+public:
+    virtual ~Quantizer() = default;
+    // Called from several threads at once on different tensors: keep it free of shared state.
+    virtual QuantizedTensor quantize(const TensorData& tensor) const = 0;
+};
+
+// Reads a tensor and reports on it.
+class Analyzer {
+public:
+    virtual ~Analyzer() = default;
+    virtual Findings analyze(const TensorData& tensor) const = 0;
+};
+
+// Compares a tensor before and after the pipeline changed it.
+class Evaluator {
+public:
+    virtual ~Evaluator() = default;
+    virtual Findings evaluate(const TensorData& before, const TensorData& after) const = 0;
+};
+
+}  // namespace qframe

@@ -1,0 +1,164 @@
+#include "qframe/catalog.hpp"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "qframe/error.hpp"
+
+namespace qframe {
+
+const char* to_string(StageKind kind) {
+    switch (kind) {
+        case StageKind::Selector: return "selector";
+        case StageKind::Quantizer: return "quantizer";
+        case StageKind::Analyzer: return "analyzer";
+        case StageKind::Evaluator: return "evaluator";
+    }
+    return "?";
+}
+
+const char* name_prefix(StageKind kind) {
+    switch (kind) {
+        case StageKind::Selector: return "select.";
+        case StageKind::Quantizer: return "quant.";
+        case StageKind::Analyzer: return "analyze.";
+        case StageKind::Evaluator: return "eval.";
+    }
+    return "?";
+}
+
+struct StageCatalog::Libraries {
+    std::vector<boost::dll::shared_library> loaded;
+};
+
+namespace {
+
+// Collects one plugin's stages; they join the catalog only if the whole plugin registers cleanly.
+class PluginRegistry : public Registry {
+public:
+    PluginRegistry(const PluginInfo& info, const std::filesystem::path& file) : info_(info), file_(file) {}
+
+    void add_selector(std::string n, std::string d, OptionSchema s, StageFactory<Selector> f) override {
+        add(StageKind::Selector, std::move(n), std::move(d), std::move(s), std::move(f));
+    }
+    void add_quantizer(std::string n, std::string d, OptionSchema s, StageFactory<Quantizer> f) override {
+        add(StageKind::Quantizer, std::move(n), std::move(d), std::move(s), std::move(f));
+    }
+    void add_analyzer(std::string n, std::string d, OptionSchema s, StageFactory<Analyzer> f) override {
+        add(StageKind::Analyzer, std::move(n), std::move(d), std::move(s), std::move(f));
+    }
+    void add_evaluator(std::string n, std::string d, OptionSchema s, StageFactory<Evaluator> f) override {
+        add(StageKind::Evaluator, std::move(n), std::move(d), std::move(s), std::move(f));
+    }
+
+    std::vector<StageDescriptor> stages;
+
+private:
+    template <class F>
+    void add(StageKind kind, std::string name, std::string description, OptionSchema schema, F factory) {
+        if (name.rfind(name_prefix(kind), 0) != 0 || name.size() == std::string(name_prefix(kind)).size())
+            throw Error(fmt::format("{}: {} stage '{}' must be named '{}<name>'", file_.string(), to_string(kind), name, name_prefix(kind)));
+        if (!factory) throw Error(fmt::format("{}: stage '{}' has no factory", file_.string(), name));
+        stages.push_back({std::move(name), kind, std::move(description), std::move(schema), info_.name ? info_.name : "?",
+                          info_.version ? info_.version : "?", file_, std::move(factory)});
+    }
+
+    const PluginInfo& info_;
+    const std::filesystem::path& file_;
+};
+
+}  // namespace
+
+StageCatalog::StageCatalog() : libraries_(std::make_unique<Libraries>()) {}
+
+StageCatalog::~StageCatalog() {
+    stages_.clear();  // drop factories before their code is unloaded
+}
+
+void StageCatalog::load_plugin(const std::filesystem::path& file) {
+    if (!std::filesystem::exists(file)) throw Error(fmt::format("{}: plugin file does not exist", file.string()));
+    for (const auto& f : files_)
+        if (std::filesystem::equivalent(f, file)) return;  // the same library named twice
+
+    boost::dll::shared_library lib;
+    try {
+        lib.load(boost::dll::fs::path(file.string()), boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+    } catch (const std::exception& e) {
+        throw Error(fmt::format("{}: cannot load plugin library: {}", file.string(), e.what()));
+    }
+    if (!lib.has(QFRAME_PLUGIN_ENTRY_SYMBOL))
+        throw Error(fmt::format("{}: not a qframe plugin (it exports no '{}' function; declare it with QFRAME_PLUGIN)", file.string(),
+                                QFRAME_PLUGIN_ENTRY_SYMBOL));
+    const PluginInfo* info = lib.get<const PluginInfo*()>(QFRAME_PLUGIN_ENTRY_SYMBOL)();
+    if (!info) throw Error(fmt::format("{}: the plugin entry point returned nothing", file.string()));
+    if (info->abi_version != QFRAME_PLUGIN_ABI_VERSION)
+        throw Error(fmt::format("{}: plugin '{}' was built for qframe plugin ABI {}, but this qframe has ABI {}; rebuild it against this SDK",
+                                file.string(), info->name ? info->name : "?", info->abi_version, QFRAME_PLUGIN_ABI_VERSION));
+    if (!info->register_stages) throw Error(fmt::format("{}: the plugin has no register function", file.string()));
+
+    PluginRegistry registry(*info, file);
+    try {
+        info->register_stages(registry);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(fmt::format("{}: plugin '{}' failed to register its stages: {}", file.string(), info->name, e.what()));
+    }
+    for (size_t i = 0; i < registry.stages.size(); ++i) {
+        const auto& s = registry.stages[i];
+        const StageDescriptor* clash = find(s.name);
+        for (size_t j = 0; j < i && !clash; ++j)
+            if (registry.stages[j].name == s.name) clash = &registry.stages[j];
+        if (clash)
+            throw Error(fmt::format("{}: stage '{}' is already provided by {}", file.string(), s.name, clash->file.string()));
+    }
+    spdlog::debug("loaded plugin {} {} ({} stages) from {}", info->name, info->version, registry.stages.size(), file.string());
+    libraries_->loaded.push_back(std::move(lib));
+    files_.push_back(file);
+    for (auto& s : registry.stages) stages_.push_back(std::move(s));
+}
+
+void StageCatalog::load_path(const std::filesystem::path& path) {
+    if (!std::filesystem::is_directory(path)) {
+        load_plugin(path);
+        return;
+    }
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(path))
+        if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) load_plugin(f);
+}
+
+std::filesystem::path StageCatalog::builtin_plugin_dir() {
+    const std::filesystem::path exe = boost::dll::program_location().string();
+    return exe.parent_path().parent_path() / "lib" / "qframe" / "plugins";
+}
+
+void StageCatalog::load_default_paths() {
+    const auto builtin = builtin_plugin_dir();
+    if (std::filesystem::is_directory(builtin)) load_path(builtin);
+    else spdlog::warn("no built-in plugins at {}", builtin.string());
+    if (const char* env = std::getenv("QFRAME_PLUGIN_PATH")) {
+        std::string paths = env;
+        size_t start = 0;
+        while (start <= paths.size()) {
+            const size_t end = std::min(paths.find(':', start), paths.size());
+            if (end > start) load_path(paths.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+}
+
+const StageDescriptor* StageCatalog::find(const std::string& name) const {
+    for (const auto& s : stages_)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+}  // namespace qframe

@@ -1,0 +1,294 @@
+#include "qframe/recipe.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "qframe/error.hpp"
+
+namespace qframe {
+namespace {
+
+constexpr int kRecipeFormat = 1;
+
+// Where a node came from: file:line:column (1-based), or the command-line flag that set it.
+class Locator {
+public:
+    explicit Locator(std::string file) : file_(std::move(file)) {}
+    std::string at(const YAML::Node& node) const {
+        for (const auto& [set_node, flag] : from_command_line_)
+            if (set_node.is(node)) return fmt::format("{} ({})", file_, flag);
+        const YAML::Mark mark = node.Mark();
+        if (mark.is_null() || mark.line < 0) return file_;
+        return fmt::format("{}:{}:{}", file_, mark.line + 1, mark.column + 1);
+    }
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const { throw Error(at(node) + ": " + what); }
+    // Values that came from `--set ...` are named by that flag rather than a recipe position.
+    void note_command_line(const YAML::Node& node, std::string flag) { from_command_line_.emplace_back(node, std::move(flag)); }
+
+private:
+    std::string file_;
+    std::vector<std::pair<YAML::Node, std::string>> from_command_line_;
+};
+
+struct RecipeFile {
+    std::string text;
+    YAML::Node root;
+};
+
+RecipeFile read_recipe(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) throw Error(fmt::format("{}: cannot read the recipe", path.string()));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    RecipeFile r{buffer.str(), {}};
+    try {
+        r.root = YAML::Load(r.text);
+    } catch (const YAML::ParserException& e) {
+        throw Error(fmt::format("{}:{}:{}: YAML syntax error: {}", path.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+    }
+    const Locator loc(path.string());
+    if (!r.root.IsMap()) loc.fail(r.root, "a recipe is a YAML mapping (qframe: 1, model:, stages: …)");
+    return r;
+}
+
+void check_keys(const Locator& loc, const YAML::Node& map, const std::set<std::string>& allowed, const char* what) {
+    if (!map.IsMap()) loc.fail(map, fmt::format("{} must be a mapping", what));
+    for (const auto& kv : map) {
+        const auto key = kv.first.as<std::string>();
+        if (!allowed.count(key))
+            loc.fail(kv.first, fmt::format("unknown key '{}' in {} (allowed: {})", key, what, fmt::join(allowed, ", ")));
+    }
+}
+
+std::string scalar(const Locator& loc, const YAML::Node& node, const char* what) {
+    if (!node.IsScalar()) loc.fail(node, fmt::format("{} must be a single value", what));
+    return node.as<std::string>();
+}
+
+// Converts one YAML value to an option of the declared kind, or explains what was expected.
+OptionValue convert_option(const Locator& loc, const YAML::Node& node, const OptionSpec& spec, const std::string& stage) {
+    const auto bad = [&](const std::string& expected) {
+        loc.fail(node, fmt::format("option '{}' of {} must be {}", spec.name, stage, expected));
+    };
+    if (spec.kind == OptionKind::StringList) {
+        std::vector<std::string> items;
+        if (node.IsScalar()) items.push_back(node.as<std::string>());
+        else if (node.IsSequence())
+            for (const auto& item : node) items.push_back(scalar(loc, item, "a list item"));
+        else bad("a string or a list of strings");
+        return items;
+    }
+    if (!node.IsScalar()) bad("a single value");
+    const std::string text = node.as<std::string>();
+    const auto in_range = [&](double v) {
+        if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max))
+            loc.fail(node, fmt::format("option '{}' of {} is {}, out of range [{}, {}]", spec.name, stage, text,
+                                       spec.min ? fmt::format("{}", *spec.min) : "-inf", spec.max ? fmt::format("{}", *spec.max) : "inf"));
+    };
+    switch (spec.kind) {
+        case OptionKind::Bool: {
+            bool v;
+            if (!YAML::convert<bool>::decode(node, v)) bad("true or false");
+            return v;
+        }
+        case OptionKind::Int: {
+            int64_t v;
+            if (!YAML::convert<int64_t>::decode(node, v)) bad(fmt::format("an integer, not '{}'", text));
+            in_range(static_cast<double>(v));
+            return v;
+        }
+        case OptionKind::Float: {
+            double v;
+            if (!YAML::convert<double>::decode(node, v) || !std::isfinite(v)) bad(fmt::format("a finite number, not '{}'", text));
+            in_range(v);
+            return v;
+        }
+        case OptionKind::Choice:
+            if (std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end())
+                bad(fmt::format("one of {}, not '{}'", fmt::join(spec.choices, "|"), text));
+            return text;
+        default:
+            return text;
+    }
+}
+
+// Checks a stage's options against its schema and fills in defaults.
+Options validate_options(const Locator& loc, const YAML::Node& given, const StageDescriptor& stage, const YAML::Node& where) {
+    std::map<std::string, OptionValue> values;
+    if (given && !given.IsNull()) {
+        if (!given.IsMap()) loc.fail(given, fmt::format("options of {} must be a mapping", stage.name));
+        for (const auto& kv : given) {
+            const auto key = kv.first.as<std::string>();
+            const auto spec = std::find_if(stage.schema.begin(), stage.schema.end(), [&](const OptionSpec& s) { return s.name == key; });
+            if (spec == stage.schema.end()) {
+                std::vector<std::string> names;
+                for (const auto& s : stage.schema) names.push_back(s.name);
+                loc.fail(kv.first, fmt::format("{} has no option '{}' (options: {})", stage.name, key,
+                                               names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+            }
+            values[key] = convert_option(loc, kv.second, *spec, stage.name);
+        }
+    }
+    for (const auto& spec : stage.schema) {
+        if (values.count(spec.name)) continue;
+        if (!spec.default_value) loc.fail(where, fmt::format("{} needs option '{}' ({})", stage.name, spec.name, describe(spec)));
+        values[spec.name] = *spec.default_value;
+    }
+    return Options(std::move(values));
+}
+
+const StageDescriptor& find_stage(const Locator& loc, const StageCatalog& catalog, const YAML::Node& node, const std::string& name,
+                                  StageKind kind) {
+    const StageDescriptor* stage = catalog.find(name);
+    if (!stage) {
+        std::vector<std::string> known;
+        for (const auto& s : catalog.stages())
+            if (s.kind == kind) known.push_back(s.name);
+        loc.fail(node, fmt::format("unknown {} stage '{}' (available: {}; see qframe plugins)", to_string(kind), name,
+                                   known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
+    }
+    if (stage->kind != kind) loc.fail(node, fmt::format("'{}' is a {}, not a {}", name, to_string(stage->kind), to_string(kind)));
+    return *stage;
+}
+
+// `select: { KEY: VALUE, … }`: each key names a selector stage "select.KEY". A mapping value is
+// its options; any other value fills its first option (`name: "blk.*"` → pattern).
+std::vector<StageCall> resolve_selection(const Locator& loc, const StageCatalog& catalog, const YAML::Node& select) {
+    if (!select.IsMap()) loc.fail(select, "select must be a mapping such as { name: \"blk.*.ffn_norm.weight\", type: F32 }");
+    std::vector<StageCall> out;
+    for (const auto& kv : select) {
+        const auto key = kv.first.as<std::string>();
+        const auto& stage = find_stage(loc, catalog, kv.first, std::string(name_prefix(StageKind::Selector)) + key, StageKind::Selector);
+        // (A default-constructed Node binds on first assignment; assigning to a bound one
+        // would overwrite the recipe's own node.)
+        YAML::Node options;
+        if (kv.second.IsMap()) {
+            options = kv.second;
+        } else {
+            if (stage.schema.empty()) loc.fail(kv.second, fmt::format("{} takes no value", stage.name));
+            options = YAML::Node(YAML::NodeType::Map);
+            options[stage.schema.front().name] = kv.second;
+        }
+        out.push_back({&stage, validate_options(loc, options, stage, kv.first), loc.at(kv.first)});
+    }
+    return out;
+}
+
+struct StageKey {
+    const char* key;
+    StageKind kind;
+};
+constexpr StageKey kStageKeys[] = {
+    {"analyze", StageKind::Analyzer}, {"quantize", StageKind::Quantizer}, {"evaluate", StageKind::Evaluator}};
+
+// Applies one --set STAGE.OPTION=VALUE to the stage list.
+void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
+    const auto eq = set.find('=');
+    const auto dot = set.rfind('.', eq);
+    if (eq == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 == eq)
+        throw Error(fmt::format("--set {}: expected STAGE.OPTION=VALUE", set));
+    const std::string target = set.substr(0, dot), option = set.substr(dot + 1, eq - dot - 1), value = set.substr(eq + 1);
+    std::vector<YAML::Node> matches;
+    for (size_t i = 0; i < stages.size(); ++i) {
+        YAML::Node s = stages[i];
+        if (!s.IsMap()) continue;
+        for (const auto& k : kStageKeys) {
+            if (!s[k.key]) continue;
+            const std::string name = s[k.key].as<std::string>();
+            if (target == std::to_string(i + 1) || target == name || target == name_prefix(k.kind) + name) matches.push_back(s);
+        }
+    }
+    if (matches.empty()) throw Error(fmt::format("--set {}: no stage '{}' in the recipe", set, target));
+    if (matches.size() > 1) throw Error(fmt::format("--set {}: '{}' names {} stages; use its 1-based index", set, target, matches.size()));
+    YAML::Node parsed;
+    try {
+        parsed = YAML::Load(value);
+    } catch (const YAML::Exception&) {
+        parsed = YAML::Node(value);
+    }
+    matches.front()["options"][option] = parsed;
+    loc.note_command_line(matches.front()["options"][option], "--set " + set);
+}
+
+std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, const char* what) {
+    return node ? std::filesystem::path(scalar(loc, node, what)) : std::filesystem::path();
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe) {
+    const auto r = read_recipe(recipe);
+    const Locator loc(recipe.string());
+    std::vector<std::filesystem::path> out;
+    if (const auto plugins = r.root["plugins"]) {
+        if (!plugins.IsSequence()) loc.fail(plugins, "plugins must be a list of paths");
+        for (const auto& p : plugins) out.emplace_back(scalar(loc, p, "a plugin path"));
+    }
+    return out;
+}
+
+Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides) {
+    auto r = read_recipe(recipe);
+    Locator loc(recipe.string());
+    const YAML::Node& root = r.root;
+    check_keys(loc, root, {"qframe", "name", "description", "model", "report", "plugins", "stages"}, "the recipe");
+    if (!root["qframe"]) loc.fail(root, fmt::format("missing 'qframe: {}' (the recipe format version)", kRecipeFormat));
+    if (scalar(loc, root["qframe"], "qframe") != std::to_string(kRecipeFormat))
+        loc.fail(root["qframe"], fmt::format("recipe format {} is not supported (this qframe reads format {})",
+                                             root["qframe"].as<std::string>(), kRecipeFormat));
+
+    Plan plan;
+    plan.recipe_path = recipe;
+    plan.recipe_text = r.text;
+    plan.name = root["name"] ? scalar(loc, root["name"], "name") : recipe.stem().string();
+    if (const auto model = root["model"]) {
+        check_keys(loc, model, {"input", "output"}, "model");
+        plan.input = path_value(loc, model["input"], "model.input");
+        plan.output = path_value(loc, model["output"], "model.output");
+    }
+    plan.report = path_value(loc, root["report"], "report");
+    if (overrides.input) plan.input = *overrides.input;
+    if (overrides.output) plan.output = *overrides.output;
+    if (overrides.report) plan.report = *overrides.report;
+    if (plan.input.empty()) loc.fail(root, "no input model: set model.input in the recipe or pass --input");
+
+    YAML::Node stages = root["stages"];
+    if (!stages || !stages.IsSequence() || stages.size() == 0) loc.fail(stages ? stages : root, "stages must be a non-empty list");
+    for (const auto& set : overrides.sets) apply_set(set, stages, loc);
+
+    for (size_t i = 0; i < stages.size(); ++i) {
+        const YAML::Node s = stages[i];
+        check_keys(loc, s, {"analyze", "quantize", "evaluate", "select", "options", "require_match"}, "a stage");
+        const StageKey* which = nullptr;
+        for (const auto& k : kStageKeys)
+            if (s[k.key]) {
+                if (which) loc.fail(s, fmt::format("a stage has exactly one of analyze/quantize/evaluate; this one has {} and {}", which->key, k.key));
+                which = &k;
+            }
+        if (!which) loc.fail(s, "a stage needs one of analyze:, quantize: or evaluate:");
+        const YAML::Node name_node = s[which->key];
+        const std::string name = std::string(name_prefix(which->kind)) + scalar(loc, name_node, which->key);
+        const auto& stage = find_stage(loc, catalog, name_node, name, which->kind);
+
+        PlannedStage planned;
+        planned.label = fmt::format("{}: {}", i + 1, stage.name);
+        planned.call = {&stage, validate_options(loc, s["options"], stage, name_node), loc.at(name_node)};
+        if (const auto select = s["select"]) {
+            planned.selectors = resolve_selection(loc, catalog, select);
+            planned.has_selection = true;
+        }
+        if (const auto rm = s["require_match"]) {
+            if (!YAML::convert<bool>::decode(rm, planned.require_match)) loc.fail(rm, "require_match must be true or false");
+        }
+        plan.stages.push_back(std::move(planned));
+    }
+    return plan;
+}
+
+}  // namespace qframe

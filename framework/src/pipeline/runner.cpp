@@ -1,0 +1,210 @@
+#include "qframe/runner.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+
+#include "qframe/catalog.hpp"
+#include "qframe/error.hpp"
+#include "qframe/gguf_writer.hpp"
+#include "qframe/parallel.hpp"
+#include "qframe/sha256.hpp"
+
+namespace qframe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// A tensor's current state: the input's bytes until a quantizer replaces them.
+struct TensorState {
+    const TensorInfo* original;
+    uint32_t type_id;
+    const TypeInfo* type;
+    std::span<const std::byte> bytes;
+    std::shared_ptr<const std::vector<std::byte>> owned;
+
+    TensorData view() const { return {original->name, type_id, type, original->dims, bytes}; }
+    bool changed() const { return owned != nullptr; }
+};
+
+TensorData original_view(const TensorInfo& t) { return {t.name, t.type_id, t.type, t.dims, t.data}; }
+
+// A stage's objects, created before any stage runs so that a bad option value (a regex that
+// does not compile, say) fails the run up front with its recipe location.
+struct StageInstances {
+    std::vector<std::unique_ptr<Selector>> selectors;
+    std::unique_ptr<Analyzer> analyzer;
+    std::unique_ptr<Quantizer> quantizer;
+    std::unique_ptr<Evaluator> evaluator;
+};
+
+template <class T>
+std::unique_ptr<T> instantiate(const StageCall& call) {
+    try {
+        return make_stage<T>(*call.stage, call.options);
+    } catch (const std::exception& e) {
+        throw Error(fmt::format("{}: {}: {}", call.where, call.stage->name, e.what()));
+    }
+}
+
+StageInstances instantiate(const PlannedStage& stage) {
+    StageInstances out;
+    for (const auto& call : stage.selectors) out.selectors.push_back(instantiate<Selector>(call));
+    switch (stage.call.stage->kind) {
+        case StageKind::Analyzer: out.analyzer = instantiate<Analyzer>(stage.call); break;
+        case StageKind::Quantizer: out.quantizer = instantiate<Quantizer>(stage.call); break;
+        case StageKind::Evaluator: out.evaluator = instantiate<Evaluator>(stage.call); break;
+        case StageKind::Selector: throw Error(fmt::format("{}: a selector cannot be a stage of its own", stage.call.where));
+    }
+    return out;
+}
+
+// Every failure inside a plugin is reported with the plugin, the stage and the tensor.
+struct StageFailure : Error {
+    using Error::Error;
+};
+
+[[noreturn]] void stage_failed(const PlannedStage& s, const std::string& tensor, const std::string& what) {
+    const auto& d = *s.call.stage;
+    throw StageFailure(fmt::format("stage {} ({} from plugin '{}', {}) failed on tensor '{}': {}", s.label, to_string(d.kind), d.plugin,
+                            d.file.filename().string(), tensor, what));
+}
+
+class Runner {
+public:
+    Runner(const Plan& plan, const RunOptions& options) : plan_(plan), options_(options), input_(GgufFile::open(plan.input)) {
+        states_.reserve(input_.tensors().size());
+        for (const auto& t : input_.tensors()) states_.push_back({&t, t.type_id, t.type, t.data, nullptr});
+        for (const auto& stage : plan.stages) instances_.push_back(instantiate(stage));
+    }
+
+    RunResult run() {
+        const auto start = Clock::now();
+        RunResult result;
+        result.plan = &plan_;
+        result.input = {plan_.input, input_.file_size(), {}};
+        for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(plan_.stages[i], instances_[i]));
+        if (options_.dry_run) return result;
+
+        for (const auto& s : states_)
+            if (s.changed()) result.changed.push_back(s.original->name);
+        result.input.sha256 = sha256_file(plan_.input);
+        if (!plan_.output.empty()) {
+            const auto write_start = Clock::now();
+            write_output();
+            result.write_seconds = seconds_since(write_start);
+            result.output = {plan_.output, std::filesystem::file_size(plan_.output), sha256_file(plan_.output)};
+        }
+        result.total_seconds = seconds_since(start);
+        return result;
+    }
+
+private:
+    std::vector<size_t> select(const PlannedStage& stage, const std::vector<std::unique_ptr<Selector>>& selectors) {
+        std::vector<size_t> out;
+        for (size_t i = 0; i < states_.size(); ++i) {
+            const auto view = states_[i].view();
+            bool keep = stage.has_selection || stage.call.stage->kind != StageKind::Evaluator || states_[i].changed();
+            for (size_t k = 0; keep && k < selectors.size(); ++k) {
+                try {
+                    keep = selectors[k]->selects(view);
+                } catch (const std::exception& e) {
+                    throw Error(fmt::format("selector {} ({}) failed on tensor '{}': {}", stage.selectors[k].stage->name,
+                                            stage.selectors[k].where, view.name, e.what()));
+                }
+            }
+            if (keep) out.push_back(i);
+        }
+        return out;
+    }
+
+    StageResult run_stage(const PlannedStage& stage, const StageInstances& objects) {
+        const auto start = Clock::now();
+        StageResult result;
+        result.planned = &stage;
+        const auto chosen = select(stage, objects.selectors);
+        for (size_t i : chosen) result.selected.push_back(states_[i].original->name);
+        if (chosen.empty()) {
+            if (stage.require_match) throw Error(fmt::format("{}: stage {} selected no tensor (require_match: true)", stage.call.where, stage.label));
+            spdlog::warn("stage {} selected no tensor", stage.label);
+        }
+        if (options_.dry_run) return result;
+        spdlog::info("stage {}: {} tensor(s)", stage.label, chosen.size());
+
+        result.findings.resize(chosen.size());
+        if (objects.analyzer)
+            for_each(stage, chosen, result, [&](TensorState& s) { return objects.analyzer->analyze(s.view()); });
+        if (objects.evaluator)
+            for_each(stage, chosen, result, [&](TensorState& s) { return objects.evaluator->evaluate(original_view(*s.original), s.view()); });
+        if (objects.quantizer)
+            for_each(stage, chosen, result, [&](TensorState& s) { return apply(stage, s, objects.quantizer->quantize(s.view())); });
+        result.seconds = seconds_since(start);
+        return result;
+    }
+
+    template <class Fn>
+    void for_each(const PlannedStage& stage, const std::vector<size_t>& chosen, StageResult& result, Fn fn) {
+        parallel_for(chosen.size(), options_.threads, [&](size_t k) {
+            TensorState& s = states_[chosen[k]];
+            try {
+                result.findings[k] = {s.original->name, fn(s)};
+            } catch (const StageFailure&) {
+                throw;
+            } catch (const std::exception& e) {
+                stage_failed(stage, s.original->name, e.what());
+            }
+        });
+    }
+
+    // Checks a quantizer's result against its declared type before it replaces the tensor.
+    static Findings apply(const PlannedStage& stage, TensorState& s, QuantizedTensor q) {
+        const TypeInfo* type = find_type(static_cast<uint32_t>(q.type));
+        if (!type) stage_failed(stage, s.original->name, fmt::format("returned unknown type id {}", static_cast<uint32_t>(q.type)));
+        if (s.original->row_length() % type->block_size != 0)
+            stage_failed(stage, s.original->name, fmt::format("returned type {} but the row length {} is not a multiple of its block size {}",
+                                                                type->name, s.original->row_length(), type->block_size));
+        const uint64_t expected = *byte_size(*type, s.original->n_values);
+        if (q.bytes.size() != expected)
+            stage_failed(stage, s.original->name, fmt::format("returned {} bytes for {} {} values; {} expected", q.bytes.size(),
+                                                                s.original->n_values, type->name, expected));
+        auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
+        s.type_id = static_cast<uint32_t>(q.type);
+        s.type = type;
+        s.bytes = *owned;
+        s.owned = std::move(owned);
+        return std::move(q.findings);
+    }
+
+    void write_output() {
+        std::vector<OutputTensor> tensors;
+        for (const auto& s : states_) {
+            if (!s.changed()) {
+                tensors.push_back(pass_through(input_, *s.original));
+                continue;
+            }
+            auto bytes = s.bytes;
+            auto keep_alive = s.owned;
+            tensors.push_back({s.original->name, s.type_id, s.original->dims, bytes.size(),
+                               [bytes, keep_alive](std::vector<std::byte>&) { return bytes; }, {}});
+        }
+        spdlog::info("writing {}", plan_.output.string());
+        if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
+        write_gguf(plan_.output, layout_of(input_), tensors, WriteOptions{{plan_.input}, {}});
+    }
+
+    const Plan& plan_;
+    RunOptions options_;
+    GgufFile input_;
+    std::vector<TensorState> states_;
+    std::vector<StageInstances> instances_;
+};
+
+}  // namespace
+
+RunResult run_plan(const Plan& plan, const RunOptions& options) { return Runner(plan, options).run(); }
+
+}  // namespace qframe

@@ -1,0 +1,51 @@
+#include "qframe/sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "qframe/error.hpp"
+
+namespace qframe {
+
+namespace {
+
+std::string hex(const unsigned char* digest, unsigned length) {
+    std::string out;
+    for (unsigned i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+    return out;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::span<const std::byte> bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+    return hex(digest, length);
+}
+
+// Streams the file through a buffer: hashing a large model must not make it resident.
+std::string sha256_file(const std::filesystem::path& path) {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!ctx || !EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+    std::vector<unsigned char> buffer(1 << 20);
+    size_t n;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), f.get())) > 0)
+        if (!EVP_DigestUpdate(ctx.get(), buffer.data(), n)) throw Error("SHA-256 failed");
+    if (std::ferror(f.get())) throw Error(fmt::format("{}: read failed", path.string()));
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!EVP_DigestFinal_ex(ctx.get(), digest, &length)) throw Error("SHA-256 failed");
+    return hex(digest, length);
+}
+
+}  // namespace qframe
