@@ -1,0 +1,122 @@
+// qframe inspect FILE [--json] [--tensors GLOB]
+#include <fnmatch.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <map>
+
+#include "common.hpp"
+#include "qframe/gguf.hpp"
+
+namespace qframe::cli {
+namespace {
+
+constexpr size_t kArrayItemsShown = 8;
+
+bool matches(const std::string& glob, const std::string& name) {
+    return glob.empty() || ::fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+}
+
+std::string type_label(const Value& v) {
+    if (!v.is_array()) return std::string(value_type_name(v.type()));
+    return fmt::format("arr[{},{}]", value_type_name(v.element_type()), v.size());
+}
+
+nlohmann::json value_json(const Value& v) {
+    switch (v.type()) {
+        case ValueType::STRING: return v.as_string();
+        case ValueType::BOOL: return v.as_bool();
+        case ValueType::FLOAT32: case ValueType::FLOAT64: return v.as_double();
+        case ValueType::INT8: case ValueType::INT16: case ValueType::INT32: case ValueType::INT64: return v.as_i64();
+        case ValueType::ARRAY: {
+            // Long arrays (vocabularies) are summarised: type, length and the first items.
+            nlohmann::json items = nlohmann::json::array();
+            for (size_t i = 0; i < std::min(v.size(), kArrayItemsShown); ++i) items.push_back(value_json(v.element(i)));
+            return {{"type", value_type_name(v.element_type())}, {"length", v.size()}, {"first", items}};
+        }
+        default: return v.as_u64();
+    }
+}
+
+struct Totals {
+    size_t count = 0;
+    uint64_t bytes = 0, values = 0;
+};
+
+void print_text(const GgufFile& f, const std::string& glob) {
+    fmt::print("{}\n  GGUF v{}, alignment {}, data section at byte {}, file size {} bytes\n\n", f.display_name(), f.version(),
+               f.alignment(), f.data_offset(), f.file_size());
+    fmt::print("metadata ({} keys):\n", f.metadata().size());
+    size_t key_width = 0;
+    for (const auto& [k, v] : f.metadata().entries()) key_width = std::max(key_width, k.size());
+    for (const auto& [k, v] : f.metadata().entries())
+        fmt::print("  {:<{}}  {:<16} {}\n", k, key_width, type_label(v), v.to_string(kArrayItemsShown));
+
+    std::map<std::string, Totals> totals;
+    size_t name_width = 4;
+    for (const auto& t : f.tensors()) name_width = std::max(name_width, t.name.size());
+    fmt::print("\ntensors ({}{}):\n", f.tensors().size(), glob.empty() ? "" : fmt::format(", showing those matching '{}'", glob));
+    fmt::print("  {:<{}}  {:<8} {:<22} {:>12} {:>12}\n", "name", name_width, "type", "shape", "bytes", "offset");
+    for (const auto& t : f.tensors()) {
+        if (!matches(glob, t.name)) continue;
+        fmt::print("  {:<{}}  {:<8} {:<22} {:>12} {:>12}\n", t.name, name_width, t.type_name(), t.shape(), t.n_bytes, t.offset);
+        auto& tot = totals[t.type_name()];
+        ++tot.count;
+        tot.bytes += t.n_bytes;
+        tot.values += t.n_values;
+    }
+    fmt::print("\ntotals by type:\n");
+    Totals all;
+    for (const auto& [type, tot] : totals) {
+        fmt::print("  {:<8} {:>5} tensors {:>14} values {:>14} bytes\n", type, tot.count, tot.values, tot.bytes);
+        all.count += tot.count;
+        all.values += tot.values;
+        all.bytes += tot.bytes;
+    }
+    fmt::print("  {:<8} {:>5} tensors {:>14} values {:>14} bytes\n", "all", all.count, all.values, all.bytes);
+}
+
+void print_json(const GgufFile& f, const std::string& glob) {
+    nlohmann::json meta = nlohmann::json::array();
+    for (const auto& [k, v] : f.metadata().entries()) meta.push_back({{"key", k}, {"type", type_label(v)}, {"value", value_json(v)}});
+    nlohmann::json tensors = nlohmann::json::array();
+    std::map<std::string, Totals> totals;
+    for (const auto& t : f.tensors()) {
+        if (!matches(glob, t.name)) continue;
+        tensors.push_back({{"name", t.name}, {"type", t.type_name()}, {"type_id", t.type_id}, {"shape", t.dims},
+                           {"values", t.n_values}, {"bytes", t.n_bytes}, {"offset", t.offset}});
+        auto& tot = totals[t.type_name()];
+        ++tot.count;
+        tot.bytes += t.n_bytes;
+        tot.values += t.n_values;
+    }
+    nlohmann::json by_type = nlohmann::json::object();
+    for (const auto& [type, tot] : totals) by_type[type] = {{"tensors", tot.count}, {"values", tot.values}, {"bytes", tot.bytes}};
+    nlohmann::json out = {{"file", f.display_name()}, {"version", f.version()}, {"alignment", f.alignment()},
+                          {"data_offset", f.data_offset()}, {"file_size", f.file_size()}, {"metadata", meta},
+                          {"tensors", tensors}, {"totals_by_type", by_type}};
+    std::cout << out.dump(2) << "\n";
+}
+
+}  // namespace
+
+int run_inspect(const std::vector<std::string>& args) {
+    po::options_description options("inspect options");
+    options.add_options()
+        ("file", po::value<std::string>()->required(), "GGUF file")
+        ("json", "machine-readable output")
+        ("tensors", po::value<std::string>()->default_value(""), "only tensors whose name matches this glob");
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    const auto vm = parse(args, "qframe inspect FILE [--json] [--tensors GLOB]", options, positional);
+    if (!vm) return 0;
+    const auto file = GgufFile::open((*vm)["file"].as<std::string>());
+    const auto glob = (*vm)["tensors"].as<std::string>();
+    if (vm->count("json")) print_json(file, glob);
+    else print_text(file, glob);
+    return 0;
+}
+
+}  // namespace qframe::cli
