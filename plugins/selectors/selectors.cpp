@@ -1,0 +1,137 @@
+// The built-in selectors. In a recipe, `select: { KEY: VALUE }` uses select.KEY:
+//   name: "blk.*.ffn_norm.weight" | "re:^blk\.(\d+)\.attn_.*" | [list of either]
+//   layers: "0-5,10"          type: F32 | [F16, BF16]          precision: { bf16_exact: false }
+#include <fnmatch.h>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <regex>
+
+#include "qframe/error.hpp"
+#include "qframe/float_bits.hpp"
+#include "qframe/plugin.hpp"
+
+namespace {
+
+using qframe::Error;
+using qframe::OptionSpec;
+using qframe::Options;
+using qframe::TensorData;
+
+// A glob (fnmatch) or, with the "re:" prefix, an ECMAScript regex that must match the whole name.
+class NameSelector : public qframe::Selector {
+public:
+    explicit NameSelector(const Options& o) {
+        for (const auto& p : o.get_strings("pattern")) {
+            if (p.rfind("re:", 0) == 0) {
+                try {
+                    regexes_.emplace_back(p.substr(3), std::regex::ECMAScript | std::regex::optimize);
+                } catch (const std::regex_error& e) {
+                    throw Error(fmt::format("bad regex '{}': {}", p.substr(3), e.what()));
+                }
+            } else {
+                globs_.push_back(p);
+            }
+        }
+    }
+    bool selects(const TensorData& t) const override {
+        for (const auto& g : globs_)
+            if (::fnmatch(g.c_str(), t.name.c_str(), 0) == 0) return true;
+        for (const auto& r : regexes_)
+            if (std::regex_match(t.name, r)) return true;
+        return false;
+    }
+
+private:
+    std::vector<std::string> globs_;
+    std::vector<std::regex> regexes_;
+};
+
+// Layer ranges "0-5,10" against the N of "blk.N.…"; tensors outside blocks never match.
+class LayerSelector : public qframe::Selector {
+public:
+    explicit LayerSelector(const Options& o) {
+        const std::string spec = o.get_string("range");
+        size_t start = 0;
+        while (start <= spec.size()) {
+            const size_t end = std::min(spec.find(',', start), spec.size());
+            const std::string part = spec.substr(start, end - start);
+            const size_t dash = part.find('-');
+            const int lo = number(part.substr(0, dash), spec);
+            const int hi = dash == std::string::npos ? lo : number(part.substr(dash + 1), spec);
+            if (hi < lo) throw Error(fmt::format("layer range '{}': {} is empty", spec, part));
+            ranges_.emplace_back(lo, hi);
+            start = end + 1;
+        }
+    }
+    bool selects(const TensorData& t) const override {
+        const int layer = t.layer();
+        for (const auto& [lo, hi] : ranges_)
+            if (layer >= lo && layer <= hi) return true;
+        return false;
+    }
+
+private:
+    static int number(const std::string& s, const std::string& spec) {
+        int v = -1;
+        const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || p != s.data() + s.size() || v < 0)
+            throw Error(fmt::format("layer range '{}': '{}' is not a layer number (write e.g. 0-5,10)", spec, s));
+        return v;
+    }
+    std::vector<std::pair<int, int>> ranges_;
+};
+
+class TypeSelector : public qframe::Selector {
+public:
+    explicit TypeSelector(const Options& o) {
+        for (const auto& name : o.get_strings("types")) {
+            const qframe::TypeInfo* t = qframe::find_type(name);
+            if (!t) throw Error(fmt::format("unknown tensor type '{}'", name));
+            ids_.push_back(static_cast<uint32_t>(t->type));
+        }
+    }
+    bool selects(const TensorData& t) const override {
+        return std::find(ids_.begin(), ids_.end(), t.type_id) != ids_.end();
+    }
+
+private:
+    std::vector<uint32_t> ids_;
+};
+
+// Tensors whose values all are (bf16_exact: true) or are not all (false) BF16-exact.
+class PrecisionSelector : public qframe::Selector {
+public:
+    explicit PrecisionSelector(const Options& o) : want_exact_(o.get_bool("bf16_exact")) {}
+    bool selects(const TensorData& t) const override {
+        if (!t.decodable()) return false;
+        const auto values = t.decode();
+        const bool exact = std::all_of(values.begin(), values.end(), qframe::is_bf16_exact);
+        return exact == want_exact_;
+    }
+
+private:
+    bool want_exact_;
+};
+
+template <class T>
+qframe::StageFactory<qframe::Selector> factory() {
+    return [](const Options& o) { return std::make_unique<T>(o); };
+}
+
+void register_stages(qframe::Registry& r) {
+    r.add_selector("select.name", "tensor names matching globs, or regexes written re:…",
+                   {OptionSpec::string_list("pattern", "glob(s) or re:regex(es); any may match", std::nullopt)}, factory<NameSelector>());
+    r.add_selector("select.layers", "tensors of blocks blk.N whose N is in the ranges",
+                   {OptionSpec::string("range", "comma-separated layers and ranges, e.g. 0-5,10", std::nullopt)}, factory<LayerSelector>());
+    r.add_selector("select.type", "tensors of the given ggml type(s)",
+                   {OptionSpec::string_list("types", "type name(s), e.g. F32 or [F16, BF16]", std::nullopt)}, factory<TypeSelector>());
+    r.add_selector("select.precision", "tensors whose values are (or are not) all BF16-exact",
+                   {OptionSpec::boolean("bf16_exact", "true: already BF16-exact; false: would change under BF16", false)},
+                   factory<PrecisionSelector>());
+}
+
+}  // namespace
+
+QFRAME_PLUGIN("selectors", "1.0.0", register_stages)
