@@ -1,0 +1,105 @@
+# Bad recipes: each fails before anything runs, with file:line:column, exit code 1, one line,
+# and no output or report left behind.
+source "$(dirname "$0")/lib.sh"
+"$QFRAME" synth -q --out "$WORK/m.gguf"
+
+check() {  # check NAME PATTERN [extra args]: recipe text on stdin
+  local name=$1 pattern=$2; shift 2
+  cat > "$WORK/$name.yaml"
+  set +e; "$QFRAME" run -q "$WORK/$name.yaml" --input "$WORK/m.gguf" --output "$WORK/out.gguf" --report "$WORK/rep" "$@" 2> "$WORK/err"; local code=$?; set -e
+  [ "$code" -eq 1 ] || fail "$name: exit code $code, expected 1"
+  grep -q -- "$pattern" "$WORK/err" || fail "$name: expected '$pattern', got: $(cat "$WORK/err")"
+  [ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "$name: $(wc -l < "$WORK/err") lines on stderr"
+  [ ! -e "$WORK/out.gguf" ] && [ ! -e "$WORK/rep" ] || fail "$name: output or report left behind"
+}
+
+check syntax "syntax.yaml:4:1: YAML syntax error" <<'Y'
+qframe: 1
+stages:
+  - quantize: [unclosed
+Y
+check unknown_key "unknown_key.yaml:2:1: unknown key 'stagez'" <<'Y'
+qframe: 1
+stagez: []
+Y
+check unknown_stage "unknown_stage.yaml:3:15: unknown quantizer stage 'quant.nope'" <<'Y'
+qframe: 1
+stages:
+  - quantize: nope
+Y
+check wrong_kind "wrong_kind.yaml:3:14: unknown analyzer stage 'analyze.bf16_truncate'" <<'Y'
+qframe: 1
+stages:
+  - analyze: bf16_truncate
+Y
+check stage_key "stage_key.yaml:4:5: unknown key 'option' in a stage" <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+    option: {}
+Y
+check bad_choice "bad_choice.yaml:4:26: option 'rounding' of quant.bf16_truncate must be one of truncate|nearest_even, not 'up'" <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+    options: { rounding: up }
+Y
+check unknown_option "unknown_option.yaml:4:16: quant.bf16_truncate has no option 'bits'" <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+    options: { bits: 8 }
+Y
+check bad_bool "bad_bool.yaml:4:40: option 'bf16_exact' of select.precision must be true or false" <<'Y'
+qframe: 1
+stages:
+  - analyze: precision
+    select: { precision: { bf16_exact: maybe } }
+Y
+check bad_regex "bad_regex.yaml:4:15: select.name: bad regex" <<'Y'
+qframe: 1
+stages:
+  - analyze: precision
+    select: { name: "re:blk.(" }
+Y
+check bad_layers "bad_layers.yaml:4:15: select.layers: layer range '3-x'" <<'Y'
+qframe: 1
+stages:
+  - analyze: precision
+    select: { layers: "3-x" }
+Y
+check empty_selection "empty_selection.yaml:3:15: stage 1: quant.bf16_truncate selected no tensor (require_match: true)" <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+    select: { name: "no.such.tensor" }
+    require_match: true
+Y
+check version "version.yaml:1:9: recipe format 2 is not supported" <<'Y'
+qframe: 2
+stages: []
+Y
+check bad_set "--set nope.rounding=x: no stage 'nope'" --set nope.rounding=x <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+Y
+check set_value "set_value.yaml (--set bf16_truncate.rounding=up): option 'rounding' of quant.bf16_truncate must be one of" --set bf16_truncate.rounding=up <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+Y
+check not_f32 "failed on tensor 'token_embd.weight': fake BF16 works on F32 tensors" <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+    select: { name: token_embd.weight }
+Y
+cat > "$WORK/no_input.yaml" <<'Y'
+qframe: 1
+stages:
+  - analyze: precision
+Y
+set +e; "$QFRAME" run "$WORK/no_input.yaml" 2> "$WORK/err"; code=$?; set -e
+[ "$code" -eq 1 ] && grep "no_input.yaml:1:1: no input model" "$WORK/err" > /dev/null || fail "no input: exit $code, $(cat "$WORK/err")"
+finish

@@ -1,0 +1,62 @@
+# qframe run on synthesized models: the study's recipe (0 values change on TinyLlama-like
+# norms), every F32 tensor on a Llama-3-like model (rope_freqs.weight changes), checked
+# independently from the bytes; --dry-run, --set, reports.
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+CHECK="$(dirname "$0")/check_bf16_run.py"
+
+"$QFRAME" synth -q --preset tinyllama --out "$WORK/tiny.gguf"
+"$QFRAME" synth -q --preset llama3 --out "$WORK/l3.gguf"
+
+# 1. The study on the TinyLlama-like model: 4 ffn_norm tensors selected, none changes.
+"$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/tiny-out.gguf" --report "$WORK/r1"
+[ -f "$WORK/r1/REPORT.json" ] && [ -f "$WORK/r1/REPORT.md" ] || fail "reports missing"
+$PY "$CHECK" "$WORK/tiny.gguf" "$WORK/tiny-out.gguf" "$WORK/r1/REPORT.json" || fail "independent check (tinyllama)"
+cmp -s "$WORK/tiny.gguf" "$WORK/tiny-out.gguf" || fail "BF16-exact norms changed the file"
+$PY - "$WORK/r1/REPORT.json" "$WORK/tiny.gguf" <<'PYEOF' || fail "REPORT.json content (tinyllama)"
+import hashlib, json, sys
+r = json.load(open(sys.argv[1]))
+stages = {s["stage"]: s for s in r["stages"]}
+assert r["input"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert r["output"]["sha256"] == r["input"]["sha256"]
+q = stages["quant.bf16_truncate"]
+assert q["selected"] == [f"blk.{i}.ffn_norm.weight" for i in range(4)], q["selected"]
+assert all(row["values_changed"] == 0 for row in q["results"])
+d = stages["eval.tensor_diff"]
+assert len(d["results"]) == 4 and all(row["changed"] == 0 and row["max_abs"] == 0 for row in d["results"])
+p = stages["analyze.precision"]
+assert len(p["results"]) == 9 and all(row["bf16_exact"] for row in p["results"])
+assert all(s["seconds"] >= 0 for s in r["stages"])
+PYEOF
+grep -q "| \`blk.0.ffn_norm.weight\` |" "$WORK/r1/REPORT.md" || fail "REPORT.md lacks the tensor table"
+
+# 2. Every F32 tensor of the Llama-3-like model: rope_freqs.weight changes measurably.
+"$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/l3.gguf" --output "$WORK/l3-out.gguf" --report "$WORK/r2"
+$PY "$CHECK" "$WORK/l3.gguf" "$WORK/l3-out.gguf" "$WORK/r2/REPORT.json" > "$WORK/check.txt" || { cat "$WORK/check.txt"; fail "independent check (llama3)"; }
+cat "$WORK/check.txt"
+grep -q "^rope_freqs.weight: [1-9]" "$WORK/check.txt" || fail "rope_freqs.weight did not change"
+$PY - "$WORK/r2/REPORT.json" <<'PYEOF' || fail "REPORT.json content (llama3)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = {row["tensor"]: row for s in r["stages"] if s["stage"] == "eval.tensor_diff" for row in s["results"]}
+rope = d["rope_freqs.weight"]
+assert rope["changed"] > 0 and rope["max_abs"] > 0 and 0 < rope["max_rel"] < 2 ** -7, rope
+assert all(row["changed"] == 0 for name, row in d.items() if name != "rope_freqs.weight")
+PYEOF
+
+# 3. --dry-run lists the tensors and writes nothing; --set changes an option.
+"$QFRAME" run recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/dry.gguf" --report "$WORK/dry" --dry-run > "$WORK/dry.txt"
+grep -q "^stage 2: quant.bf16_truncate: 4 tensor(s)" "$WORK/dry.txt" || fail "dry run output: $(cat "$WORK/dry.txt")"
+grep -q "^  blk.3.ffn_norm.weight" "$WORK/dry.txt" || fail "dry run does not list blk.3.ffn_norm.weight"
+[ ! -e "$WORK/dry.gguf" ] && [ ! -e "$WORK/dry" ] || fail "dry run wrote something"
+"$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/l3.gguf" --output "$WORK/l3-ne.gguf" --report "$WORK/r3" \
+  --set bf16_truncate.rounding=nearest_even --set 2.output_type=BF16
+$PY - "$WORK/r3/REPORT.json" <<'PYEOF' || fail "--set did not reach the stage"
+import json, sys
+r = json.load(open(sys.argv[1]))
+q = [s for s in r["stages"] if s["stage"] == "quant.bf16_truncate"][0]
+assert q["options"] == {"output_type": "BF16", "rounding": "nearest_even"}, q["options"]
+assert all(row["output_type"] == "BF16" for row in q["results"])
+PYEOF
+"$QFRAME" inspect "$WORK/l3-ne.gguf" --tensors rope_freqs.weight | grep "rope_freqs.weight *BF16" > /dev/null || fail "output_type BF16 not stored"
+finish
