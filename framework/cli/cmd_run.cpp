@@ -4,6 +4,7 @@
 
 #include "catalog_loading.hpp"
 #include "common.hpp"
+#include "progress.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
 
@@ -47,8 +48,11 @@ int run_run(const std::vector<std::string>& args) {
     StageCatalog catalog;
     load_catalog(catalog, recipe_plugin_paths(recipe));
     const Plan plan = load_plan(recipe, catalog, overrides);
-    const RunOptions run_options{(*vm)["threads"].as<unsigned>(), vm->count("dry-run") > 0};
+    ProgressBar bar(!vm->count("quiet"));
+    RunOptions run_options{(*vm)["threads"].as<unsigned>(), vm->count("dry-run") > 0,
+                           [&bar](const std::string& label, uint64_t done, uint64_t total) { bar.update(label, done, total); }};
     const RunResult result = run_plan(plan, run_options);
+    bar.finish();
     if (run_options.dry_run) {
         print_dry_run(result);
         return 0;

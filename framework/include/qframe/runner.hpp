@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,9 @@ namespace qframe {
 struct RunOptions {
     unsigned threads = 0;  // 0: all cores
     bool dry_run = false;  // select only: print what each stage would touch, change nothing
+    // Called (from worker threads too) as work completes: a label ("2: quant.int8", "write"),
+    // units done and the total (tensors for stages, bytes for the write).
+    std::function<void(const std::string& label, uint64_t done, uint64_t total)> progress;
 };
 
 struct StageResult {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -148,6 +149,7 @@ private:
 
     template <class Fn>
     void for_each(const PlannedStage& stage, const std::vector<size_t>& chosen, StageResult& result, Fn fn) {
+        std::atomic<size_t> done{0};
         parallel_for(chosen.size(), options_.threads, [&](size_t k) {
             TensorState& s = states_[chosen[k]];
             try {
@@ -157,6 +159,7 @@ private:
             } catch (const std::exception& e) {
                 stage_failed(stage, s.original->name, e.what());
             }
+            if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
         });
     }
 
@@ -193,7 +196,10 @@ private:
         }
         spdlog::info("writing {}", plan_.output.string());
         if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
-        write_gguf(plan_.output, layout_of(input_), tensors, WriteOptions{{plan_.input}, {}});
+        WriteOptions write_options{{plan_.input}, {}};
+        if (options_.progress)
+            write_options.progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
+        write_gguf(plan_.output, layout_of(input_), tensors, write_options);
     }
 
     const Plan& plan_;
