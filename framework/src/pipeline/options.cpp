@@ -71,7 +71,9 @@ std::string describe(const OptionSpec& spec) {
     std::string out = fmt::format("{}: {}", spec.name, type);
     if (spec.min || spec.max)
         out += fmt::format(" in [{}, {}]", spec.min ? fmt::format("{}", *spec.min) : "-inf", spec.max ? fmt::format("{}", *spec.max) : "inf");
-    out += spec.default_value ? fmt::format(" (default {})", to_string(*spec.default_value)) : " (required)";
+    if (!spec.default_value) out += " (required)";
+    else if (const auto* s = std::get_if<std::string>(&*spec.default_value); s && s->empty()) out += " (default empty)";
+    else out += fmt::format(" (default {})", to_string(*spec.default_value));
     if (!spec.description.empty()) out += " — " + spec.description;
     return out;
 }
