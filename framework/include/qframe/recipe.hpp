@@ -46,5 +46,8 @@ std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::pa
 
 // Reads, resolves and validates the whole recipe; throws qframe::Error with a location.
 Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides = {});
+// The same for recipe text already in memory; `path` names it in errors.
+Plan load_plan_text(std::string text, const std::filesystem::path& path, const StageCatalog& catalog,
+                    const RecipeOverrides& overrides = {});
 
 }  // namespace qframe

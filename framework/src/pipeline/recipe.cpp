@@ -41,12 +41,16 @@ struct RecipeFile {
     YAML::Node root;
 };
 
-RecipeFile read_recipe(const std::filesystem::path& path) {
+std::string read_text(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) throw Error(fmt::format("{}: cannot read the recipe", path.string()));
     std::stringstream buffer;
     buffer << in.rdbuf();
-    RecipeFile r{buffer.str(), {}};
+    return buffer.str();
+}
+
+RecipeFile parse_recipe(std::string text, const std::filesystem::path& path) {
+    RecipeFile r{std::move(text), {}};
     try {
         r.root = YAML::Load(r.text);
     } catch (const YAML::ParserException& e) {
@@ -57,18 +61,20 @@ RecipeFile read_recipe(const std::filesystem::path& path) {
     return r;
 }
 
-void check_keys(const Locator& loc, const YAML::Node& map, const std::set<std::string>& allowed, const char* what) {
-    if (!map.IsMap()) loc.fail(map, fmt::format("{} must be a mapping", what));
-    for (const auto& kv : map) {
-        const auto key = kv.first.as<std::string>();
-        if (!allowed.count(key))
-            loc.fail(kv.first, fmt::format("unknown key '{}' in {} (allowed: {})", key, what, fmt::join(allowed, ", ")));
-    }
-}
-
 std::string scalar(const Locator& loc, const YAML::Node& node, const char* what) {
     if (!node.IsScalar()) loc.fail(node, fmt::format("{} must be a single value", what));
     return node.as<std::string>();
+}
+
+std::string key_of(const Locator& loc, const YAML::Node& key) { return scalar(loc, key, "a key"); }
+
+void check_keys(const Locator& loc, const YAML::Node& map, const std::set<std::string>& allowed, const char* what) {
+    if (!map.IsMap()) loc.fail(map, fmt::format("{} must be a mapping", what));
+    for (const auto& kv : map) {
+        const auto key = key_of(loc, kv.first);
+        if (!allowed.count(key))
+            loc.fail(kv.first, fmt::format("unknown key '{}' in {} (allowed: {})", key, what, fmt::join(allowed, ", ")));
+    }
 }
 
 // Converts one YAML value to an option of the declared kind, or explains what was expected.
@@ -124,7 +130,7 @@ Options validate_options(const Locator& loc, const YAML::Node& given, const Stag
     if (given && !given.IsNull()) {
         if (!given.IsMap()) loc.fail(given, fmt::format("options of {} must be a mapping", stage.name));
         for (const auto& kv : given) {
-            const auto key = kv.first.as<std::string>();
+            const auto key = key_of(loc, kv.first);
             const auto spec = std::find_if(stage.schema.begin(), stage.schema.end(), [&](const OptionSpec& s) { return s.name == key; });
             if (spec == stage.schema.end()) {
                 std::vector<std::string> names;
@@ -163,7 +169,7 @@ std::vector<StageCall> resolve_selection(const Locator& loc, const StageCatalog&
     if (!select.IsMap()) loc.fail(select, "select must be a mapping such as { name: \"blk.*.ffn_norm.weight\", type: F32 }");
     std::vector<StageCall> out;
     for (const auto& kv : select) {
-        const auto key = kv.first.as<std::string>();
+        const auto key = key_of(loc, kv.first);
         const auto& stage = find_stage(loc, catalog, kv.first, std::string(name_prefix(StageKind::Selector)) + key, StageKind::Selector);
         // (A default-constructed Node binds on first assignment; assigning to a bound one
         // would overwrite the recipe's own node.)
@@ -200,6 +206,7 @@ void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
         if (!s.IsMap()) continue;
         for (const auto& k : kStageKeys) {
             if (!s[k.key]) continue;
+            if (!s[k.key].IsScalar()) continue;
             const std::string name = s[k.key].as<std::string>();
             if (target == std::to_string(i + 1) || target == name || target == name_prefix(k.kind) + name) matches.push_back(s);
         }
@@ -223,7 +230,7 @@ std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, con
 }  // namespace
 
 std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe) {
-    const auto r = read_recipe(recipe);
+    const auto r = parse_recipe(read_text(recipe), recipe);
     const Locator loc(recipe.string());
     std::vector<std::filesystem::path> out;
     if (const auto plugins = r.root["plugins"]) {
@@ -234,7 +241,11 @@ std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::pa
 }
 
 Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides) {
-    auto r = read_recipe(recipe);
+    return load_plan_text(read_text(recipe), recipe, catalog, overrides);
+}
+
+Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides) {
+    auto r = parse_recipe(std::move(text), recipe);
     Locator loc(recipe.string());
     const YAML::Node& root = r.root;
     check_keys(loc, root, {"qframe", "name", "description", "model", "report", "plugins", "stages"}, "the recipe");
