@@ -61,7 +61,9 @@ int run_run(const std::vector<std::string>& args) {
         write_reports(result, plan.report);
         spdlog::info("report: {}/REPORT.md and REPORT.json", plan.report.string());
     }
-    if (!plan.output.empty()) spdlog::info("wrote {} ({} tensor(s) changed)", plan.output.string(), result.changed.size());
+    if (!plan.output.empty())
+        spdlog::info("wrote {} ({} tensor(s) rewritten, {} different from the input)", plan.output.string(), result.rewritten.size(),
+                     result.changed.size());
     return 0;
 }
 

@@ -73,7 +73,9 @@ def main():
     failures = []
     if a[:a_start] != b[:b_start]:
         failures.append("header bytes differ")
-    changed = set(report["changed_tensors"])
+    changed = set(report["rewritten_tensors"])
+    if not set(report["changed_tensors"]) <= changed:
+        failures.append("changed_tensors is not a subset of rewritten_tensors")
     names = list(a_tensors)
     ends = sorted(t[2] for t in a_tensors.values()) + [len(a) - a_start]
     diffs = {row["tensor"]: row for s in report["stages"] if s["stage"] == "eval.tensor_diff" for row in s["results"]}
@@ -85,6 +87,8 @@ def main():
             if before != after:
                 failures.append(f"{name}: not selected but its data changed")
             continue
+        if (before != after) != (name in report["changed_tensors"]):
+            failures.append(f"{name}: changed_tensors disagrees with the bytes")
         assert ttype == 0, f"{name} is not F32"
         count = 1
         for d in dims:

@@ -19,6 +19,7 @@ r = json.load(open(sys.argv[1]))
 stages = {s["stage"]: s for s in r["stages"]}
 assert r["input"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
 assert r["output"]["sha256"] == r["input"]["sha256"]
+assert r["changed_tensors"] == [] and len(r["rewritten_tensors"]) == 4, (r["changed_tensors"], r["rewritten_tensors"])
 q = stages["quant.bf16_truncate"]
 assert q["selected"] == [f"blk.{i}.ffn_norm.weight" for i in range(4)], q["selected"]
 assert all(row["values_changed"] == 0 for row in q["results"])
@@ -40,6 +41,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 d = {row["tensor"]: row for s in r["stages"] if s["stage"] == "eval.tensor_diff" for row in s["results"]}
 rope = d["rope_freqs.weight"]
+assert r["changed_tensors"] == ["rope_freqs.weight"], r["changed_tensors"]
 assert rope["changed"] > 0 and rope["max_abs"] > 0 and 0 < rope["max_rel"] < 2 ** -7, rope
 assert all(row["changed"] == 0 for name, row in d.items() if name != "rope_freqs.weight")
 PYEOF

@@ -38,7 +38,8 @@ struct RunResult {
     const Plan* plan = nullptr;
     FileDigest input, output;  // output.path empty when nothing was written
     std::vector<StageResult> stages;
-    std::vector<std::string> changed;  // tensors whose bytes or type differ from the input
+    std::vector<std::string> rewritten;  // tensors a quantizer replaced
+    std::vector<std::string> changed;    // of those, the ones whose type or bytes differ from the input
     double write_seconds = 0, total_seconds = 0;
 };
 

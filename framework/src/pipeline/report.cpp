@@ -50,6 +50,7 @@ nlohmann::ordered_json report_json(const RunResult& r) {
             {"recipe", {{"path", r.plan->recipe_path.string()}, {"name", r.plan->name}, {"text", r.plan->recipe_text}}},
             {"input", digest_json(r.input)},
             {"output", digest_json(r.output)},
+            {"rewritten_tensors", r.rewritten},
             {"changed_tensors", r.changed},
             {"stages", stages},
             {"timings", {{"write_seconds", r.write_seconds}, {"total_seconds", r.total_seconds}}}};
@@ -67,7 +68,8 @@ std::string report_markdown(const RunResult& r) {
     md += fmt::format("| input | `{}` | {} | `{}` |\n", r.input.path.string(), r.input.size, r.input.sha256);
     if (!r.output.path.empty())
         md += fmt::format("| output | `{}` | {} | `{}` |\n", r.output.path.string(), r.output.size, r.output.sha256);
-    md += fmt::format("\n{} tensor(s) changed{}. Total {:.3f} s (writing {:.3f} s).\n", r.changed.size(),
+    md += fmt::format("\n{} tensor(s) rewritten by quantizers, {} of them different from the input{}. Total {:.3f} s (writing {:.3f} s).\n",
+                      r.rewritten.size(), r.changed.size(),
                       r.changed.empty() ? "" : ": " + fmt::format("`{}`", fmt::join(r.changed, "`, `")), r.total_seconds, r.write_seconds);
 
     for (const auto& s : r.stages) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -29,7 +30,7 @@ struct TensorState {
     std::shared_ptr<const std::vector<std::byte>> owned;
 
     TensorData view() const { return {original->name, type_id, type, original->dims, bytes}; }
-    bool changed() const { return owned != nullptr; }
+    bool rewritten() const { return owned != nullptr; }
 };
 
 TensorData original_view(const TensorInfo& t) { return {t.name, t.type_id, t.type, t.dims, t.data}; }
@@ -91,8 +92,13 @@ public:
         for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(plan_.stages[i], instances_[i]));
         if (options_.dry_run) return result;
 
-        for (const auto& s : states_)
-            if (s.changed()) result.changed.push_back(s.original->name);
+        for (const auto& s : states_) {
+            if (!s.rewritten()) continue;
+            result.rewritten.push_back(s.original->name);
+            const bool same = s.type_id == s.original->type_id && s.bytes.size() == s.original->data.size() &&
+                              std::equal(s.bytes.begin(), s.bytes.end(), s.original->data.begin());
+            if (!same) result.changed.push_back(s.original->name);
+        }
         result.input.sha256 = sha256_file(plan_.input);
         if (!plan_.output.empty()) {
             const auto write_start = Clock::now();
@@ -109,7 +115,7 @@ private:
         std::vector<size_t> out;
         for (size_t i = 0; i < states_.size(); ++i) {
             const auto view = states_[i].view();
-            bool keep = stage.has_selection || stage.call.stage->kind != StageKind::Evaluator || states_[i].changed();
+            bool keep = stage.has_selection || stage.call.stage->kind != StageKind::Evaluator || states_[i].rewritten();
             for (size_t k = 0; keep && k < selectors.size(); ++k) {
                 try {
                     keep = selectors[k]->selects(view);
@@ -185,7 +191,7 @@ private:
     void write_output() {
         std::vector<OutputTensor> tensors;
         for (const auto& s : states_) {
-            if (!s.changed()) {
+            if (!s.rewritten()) {
                 tensors.push_back(pass_through(input_, *s.original));
                 continue;
             }
