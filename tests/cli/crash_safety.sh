@@ -1,0 +1,40 @@
+# Output safety: a write that fails (file-size limit, as on a full disk) or a process killed
+# mid-write leaves the input untouched and nothing under the output name; an older output
+# stays as it was.
+source "$(dirname "$0")/lib.sh"
+"$QFRAME" synth -q --preset llama3 --out "$WORK/in.gguf"
+cp "$WORK/in.gguf" "$WORK/in.orig"
+
+# 1. RLIMIT_FSIZE: the write fails with EFBIG part way (SIGXFSZ is ignored by qframe).
+set +e; (ulimit -f 1024; "$QFRAME" copy "$WORK/in.gguf" "$WORK/out.gguf") 2> "$WORK/err"; code=$?; set -e
+[ "$code" -eq 1 ] || fail "copy under a 1 MiB file-size limit exited $code"
+grep "write failed: File too large" "$WORK/err" > /dev/null || fail "unexpected error: $(cat "$WORK/err")"
+[ ! -e "$WORK/out.gguf" ] || fail "a partial output was left under the output name"
+[ -z "$(find "$WORK" -name '.*.tmp.*')" ] || fail "the temporary file was not removed"
+echo "old" > "$WORK/out.gguf"
+set +e; (ulimit -f 1024; "$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/in.gguf" --output "$WORK/out.gguf" --report "$WORK/rep") 2> "$WORK/err"; code=$?; set -e
+[ "$code" -eq 1 ] || fail "run under a file-size limit exited $code"
+[ "$(cat "$WORK/out.gguf")" = "old" ] || fail "the previous output was damaged"
+[ ! -e "$WORK/rep" ] || fail "a report was written for a failed run"
+cmp -s "$WORK/in.gguf" "$WORK/in.orig" || fail "the input changed"
+
+# 2. SIGKILL while writing: strace holds the first write(2) of the data for 3 s, we kill -9.
+if ! command -v strace > /dev/null || ! strace -o /dev/null true 2> /dev/null; then
+  echo "SKIP part 2: strace is missing or cannot trace here"
+else
+  rm -f "$WORK/out.gguf"
+  strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" 2> /dev/null &
+  tracer=$!
+  for _ in $(seq 50); do
+    pid=$(pgrep -P "$tracer" -f "qframe" || true)
+    [ -n "$pid" ] && [ -n "$(find "$WORK" -name '.out.gguf.tmp.*')" ] && break
+    sleep 0.1
+  done
+  [ -n "$pid" ] || fail "could not find the traced qframe"
+  kill -9 "$pid" 2> /dev/null || true
+  wait "$tracer" 2> /dev/null || true
+  [ ! -e "$WORK/out.gguf" ] || fail "SIGKILL left a file under the output name"
+  cmp -s "$WORK/in.gguf" "$WORK/in.orig" || fail "SIGKILL changed the input"
+  echo "killed mid-write; left behind only: $(cd "$WORK" && find . -name '.*.tmp.*')"
+fi
+finish
