@@ -19,7 +19,12 @@ struct SynthPreset {
     float rope_base;
     TensorType matrix_type;    // token_embd, attention and feed-forward matrices, output
     bool rope_freqs;           // Llama-3 style rope_freqs.weight (values not BF16-exact)
+    bool q4_k_m_mix = false;   // per-matrix types as llama.cpp's Q4_K_M picks them (Q4_K/Q6_K)
 };
+
+// The type llama.cpp's Q4_K_M gives a matrix of a dense llama model with n_layer blocks:
+// Q6_K for output.weight and for attn_v/ffn_down in the layers use_more_bits() picks, else Q4_K.
+TensorType q4_k_m_type(std::string_view tensor_name, uint32_t n_layer);
 
 inline constexpr std::string_view kDefaultSynthPreset = "tinyllama";
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
 
 #include "qframe/codec.hpp"
 #include "qframe/error.hpp"
@@ -18,9 +19,16 @@ constexpr std::array kPresets{
                 4, 256, 768, 8, 4, 512, 2048, 10000.0f, TensorType::Q8_0, false},
     SynthPreset{"llama3", "like Llama-3.2-1B (F16 matrices, F32 norms, full-precision rope_freqs.weight), toy size",
                 4, 256, 768, 8, 2, 512, 8192, 500000.0f, TensorType::F16, true},
+    SynthPreset{"tinyllama-q4_k_m", "like TinyLlama-1.1B Q4_K_M (the study's file): Q4_K/Q6_K matrices as llama.cpp mixes them, toy size",
+                4, 256, 768, 8, 4, 512, 2048, 10000.0f, TensorType::Q4_K, false, true},
+    SynthPreset{"micro", "the smallest llama that loads (1 layer, 32 wide, 300 tokens): fuzzing seeds and quick tests",
+                1, 32, 64, 2, 1, 300, 256, 10000.0f, TensorType::Q8_0, false},
     SynthPreset{"tinyllama-1.1b", "TinyLlama-1.1B's shapes (22 layers, 2048 wide), Q8_0 matrices: about 1.2 GB",
                 22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::Q8_0, false},
 };
+
+// llama-quant.cpp's use_more_bits: the first and last eighth of the layers, and every third between.
+bool use_more_bits(int i, int n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
 
 // llama.cpp's general.file_type (llama_ftype) for a model whose matrices are all `type`.
 uint32_t file_type_of(TensorType type) {
@@ -33,6 +41,7 @@ uint32_t file_type_of(TensorType type) {
         case TensorType::Q5_0: return 8;
         case TensorType::Q5_1: return 9;
         case TensorType::BF16: return 32;
+        case TensorType::Q4_K: return 15;  // Q4_K_M
         default: throw Error(fmt::format("synth: no file type for {} matrices", type_name(type)));
     }
 }
@@ -118,11 +127,11 @@ private:
 
     // A [cols x rows] matrix (ggml order: ne0 = cols, the input width) with N(0, gain/sqrt(cols)).
     void add_matrix(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t rows, float gain = 1.0f) const {
-        const TypeInfo& type = type_info(p_.matrix_type);
+        const TensorType t = p_.q4_k_m_mix ? q4_k_m_type(name, p_.n_layer) : p_.matrix_type;
+        const TypeInfo& type = type_info(t);
         const uint64_t n = static_cast<uint64_t>(cols) * rows;
         const float scale = gain / std::sqrt(static_cast<float>(cols));
         const uint64_t seed = synth::stream_seed(seed_, name);
-        const TensorType t = p_.matrix_type;
         out.push_back({name, static_cast<uint32_t>(t), {cols, rows}, *byte_size(type, n),
                        [=](std::vector<std::byte>& scratch) {
                            synth::SplitMix64 rng(seed);
@@ -155,6 +164,15 @@ private:
 };
 
 }  // namespace
+
+TensorType q4_k_m_type(std::string_view name, uint32_t n_layer) {
+    if (name == "output.weight") return TensorType::Q6_K;
+    int layer = -1;
+    if (name.rfind("blk.", 0) == 0) layer = std::atoi(std::string(name.substr(4)).c_str());
+    const bool more_bits_kind = name.find(".attn_v.weight") != std::string_view::npos || name.find(".ffn_down.weight") != std::string_view::npos;
+    if (more_bits_kind && layer >= 0 && use_more_bits(layer, static_cast<int>(n_layer))) return TensorType::Q6_K;
+    return TensorType::Q4_K;
+}
 
 std::span<const SynthPreset> synth_presets() { return kPresets; }
 
