@@ -17,7 +17,7 @@ int run_plugins(const std::vector<std::string>& args) {
     StageCatalog catalog;
     load_catalog(catalog, extra);
 
-    for (const auto kind : {StageKind::Selector, StageKind::Quantizer, StageKind::Analyzer, StageKind::Evaluator}) {
+    for (const auto kind : {StageKind::Selector, StageKind::Quantizer, StageKind::Analyzer, StageKind::Evaluator, StageKind::ModelEvaluator}) {
         fmt::print("{}s:\n", to_string(kind));
         for (const auto& s : catalog.stages()) {
             if (s.kind != kind) continue;

@@ -20,6 +20,13 @@ assert len(d) == 28
 assert all(row["after_type"] == "F32" and row["before_type"] == "F16" for row in d.values())
 # 4-bit NF4 costs more than 8-bit: compare SNR of the same kind of tensor
 assert d["blk.0.ffn_up.weight"]["snr_db"] < d["blk.2.ffn_up.weight"]["snr_db"] - 15
+m = s["eval.model_size"]["results"]
+assert len(m) == 1 and m[0]["tensor"] == "(model)", m
+m = m[0]
+# fake quantization widens the F16 block matrices to F32; token_embd and output stay F16
+assert m["original"]["matrix_bits_per_weight"] == 16 and 16 < m["result"]["matrix_bits_per_weight"] < 32, m
+assert m["result"]["bytes_by_type"]["F16"] == 2 * 256 * 512 * 2, m
+assert m["size_ratio"] > 1.5 and m["result"]["bytes_by_type"]["F32"] > m["original"]["bytes_by_type"]["F32"]
 PYEOF
 
 bad() {  # bad PATTERN OPTIONS

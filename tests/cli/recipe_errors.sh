@@ -75,6 +75,12 @@ stages:
     select: { name: "no.such.tensor" }
     require_match: true
 Y
+check model_select "model_select.yaml:4:13: eval.model_size evaluates the whole model and takes no select:" <<'Y'
+qframe: 1
+stages:
+  - evaluate: model_size
+    select: { type: F32 }
+Y
 check version "version.yaml:1:9: recipe format 2 is not supported" <<'Y'
 qframe: 2
 stages: []

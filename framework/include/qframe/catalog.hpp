@@ -19,7 +19,9 @@ struct StageDescriptor {
     std::string plugin;          // the plugin's own name
     std::string plugin_version;
     std::filesystem::path file;  // the library it came from
-    std::variant<StageFactory<Selector>, StageFactory<Quantizer>, StageFactory<Analyzer>, StageFactory<Evaluator>> factory;
+    std::variant<StageFactory<Selector>, StageFactory<Quantizer>, StageFactory<Analyzer>, StageFactory<Evaluator>,
+                 StageFactory<ModelEvaluator>>
+        factory;
 };
 
 class StageCatalog {

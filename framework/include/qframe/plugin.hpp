@@ -13,13 +13,13 @@
 #include "qframe/stage.hpp"
 
 // Bump on any change to the SDK headers that breaks plugins built against an older one.
-#define QFRAME_PLUGIN_ABI_VERSION 1u
+#define QFRAME_PLUGIN_ABI_VERSION 2u
 
 namespace qframe {
 
-enum class StageKind { Selector, Quantizer, Analyzer, Evaluator };
+enum class StageKind { Selector, Quantizer, Analyzer, Evaluator, ModelEvaluator };
 const char* to_string(StageKind kind);
-// The name prefix a stage of each kind carries: "select.", "quant.", "analyze.", "eval.".
+// The name prefix a stage of each kind carries: "select.", "quant.", "analyze.", "eval." (both evaluator kinds).
 const char* name_prefix(StageKind kind);
 
 template <class T>
@@ -33,6 +33,8 @@ public:
     virtual void add_quantizer(std::string name, std::string description, OptionSchema schema, StageFactory<Quantizer> make) = 0;
     virtual void add_analyzer(std::string name, std::string description, OptionSchema schema, StageFactory<Analyzer> make) = 0;
     virtual void add_evaluator(std::string name, std::string description, OptionSchema schema, StageFactory<Evaluator> make) = 0;
+    virtual void add_model_evaluator(std::string name, std::string description, OptionSchema schema,
+                                     StageFactory<ModelEvaluator> make) = 0;
 };
 
 struct PluginInfo {

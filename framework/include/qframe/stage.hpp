@@ -2,6 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -64,6 +67,28 @@ class Evaluator {
 public:
     virtual ~Evaluator() = default;
     virtual Findings evaluate(const TensorData& before, const TensorData& after) const = 0;
+};
+
+// A whole model as a model evaluator sees it: the input's metadata and each tensor's current
+// type and bytes (from the input mapping, or as an earlier stage left it).
+class ModelView {
+public:
+    virtual ~ModelView() = default;
+    virtual const Metadata& metadata() const = 0;
+    virtual std::vector<std::string> tensor_names() const = 0;  // file order
+    virtual std::optional<TensorData> tensor(std::string_view name) const = 0;
+    virtual const std::filesystem::path& source() const = 0;    // the input file
+};
+
+// Reports on progress of long work: units done, total.
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+// Compares whole models (perplexity, KL divergence, generations, sizes): runs once per stage on
+// the input model and the pipeline's result so far.
+class ModelEvaluator {
+public:
+    virtual ~ModelEvaluator() = default;
+    virtual Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const = 0;
 };
 
 }  // namespace qframe

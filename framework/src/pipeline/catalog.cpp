@@ -18,6 +18,7 @@ const char* to_string(StageKind kind) {
         case StageKind::Quantizer: return "quantizer";
         case StageKind::Analyzer: return "analyzer";
         case StageKind::Evaluator: return "evaluator";
+        case StageKind::ModelEvaluator: return "model evaluator";
     }
     return "?";
 }
@@ -28,6 +29,7 @@ const char* name_prefix(StageKind kind) {
         case StageKind::Quantizer: return "quant.";
         case StageKind::Analyzer: return "analyze.";
         case StageKind::Evaluator: return "eval.";
+        case StageKind::ModelEvaluator: return "eval.";
     }
     return "?";
 }
@@ -54,6 +56,9 @@ public:
     }
     void add_evaluator(std::string n, std::string d, OptionSchema s, StageFactory<Evaluator> f) override {
         add(StageKind::Evaluator, std::move(n), std::move(d), std::move(s), std::move(f));
+    }
+    void add_model_evaluator(std::string n, std::string d, OptionSchema s, StageFactory<ModelEvaluator> f) override {
+        add(StageKind::ModelEvaluator, std::move(n), std::move(d), std::move(s), std::move(f));
     }
 
     std::vector<StageDescriptor> stages;

@@ -155,11 +155,13 @@ const StageDescriptor& find_stage(const Locator& loc, const StageCatalog& catalo
     if (!stage) {
         std::vector<std::string> known;
         for (const auto& s : catalog.stages())
-            if (s.kind == kind) known.push_back(s.name);
+            if (s.kind == kind || (kind == StageKind::Evaluator && s.kind == StageKind::ModelEvaluator)) known.push_back(s.name);
         loc.fail(node, fmt::format("unknown {} stage '{}' (available: {}; see qframe plugins)", to_string(kind), name,
                                    known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
     }
-    if (stage->kind != kind) loc.fail(node, fmt::format("'{}' is a {}, not a {}", name, to_string(stage->kind), to_string(kind)));
+    const bool evaluator_kinds = kind == StageKind::Evaluator && stage->kind == StageKind::ModelEvaluator;
+    if (stage->kind != kind && !evaluator_kinds)
+        loc.fail(node, fmt::format("'{}' is a {}, not a {}", name, to_string(stage->kind), to_string(kind)));
     return *stage;
 }
 
@@ -291,6 +293,8 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
         planned.label = fmt::format("{}: {}", i + 1, stage.name);
         planned.call = {&stage, validate_options(loc, s["options"], stage, name_node), loc.at(name_node)};
         if (const auto select = s["select"]) {
+            if (stage.kind == StageKind::ModelEvaluator)
+                loc.fail(select, fmt::format("{} evaluates the whole model and takes no select:", stage.name));
             planned.selectors = resolve_selection(loc, catalog, select);
             planned.has_selection = true;
         }

@@ -42,6 +42,7 @@ struct StageInstances {
     std::unique_ptr<Analyzer> analyzer;
     std::unique_ptr<Quantizer> quantizer;
     std::unique_ptr<Evaluator> evaluator;
+    std::unique_ptr<ModelEvaluator> model_evaluator;
 };
 
 template <class T>
@@ -60,6 +61,7 @@ StageInstances instantiate(const PlannedStage& stage) {
         case StageKind::Analyzer: out.analyzer = instantiate<Analyzer>(stage.call); break;
         case StageKind::Quantizer: out.quantizer = instantiate<Quantizer>(stage.call); break;
         case StageKind::Evaluator: out.evaluator = instantiate<Evaluator>(stage.call); break;
+        case StageKind::ModelEvaluator: out.model_evaluator = instantiate<ModelEvaluator>(stage.call); break;
         case StageKind::Selector: throw Error(fmt::format("{}: a selector cannot be a stage of its own", stage.call.where));
     }
     return out;
@@ -70,11 +72,39 @@ struct StageFailure : Error {
     using Error::Error;
 };
 
-[[noreturn]] void stage_failed(const PlannedStage& s, const std::string& tensor, const std::string& what) {
+// `subject` says what the stage was working on: "tensor 'blk.0.ffn_up.weight'", "the whole model".
+[[noreturn]] void stage_failed(const PlannedStage& s, const std::string& subject, const std::string& what) {
     const auto& d = *s.call.stage;
-    throw StageFailure(fmt::format("stage {} ({} from plugin '{}', {}) failed on tensor '{}': {}", s.label, to_string(d.kind), d.plugin,
-                            d.file.filename().string(), tensor, what));
+    throw StageFailure(fmt::format("stage {} ({} from plugin '{}', {}) failed on {}: {}", s.label, to_string(d.kind), d.plugin,
+                                   d.file.filename().string(), subject, what));
 }
+
+std::string tensor_subject(const std::string& name) { return fmt::format("tensor '{}'", name); }
+
+// The input model (original = true) or the pipeline's current state of it, for model evaluators.
+class StateView : public ModelView {
+public:
+    StateView(const GgufFile& file, const std::vector<TensorState>& states, bool original)
+        : file_(file), states_(states), original_(original), path_(file.display_name()) {}
+    const Metadata& metadata() const override { return file_.metadata(); }
+    std::vector<std::string> tensor_names() const override {
+        std::vector<std::string> names;
+        for (const auto& s : states_) names.push_back(s.original->name);
+        return names;
+    }
+    std::optional<TensorData> tensor(std::string_view name) const override {
+        for (const auto& s : states_)
+            if (s.original->name == name) return original_ ? original_view(*s.original) : s.view();
+        return std::nullopt;
+    }
+    const std::filesystem::path& source() const override { return path_; }
+
+private:
+    const GgufFile& file_;
+    const std::vector<TensorState>& states_;
+    bool original_;
+    std::filesystem::path path_;
+};
 
 class Runner {
 public:
@@ -133,6 +163,20 @@ private:
         const auto start = Clock::now();
         StageResult result;
         result.planned = &stage;
+        if (objects.model_evaluator) {
+            if (options_.dry_run) return result;
+            spdlog::info("stage {}: the whole model", stage.label);
+            const StateView original(input_, states_, true), current(input_, states_, false);
+            ProgressFn progress;
+            if (options_.progress) progress = [&](uint64_t done, uint64_t total) { options_.progress(stage.label, done, total); };
+            try {
+                result.findings.emplace_back("(model)", objects.model_evaluator->evaluate(original, current, progress));
+            } catch (const std::exception& e) {
+                stage_failed(stage, "the whole model", e.what());
+            }
+            result.seconds = seconds_since(start);
+            return result;
+        }
         const auto chosen = select(stage, objects.selectors);
         for (size_t i : chosen) result.selected.push_back(states_[i].original->name);
         if (chosen.empty()) {
@@ -163,7 +207,7 @@ private:
             } catch (const StageFailure&) {
                 throw;
             } catch (const std::exception& e) {
-                stage_failed(stage, s.original->name, e.what());
+                stage_failed(stage, tensor_subject(s.original->name), e.what());
             }
             if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
         });
@@ -172,13 +216,13 @@ private:
     // Checks a quantizer's result against its declared type before it replaces the tensor.
     static Findings apply(const PlannedStage& stage, TensorState& s, QuantizedTensor q) {
         const TypeInfo* type = find_type(static_cast<uint32_t>(q.type));
-        if (!type) stage_failed(stage, s.original->name, fmt::format("returned unknown type id {}", static_cast<uint32_t>(q.type)));
+        if (!type) stage_failed(stage, tensor_subject(s.original->name), fmt::format("returned unknown type id {}", static_cast<uint32_t>(q.type)));
         if (s.original->row_length() % type->block_size != 0)
-            stage_failed(stage, s.original->name, fmt::format("returned type {} but the row length {} is not a multiple of its block size {}",
+            stage_failed(stage, tensor_subject(s.original->name), fmt::format("returned type {} but the row length {} is not a multiple of its block size {}",
                                                                 type->name, s.original->row_length(), type->block_size));
         const uint64_t expected = *byte_size(*type, s.original->n_values);
         if (q.bytes.size() != expected)
-            stage_failed(stage, s.original->name, fmt::format("returned {} bytes for {} {} values; {} expected", q.bytes.size(),
+            stage_failed(stage, tensor_subject(s.original->name), fmt::format("returned {} bytes for {} {} values; {} expected", q.bytes.size(),
                                                                 s.original->n_values, type->name, expected));
         auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
         s.type_id = static_cast<uint32_t>(q.type);
