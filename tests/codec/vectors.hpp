@@ -53,10 +53,11 @@ inline std::vector<uint32_t> bits_of(const std::vector<float>& v) {
 inline const char* const kSets[] = {
     "f32.raw",   "f32.edge",   "f16.raw",   "f16.edge",   "bf16.raw",  "bf16.edge",
     "q8_0.quant", "q8_0.raw",  "q8_0.edge",
-    "q4_0.quant", "q4_0.raw",  "q4_1.quant", "q4_1.raw",
-    "q5_0.quant", "q5_0.raw",  "q5_1.quant", "q5_1.raw",
-    "q2_k.quant", "q2_k.raw",  "q3_k.quant", "q3_k.raw",  "q4_k.quant", "q4_k.raw",
-    "q5_k.quant", "q5_k.raw",  "q6_k.quant", "q6_k.raw",
+    "q4_0.quant", "q4_0.raw",  "q4_0.edge", "q4_1.quant", "q4_1.raw", "q4_1.edge",
+    "q5_0.quant", "q5_0.raw",  "q5_0.edge", "q5_1.quant", "q5_1.raw", "q5_1.edge",
+    "q2_k.quant", "q2_k.raw",  "q2_k.edge", "q3_k.quant", "q3_k.raw", "q3_k.edge",
+    "q4_k.quant", "q4_k.raw",  "q4_k.edge", "q5_k.quant", "q5_k.raw", "q5_k.edge",
+    "q6_k.quant", "q6_k.raw",  "q6_k.edge",
 };
 
 inline std::string type_prefix(const std::string& set) { return set.substr(0, set.find('.')); }

@@ -27,6 +27,14 @@ inline void store_f16(half& h, float f) {
     std::memcpy(h, &v, 2);
 }
 
+// C's float -> integer conversion as ggml's x86-64 build performs it (cvttss2si / cvttps2dq):
+// truncate toward zero through a 32-bit integer; NaN and out-of-range values give INT32_MIN.
+// ggml then keeps the low byte (an int8_t / uint8_t cast), and so do the callers. Only
+// non-finite or absurdly scaled input ever gets near the edges.
+inline int32_t trunc_i32_like_x86(float r) {
+    return (r >= -2147483648.0f && r < 2147483648.0f) ? int32_t(r) : INT32_MIN;
+}
+
 // Copies block `i` out of a byte stream; the compiler turns this into plain loads.
 template <class Block>
 inline Block load_block(const std::byte* src, size_t i) {

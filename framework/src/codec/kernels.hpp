@@ -27,6 +27,10 @@ void decode_q4_0(const std::byte*, float*, size_t);
 void decode_q4_1(const std::byte*, float*, size_t);
 void decode_q5_0(const std::byte*, float*, size_t);
 void decode_q5_1(const std::byte*, float*, size_t);
+void encode_q4_0(const float*, std::byte*, size_t);
+void encode_q4_1(const float*, std::byte*, size_t);
+void encode_q5_0(const float*, std::byte*, size_t);
+void encode_q5_1(const float*, std::byte*, size_t);
 
 // k_quants.cpp
 void decode_q2_k(const std::byte*, float*, size_t);
@@ -34,5 +38,12 @@ void decode_q3_k(const std::byte*, float*, size_t);
 void decode_q4_k(const std::byte*, float*, size_t);
 void decode_q5_k(const std::byte*, float*, size_t);
 void decode_q6_k(const std::byte*, float*, size_t);
+
+// k_quants_encode.cpp
+void encode_q2_k(const float*, std::byte*, size_t);
+void encode_q3_k(const float*, std::byte*, size_t);
+void encode_q4_k(const float*, std::byte*, size_t);
+void encode_q5_k(const float*, std::byte*, size_t);
+void encode_q6_k(const float*, std::byte*, size_t);
 
 }  // namespace qframe::codec

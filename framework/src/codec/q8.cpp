@@ -12,8 +12,7 @@ namespace {
 // (out of range or NaN gives INT32_MIN), keeping the low byte. Only non-finite inputs, or a
 // NaN that resets ggml's running maximum, reach values outside [-127, 127].
 int8_t to_int8_like_ggml(float r) {
-    const int32_t i = (r >= -2147483648.0f && r < 2147483648.0f) ? int32_t(r) : INT32_MIN;
-    return int8_t(uint8_t(uint32_t(i)));
+    return int8_t(uint8_t(uint32_t(trunc_i32_like_x86(r))));
 }
 
 }  // namespace
