@@ -33,9 +33,11 @@ public:
         const int filled = static_cast<int>(kWidth * done / total);
         const double elapsed = std::chrono::duration<double>(now - started_).count();
         const double eta = done ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0;
-        fmt::print(stderr, "\r{} [{}{}] {}/{} {:.0f}s left ", label, std::string(filled, '#'), std::string(kWidth - filled, '.'), done, total, eta);
-        std::fflush(stderr);
+        fmt::print(stderr, "\r{} [{}{}] {}/{} {:.0f}s left ", label, std::string(filled, '#'), std::string(kWidth - filled, '.'),
+                   amount(done, total), amount(total, total), eta);
         drawn_ = true;
+        if (done == total) finish_locked();  // end the line before anything else is logged
+        std::fflush(stderr);
     }
 
     void finish() {
@@ -45,6 +47,11 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
+    // Large totals are bytes (the write): show MiB rather than a 10-digit count.
+    static std::string amount(uint64_t n, uint64_t total) {
+        if (total < (1u << 20)) return std::to_string(n);
+        return fmt::format("{:.0f} MiB", static_cast<double>(n) / (1 << 20));
+    }
     void finish_locked() {
         if (drawn_) fmt::print(stderr, "\n");
         drawn_ = false;
