@@ -62,6 +62,44 @@ std::string cell(const nlohmann::ordered_json& v) {
     return v.dump();
 }
 
+// A table with one row per object of `rows` and a column per key (first-seen order).
+std::string table(const std::string& first_column, const std::vector<std::pair<std::string, const Findings*>>& rows) {
+    std::vector<std::string> columns;
+    std::set<std::string> seen;
+    for (const auto& [label, f] : rows)
+        for (const auto& [k, v] : f->items())
+            if (seen.insert(k).second) columns.push_back(k);
+    std::string md = first_column.empty() ? "|" : fmt::format("| {} |", first_column);
+    for (const auto& c : columns) md += fmt::format(" {} |", c);
+    md += first_column.empty() ? "\n|" : "\n|---|";
+    for (size_t i = 0; i < columns.size(); ++i) md += "---:|";
+    md += "\n";
+    for (const auto& [label, f] : rows) {
+        md += first_column.empty() ? "|" : fmt::format("| `{}` |", label);
+        for (const auto& c : columns) md += fmt::format(" {} |", f->contains(c) ? cell((*f)[c]) : "");
+        md += "\n";
+    }
+    return md;
+}
+
+// Whole-model findings read as a list; an array of objects (generations) becomes a table.
+std::string model_findings(const Findings& f, int depth = 0) {
+    std::string md;
+    const std::string indent(2 * depth, ' ');
+    for (const auto& [k, v] : f.items()) {
+        if (v.is_object()) {
+            md += fmt::format("{}- {}:\n{}", indent, k, model_findings(v, depth + 1));
+        } else if (v.is_array() && !v.empty() && v.front().is_object()) {
+            std::vector<std::pair<std::string, const Findings*>> rows;
+            for (const auto& item : v) rows.emplace_back("", &item);
+            md += fmt::format("{}- {}:\n\n{}\n", indent, k, table("", rows));
+        } else {
+            md += fmt::format("{}- {}: {}\n", indent, k, cell(v));
+        }
+    }
+    return md;
+}
+
 std::string report_markdown(const RunResult& r) {
     std::string md = fmt::format("# qframe report: {}\n\nRecipe `{}`.\n\n", r.plan->name, r.plan->recipe_path.string());
     md += "| file | path | bytes | SHA-256 |\n|---|---|---:|---|\n";
@@ -74,28 +112,21 @@ std::string report_markdown(const RunResult& r) {
 
     for (const auto& s : r.stages) {
         const auto& d = *s.planned->call.stage;
-        md += fmt::format("\n## Stage {}\n\n{} from plugin `{}` {}; {} tensor(s) selected; {:.3f} s.", s.planned->label, to_string(d.kind),
-                          d.plugin, d.plugin_version, s.selected.size(), s.seconds);
+        const std::string scope = d.kind == StageKind::ModelEvaluator ? "the whole model" : fmt::format("{} tensor(s) selected", s.selected.size());
+        md += fmt::format("\n## Stage {}\n\n{} from plugin `{}` {}; {}; {:.3f} s.", s.planned->label, to_string(d.kind), d.plugin,
+                          d.plugin_version, scope, s.seconds);
         std::vector<std::string> opts;
         for (const auto& [k, v] : s.planned->call.options.values()) opts.push_back(fmt::format("{}={}", k, to_string(v)));
         if (!opts.empty()) md += fmt::format(" Options: `{}`.", fmt::join(opts, "`, `"));
         md += "\n\n";
         if (s.findings.empty()) continue;
-        std::vector<std::string> columns;  // first-seen order across rows
-        std::set<std::string> seen;
-        for (const auto& [tensor, f] : s.findings)
-            for (const auto& [k, v] : f.items())
-                if (seen.insert(k).second) columns.push_back(k);
-        md += "| tensor |";
-        for (const auto& c : columns) md += fmt::format(" {} |", c);
-        md += "\n|---|";
-        for (size_t i = 0; i < columns.size(); ++i) md += "---:|";
-        md += "\n";
-        for (const auto& [tensor, f] : s.findings) {
-            md += fmt::format("| `{}` |", tensor);
-            for (const auto& c : columns) md += fmt::format(" {} |", f.contains(c) ? cell(f[c]) : "");
-            md += "\n";
+        if (d.kind == StageKind::ModelEvaluator) {
+            for (const auto& [label, f] : s.findings) md += model_findings(f);
+            continue;
         }
+        std::vector<std::pair<std::string, const Findings*>> rows;
+        for (const auto& [tensor, f] : s.findings) rows.emplace_back(tensor, &f);
+        md += table("tensor", rows);
     }
     return md;
 }
