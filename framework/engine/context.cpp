@@ -1,0 +1,275 @@
+// The forward pass. Each layer runs on a whole batch of tokens at once: a weight matrix is
+// decoded block of rows by block of rows (each thread its own block, into a thread-local
+// buffer) and every decoded row is applied to every token of the batch before the next block.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "kernels.hpp"
+#include "model_impl.hpp"
+#include "qframe/error.hpp"
+#include "qframe/parallel.hpp"
+
+namespace qframe::engine {
+namespace {
+
+using kernels::padded;
+
+// A zero-filled, 64-byte-aligned float buffer.
+class Buffer {
+public:
+    Buffer() = default;
+    explicit Buffer(size_t n) : n_(n) {
+        if (n == 0) return;
+        const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+        data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+        if (!data_) throw std::bad_alloc();
+        std::memset(data_.get(), 0, bytes);
+    }
+    float* data() { return data_.get(); }
+    const float* data() const { return data_.get(); }
+    size_t size() const { return n_; }
+
+private:
+    struct Free {
+        void operator()(float* p) const { std::free(p); }
+    };
+    std::unique_ptr<float, Free> data_;
+    size_t n_ = 0;
+};
+
+// Y[t][r] = Σ_k X[t][k] · W[r][k] for the nt tokens of X (row stride ldx, zero-padded to
+// padded(w.cols)), into Y (row stride ldy).
+void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads) {
+    const kernels::Ops& ops = kernels::ops();
+    const size_t n = padded(w.cols);
+    // Large blocks amortise the pass over X; small ones keep every thread busy on short inputs.
+    size_t rb = nt >= 16 ? 64 : 16;
+    const size_t min_items = 4 * std::max(1u, threads);
+    while (rb > 4 && (w.rows + rb - 1) / rb < min_items) rb /= 2;
+    const size_t items = (w.rows + rb - 1) / rb;
+    const float* direct = w.direct();
+    parallel_for(items, threads, [&](size_t i) {
+        const size_t r0 = i * rb, nr = std::min(rb, w.rows - r0);
+        if (direct) {
+            ops.dot_block(direct + r0 * w.cols, w.cols, nr, x, ldx, nt, n, y + r0, ldy);
+            return;
+        }
+        thread_local std::vector<float> rows;
+        if (rows.size() < nr * n) rows.resize(nr * n);
+        w.decode_rows(r0, nr, rows.data(), n);
+        ops.dot_block(rows.data(), n, nr, x, ldx, nt, n, y + r0, ldy);
+    });
+}
+
+// out[t] = x[t] / sqrt(mean(x[t]²) + eps) · weight, like ggml_rms_norm then ggml_mul.
+void rms_norm(const float* x, size_t ld, size_t nt, size_t n, const std::vector<float>& weight, float eps, float* out) {
+    for (size_t t = 0; t < nt; ++t) {
+        const float* xt = x + t * ld;
+        double sum = 0;
+        for (size_t k = 0; k < n; ++k) sum += double(xt[k]) * xt[k];
+        const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + eps);
+        float* ot = out + t * ld;
+        for (size_t k = 0; k < n; ++k) ot[k] = xt[k] * scale * weight[k];
+    }
+}
+
+}  // namespace
+
+struct LlamaContext::State {
+    LlamaModel model;
+    const LlamaModel::Impl& m;
+    const LlamaConfig& c;
+    uint32_t n_ctx, n_batch;
+    unsigned threads;
+    uint32_t pos = 0;
+
+    size_t q_dim, kv_dim, ld_embd, ld_q, ld_ff;
+    std::vector<Buffer> k_cache, v_cache;  // per layer: [n_ctx × kv_dim]
+    Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]
+    std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
+
+    State(const LlamaModel& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_)
+        : model(model_), m(*model.impl()), c(m.config), n_ctx(n_ctx_), n_batch(std::min(n_batch_, n_ctx_)),
+          threads(threads_ ? threads_ : default_thread_count()) {
+        if (n_ctx == 0) throw Error(fmt::format("{}: a context needs at least one position", m.name));
+        if (n_batch == 0) throw Error(fmt::format("{}: the batch size must be at least 1", m.name));
+        q_dim = size_t(c.n_head) * c.head_dim;
+        kv_dim = size_t(c.n_head_kv) * c.head_dim;
+        ld_embd = padded(c.n_embd);
+        ld_q = padded(q_dim);
+        ld_ff = padded(c.n_ff);
+        for (uint32_t l = 0; l < c.n_layer; ++l) {
+            k_cache.emplace_back(size_t(n_ctx) * kv_dim);
+            v_cache.emplace_back(size_t(n_ctx) * kv_dim);
+        }
+        x = Buffer(n_batch * ld_embd);
+        xn = Buffer(n_batch * ld_embd);
+        q = Buffer(n_batch * ld_q);
+        k = Buffer(n_batch * kv_dim);
+        v = Buffer(n_batch * kv_dim);
+        attn = Buffer(n_batch * ld_q);
+        gate = Buffer(n_batch * std::max(ld_ff, ld_embd));  // also the FFN's output
+        up = Buffer(n_batch * ld_ff);
+        rope_cos.resize(size_t(n_batch) * c.head_dim / 2);
+        rope_sin.resize(size_t(n_batch) * c.head_dim / 2);
+    }
+
+    // Rotates pairs (2i, 2i+1) of every head of the nt rows of `data` (row stride ld).
+    void rope(float* data, size_t ld, size_t nt, uint32_t n_heads) const {
+        const size_t half = c.head_dim / 2;
+        for (size_t t = 0; t < nt; ++t) {
+            const float* cs = rope_cos.data() + t * half;
+            const float* sn = rope_sin.data() + t * half;
+            for (uint32_t h = 0; h < n_heads; ++h) {
+                float* v = data + t * ld + size_t(h) * c.head_dim;
+                for (size_t i = 0; i < half; ++i) {
+                    const float x0 = v[2 * i], x1 = v[2 * i + 1];
+                    v[2 * i] = x0 * cs[i] - x1 * sn[i];
+                    v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+                }
+            }
+        }
+    }
+
+    // Causal attention of nt new tokens (at positions pos..pos+nt-1, already in the cache) over
+    // every cached position up to their own: q → attn.
+    void attention(uint32_t layer, size_t nt) {
+        const kernels::Ops& ops = kernels::ops();
+        const float* kc = k_cache[layer].data();
+        const float* vc = v_cache[layer].data();
+        const size_t hd = c.head_dim, group = c.n_head / c.n_head_kv;
+        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        constexpr size_t chunk = 8;
+        const size_t chunks = (nt + chunk - 1) / chunk;
+        parallel_for(size_t(c.n_head) * chunks, threads, [&](size_t item) {
+            const size_t h = item / chunks, t0 = (item % chunks) * chunk, t1 = std::min(nt, t0 + chunk);
+            const size_t kv_off = (h / group) * hd;
+            thread_local std::vector<float> scores;
+            if (scores.size() < n_ctx) scores.resize(n_ctx);
+            for (size_t t = t0; t < t1; ++t) {
+                const float* qt = q.data() + t * ld_q + h * hd;
+                const size_t n_kv = pos + t + 1;
+                float max = -std::numeric_limits<float>::infinity();
+                for (size_t j = 0; j < n_kv; ++j) {
+                    scores[j] = ops.dot(qt, kc + j * kv_dim + kv_off, hd) * scale;
+                    max = std::max(max, scores[j]);
+                }
+                double sum = 0;
+                for (size_t j = 0; j < n_kv; ++j) {
+                    scores[j] = std::exp(scores[j] - max);
+                    sum += scores[j];
+                }
+                const float inv = static_cast<float>(1.0 / sum);
+                float* out = attn.data() + t * ld_q + h * hd;
+                std::fill(out, out + hd, 0.0f);
+                for (size_t j = 0; j < n_kv; ++j) ops.axpy(scores[j] * inv, vc + j * kv_dim + kv_off, out, hd);
+            }
+        });
+    }
+
+    // Runs nt tokens through the model; writes logits for rows [first_out, nt) to `logits`.
+    void forward(std::span<const int32_t> tokens, size_t first_out, float* logits) {
+        const size_t nt = tokens.size();
+        // Embeddings.
+        for (size_t t = 0; t < nt; ++t) m.token_embd.decode_rows(size_t(tokens[t]), 1, x.data() + t * ld_embd, ld_embd);
+        // Rotary angles for these positions.
+        const size_t half = c.head_dim / 2;
+        for (size_t t = 0; t < nt; ++t)
+            for (size_t i = 0; i < half; ++i) {
+                const double theta = double(pos + t) * m.inv_freq[i];
+                rope_cos[t * half + i] = static_cast<float>(std::cos(theta));
+                rope_sin[t * half + i] = static_cast<float>(std::sin(theta));
+            }
+
+        for (uint32_t l = 0; l < c.n_layer; ++l) {
+            const Layer& L = m.layers[l];
+            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data());
+            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads);
+            // K and V go straight into the cache.
+            float* kc = k_cache[l].data() + size_t(pos) * kv_dim;
+            float* vc = v_cache[l].data() + size_t(pos) * kv_dim;
+            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads);
+            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads);
+            rope(q.data(), ld_q, nt, c.n_head);
+            rope(kc, kv_dim, nt, c.n_head_kv);
+            attention(l, nt);
+            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads);
+            for (size_t t = 0; t < nt; ++t)
+                for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
+
+            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data());
+            matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads);
+            matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads);
+            for (size_t t = 0; t < nt; ++t) {
+                float* g = gate.data() + t * ld_ff;
+                const float* u = up.data() + t * ld_ff;
+                for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
+            }
+            matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads);
+            for (size_t t = 0; t < nt; ++t)
+                for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
+        }
+
+        if (first_out < nt) {
+            const size_t n_out = nt - first_out;
+            rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data());
+            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads);
+        }
+        pos += static_cast<uint32_t>(nt);
+    }
+};
+
+LlamaContext::LlamaContext(const LlamaModel& model, uint32_t n_ctx, unsigned threads, uint32_t n_batch)
+    : state_(std::make_unique<State>(model, n_ctx, threads, n_batch)) {}
+LlamaContext::~LlamaContext() = default;
+LlamaContext::LlamaContext(LlamaContext&&) noexcept = default;
+LlamaContext& LlamaContext::operator=(LlamaContext&&) noexcept = default;
+
+void LlamaContext::reset() { state_->pos = 0; }
+uint32_t LlamaContext::position() const { return state_->pos; }
+uint32_t LlamaContext::n_ctx() const { return state_->n_ctx; }
+const LlamaModel& LlamaContext::model() const { return state_->model; }
+
+std::vector<float> LlamaContext::eval(std::span<const int32_t> tokens, bool all_logits) {
+    State& s = *state_;
+    if (tokens.empty()) return {};
+    for (size_t i = 0; i < tokens.size(); ++i)
+        if (tokens[i] < 0 || uint32_t(tokens[i]) >= s.c.n_vocab)
+            throw Error(fmt::format("{}: token {} (at {}) is outside the vocabulary of {}", s.m.name, tokens[i], i, s.c.n_vocab));
+    if (tokens.size() > s.n_ctx - s.pos)
+        throw Error(fmt::format("{}: {} tokens do not fit in the context ({} of {} positions used)", s.m.name,
+                                tokens.size(), s.pos, s.n_ctx));
+    const size_t n_vocab = s.c.n_vocab;
+    std::vector<float> logits((all_logits ? tokens.size() : 1) * n_vocab);
+    for (size_t b = 0; b < tokens.size(); b += s.n_batch) {
+        const auto batch = tokens.subspan(b, std::min<size_t>(s.n_batch, tokens.size() - b));
+        const bool last = b + batch.size() == tokens.size();
+        if (all_logits) s.forward(batch, 0, logits.data() + b * n_vocab);
+        else s.forward(batch, last ? batch.size() - 1 : batch.size(), logits.data());
+    }
+    return logits;
+}
+
+std::vector<int32_t> generate(LlamaContext& context, std::span<const int32_t> prompt, uint32_t max_new,
+                              std::optional<int32_t> eos) {
+    std::vector<int32_t> out;
+    if (max_new == 0) return out;
+    std::vector<float> logits = context.eval(prompt, false);
+    if (logits.empty()) throw Error(fmt::format("{}: generation needs a prompt of at least one token", context.model().display_name()));
+    for (;;) {
+        const auto best = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        if (eos && best == *eos) break;
+        out.push_back(best);
+        if (out.size() == max_new || context.position() == context.n_ctx()) break;
+        logits = context.eval(std::span(&out.back(), 1), false);
+    }
+    return out;
+}
+
+}  // namespace qframe::engine

@@ -1,0 +1,191 @@
+// The kernels' body, included by one translation unit per instruction set. The includer
+// defines QF_NS (its namespace), QF_VW (floats per hardware vector), QF_R and QF_T (the tile:
+// weight rows × tokens whose accumulators stay in registers).
+//
+// GCC vector extensions keep the code portable: with -mavx512f a 16-float vector is one zmm
+// register, with -mavx2 two ymm, by default four xmm. -ffp-contract=fast turns a*b+c into FMA.
+#include <cstdint>
+#include <cstring>
+
+#include "kernels.hpp"
+
+namespace qframe::engine::kernels::QF_NS {
+namespace {
+
+typedef float vf __attribute__((vector_size(QF_VW * sizeof(float))));
+constexpr size_t VW = QF_VW;
+
+inline vf load(const float* p) {
+    vf v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+inline float hsum(vf v) {
+    float s = 0.0f;
+    for (size_t i = 0; i < VW; ++i) s += v[i];
+    return s;
+}
+
+// The register tile: R weight rows against T tokens, over n floats (a multiple of kPad, hence
+// of VW); adds to y when `add`.
+template <int R, int T>
+inline void tile(const float* w, size_t ldw, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
+    vf acc[R][T];
+    for (int r = 0; r < R; ++r)
+        for (int t = 0; t < T; ++t) acc[r][t] = vf{};
+    for (size_t k = 0; k < n; k += VW) {
+        vf wv[R];
+        for (int r = 0; r < R; ++r) wv[r] = load(w + r * ldw + k);
+        for (int t = 0; t < T; ++t) {
+            const vf xv = load(x + t * ldx + k);
+            for (int r = 0; r < R; ++r) acc[r][t] += wv[r] * xv;
+        }
+    }
+    for (int r = 0; r < R; ++r)
+        for (int t = 0; t < T; ++t) y[t * ldy + r] = (add ? y[t * ldy + r] : 0.0f) + hsum(acc[r][t]);
+}
+
+// Rows left over at the end of a block (fewer than QF_R): one row against T tokens at a time.
+template <int T>
+inline void tile_rows(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
+    for (size_t r = 0; r < nr; ++r) tile<1, T>(w + r * ldw, ldw, x, ldx, n, y + r, ldy, add);
+}
+
+template <int T>
+inline void rows_for_tokens(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
+    size_t r = 0;
+    for (; r + QF_R <= nr; r += QF_R) tile<QF_R, T>(w + r * ldw, ldw, x, ldx, n, y + r, ldy, add);
+    tile_rows<T>(w + r * ldw, ldw, nr - r, x, ldx, n, y + r, ldy, add);
+}
+
+template <int T>
+void leftover_tokens(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy, bool add) {
+    if constexpr (T > 0) {
+        if (nt == T) rows_for_tokens<T>(w, ldw, nr, x, ldx, n, y, ldy, add);
+        else leftover_tokens<T - 1>(w, ldw, nr, x, ldx, nt, n, y, ldy, add);
+    }
+}
+
+// The k dimension goes by slices of kSlice floats, so that a tile of tokens (T × kSlice floats)
+// stays in L1 while the block's rows stream from L2. The slices' sums are added in order, so a
+// result does not depend on which tile computed it (or on the batch it came in).
+constexpr size_t kSlice = 512;
+
+void dot_block(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    for (size_t k0 = 0; k0 < n; k0 += kSlice) {
+        const size_t kn = n - k0 < kSlice ? n - k0 : kSlice;
+        const bool add = k0 > 0;
+        size_t t = 0;
+        for (; t + QF_T <= nt; t += QF_T) rows_for_tokens<QF_T>(w + k0, ldw, nr, x + t * ldx + k0, ldx, kn, y + t * ldy, ldy, add);
+        if (t < nt) leftover_tokens<QF_T - 1>(w + k0, ldw, nr, x + t * ldx + k0, ldx, nt - t, kn, y + t * ldy, ldy, add);
+    }
+}
+
+float dot(const float* a, const float* b, size_t n) {
+    vf acc0{}, acc1{};
+    size_t k = 0;
+    for (; k + 2 * VW <= n; k += 2 * VW) {
+        acc0 += load(a + k) * load(b + k);
+        acc1 += load(a + k + VW) * load(b + k + VW);
+    }
+    for (; k + VW <= n; k += VW) acc0 += load(a + k) * load(b + k);
+    float s = hsum(acc0 + acc1);
+    for (; k < n; ++k) s += a[k] * b[k];
+    return s;
+}
+
+void axpy(float a, const float* x, float* y, size_t n) {
+    size_t k = 0;
+    const vf av = vf{} + a;
+    for (; k + VW <= n; k += VW) {
+        vf yv = load(y + k);
+        yv += av * load(x + k);
+        std::memcpy(y + k, &yv, sizeof yv);
+    }
+    for (; k < n; ++k) y[k] += a * x[k];
+}
+
+#if QF_FAST_DECODE
+// Fast decoders for the common matrix types, written with 16-lane vectors (one zmm register,
+// or two ymm). The arithmetic is ggml's: float(q) · d, F16 and BF16 widened exactly
+// (vcvtph2ps quiets a signalling NaN and keeps its payload, like qframe::f16_to_f32).
+typedef float vf16 __attribute__((vector_size(64)));
+typedef int32_t vi16 __attribute__((vector_size(64)));
+typedef uint32_t vu16 __attribute__((vector_size(64)));
+typedef _Float16 vh16 __attribute__((vector_size(32)));
+typedef uint16_t vw16 __attribute__((vector_size(32)));
+typedef uint8_t vub16 __attribute__((vector_size(16)));
+
+inline float half(const std::byte* p) {
+    _Float16 h;
+    std::memcpy(&h, p, 2);
+    return static_cast<float>(h);
+}
+inline void store16(float* dst, vf16 v) { std::memcpy(dst, &v, sizeof v); }
+
+bool decode(TensorType type, const std::byte* src, float* dst, size_t n_blocks) {
+    switch (type) {
+        case TensorType::F16:
+            for (size_t i = 0; i < n_blocks; i += 16) {
+                if (n_blocks - i < 16) {
+                    for (; i < n_blocks; ++i) dst[i] = half(src + 2 * i);
+                    break;
+                }
+                vh16 h;
+                std::memcpy(&h, src + 2 * i, sizeof h);
+                store16(dst + i, __builtin_convertvector(h, vf16));
+            }
+            return true;
+        case TensorType::BF16:
+            for (size_t i = 0; i < n_blocks; i += 16) {
+                if (n_blocks - i < 16) {
+                    for (; i < n_blocks; ++i) {
+                        uint16_t b;
+                        std::memcpy(&b, src + 2 * i, 2);
+                        const uint32_t bits = uint32_t(b) << 16;
+                        std::memcpy(dst + i, &bits, 4);
+                    }
+                    break;
+                }
+                vw16 b;
+                std::memcpy(&b, src + 2 * i, sizeof b);
+                const vu16 bits = __builtin_convertvector(b, vu16) << 16;
+                std::memcpy(dst + i, &bits, sizeof bits);
+            }
+            return true;
+        case TensorType::Q8_0:  // {f16 d; int8 qs[32]}
+            for (size_t b = 0; b < n_blocks; ++b, src += 34, dst += 32) {
+                const float d = half(src);
+                for (int j = 0; j < 32; j += 16) {
+                    vub16 q;
+                    std::memcpy(&q, src + 2 + j, sizeof q);
+                    // int8 as (uint8 ^ 0x80) - 128: GCC widens unsigned bytes in vector
+                    // registers (vpmovzxbd) but scalarises the signed conversion.
+                    const vi16 v = __builtin_convertvector(q ^ 0x80, vi16) - 128;
+                    store16(dst + j, __builtin_convertvector(v, vf16) * d);
+                }
+            }
+            return true;
+        case TensorType::Q4_0: {  // {f16 d; uint8 qs[16]}: low nibbles are values 0..15, high 16..31
+            for (size_t b = 0; b < n_blocks; ++b, src += 18, dst += 32) {
+                const float d = half(src);
+                vub16 q;
+                std::memcpy(&q, src + 2, sizeof q);
+                const vi16 lo = __builtin_convertvector(q & 0x0f, vi16) - 8;
+                const vi16 hi = __builtin_convertvector(q >> 4, vi16) - 8;
+                store16(dst, __builtin_convertvector(lo, vf16) * d);
+                store16(dst + 16, __builtin_convertvector(hi, vf16) * d);
+            }
+            return true;
+        }
+        default:
+            return false;
+    }
+}
+#else
+bool decode(TensorType, const std::byte*, float*, size_t) { return false; }
+#endif
+
+}  // namespace
+}  // namespace qframe::engine::kernels::QF_NS

@@ -1,0 +1,296 @@
+// Loading a llama model: hyperparameters from the `llama.*` keys, every weight checked for
+// presence, type and shape (as llama.cpp's create_tensor does), nothing decoded but the small
+// vectors (norms, rope factors).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+
+#include "kernels.hpp"
+#include "model_impl.hpp"
+#include "qframe/codec.hpp"
+#include "qframe/error.hpp"
+
+namespace qframe::engine {
+
+void Matrix::decode_rows(size_t r0, size_t n, float* out, size_t ld) const {
+    const std::byte* src = data + r0 * row_bytes;
+    const kernels::Ops& ops = kernels::ops();
+    const size_t blocks = cols / type_info(type).block_size;  // per row
+    if (ld == cols) {  // the rows are contiguous: one call
+        if (!ops.decode(type, src, out, n * blocks)) qframe::decode(type, {src, n * row_bytes}, {out, n * cols});
+        return;
+    }
+    for (size_t r = 0; r < n; ++r) {
+        float* row = out + r * ld;
+        if (!ops.decode(type, src + r * row_bytes, row, blocks)) qframe::decode(type, {src + r * row_bytes, row_bytes}, {row, cols});
+        std::memset(row + cols, 0, (ld - cols) * sizeof(float));
+    }
+}
+
+const float* Matrix::direct() const {
+    if (type != TensorType::F32 || cols % kernels::kPad != 0) return nullptr;
+    if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0) return nullptr;
+    return reinterpret_cast<const float*>(data);
+}
+
+namespace {
+
+std::string dims_text(const std::vector<uint64_t>& dims) {
+    return dims.empty() ? std::string("a scalar") : fmt::format("{}", fmt::join(dims, " x "));
+}
+
+class Loader {
+public:
+    Loader(const GgufFile& file, WeightSource source, LlamaModel::Impl& impl)
+        : file_(file), source_(std::move(source)), impl_(impl) {}
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw Error(fmt::format("{}: {}", file_.display_name(), what));
+    }
+
+    // ---- metadata ----
+    const Value* key(const std::string& name) const { return file_.metadata().find(name); }
+
+    std::optional<uint64_t> get_uint(const std::string& name) const {
+        const Value* v = key(name);
+        if (!v) return std::nullopt;
+        if (v->is_array()) fail(fmt::format("metadata '{}' is an array (per-layer values are not supported)", name));
+        try {
+            return v->as_u64();
+        } catch (const std::exception& e) {
+            fail(fmt::format("metadata '{}': {}", name, e.what()));
+        }
+    }
+    uint32_t require_uint(const std::string& name) const {
+        const auto v = get_uint(name);
+        if (!v) fail(fmt::format("metadata '{}' is missing", name));
+        if (*v == 0 || *v > (1u << 30)) fail(fmt::format("metadata '{}' is {}, out of range", name, *v));
+        return static_cast<uint32_t>(*v);
+    }
+    std::optional<double> get_float(const std::string& name) const {
+        const Value* v = key(name);
+        if (!v) return std::nullopt;
+        try {
+            return v->as_double();
+        } catch (const std::exception& e) {
+            fail(fmt::format("metadata '{}': {}", name, e.what()));
+        }
+    }
+    std::optional<int32_t> get_token(const std::string& name) const {
+        const Value* v = key(name);
+        if (!v) return std::nullopt;
+        try {
+            const int64_t id = v->as_i64();
+            if (id < 0 || id > INT32_MAX) return std::nullopt;
+            return static_cast<int32_t>(id);
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+
+    // ---- tensors ----
+    struct View {
+        TensorType type;
+        std::vector<uint64_t> dims;
+        std::span<const std::byte> bytes;
+    };
+
+    std::optional<View> find(const std::string& name) {
+        if (source_) {
+            if (auto data = source_(name)) {
+                const std::string where = fmt::format("tensor '{}' (from the weight source)", name);
+                const TypeInfo* info = find_type(static_cast<uint32_t>(data->type));
+                if (!info) fail(fmt::format("{} has an unknown type id {}", where, static_cast<uint32_t>(data->type)));
+                check_decodable(where, data->type, info->name);
+                uint64_t n = 1;
+                for (uint64_t d : data->dims) n *= d;
+                const auto size = byte_size(*info, n);
+                if (data->dims.empty() || !size || *size != data->bytes.size())
+                    fail(fmt::format("{}: {} bytes for {} {} values", where, data->bytes.size(), dims_text(data->dims), info->name));
+                if (data->owner) impl_.owners.push_back(data->owner);
+                impl_.weight_bytes += data->bytes.size();
+                return View{data->type, std::move(data->dims), data->bytes};
+            }
+        }
+        const TensorInfo* t = file_.find_tensor(name);
+        if (!t) return std::nullopt;
+        const std::string where = fmt::format("tensor '{}'", name);
+        if (!t->known_type()) fail(fmt::format("{} has {}, which qframe cannot decode", where, t->type_name()));
+        check_decodable(where, t->type->type, t->type->name);
+        impl_.weight_bytes += t->n_bytes;
+        return View{t->type->type, t->dims, t->data};
+    }
+
+    void check_decodable(const std::string& where, TensorType type, std::string_view type_name) const {
+        if (!can_decode(type)) fail(fmt::format("{} has type {}, which qframe cannot decode", where, type_name));
+    }
+
+    View require(const std::string& name, const std::vector<uint64_t>& dims) {
+        auto v = find(name);
+        if (!v) fail(fmt::format("tensor '{}' is missing", name));
+        check_shape(name, *v, dims);
+        return std::move(*v);
+    }
+
+    void check_shape(const std::string& name, const View& v, const std::vector<uint64_t>& dims) const {
+        // Trailing dimensions of 1 do not change a tensor (ggml's ne[2], ne[3] are 1).
+        std::vector<uint64_t> got = v.dims;
+        while (got.size() > dims.size() && got.back() == 1) got.pop_back();
+        if (got != dims)
+            fail(fmt::format("tensor '{}' has shape {}, expected {}", name, dims_text(v.dims), dims_text(dims)));
+    }
+
+    Matrix matrix(const std::string& name, uint64_t cols, uint64_t rows) {
+        return to_matrix(name, require(name, {cols, rows}));
+    }
+
+    Matrix to_matrix(const std::string& name, const View& v) const {
+        Matrix m;
+        m.name = name;
+        m.type = v.type;
+        m.cols = v.dims[0];
+        m.rows = v.dims[1];
+        const auto row_bytes = byte_size(type_info(v.type), m.cols);
+        if (!row_bytes) fail(fmt::format("tensor '{}': rows of {} values are not whole {} blocks", name, m.cols, type_name(v.type)));
+        m.row_bytes = *row_bytes;
+        m.data = v.bytes.data();
+        return m;
+    }
+
+    std::vector<float> vector(const std::string& name, uint64_t n) {
+        const View v = require(name, {n});
+        std::vector<float> out(n);
+        try {
+            qframe::decode(v.type, v.bytes, out);
+        } catch (const std::invalid_argument& e) {
+            fail(fmt::format("tensor '{}': {}", name, e.what()));
+        }
+        for (float x : out)
+            if (!std::isfinite(x)) fail(fmt::format("tensor '{}' holds a non-finite value", name));
+        return out;
+    }
+
+    void load() {
+        const auto arch = file_.metadata().get_string("general.architecture");
+        if (!arch) fail("metadata 'general.architecture' is missing");
+        if (*arch != "llama") fail(fmt::format("architecture '{}' is not supported by the engine (only llama)", *arch));
+
+        LlamaConfig& c = impl_.config;
+        c.n_embd = require_uint("llama.embedding_length");
+        c.n_layer = require_uint("llama.block_count");
+        c.n_ff = require_uint("llama.feed_forward_length");
+        c.n_head = require_uint("llama.attention.head_count");
+        c.n_head_kv = get_uint("llama.attention.head_count_kv") ? require_uint("llama.attention.head_count_kv") : c.n_head;
+        c.n_ctx_train = get_uint("llama.context_length").value_or(0);
+        if (get_uint("llama.expert_count").value_or(0) > 0) fail("mixture-of-experts llama models are not supported by the engine");
+        if (c.n_head % c.n_head_kv != 0) fail(fmt::format("{} attention heads cannot share {} KV heads", c.n_head, c.n_head_kv));
+        if (c.n_embd % c.n_head != 0 && !key("llama.attention.key_length"))
+            fail(fmt::format("embedding length {} is not a multiple of {} heads", c.n_embd, c.n_head));
+        c.head_dim = c.n_embd / c.n_head;
+        if (key("llama.attention.key_length")) c.head_dim = require_uint("llama.attention.key_length");
+        const uint32_t value_dim = key("llama.attention.value_length") ? require_uint("llama.attention.value_length") : c.head_dim;
+        const uint32_t n_rot = key("llama.rope.dimension_count") ? require_uint("llama.rope.dimension_count") : c.head_dim;
+        // llama.cpp's build_llama asserts both.
+        if (value_dim != c.head_dim) fail(fmt::format("value length {} differs from key length {}", value_dim, c.head_dim));
+        if (n_rot != c.head_dim) fail(fmt::format("invalid rope dimension count {}, expected {}", n_rot, c.head_dim));
+        if (c.head_dim % 2 != 0) fail(fmt::format("head dimension {} is odd", c.head_dim));
+
+        const double eps = get_float("llama.attention.layer_norm_rms_epsilon").value_or(-1);
+        if (!(eps > 0 && eps < 1)) fail("metadata 'llama.attention.layer_norm_rms_epsilon' is missing or out of range");
+        c.rms_eps = static_cast<float>(eps);
+        c.rope_freq_base = static_cast<float>(get_float("llama.rope.freq_base").value_or(10000.0));
+        if (!(c.rope_freq_base > 0) || !std::isfinite(c.rope_freq_base)) fail("metadata 'llama.rope.freq_base' is out of range");
+        const std::string scaling = file_.metadata().get_string("llama.rope.scaling.type").value_or("linear");
+        if (scaling != "linear" && scaling != "none")
+            fail(fmt::format("rope scaling '{}' is not supported by the engine (only linear and none)", scaling));
+        double factor = get_float("llama.rope.scaling.factor").value_or(0);
+        if (factor == 0) factor = get_float("llama.rope.scale_linear").value_or(0);
+        if (factor < 0 || !std::isfinite(factor)) fail("metadata 'llama.rope.scaling.factor' is out of range");
+        c.rope_freq_scale = (factor == 0 || scaling == "none") ? 1.0f : static_cast<float>(1.0 / factor);
+        c.bos_token = get_token("tokenizer.ggml.bos_token_id");
+        c.eos_token = get_token("tokenizer.ggml.eos_token_id");
+
+        // token_embd fixes the vocabulary size.
+        const std::string embd_name = "token_embd.weight";
+        auto embd = find(embd_name);
+        if (!embd) fail(fmt::format("tensor '{}' is missing", embd_name));
+        if (embd->dims.size() < 2) fail(fmt::format("tensor '{}' has shape {}, expected {} x n_vocab", embd_name, dims_text(embd->dims), c.n_embd));
+        if (embd->dims[1] == 0 || embd->dims[1] > INT32_MAX) fail(fmt::format("tensor '{}' has {} rows", embd_name, embd->dims[1]));
+        c.n_vocab = static_cast<uint32_t>(embd->dims[1]);
+        check_shape(embd_name, *embd, {c.n_embd, c.n_vocab});
+        impl_.token_embd = to_matrix(embd_name, *embd);
+
+        impl_.output_norm = vector("output_norm.weight", c.n_embd);
+        if (auto out = find("output.weight")) {
+            check_shape("output.weight", *out, {c.n_embd, c.n_vocab});
+            impl_.output = to_matrix("output.weight", *out);
+        } else {
+            c.tied_output = true;
+            impl_.output = impl_.token_embd;
+        }
+
+        std::vector<float> factors;
+        if (find_present("rope_freqs.weight")) {
+            factors = vector("rope_freqs.weight", c.head_dim / 2);
+            for (float f : factors)
+                if (!(f > 0)) fail("tensor 'rope_freqs.weight' holds a factor that is not positive");
+            c.has_rope_freqs = true;
+        }
+        for (uint32_t i = 0; i < c.head_dim / 2; ++i) {
+            const double freq = std::pow(static_cast<double>(c.rope_freq_base), -2.0 * i / c.head_dim);
+            impl_.inv_freq.push_back(c.rope_freq_scale * freq / (factors.empty() ? 1.0 : factors[i]));
+        }
+
+        const uint64_t q_dim = uint64_t(c.n_head) * c.head_dim, kv_dim = uint64_t(c.n_head_kv) * c.head_dim;
+        for (uint32_t l = 0; l < c.n_layer; ++l) {
+            const auto blk = [l](const char* what) { return fmt::format("blk.{}.{}", l, what); };
+            for (const char* bias : {"attn_q.bias", "attn_k.bias", "attn_v.bias", "attn_output.bias", "ffn_gate.bias", "ffn_up.bias", "ffn_down.bias"})
+                if (find_present(blk(bias))) fail(fmt::format("tensor '{}': biases are not supported by the engine", blk(bias)));
+            Layer layer;
+            layer.attn_norm = vector(blk("attn_norm.weight"), c.n_embd);
+            layer.wq = matrix(blk("attn_q.weight"), c.n_embd, q_dim);
+            layer.wk = matrix(blk("attn_k.weight"), c.n_embd, kv_dim);
+            layer.wv = matrix(blk("attn_v.weight"), c.n_embd, kv_dim);
+            layer.wo = matrix(blk("attn_output.weight"), q_dim, c.n_embd);
+            layer.ffn_norm = vector(blk("ffn_norm.weight"), c.n_embd);
+            layer.gate = matrix(blk("ffn_gate.weight"), c.n_embd, c.n_ff);
+            layer.up = matrix(blk("ffn_up.weight"), c.n_embd, c.n_ff);
+            layer.down = matrix(blk("ffn_down.weight"), c.n_ff, c.n_embd);
+            impl_.layers.push_back(std::move(layer));
+        }
+    }
+
+    // Whether a tensor exists (in the source or the file), without counting its bytes.
+    bool find_present(const std::string& name) const {
+        if (source_ && source_(name)) return true;
+        return file_.find_tensor(name) != nullptr;
+    }
+
+private:
+    const GgufFile& file_;
+    WeightSource source_;
+    LlamaModel::Impl& impl_;
+};
+
+}  // namespace
+
+LlamaModel LlamaModel::load(const GgufFile& file, WeightSource source) {
+    auto impl = std::make_shared<Impl>();
+    impl->name = file.display_name();
+    impl->mapping = file.mapping();
+    Loader(file, std::move(source), *impl).load();
+    return LlamaModel(std::move(impl));
+}
+
+LlamaModel LlamaModel::load(const std::filesystem::path& path) {
+    return load(GgufFile::open(path));
+}
+
+const LlamaConfig& LlamaModel::config() const { return impl_->config; }
+const std::string& LlamaModel::display_name() const { return impl_->name; }
+uint64_t LlamaModel::weight_bytes() const { return impl_->weight_bytes; }
+
+}  // namespace qframe::engine

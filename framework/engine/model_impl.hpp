@@ -1,0 +1,49 @@
+// Private to the engine: what a loaded LlamaModel holds.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qframe/engine/llama.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/types.hpp"
+
+namespace qframe::engine {
+
+// A [cols × rows] weight matrix (ggml order: each row holds `cols` encoded values) used in
+// place: the file's mapping or a WeightSource's bytes.
+struct Matrix {
+    std::string name;
+    TensorType type = TensorType::F32;
+    size_t cols = 0, rows = 0;
+    size_t row_bytes = 0;
+    const std::byte* data = nullptr;
+
+    // Decodes rows [r0, r0 + n) to F32 into `out`, row stride `ld` >= cols; the floats of each
+    // row between cols and ld are set to zero.
+    void decode_rows(size_t r0, size_t n, float* out, size_t ld) const;
+    // The rows themselves when they are F32 already, suitably aligned, and their stride is a
+    // multiple of kernels::kPad (no decoding needed); nullptr otherwise.
+    const float* direct() const;
+};
+
+struct Layer {
+    std::vector<float> attn_norm, ffn_norm;
+    Matrix wq, wk, wv, wo, gate, up, down;
+};
+
+struct LlamaModel::Impl {
+    LlamaConfig config;
+    std::string name;
+    std::shared_ptr<const MappedFile> mapping;          // keeps file-backed weights alive
+    std::vector<std::shared_ptr<const void>> owners;    // keeps source-provided weights alive
+    Matrix token_embd, output;
+    std::vector<float> output_norm;
+    std::vector<double> inv_freq;  // per rotary pair: freq_scale · base^(-2i/head_dim) / rope_freqs[i]
+    std::vector<Layer> layers;
+    uint64_t weight_bytes = 0;
+};
+
+}  // namespace qframe::engine

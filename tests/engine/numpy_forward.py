@@ -1,0 +1,230 @@
+#!/usr/bin/python3
+"""An independent reference for qframe's llama engine: a NumPy forward pass in float64.
+
+It parses the GGUF file itself and dequantizes F32, F16, BF16, Q8_0 and Q4_0 itself; for any
+other type it asks `qframe dump` (given with --qframe) for the tensor decoded to F32 (dump is
+checked bit-exact against ggml's decoder by tests/cli/dump_reference.sh). Nothing else is shared
+with qframe. The model follows llama.cpp's `llama` graph: RMSNorm, rotary embeddings in NORM
+mode (pairs 2i, 2i+1), grouped-query causal attention scaled by 1/sqrt(head_dim), SwiGLU,
+output norm, output matrix (token_embd when output.weight is absent).
+
+  numpy_forward.py MODEL --tokens 1,2,3 [--out ref.f64] [--compare engine.f32 [--tol 1e-4]]
+
+--compare reads qframe's logits ([n_tokens x n_vocab] float32) and prints, per position p,
+err(p) = max_j |qframe[p,j] - ref[p,j]| / max_j |ref[p,j]|; it exits 1 when max_p err(p) > tol.
+Run it with Debian's /usr/bin/python3 (package python3-numpy).
+"""
+import argparse
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+# ---- GGUF parsing ----
+SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, fmt):
+        v = struct.unpack_from(fmt, self.data, self.pos)[0]
+        self.pos += struct.calcsize(fmt)
+        return v
+
+    def string(self):
+        n = self.take("<Q")
+        s = self.data[self.pos:self.pos + n].decode("utf-8", errors="replace")
+        self.pos += n
+        return s
+
+    def value(self, t):
+        if t in SCALARS:
+            return self.take(SCALARS[t])
+        if t == 8:
+            return self.string()
+        if t == 9:
+            et, n = self.take("<I"), self.take("<Q")
+            return [self.value(et) for _ in range(n)]
+        raise ValueError(f"unknown metadata type {t}")
+
+
+def read_gguf(path):
+    data = open(path, "rb").read()
+    r = Reader(data)
+    if data[:4] != b"GGUF":
+        raise ValueError(f"{path}: not a GGUF file")
+    r.pos = 4
+    version = r.take("<I")
+    if version not in (2, 3):
+        raise ValueError(f"{path}: GGUF version {version}")
+    n_tensors, n_kv = r.take("<Q"), r.take("<Q")
+    meta = {}
+    for _ in range(n_kv):
+        key = r.string()
+        t = r.take("<I")
+        if key in ("tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type", "tokenizer.ggml.merges"):
+            r.value(t)  # skipped (slow to keep, not needed)
+            continue
+        meta[key] = r.value(t)
+    infos = []
+    for _ in range(n_tensors):
+        name = r.string()
+        nd = r.take("<I")
+        dims = [r.take("<Q") for _ in range(nd)]
+        ttype, offset = r.take("<I"), r.take("<Q")
+        infos.append((name, dims, ttype, offset))
+    align = meta.get("general.alignment", 32)
+    start = (r.pos + align - 1) // align * align
+    return data, meta, {name: (dims, ttype, start + off) for name, dims, ttype, off in infos}
+
+
+# ---- dequantization (ggml's formats) ----
+def f16(raw):
+    return np.frombuffer(raw, dtype="<f2").astype(np.float64)
+
+
+def dequant(data, ttype, offset, n):
+    if ttype == 0:  # F32
+        return np.frombuffer(data, dtype="<f4", count=n, offset=offset).astype(np.float64)
+    if ttype == 1:  # F16
+        return np.frombuffer(data, dtype="<f2", count=n, offset=offset).astype(np.float64)
+    if ttype == 30:  # BF16: the high half of an F32
+        b = np.frombuffer(data, dtype="<u2", count=n, offset=offset).astype(np.uint32) << 16
+        return b.view(np.float32).astype(np.float64)
+    if ttype == 8:  # Q8_0: f16 scale, 32 int8
+        blocks = np.frombuffer(data, dtype=np.uint8, count=n // 32 * 34, offset=offset).reshape(-1, 34)
+        d = f16(blocks[:, :2].tobytes())
+        q = blocks[:, 2:].view(np.int8).astype(np.float64)
+        return (q * d[:, None]).reshape(-1)
+    if ttype == 2:  # Q4_0: f16 scale, 16 bytes; low nibbles are values 0..15, high 16..31
+        blocks = np.frombuffer(data, dtype=np.uint8, count=n // 32 * 18, offset=offset).reshape(-1, 18)
+        d = f16(blocks[:, :2].tobytes())
+        qs = blocks[:, 2:]
+        q = np.concatenate([(qs & 0x0F), (qs >> 4)], axis=1).astype(np.float64) - 8
+        return (q * d[:, None]).reshape(-1)
+    return None
+
+
+class Model:
+    def __init__(self, path, qframe=None):
+        self.path, self.qframe = path, qframe
+        self.data, self.meta, self.tensors = read_gguf(path)
+
+    def has(self, name):
+        return name in self.tensors
+
+    def get(self, name):
+        dims, ttype, offset = self.tensors[name]
+        n = int(np.prod(dims))
+        v = dequant(self.data, ttype, offset, n)
+        if v is None:
+            if not self.qframe:
+                raise SystemExit(f"{name}: type {ttype} needs --qframe (for qframe dump)")
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "t.f32")
+                subprocess.run([self.qframe, "dump", "-q", self.path, name, "--out", out], check=True)
+                v = np.fromfile(out, dtype="<f4").astype(np.float64)
+        # ggml dims are (ne0, ne1): ne1 rows of ne0 values.
+        return v.reshape(list(reversed(dims))) if len(dims) > 1 else v
+
+
+def rms_norm(x, w, eps):
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * w
+
+
+def forward(m, tokens):
+    meta = m.meta
+    arch = meta["general.architecture"]
+    assert arch == "llama", arch
+    n_embd = meta["llama.embedding_length"]
+    n_layer = meta["llama.block_count"]
+    n_head = meta["llama.attention.head_count"]
+    n_head_kv = meta.get("llama.attention.head_count_kv", n_head)
+    hd = meta.get("llama.attention.key_length", n_embd // n_head)
+    eps = meta["llama.attention.layer_norm_rms_epsilon"]
+    base = meta.get("llama.rope.freq_base", 10000.0)
+    factor = meta.get("llama.rope.scaling.factor", 0.0)
+    freq_scale = 1.0 / factor if factor else 1.0
+
+    T = len(tokens)
+    x = m.get("token_embd.weight")[tokens]  # [T, n_embd]
+    inv_freq = freq_scale * base ** (-2.0 * np.arange(hd // 2) / hd)
+    if m.has("rope_freqs.weight"):
+        inv_freq = inv_freq / m.get("rope_freqs.weight")
+    theta = np.arange(T)[:, None] * inv_freq[None, :]  # [T, hd/2]
+    cos, sin = np.cos(theta), np.sin(theta)
+
+    def rope(v):  # v: [T, heads, hd]; NORM mode rotates adjacent pairs (2i, 2i+1)
+        a, b = v[..., 0::2], v[..., 1::2]
+        c, s = cos[:, None, :], sin[:, None, :]
+        out = np.empty_like(v)
+        out[..., 0::2] = a * c - b * s
+        out[..., 1::2] = a * s + b * c
+        return out
+
+    mask = np.triu(np.full((T, T), -np.inf), k=1)
+    group = n_head // n_head_kv
+    for l in range(n_layer):
+        p = f"blk.{l}."
+        h = rms_norm(x, m.get(p + "attn_norm.weight"), eps)
+        q = (h @ m.get(p + "attn_q.weight").T).reshape(T, n_head, hd)
+        k = (h @ m.get(p + "attn_k.weight").T).reshape(T, n_head_kv, hd)
+        v = (h @ m.get(p + "attn_v.weight").T).reshape(T, n_head_kv, hd)
+        q, k = rope(q), rope(k)
+        out = np.empty((T, n_head, hd))
+        for hh in range(n_head):
+            kv = hh // group
+            s = q[:, hh, :] @ k[:, kv, :].T / np.sqrt(hd) + mask
+            s = np.exp(s - s.max(axis=1, keepdims=True))
+            s /= s.sum(axis=1, keepdims=True)
+            out[:, hh, :] = s @ v[:, kv, :]
+        x = x + out.reshape(T, n_head * hd) @ m.get(p + "attn_output.weight").T
+        h = rms_norm(x, m.get(p + "ffn_norm.weight"), eps)
+        g = h @ m.get(p + "ffn_gate.weight").T
+        u = h @ m.get(p + "ffn_up.weight").T
+        x = x + (g / (1 + np.exp(-g)) * u) @ m.get(p + "ffn_down.weight").T
+    h = rms_norm(x, m.get("output_norm.weight"), eps)
+    out_w = m.get("output.weight") if m.has("output.weight") else m.get("token_embd.weight")
+    return h @ out_w.T
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("model")
+    ap.add_argument("--tokens", required=True, help="comma-separated token ids")
+    ap.add_argument("--qframe", help="qframe executable, for types this script does not dequantize")
+    ap.add_argument("--out", help="write the logits as float64 [n_tokens x n_vocab]")
+    ap.add_argument("--compare", help="qframe's logits, float32 [n_tokens x n_vocab]")
+    ap.add_argument("--tol", type=float, default=1e-4)
+    args = ap.parse_args()
+    tokens = [int(t) for t in args.tokens.split(",")]
+    ref = forward(Model(args.model, args.qframe), tokens)
+    if args.out:
+        ref.tofile(args.out)
+    if not args.compare:
+        np.set_printoptions(precision=6, suppress=True)
+        print(ref)
+        return 0
+    got = np.fromfile(args.compare, dtype="<f4").astype(np.float64)
+    if got.size != ref.size:
+        print(f"FAIL: {got.size} logits from qframe, {ref.size} from the reference")
+        return 1
+    got = got.reshape(ref.shape)
+    err = np.abs(got - ref).max(axis=1) / np.abs(ref).max(axis=1)
+    argmax_same = int((got.argmax(axis=1) == ref.argmax(axis=1)).sum())
+    worst = float(err.max())
+    print(f"{os.path.basename(args.model)}: {len(tokens)} positions, max relative error {worst:.3g} "
+          f"(mean {float(err.mean()):.3g}), same argmax at {argmax_same}/{len(tokens)}, tolerance {args.tol:g}")
+    if not worst <= args.tol:
+        print(f"FAIL: error above tolerance at positions {np.nonzero(err > args.tol)[0].tolist()[:10]}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+#!/bin/bash
+# qframe_engine's logits against an independent NumPy forward pass (numpy_forward.py, float64).
+#   numpy_reference.sh QFRAME ENGINE_LOGITS DATA synth|shared
+# synth: the tinyllama (Q8_0) and llama3 (F16 + rope_freqs.weight) presets, 40 tokens each.
+# shared: stories260K.gguf, tiny-llama3-f16.gguf and tiny-llama-q4_k_m.gguf from DATA/models
+# (skipped, exit 77, when absent). Metric per position p: max_j |qframe - numpy| / max_j |numpy|;
+# every position must stay within 1e-4.
+set -euo pipefail
+QFRAME=$1
+LOGITS=$2
+DATA=$3
+MODE=$4
+PY=/usr/bin/python3
+SCRIPT=$(dirname "$0")/numpy_forward.py
+if ! "$PY" -c 'import numpy' 2>/dev/null; then
+  echo "SKIP: $PY has no numpy (apt-get install python3-numpy)"
+  exit 77
+fi
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+# check MODEL N_TOKENS N_VOCAB: BOS then a fixed pseudo-random sequence.
+check() {
+  local model=$1 n=$2 vocab=$3 tokens=1 i
+  for ((i = 1; i < n; i++)); do tokens+=",$(((i * 7919 + 13) % vocab))"; done
+  if ! "$LOGITS" "$model" "$tokens" "$WORK/logits.f32" --threads 2 --batch 16; then
+    echo "FAIL: engine_logits $model"; failures=$((failures + 1)); return
+  fi
+  "$PY" "$SCRIPT" "$model" --tokens "$tokens" --compare "$WORK/logits.f32" --qframe "$QFRAME" --tol 1e-4 ||
+    failures=$((failures + 1))
+}
+
+case "$MODE" in
+  synth)
+    for preset in tinyllama llama3; do
+      "$QFRAME" synth -q --preset "$preset" --out "$WORK/$preset.gguf"
+      check "$WORK/$preset.gguf" 40 512
+    done
+    ;;
+  shared)
+    if [ ! -d "$DATA/models" ]; then echo "SKIP: $DATA not present"; exit 77; fi
+    check "$DATA/models/stories260K.gguf" 40 512
+    check "$DATA/models/tiny-llama3-f16.gguf" 32 4096
+    check "$DATA/models/tiny-llama-q4_k_m.gguf" 32 4096
+    ;;
+  *) echo "usage: numpy_reference.sh QFRAME ENGINE_LOGITS DATA synth|shared"; exit 2 ;;
+esac
+if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "all checks passed"

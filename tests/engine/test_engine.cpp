@@ -1,0 +1,317 @@
+// qframe_engine: greedy text of a real model, batching and KV cache consistency, the
+// instruction-set kernels against each other, weight sources, and errors. The logits are
+// checked against an independent NumPy forward pass by numpy_reference.sh.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <vector>
+
+#include "kernels.hpp"
+#include "qframe/codec.hpp"
+#include "qframe/engine/llama.hpp"
+#include "qframe/error.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/gguf_writer.hpp"
+#include "qframe/synth.hpp"
+#include "temp_dir.hpp"
+
+using namespace qframe;
+using namespace qframe::engine;
+
+namespace {
+
+const std::filesystem::path kShared = std::filesystem::path(QFRAME_SOURCE_DIR) / ".." / "shared" / "data" / "models";
+
+bool have_shared(const char* file) {
+    if (std::filesystem::exists(kShared / file)) return true;
+    WARN("SKIP: " << (kShared / file).string() << " not present");
+    std::cout << "SKIP: " << (kShared / file).string() << " not present\n";
+    return false;
+}
+
+// max_j |a - b| / max_j |b| over each row of n values; the worst row.
+double max_rel_error(const std::vector<float>& a, const std::vector<float>& b, size_t n) {
+    REQUIRE(a.size() == b.size());
+    double worst = 0;
+    for (size_t r = 0; r < a.size() / n; ++r) {
+        double diff = 0, scale = 0;
+        for (size_t j = r * n; j < (r + 1) * n; ++j) {
+            diff = std::max(diff, std::abs(double(a[j]) - b[j]));
+            scale = std::max(scale, std::abs(double(b[j])));
+        }
+        worst = std::max(worst, diff / scale);
+    }
+    return worst;
+}
+
+std::vector<int32_t> some_tokens(size_t n, uint32_t n_vocab) {
+    std::vector<int32_t> t{1};
+    for (size_t i = 1; i < n; ++i) t.push_back(static_cast<int32_t>((i * 7919 + 13) % n_vocab));
+    return t;
+}
+
+// A synthesized model, written once per test run into a temporary folder.
+struct Synth {
+    test::TempDir dir;
+    std::filesystem::path path;
+    explicit Synth(const char* preset) : path(dir / (std::string(preset) + ".gguf")) {
+        synthesize_model(*find_synth_preset(preset), 7, path);
+    }
+};
+
+// Rewrites `file` into `out` with its metadata and tensor list edited.
+void rewrite(const GgufFile& file, const std::filesystem::path& out, const std::function<void(Metadata&)>& edit_meta,
+             const std::string& drop_tensor = "") {
+    GgufLayout layout = layout_of(file);
+    edit_meta(layout.metadata);
+    std::vector<OutputTensor> tensors;
+    for (const auto& t : file.tensors())
+        if (t.name != drop_tensor) tensors.push_back(pass_through(file, t));
+    write_gguf(out, layout, tensors);
+}
+
+std::string error_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("stories260K: greedy decoding from BOS writes the known sentence", "[engine]") {
+    if (!have_shared("stories260K.gguf")) return;
+    const auto model = LlamaModel::load(kShared / "stories260K.gguf");
+    const LlamaConfig& c = model.config();
+    CHECK(c.n_layer == 5);
+    CHECK(c.n_embd == 64);
+    CHECK(c.n_head == 8);
+    CHECK(c.n_head_kv == 4);
+    CHECK(c.n_ff == 172);
+    CHECK(c.n_vocab == 512);
+    CHECK(!c.tied_output);
+    REQUIRE(c.bos_token == 1);
+    // "Once upon a time, there was a little girl named Lily." tokenized by llama.cpp:
+    //   llama-tokenize -m stories260K.gguf -p "Once upon a time, there was a little girl named Lily." --ids
+    // printed [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426]
+    // (1 is BOS). llama-simple's greedy output from BOS on this model starts with this sentence.
+    const std::vector<int32_t> expected{403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426};
+    LlamaContext ctx(model, 64, 2);
+    const int32_t bos = *c.bos_token;
+    const auto out = generate(ctx, std::span(&bos, 1), static_cast<uint32_t>(expected.size()), c.eos_token);
+    CHECK(out == expected);
+    CHECK(ctx.position() == expected.size());  // BOS + all but the last generated token
+}
+
+TEST_CASE("one batch, several batches and token by token give the same logits", "[engine]") {
+    Synth synth("micro");
+    const auto model = LlamaModel::load(synth.path);
+    const uint32_t n_vocab = model.config().n_vocab;
+    const auto tokens = some_tokens(21, n_vocab);
+
+    LlamaContext whole(model, 32, 2);
+    const auto all = whole.eval(tokens, true);
+    REQUIRE(all.size() == tokens.size() * n_vocab);
+    CHECK(whole.position() == tokens.size());
+
+    LlamaContext chunked(model, 32, 1, 4);  // batches of 4: 4+4+4+4+4+1
+    const auto by_chunks = chunked.eval(tokens, true);
+    CHECK(max_rel_error(by_chunks, all, n_vocab) < 1e-6);
+
+    LlamaContext stepwise(model, 32, 2);
+    std::vector<float> steps;
+    for (int32_t t : tokens) {
+        const auto row = stepwise.eval(std::span(&t, 1), false);
+        REQUIRE(row.size() == n_vocab);
+        steps.insert(steps.end(), row.begin(), row.end());
+    }
+    CHECK(max_rel_error(steps, all, n_vocab) < 1e-6);
+
+    // Only the last row when all_logits is false; reset() starts over.
+    whole.reset();
+    CHECK(whole.position() == 0);
+    const auto last = whole.eval(tokens, false);
+    const std::vector<float> last_of_all(all.end() - n_vocab, all.end());
+    CHECK(max_rel_error(last, last_of_all, n_vocab) < 1e-6);
+    CHECK(whole.eval({}, true).empty());
+}
+
+TEST_CASE("every instruction set's kernels agree with a double-precision product", "[engine]") {
+    using namespace qframe::engine::kernels;
+    const size_t n = 80, rows = 11, tokens = 9;  // odd counts reach every leftover tile
+    std::vector<float> w(rows * n), x(tokens * n);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37f * i);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * i);
+    for (const char* name : {"generic", "avx2", "avx512"}) {
+        const Ops* ops = ops_by_name(name);
+        if (!ops) continue;
+        INFO(name);
+        std::vector<float> y(tokens * rows, -1.0f);
+        ops->dot_block(w.data(), n, rows, x.data(), n, tokens, n, y.data(), rows);
+        for (size_t t = 0; t < tokens; ++t)
+            for (size_t r = 0; r < rows; ++r) {
+                double ref = 0;
+                for (size_t k = 0; k < n; ++k) ref += double(w[r * n + k]) * x[t * n + k];
+                CHECK(std::abs(y[t * rows + r] - ref) < 1e-4);
+            }
+        for (size_t len : {1, 7, 16, 37, 80}) {
+            double ref = 0;
+            for (size_t k = 0; k < len; ++k) ref += double(w[k]) * x[k];
+            CHECK(std::abs(ops->dot(w.data(), x.data(), len) - ref) < 1e-4);
+            std::vector<float> acc(x.begin(), x.begin() + len);
+            ops->axpy(0.5f, w.data(), acc.data(), len);
+            for (size_t k = 0; k < len; ++k) CHECK(acc[k] == x[k] + 0.5f * w[k]);
+        }
+    }
+    CHECK(ops_by_name("generic") != nullptr);
+    CHECK(ops_by_name("no-such-isa") == nullptr);
+}
+
+TEST_CASE("the kernels' fast decoders give qframe::decode's values bit for bit", "[engine]") {
+    using namespace qframe::engine::kernels;
+    // Random bytes: every F16 / BF16 pattern class appears (subnormals, infinities, NaNs).
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    std::vector<std::byte> bytes(34 * 4096);
+    for (auto& b : bytes) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        b = std::byte(state >> 56);
+    }
+    for (TensorType type : {TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_K}) {
+        const TypeInfo& info = type_info(type);
+        for (size_t n_blocks : {size_t(1), size_t(15), size_t(17), size_t(333)}) {
+            const size_t n = n_blocks * info.block_size;
+            const auto src = std::span(bytes).first(*byte_size(info, n));
+            std::vector<float> want(n);
+            qframe::decode(type, src, want);
+            for (const char* name : {"generic", "avx2", "avx512"}) {
+                const Ops* ops = ops_by_name(name);
+                if (!ops) continue;
+                std::vector<float> got(n, 12345.0f);
+                if (!ops->decode(type, src.data(), got.data(), n_blocks)) continue;  // falls back to qframe::decode
+                INFO(name << " " << info.name << " " << n_blocks << " blocks");
+                size_t differ = 0;
+                for (size_t i = 0; i < n; ++i)
+                    if (std::memcmp(&got[i], &want[i], 4) != 0) ++differ;
+                CHECK(differ == 0);
+            }
+        }
+    }
+}
+
+TEST_CASE("a weight source replaces tensors of the file", "[engine]") {
+    Synth synth("micro");
+    const auto file = GgufFile::open(synth.path);
+    const auto tokens = some_tokens(6, 300);
+    const auto reference = LlamaContext(LlamaModel::load(file), 8, 1).eval(tokens, true);
+
+    // The same values as F32 from the source: same logits.
+    const TensorInfo& q = *file.find_tensor("blk.0.attn_q.weight");
+    auto values = std::make_shared<std::vector<float>>(file.decode(q));
+    int calls = 0;
+    WeightSource as_f32 = [&](std::string_view name) -> std::optional<TensorData> {
+        if (name != "blk.0.attn_q.weight") return std::nullopt;
+        ++calls;
+        return TensorData{TensorType::F32, q.dims, std::as_bytes(std::span(*values)), values};
+    };
+    LlamaModel model = LlamaModel::load(file, as_f32);
+    CHECK(calls >= 1);
+    values.reset();  // the model keeps the owner alive
+    const auto same = LlamaContext(model, 8, 2).eval(tokens, true);
+    CHECK(max_rel_error(same, reference, 300) < 1e-5);
+
+    // Other values: other logits.
+    auto zeros = std::make_shared<std::vector<float>>(q.n_values, 0.0f);
+    WeightSource zero_q = [&](std::string_view name) -> std::optional<TensorData> {
+        if (name != "blk.0.attn_q.weight") return std::nullopt;
+        return TensorData{TensorType::F32, q.dims, std::as_bytes(std::span(*zeros)), zeros};
+    };
+    const auto changed = LlamaContext(LlamaModel::load(file, zero_q), 8, 2).eval(tokens, true);
+    CHECK(max_rel_error(changed, reference, 300) > 1e-3);
+}
+
+TEST_CASE("without output.weight the token embedding is the output matrix", "[engine]") {
+    Synth synth("micro");
+    const auto file = GgufFile::open(synth.path);
+    test::TempDir dir;
+    rewrite(file, dir / "tied.gguf", [](Metadata&) {}, "output.weight");
+    const auto tied = LlamaModel::load(dir / "tied.gguf");
+    CHECK(tied.config().tied_output);
+    // The same as the full file whose output.weight is replaced by token_embd's bytes.
+    const TensorInfo& embd = *file.find_tensor("token_embd.weight");
+    WeightSource source = [&](std::string_view n) -> std::optional<TensorData> {
+        if (n != "output.weight") return std::nullopt;
+        return TensorData{embd.type->type, embd.dims, embd.data, nullptr};
+    };
+    const auto tokens = some_tokens(5, 300);
+    const auto a = LlamaContext(tied, 8, 1).eval(tokens, true);
+    const auto b = LlamaContext(LlamaModel::load(file, source), 8, 1).eval(tokens, true);
+    CHECK(max_rel_error(a, b, 300) < 1e-6);
+}
+
+TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[engine]") {
+    Synth synth("micro");
+    const auto file = GgufFile::open(synth.path);
+    const std::string name = file.display_name();
+    test::TempDir dir;
+
+    SECTION("another architecture") {
+        rewrite(file, dir / "gpt2.gguf", [](Metadata& m) { m.set("general.architecture", Value::string("gpt2")); });
+        const auto msg = error_of([&] { LlamaModel::load(dir / "gpt2.gguf"); });
+        CHECK_THAT(msg, Catch::Contains("gpt2.gguf") && Catch::Contains("architecture 'gpt2' is not supported"));
+    }
+    SECTION("a missing key") {
+        rewrite(file, dir / "nokey.gguf", [](Metadata& m) { m.erase("llama.block_count"); });
+        CHECK_THAT(error_of([&] { LlamaModel::load(dir / "nokey.gguf"); }),
+                   Catch::Contains("nokey.gguf") && Catch::Contains("'llama.block_count' is missing"));
+    }
+    SECTION("a missing tensor") {
+        rewrite(file, dir / "missing.gguf", [](Metadata&) {}, "blk.0.ffn_up.weight");
+        CHECK_THAT(error_of([&] { LlamaModel::load(dir / "missing.gguf"); }),
+                   Catch::Contains("missing.gguf") && Catch::Contains("tensor 'blk.0.ffn_up.weight' is missing"));
+    }
+    SECTION("a type that cannot be decoded") {
+        const TensorInfo& t = *file.find_tensor("blk.0.attn_k.weight");
+        std::vector<std::byte> bytes(*byte_size(type_info(TensorType::IQ4_NL), t.n_values));
+        WeightSource source = [&](std::string_view n) -> std::optional<TensorData> {
+            if (n != t.name) return std::nullopt;
+            return TensorData{TensorType::IQ4_NL, t.dims, bytes, nullptr};
+        };
+        CHECK_THAT(error_of([&] { LlamaModel::load(file, source); }),
+                   Catch::Contains(name) && Catch::Contains("type IQ4_NL, which qframe cannot decode"));
+    }
+    SECTION("a wrong shape") {
+        const TensorInfo& t = *file.find_tensor("blk.0.attn_k.weight");
+        std::vector<float> values(t.n_values);
+        WeightSource source = [&](std::string_view n) -> std::optional<TensorData> {
+            if (n != t.name) return std::nullopt;
+            return TensorData{TensorType::F32, {t.dims[1], t.dims[0]}, std::as_bytes(std::span(values)), nullptr};
+        };
+        CHECK_THAT(error_of([&] { LlamaModel::load(file, source); }),
+                   Catch::Contains(name) && Catch::Contains("has shape 16 x 32, expected 32 x 16"));
+    }
+    SECTION("bytes that do not match the shape") {
+        const TensorInfo& t = *file.find_tensor("blk.0.attn_k.weight");
+        std::vector<float> values(t.n_values - 1);
+        WeightSource source = [&](std::string_view n) -> std::optional<TensorData> {
+            if (n != t.name) return std::nullopt;
+            return TensorData{TensorType::F32, t.dims, std::as_bytes(std::span(values)), nullptr};
+        };
+        CHECK_THAT(error_of([&] { LlamaModel::load(file, source); }), Catch::Contains("bytes for 32 x 16 F32 values"));
+    }
+    SECTION("tokens out of range and context overflow leave the context usable") {
+        LlamaContext ctx(LlamaModel::load(file), 4, 1);
+        const std::vector<int32_t> bad{1, 300};
+        CHECK_THAT(error_of([&] { ctx.eval(bad); }), Catch::Contains(name) && Catch::Contains("token 300"));
+        const std::vector<int32_t> five{1, 2, 3, 4, 5};
+        CHECK_THAT(error_of([&] { ctx.eval(five); }), Catch::Contains("do not fit in the context"));
+        CHECK(ctx.position() == 0);
+        CHECK(ctx.eval(std::span(five).first(4)).size() == 300);
+        CHECK_THAT(error_of([&] { ctx.eval(std::span(five).first(1)); }), Catch::Contains("4 of 4 positions used"));
+    }
+}
