@@ -97,7 +97,7 @@ void print_json(const GgufFile& f, const std::string& glob) {
     nlohmann::json out = {{"file", f.display_name()}, {"version", f.version()}, {"alignment", f.alignment()},
                           {"data_offset", f.data_offset()}, {"file_size", f.file_size()}, {"metadata", meta},
                           {"tensors", tensors}, {"totals_by_type", by_type}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace

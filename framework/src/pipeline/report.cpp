@@ -58,8 +58,17 @@ nlohmann::ordered_json report_json(const RunResult& r) {
 
 std::string cell(const nlohmann::ordered_json& v) {
     if (v.is_number_float()) return fmt::format("{:.6g}", v.get<double>());
-    if (v.is_string()) return v.get<std::string>();
-    return v.dump();
+    if (v.is_string()) {
+        // Keep a table cell on one line: generated text may hold newlines and pipes.
+        std::string out;
+        for (char c : v.get<std::string>()) {
+            if (c == '\n') out += "<br>";
+            else if (c == '|') out += "\\|";
+            else out += c;
+        }
+        return out;
+    }
+    return v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 // A table with one row per object of `rows` and a column per key (first-seen order).
@@ -143,7 +152,8 @@ void write_reports(const RunResult& result, const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw Error(fmt::format("{}: cannot create the report directory: {}", dir.string(), ec.message()));
-    write_text(dir / "REPORT.json", report_json(result).dump(2) + "\n");
+    // Generated text may hold invalid UTF-8 (a byte token cut a character): replace, never throw.
+    write_text(dir / "REPORT.json", report_json(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
     write_text(dir / "REPORT.md", report_markdown(result));
 }
 

@@ -1,0 +1,74 @@
+// eval.generate: greedy generations of the input model and the result, side by side.
+#include <fmt/format.h>
+
+#include "evaluators.hpp"
+#include "qframe/error.hpp"
+#include "loaded_model.hpp"
+
+namespace qframe::model_eval {
+namespace {
+
+// A few chat formats recognised from tokenizer.chat_template (a Jinja template qframe does not
+// execute): the markers decide which fixed format a single user turn is written in.
+std::string apply_chat_format(const GgufFile& file, const std::string& prompt) {
+    const auto tmpl = file.metadata().get_string("tokenizer.chat_template").value_or("");
+    if (tmpl.find("<|start_header_id|>") != std::string::npos)  // Llama 3
+        return fmt::format("<|start_header_id|>user<|end_header_id|>\n\n{}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", prompt);
+    if (tmpl.find("<|user|>") != std::string::npos)  // Zephyr / TinyLlama-Chat
+        return fmt::format("<|user|>\n{}</s>\n<|assistant|>\n", prompt);
+    if (tmpl.find("[INST]") != std::string::npos)  // Llama 2 / Mistral
+        return fmt::format("[INST] {} [/INST]", prompt);
+    if (tmpl.empty()) throw Error("chat: true, but the model has no tokenizer.chat_template");
+    throw Error("chat: true, but the model's chat template is not one qframe knows (Llama 3, Zephyr, Llama 2 / Mistral)");
+}
+
+class Generate : public ModelEvaluator {
+public:
+    explicit Generate(const Options& o)
+        : prompts_(o.get_strings("prompts")), max_tokens_(static_cast<uint32_t>(o.get_int("max_tokens"))), chat_(o.get_bool("chat")),
+          threads_(static_cast<unsigned>(o.get_int("threads"))) {}
+
+    Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
+        const LoadedModel a = load(original), b = load(result);
+        Findings samples = Findings::array();
+        size_t identical = 0, done = 0;
+        for (const auto& prompt : prompts_) {
+            const std::string text = chat_ ? apply_chat_format(a.file, prompt) : prompt;
+            const std::string out_a = complete(a, text), out_b = complete(b, text);
+            identical += out_a == out_b;
+            samples.push_back({{"prompt", prompt}, {"original", out_a}, {"result", out_b}, {"identical", out_a == out_b}});
+            if (progress) progress(++done, prompts_.size());
+        }
+        return {{"max_tokens", max_tokens_}, {"all_identical", identical == prompts_.size()}, {"identical", identical},
+                {"samples", samples}};
+    }
+
+private:
+    std::string complete(const LoadedModel& m, const std::string& text) const {
+        const auto prompt = m.tokenizer.tokenize(text, /*add_special=*/true, /*parse_special=*/chat_);
+        engine::LlamaContext context(m.model, static_cast<uint32_t>(prompt.size()) + max_tokens_ + 1, threads_);
+        std::optional<int32_t> eos;
+        if (m.tokenizer.eos() >= 0) eos = m.tokenizer.eos();
+        const auto tokens = engine::generate(context, prompt, max_tokens_, eos);
+        return m.tokenizer.decode(tokens);
+    }
+
+    std::vector<std::string> prompts_;
+    uint32_t max_tokens_;
+    bool chat_;
+    unsigned threads_;
+};
+
+}  // namespace
+
+void register_generate(Registry& r) {
+    r.add_model_evaluator(
+        "eval.generate", "greedy generations of the input and the result for each prompt, side by side, and whether they are identical",
+        {OptionSpec::string_list("prompts", "prompts to complete", std::vector<std::string>{"Once upon a time"}),
+         OptionSpec::integer("max_tokens", "tokens to generate per prompt", 32, 1, 4096),
+         OptionSpec::boolean("chat", "wrap each prompt in the model's chat format (from tokenizer.chat_template)", false),
+         OptionSpec::integer("threads", "threads (0: all cores)", 0, 0, 1024)},
+        [](const Options& o) { return std::make_unique<Generate>(o); });
+}
+
+}  // namespace qframe::model_eval

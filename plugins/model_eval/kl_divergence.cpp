@@ -1,0 +1,70 @@
+// eval.kl_divergence: how far the result's next-token distributions moved from the input's, over
+// the same scored positions as eval.perplexity (llama.cpp's --kl-divergence measures).
+#include <algorithm>
+#include <cmath>
+
+#include "evaluators.hpp"
+#include "qframe/error.hpp"
+#include "loaded_model.hpp"
+
+namespace qframe::model_eval {
+namespace {
+
+class KlDivergence : public ModelEvaluator {
+public:
+    explicit KlDivergence(const Options& o) : settings_(o) {}
+
+    Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
+        const LoadedModel a = load(original), b = load(result);
+        const ChunkPlan plan = settings_.plan(a);
+        engine::LlamaContext ca(a.model, plan.n_ctx, settings_.threads), cb(b.model, plan.n_ctx, settings_.threads);
+        const size_t n_vocab = a.model.config().n_vocab;
+        if (b.model.config().n_vocab != n_vocab) throw Error("the two models have different vocabularies");
+
+        std::vector<double> klds, lp, lq;
+        uint64_t top1_same = 0;
+        double sum_dp = 0, nll_p = 0, nll_q = 0;
+        for (uint32_t i = 0; i < plan.n_chunks; ++i) {
+            const auto la = scored_logits(ca, plan, i), lb = scored_logits(cb, plan, i);
+            for (uint64_t k = 0; k < plan.scored_per_chunk(); ++k) {
+                const std::span<const float> ra(la.data() + k * n_vocab, n_vocab), rb(lb.data() + k * n_vocab, n_vocab);
+                log_softmax(ra, lp);
+                log_softmax(rb, lq);
+                double kld = 0;
+                for (size_t t = 0; t < n_vocab; ++t) kld += std::exp(lp[t]) * (lp[t] - lq[t]);
+                klds.push_back(std::max(0.0, kld));  // rounding can make a zero divergence slightly negative
+                top1_same += std::max_element(ra.begin(), ra.end()) - ra.begin() == std::max_element(rb.begin(), rb.end()) - rb.begin();
+                const int32_t y = plan.next_token(i, plan.first_scored() + k);
+                sum_dp += std::exp(lq[y]) - std::exp(lp[y]);
+                nll_p -= lp[y];
+                nll_q -= lq[y];
+            }
+            if (progress) progress(i + 1, plan.n_chunks);
+        }
+        const double n = static_cast<double>(klds.size());
+        std::vector<double> sorted = klds;
+        std::sort(sorted.begin(), sorted.end());
+        const auto percentile = [&](double p) { return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * (sorted.size() - 1) + 0.5))]; };
+        double mean = 0;
+        for (double v : klds) mean += v;
+        mean /= n;
+        return {{"text", settings_.text}, {"ctx", plan.n_ctx}, {"chunks", plan.n_chunks}, {"scored_tokens", klds.size()},
+                {"kld_mean", mean}, {"kld_median", percentile(0.5)}, {"kld_p99", percentile(0.99)}, {"kld_max", sorted.back()},
+                {"top1_agreement", top1_same / n}, {"mean_delta_p_correct", sum_dp / n},
+                {"ppl_ratio", std::exp((nll_q - nll_p) / n)}};
+    }
+
+private:
+    ScoringSettings settings_;
+};
+
+}  // namespace
+
+void register_kl_divergence(Registry& r) {
+    r.add_model_evaluator("eval.kl_divergence",
+                          "KL divergence of the result's token distributions from the input's (mean, median, p99, max), top-1 agreement, "
+                          "mean change of the correct token's probability, PPL ratio",
+                          scoring_options(), [](const Options& o) { return std::make_unique<KlDivergence>(o); });
+}
+
+}  // namespace qframe::model_eval

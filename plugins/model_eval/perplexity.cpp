@@ -1,0 +1,68 @@
+// eval.perplexity: llama.cpp's perplexity method on the input model and on the result.
+#include <cmath>
+
+#include "evaluators.hpp"
+#include "loaded_model.hpp"
+#include "scoring.hpp"
+
+namespace qframe::model_eval {
+namespace {
+
+struct Perplexity {
+    double ppl = 0, ppl_error = 0;
+    uint64_t scored = 0;
+};
+
+// Accumulates the negative log-likelihood and its square, as llama.cpp does, for the ± estimate.
+Perplexity perplexity(const LoadedModel& m, const ChunkPlan& plan, unsigned threads, const std::function<void()>& chunk_done) {
+    engine::LlamaContext context(m.model, plan.n_ctx, threads);
+    const size_t n_vocab = m.model.config().n_vocab;
+    double nll = 0, nll2 = 0;
+    uint64_t count = 0;
+    for (uint32_t i = 0; i < plan.n_chunks; ++i) {
+        const auto logits = scored_logits(context, plan, i);
+        for (uint64_t k = 0; k < plan.scored_per_chunk(); ++k) {
+            const double v = -log_prob({logits.data() + k * n_vocab, n_vocab}, plan.next_token(i, plan.first_scored() + k));
+            nll += v;
+            nll2 += v * v;
+            ++count;
+        }
+        chunk_done();
+    }
+    Perplexity out;
+    out.scored = count;
+    const double mean = nll / count;
+    out.ppl = std::exp(mean);
+    const double var = nll2 / count - mean * mean;
+    out.ppl_error = var > 0 && count > 1 ? std::sqrt(var / (count - 1)) * out.ppl : 0;
+    return out;
+}
+
+class PerplexityEvaluator : public ModelEvaluator {
+public:
+    explicit PerplexityEvaluator(const Options& o) : settings_(o) {}
+
+    Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
+        const LoadedModel a = load(original), b = load(result);
+        const ChunkPlan plan = settings_.plan(a);
+        uint64_t done = 0;
+        const auto step = [&] { if (progress) progress(++done, 2ull * plan.n_chunks); };
+        const Perplexity pa = perplexity(a, plan, settings_.threads, step), pb = perplexity(b, plan, settings_.threads, step);
+        return {{"text", settings_.text}, {"ctx", plan.n_ctx}, {"chunks", plan.n_chunks}, {"scored_tokens", pa.scored},
+                {"ppl_original", pa.ppl}, {"ppl_original_error", pa.ppl_error},
+                {"ppl_result", pb.ppl}, {"ppl_result_error", pb.ppl_error},
+                {"ppl_ratio", pb.ppl / pa.ppl}, {"identical", pa.ppl == pb.ppl}};
+    }
+
+private:
+    ScoringSettings settings_;
+};
+
+}  // namespace
+
+void register_perplexity(Registry& r) {
+    r.add_model_evaluator("eval.perplexity", "perplexity of the input and the result on a text (llama.cpp's method: second half of each chunk scored)",
+                          scoring_options(), [](const Options& o) { return std::make_unique<PerplexityEvaluator>(o); });
+}
+
+}  // namespace qframe::model_eval
