@@ -144,6 +144,8 @@ TEST_CASE("decode renders byte tokens, the space marker and byte-level pieces", 
         CHECK(tok->token_to_piece(tok->find_token("\xC4\xA0world")) == " world");
         // Clean-up as llama.cpp does it for GPT-2: no space before '?'.
         CHECK(tok->decode(tok->tokenize("Why ?", false)) == "Why?");
+        // Invalid UTF-8 becomes U+FFFD before byte-level BPE, as in llama.cpp.
+        CHECK(tok->decode(tok->tokenize("a\xFFz", false)) == "a\xEF\xBF\xBDz");
     }
 }
 

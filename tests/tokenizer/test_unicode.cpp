@@ -28,6 +28,8 @@ TEST_CASE("UTF-8 decoding replaces bad bytes one at a time, as llama.cpp does", 
     CHECK(decode_utf8("\xFF" "b") == std::vector<uint32_t>{kReplacementChar, 'b'});
     CHECK(decode_utf8("\xE2\x96") == std::vector<uint32_t>{kReplacementChar, kReplacementChar});
     CHECK(encode_utf8({0x1F999}) == "\xF0\x9F\xA6\x99");
+    // Lead bytes F5..F7 give code points above U+10FFFF; they encode back to the same bytes.
+    CHECK(encode_utf8(decode_utf8("\xF7\xBF\xBF\xBF")) == "\xF7\xBF\xBF\xBF");
 }
 
 TEST_CASE("GPT-2's byte-level alphabet maps every byte to a printable code point", "[tokenizer][unicode]") {

@@ -14,8 +14,6 @@
 namespace qframe::tok {
 namespace {
 
-const Value* find_key(const Metadata& m, std::string_view key) { return m.find(key); }
-
 const Value& require_key(const Metadata& m, std::string_view key) {
     const Value* v = m.find(key);
     if (!v) throw Error(fmt::format("tokenizer: metadata key {} is missing", key));
@@ -25,7 +23,7 @@ const Value& require_key(const Metadata& m, std::string_view key) {
 // Reads a key with the accessor `get`, naming the key when the value has the wrong type.
 template <class Get>
 auto read_key(const Metadata& m, std::string_view key, Get get) -> std::optional<decltype(get(std::declval<const Value&>()))> {
-    const Value* v = find_key(m, key);
+    const Value* v = m.find(key);
     if (!v) return std::nullopt;
     try {
         return get(*v);
@@ -43,7 +41,7 @@ std::optional<uint64_t> read_u64(const Metadata& m, std::string_view key) {
 
 // A numeric array of `count` elements of `type`, checked, as raw bytes.
 const std::vector<uint8_t>* read_array(const Metadata& m, std::string_view key, ValueType type, size_t count) {
-    const Value* v = find_key(m, key);
+    const Value* v = m.find(key);
     if (!v) return nullptr;
     if (!v->is_array() || v->element_type() != type || v->size() != count)
         throw Error(fmt::format("tokenizer: metadata key {} must be an array of {} {} values", key, count, value_type_name(type)));
@@ -148,8 +146,8 @@ void mark_control_tokens_by_text(const Metadata& m, Tokenizer::Impl& v) {
 
 // Per-model strip flags llama.cpp hard-codes (the GGUF has no field for them).
 void set_strip_flags(const Metadata& m, Tokenizer::Impl& v) {
-    std::string name = m.find("general.name") && m.find("general.name")->type() == ValueType::STRING
-                           ? m.find("general.name")->as_string() : std::string();
+    const Value* general_name = m.find("general.name");
+    std::string name = general_name && general_name->type() == ValueType::STRING ? general_name->as_string() : "";
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     const auto set = [&](int32_t id, uint32_t flag, bool on) {
         if (id >= 0) v.attrs[id] = on ? (v.attrs[id] | flag) : (v.attrs[id] & ~flag);

@@ -11,8 +11,8 @@ namespace {
 
 constexpr uint32_t kMaxCodepoint = 0x10FFFF;
 
-// Decodes one sequence at `pos`; nullopt-like -1 when the bytes do not form one. Overlong forms
-// are accepted, as llama.cpp accepts them.
+// Decodes one sequence at `pos` and moves past it; -1 (pos unchanged) when the bytes do not form
+// one. Overlong forms and surrogates are accepted, as llama.cpp accepts them.
 int64_t decode_one(std::string_view s, size_t& pos) {
     const auto byte = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
     const auto continuation = [&](size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
@@ -106,9 +106,9 @@ void append_utf8(std::string& out, uint32_t cpt) {
         out += static_cast<char>(0x80 | ((cpt >> 6) & 0x3F));
         out += static_cast<char>(0x80 | (cpt & 0x3F));
     } else {
-        // Decoding never yields more than 21 bits; anything larger is clamped to the maximum.
-        cpt = std::min(cpt, kMaxCodepoint);
-        out += static_cast<char>(0xF0 | (cpt >> 18));
+        // Up to 21 bits: lead bytes F5..F7 decode above U+10FFFF, and must encode back to the
+        // same bytes (llama.cpp throws on them instead).
+        out += static_cast<char>(0xF0 | ((cpt >> 18) & 0x07));
         out += static_cast<char>(0x80 | ((cpt >> 12) & 0x3F));
         out += static_cast<char>(0x80 | ((cpt >> 6) & 0x3F));
         out += static_cast<char>(0x80 | (cpt & 0x3F));
