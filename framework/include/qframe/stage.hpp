@@ -17,6 +17,9 @@
 
 namespace qframe {
 
+// The layer N of a "blk.N.…" tensor name, or -1 for tensors outside the blocks.
+int tensor_layer(std::string_view tensor_name);
+
 // A tensor as a stage sees it: its current type and bytes (the input's, or an earlier stage's).
 struct TensorData {
     const std::string& name;
@@ -27,8 +30,7 @@ struct TensorData {
 
     uint64_t n_values() const;
     uint64_t row_length() const { return dims.at(0); }
-    // Layer index from a "blk.N." name, or -1.
-    int layer() const;
+    int layer() const { return tensor_layer(name); }  // see tensor_layer
     bool decodable() const;
     // The values as F32; throws qframe::Error naming the tensor when the type cannot be decoded.
     std::vector<float> decode() const;

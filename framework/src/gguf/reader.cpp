@@ -10,6 +10,7 @@
 
 #include "qframe/codec.hpp"
 #include "qframe/error.hpp"
+#include "gguf/layout.hpp"
 #include "qframe/gguf.hpp"
 
 namespace qframe {
@@ -132,8 +133,6 @@ Value read_array(Cursor& in, int depth) {
     }
 }
 
-uint64_t align_up(uint64_t x, uint64_t alignment) { return (x + alignment - 1) / alignment * alignment; }
-
 }  // namespace
 
 // Friend of GgufFile: fills it in from the bytes.
@@ -176,11 +175,8 @@ private:
         f.tensors_.resize(n_tensors);
 
         if (const Value* a = f.metadata_.find(kAlignmentKey)) {
-            if (a->type() != ValueType::UINT32) in.fail(fmt::format("{} must be a u32, found {}", kAlignmentKey, value_type_name(a->type())));
-            const uint64_t alignment = a->as_u64();
-            if (alignment == 0 || (alignment & (alignment - 1)) != 0)
-                in.fail(fmt::format("{} is {}, not a power of two", kAlignmentKey, alignment));
-            f.alignment_ = alignment;
+            if (const auto problem = gguf::alignment_problem(*a)) in.fail(*problem);
+            f.alignment_ = a->as_u64();
         }
     }
 
@@ -222,7 +218,7 @@ private:
                 in.fail_at(offset_at, fmt::format("tensor '{}' data offset {} is not a multiple of the alignment {}", t.name,
                                                   t.offset, f.alignment_));
         }
-        f.data_offset_ = align_up(in.pos(), f.alignment_);
+        f.data_offset_ = gguf::align_up(in.pos(), f.alignment_);
     }
 
     // Checks every tensor's bytes lie inside the data section without overlap, and sets views.

@@ -6,13 +6,12 @@
 #include <unordered_set>
 
 #include "qframe/output_file.hpp"
+#include "gguf/layout.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf_writer.hpp"
 
 namespace qframe {
 namespace {
-
-uint64_t align_up(uint64_t x, uint64_t alignment) { return (x + alignment - 1) / alignment * alignment; }
 
 // Serialises header fields into a byte vector (the header is small next to the tensors).
 class HeaderBytes {
@@ -60,10 +59,8 @@ private:
 uint64_t alignment_of(const Metadata& metadata) {
     const Value* a = metadata.find(kAlignmentKey);
     if (!a) return kDefaultAlignment;
-    const uint64_t alignment = a->as_u64();
-    if (a->type() != ValueType::UINT32 || alignment == 0 || (alignment & (alignment - 1)) != 0)
-        throw Error(fmt::format("{} must be a u32 power of two, found {} {}", kAlignmentKey, value_type_name(a->type()), a->to_string()));
-    return alignment;
+    if (const auto problem = gguf::alignment_problem(*a)) throw Error(*problem);
+    return a->as_u64();
 }
 
 void check_tensors(const std::vector<OutputTensor>& tensors) {
@@ -126,13 +123,13 @@ void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, con
         for (uint64_t d : t.dims) header.put<uint64_t>(d);
         header.put<uint32_t>(t.type_id);
         header.put<uint64_t>(offset);
-        offset = align_up(offset + t.n_bytes, alignment);
+        offset = gguf::align_up(offset + t.n_bytes, alignment);
     }
     total = offset;
 
     OutputFile out(path);
     out.write(header.bytes());
-    if (!tensors.empty() || layout.pad_empty_data_section) out.write_zeros(align_up(out.position(), alignment) - out.position());
+    if (!tensors.empty() || layout.pad_empty_data_section) out.write_zeros(gguf::align_up(out.position(), alignment) - out.position());
 
     const uint64_t data_start = out.position();
     std::vector<std::byte> scratch;
@@ -141,7 +138,7 @@ void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, con
         if (bytes.size() != t.n_bytes)
             throw Error(fmt::format("tensor '{}': produced {} bytes, expected {}", t.name, bytes.size(), t.n_bytes));
         out.write(bytes);
-        out.write_zeros(align_up(t.n_bytes, alignment) - t.n_bytes);
+        out.write_zeros(gguf::align_up(t.n_bytes, alignment) - t.n_bytes);
         if (t.written) t.written();
         if (options.progress) options.progress(out.position() - data_start, total);
     }

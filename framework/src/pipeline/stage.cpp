@@ -15,7 +15,7 @@ uint64_t TensorData::n_values() const {
     return n;
 }
 
-int TensorData::layer() const {
+int tensor_layer(std::string_view name) {
     constexpr std::string_view prefix = "blk.";
     if (name.rfind(prefix, 0) != 0) return -1;
     int layer = -1;

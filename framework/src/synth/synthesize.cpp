@@ -2,10 +2,10 @@
 
 #include <array>
 #include <cmath>
-#include <cstdlib>
 
 #include "qframe/codec.hpp"
 #include "qframe/error.hpp"
+#include "qframe/stage.hpp"
 #include "qframe/synth.hpp"
 #include "synth/random.hpp"
 #include "synth/vocabulary.hpp"
@@ -167,8 +167,7 @@ private:
 
 TensorType q4_k_m_type(std::string_view name, uint32_t n_layer) {
     if (name == "output.weight") return TensorType::Q6_K;
-    int layer = -1;
-    if (name.rfind("blk.", 0) == 0) layer = std::atoi(std::string(name.substr(4)).c_str());
+    const int layer = tensor_layer(name);
     const bool more_bits_kind = name.find(".attn_v.weight") != std::string_view::npos || name.find(".ffn_down.weight") != std::string_view::npos;
     if (more_bits_kind && layer >= 0 && use_more_bits(layer, static_cast<int>(n_layer))) return TensorType::Q6_K;
     return TensorType::Q4_K;
