@@ -17,10 +17,10 @@ int run_plugins(const std::vector<std::string>& args) {
     StageCatalog catalog;
     load_catalog(catalog, extra);
 
-    for (const auto kind : {StageKind::Selector, StageKind::Quantizer, StageKind::Analyzer, StageKind::Evaluator, StageKind::ModelEvaluator}) {
-        fmt::print("{}s:\n", to_string(kind));
+    for (const auto& kind : stage_kinds()) {
+        fmt::print("{}s:\n", kind.name);
         for (const auto& s : catalog.stages()) {
-            if (s.kind != kind) continue;
+            if (s.kind != kind.kind) continue;
             fmt::print("  {}  — {}\n    plugin {} {} ({})\n", s.name, s.description, s.plugin, s.plugin_version, s.file.string());
             for (const auto& o : s.schema) fmt::print("    - {}\n", describe(o));
         }

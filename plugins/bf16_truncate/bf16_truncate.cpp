@@ -50,11 +50,11 @@ private:
 };
 
 void register_stages(qframe::Registry& r) {
-    r.add_quantizer("quant.bf16_truncate", "reduce values to BF16 precision (fake: stays F32; or real BF16 storage)",
-                    {qframe::OptionSpec::choice("rounding", "truncate: clear the low 16 bits; nearest_even: round first",
-                                                {"truncate", "nearest_even"}, "truncate"),
-                     qframe::OptionSpec::choice("output_type", "F32: fake quantization; BF16: store 16-bit values", {"F32", "BF16"}, "F32")},
-                    [](const qframe::Options& o) { return std::make_unique<Bf16Truncate>(o); });
+    r.add("quant.bf16_truncate", "reduce values to BF16 precision (fake: stays F32; or real BF16 storage)",
+          {qframe::OptionSpec::choice("rounding", "truncate: clear the low 16 bits; nearest_even: round first",
+                                      {"truncate", "nearest_even"}, "truncate"),
+           qframe::OptionSpec::choice("output_type", "F32: fake quantization; BF16: store 16-bit values", {"F32", "BF16"}, "F32")},
+          [](const qframe::Options& o) { return std::make_unique<Bf16Truncate>(o); });
 }
 
 }  // namespace

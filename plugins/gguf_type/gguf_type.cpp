@@ -50,10 +50,10 @@ private:
 };
 
 void register_stages(qframe::Registry& r) {
-    r.add_quantizer("quant.gguf_type", "store tensors in a real GGUF type, bytes as ggml's reference quantizer writes them",
-                    {qframe::OptionSpec::string("type", "target type, e.g. Q8_0, Q4_K, Q6_K, F16, BF16", std::nullopt),
-                     qframe::OptionSpec::string("fallback", "type for tensors whose rows do not fit `type`'s blocks (empty: an error)", "")},
-                    [](const qframe::Options& o) { return std::make_unique<GgufType>(o); });
+    r.add("quant.gguf_type", "store tensors in a real GGUF type, bytes as ggml's reference quantizer writes them",
+          {qframe::OptionSpec::string("type", "target type, e.g. Q8_0, Q4_K, Q6_K, F16, BF16", std::nullopt),
+           qframe::OptionSpec::string("fallback", "type for tensors whose rows do not fit `type`'s blocks (empty: an error)", "")},
+          [](const qframe::Options& o) { return std::make_unique<GgufType>(o); });
 }
 
 }  // namespace

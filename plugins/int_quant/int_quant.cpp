@@ -88,15 +88,15 @@ qframe::OptionSchema common_options() {
 void register_stages(qframe::Registry& r) {
     auto int_options = common_options();
     int_options.insert(int_options.begin(), OptionSpec::integer("bits", "code width", std::nullopt, 2, 8));
-    r.add_quantizer("quant.int", "fake integer quantization with 2 to 8 bits (values stay F32)", int_options,
-                    [](const qframe::Options& o) { return std::make_unique<FakeQuant>(o, static_cast<int>(o.get_int("bits"))); });
-    r.add_quantizer("quant.int8", "fake INT8 quantization (values stay F32)", common_options(),
-                    [](const qframe::Options& o) { return std::make_unique<FakeQuant>(o, 8); });
+    r.add("quant.int", "fake integer quantization with 2 to 8 bits (values stay F32)", int_options,
+          [](const qframe::Options& o) { return std::make_unique<FakeQuant>(o, static_cast<int>(o.get_int("bits"))); });
+    r.add("quant.int8", "fake INT8 quantization (values stay F32)", common_options(),
+          [](const qframe::Options& o) { return std::make_unique<FakeQuant>(o, 8); });
     auto int4_options = common_options();
     int4_options.push_back(OptionSpec::choice("format", "int: integer codes; nf4: normal-float code book; fp4: E2M1 with a power-of-two scale per group (MXFP4 with group_size 32)",
                                               {"int", "nf4", "fp4"}, "int"));
-    r.add_quantizer("quant.int4", "fake 4-bit quantization: integer, NF4 or FP4 (values stay F32)", int4_options,
-                    [](const qframe::Options& o) { return std::make_unique<FakeQuant>(o, 4); });
+    r.add("quant.int4", "fake 4-bit quantization: integer, NF4 or FP4 (values stay F32)", int4_options,
+          [](const qframe::Options& o) { return std::make_unique<FakeQuant>(o, 4); });
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ private:
 }  // namespace
 
 void register_generate(Registry& r) {
-    r.add_model_evaluator(
+    r.add(
         "eval.generate", "greedy generations of the input and the result for each prompt, side by side, and whether they are identical",
         {OptionSpec::string_list("prompts", "prompts to complete", std::vector<std::string>{"Once upon a time"}),
          OptionSpec::integer("max_tokens", "tokens to generate per prompt", 32, 1, 4096),

@@ -61,10 +61,10 @@ private:
 }  // namespace
 
 void register_kl_divergence(Registry& r) {
-    r.add_model_evaluator("eval.kl_divergence",
-                          "KL divergence of the result's token distributions from the input's (mean, median, p99, max), top-1 agreement, "
-                          "mean change of the correct token's probability, PPL ratio",
-                          scoring_options(), [](const Options& o) { return std::make_unique<KlDivergence>(o); });
+    r.add("eval.kl_divergence",
+          "KL divergence of the result's token distributions from the input's (mean, median, p99, max), top-1 agreement, "
+          "mean change of the correct token's probability, PPL ratio",
+          scoring_options(), [](const Options& o) { return std::make_unique<KlDivergence>(o); });
 }
 
 }  // namespace qframe::model_eval

@@ -61,8 +61,8 @@ private:
 }  // namespace
 
 void register_perplexity(Registry& r) {
-    r.add_model_evaluator("eval.perplexity", "perplexity of the input and the result on a text (llama.cpp's method: second half of each chunk scored)",
-                          scoring_options(), [](const Options& o) { return std::make_unique<PerplexityEvaluator>(o); });
+    r.add("eval.perplexity", "perplexity of the input and the result on a text (llama.cpp's method: second half of each chunk scored)",
+          scoring_options(), [](const Options& o) { return std::make_unique<PerplexityEvaluator>(o); });
 }
 
 }  // namespace qframe::model_eval

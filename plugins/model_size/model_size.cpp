@@ -47,8 +47,8 @@ public:
 };
 
 void register_stages(qframe::Registry& r) {
-    r.add_model_evaluator("eval.model_size", "tensor bytes by type and bits per weight, input vs result", {},
-                          [](const qframe::Options&) { return std::make_unique<ModelSize>(); });
+    r.add("eval.model_size", "tensor bytes by type and bits per weight, input vs result", {},
+          [](const qframe::Options&) { return std::make_unique<ModelSize>(); });
 }
 
 }  // namespace

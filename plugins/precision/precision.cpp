@@ -45,9 +45,9 @@ public:
 };
 
 void register_stages(qframe::Registry& r) {
-    r.add_analyzer("analyze.precision",
-                   "share of values already BF16-exact (low 16 bits zero), min/max/mean/std, NaN/Inf/subnormal counts", {},
-                   [](const qframe::Options&) { return std::make_unique<Precision>(); });
+    r.add("analyze.precision",
+          "share of values already BF16-exact (low 16 bits zero), min/max/mean/std, NaN/Inf/subnormal counts", {},
+          [](const qframe::Options&) { return std::make_unique<Precision>(); });
 }
 
 }  // namespace

@@ -116,20 +116,20 @@ private:
 };
 
 template <class T>
-qframe::StageFactory<qframe::Selector> factory() {
+auto factory() {
     return [](const Options& o) { return std::make_unique<T>(o); };
 }
 
 void register_stages(qframe::Registry& r) {
-    r.add_selector("select.name", "tensor names matching globs, or regexes written re:…",
-                   {OptionSpec::string_list("pattern", "glob(s) or re:regex(es); any may match", std::nullopt)}, factory<NameSelector>());
-    r.add_selector("select.layers", "tensors of blocks blk.N whose N is in the ranges",
-                   {OptionSpec::string("range", "comma-separated layers and ranges, e.g. 0-5,10", std::nullopt)}, factory<LayerSelector>());
-    r.add_selector("select.type", "tensors of the given ggml type(s)",
-                   {OptionSpec::string_list("types", "type name(s), e.g. F32 or [F16, BF16]", std::nullopt)}, factory<TypeSelector>());
-    r.add_selector("select.precision", "tensors whose values are (or are not) all BF16-exact",
-                   {OptionSpec::boolean("bf16_exact", "true: already BF16-exact; false: would change under BF16", false)},
-                   factory<PrecisionSelector>());
+    r.add("select.name", "tensor names matching globs, or regexes written re:…",
+          {OptionSpec::string_list("pattern", "glob(s) or re:regex(es); any may match", std::nullopt)}, factory<NameSelector>());
+    r.add("select.layers", "tensors of blocks blk.N whose N is in the ranges",
+          {OptionSpec::string("range", "comma-separated layers and ranges, e.g. 0-5,10", std::nullopt)}, factory<LayerSelector>());
+    r.add("select.type", "tensors of the given ggml type(s)",
+          {OptionSpec::string_list("types", "type name(s), e.g. F32 or [F16, BF16]", std::nullopt)}, factory<TypeSelector>());
+    r.add("select.precision", "tensors whose values are (or are not) all BF16-exact",
+          {OptionSpec::boolean("bf16_exact", "true: already BF16-exact; false: would change under BF16", false)},
+          factory<PrecisionSelector>());
 }
 
 }  // namespace

@@ -48,9 +48,9 @@ public:
 };
 
 void register_stages(qframe::Registry& r) {
-    r.add_evaluator("eval.tensor_diff",
-                    "per changed tensor: max abs, mean abs, max relative difference, RMSE, SNR (dB), cosine similarity, changed values",
-                    {}, [](const qframe::Options&) { return std::make_unique<TensorDiff>(); });
+    r.add("eval.tensor_diff",
+          "per changed tensor: max abs, mean abs, max relative difference, RMSE, SNR (dB), cosine similarity, changed values",
+          {}, [](const qframe::Options&) { return std::make_unique<TensorDiff>(); });
 }
 
 }  // namespace

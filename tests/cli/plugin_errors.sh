@@ -23,7 +23,8 @@ check "$WORK/missing.so" "missing.so: plugin file does not exist" bf16_truncate
 echo "not a library" > "$WORK/junk.so"
 check "$WORK/junk.so" "junk.so: cannot load plugin library" bf16_truncate
 check "$PLUGINS/bad_no_entry.so" "bad_no_entry.so: not a qframe plugin (it exports no 'qframe_plugin_entry' function" bf16_truncate
-check "$PLUGINS/bad_abi.so" "bad_abi.so: plugin 'from_the_future' was built for qframe plugin ABI 3, but this qframe has ABI 2" bf16_truncate
+ABI=$(sed -n 's/^#define QFRAME_PLUGIN_ABI_VERSION \([0-9]*\)u$/\1/p' framework/include/qframe/plugin.hpp)
+check "$PLUGINS/bad_abi.so" "bad_abi.so: plugin 'from_the_future' was built for qframe plugin ABI $((ABI + 1)), but this qframe has ABI $ABI" bf16_truncate
 check "$PLUGINS/bad_duplicate.so" "bad_duplicate.so: stage 'quant.bf16_truncate' is already provided by .*qframe_bf16_truncate.so" bf16_truncate
 check "$PLUGINS/bad_stages.so" "stage 1: quant.test_throws (quantizer from plugin 'misbehaving', bad_stages.so) failed on tensor 'output_norm.weight': deliberate failure" test_throws
 check "$PLUGINS/bad_stages.so" "failed on tensor 'output_norm.weight': returned 512 bytes for 256 F32 values; 1024 expected" test_wrong_size

@@ -7,7 +7,7 @@ public:
     qframe::QuantizedTensor quantize(const qframe::TensorData&) const override { return {}; }
 };
 void register_stages(qframe::Registry& r) {
-    r.add_quantizer("quant.bf16_truncate", "an impostor", {}, [](const qframe::Options&) { return std::make_unique<Nothing>(); });
+    r.add("quant.bf16_truncate", "an impostor", {}, [](const qframe::Options&) { return std::make_unique<Nothing>(); });
 }
 }  // namespace
 

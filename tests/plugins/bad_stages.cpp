@@ -15,9 +15,9 @@ public:
     }
 };
 void register_stages(qframe::Registry& r) {
-    r.add_quantizer("quant.test_throws", "always throws", {}, [](const qframe::Options&) { return std::make_unique<Throws>(); });
-    r.add_quantizer("quant.test_wrong_size", "returns half the bytes", {},
-                    [](const qframe::Options&) { return std::make_unique<WrongSize>(); });
+    r.add("quant.test_throws", "always throws", {}, [](const qframe::Options&) { return std::make_unique<Throws>(); });
+    r.add("quant.test_wrong_size", "returns half the bytes", {},
+          [](const qframe::Options&) { return std::make_unique<WrongSize>(); });
 }
 }  // namespace
 

@@ -32,9 +32,9 @@ private:
 };
 
 void register_stages(qframe::Registry& r) {
-    r.add_quantizer("quant.pow2", "round each value to the nearest signed power of two",
-                    {qframe::OptionSpec::integer("min_exponent", "smaller magnitudes become 0", -24, -149, 127)},
-                    [](const qframe::Options& o) { return std::make_unique<Pow2>(o); });
+    r.add("quant.pow2", "round each value to the nearest signed power of two",
+          {qframe::OptionSpec::integer("min_exponent", "smaller magnitudes become 0", -24, -149, 127)},
+          [](const qframe::Options& o) { return std::make_unique<Pow2>(o); });
 }
 
 }  // namespace

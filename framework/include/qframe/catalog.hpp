@@ -4,10 +4,13 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "qframe/error.hpp"
 #include "qframe/plugin.hpp"
+#include "qframe/stage_kinds.hpp"
 
 namespace qframe {
 
@@ -19,9 +22,7 @@ struct StageDescriptor {
     std::string plugin;          // the plugin's own name
     std::string plugin_version;
     std::filesystem::path file;  // the library it came from
-    std::variant<StageFactory<Selector>, StageFactory<Quantizer>, StageFactory<Analyzer>, StageFactory<Evaluator>,
-                 StageFactory<ModelEvaluator>>
-        factory;
+    StageFactory make;
 };
 
 class StageCatalog {
@@ -54,10 +55,14 @@ private:
     std::vector<std::filesystem::path> files_;
 };
 
-// Creates a stage from its descriptor, with the concrete type checked.
+// Creates a stage of the interface its kind implements, e.g. make_stage<Quantizer>(d, options).
 template <class T>
 std::unique_ptr<T> make_stage(const StageDescriptor& d, const Options& options) {
-    return std::get<StageFactory<T>>(d.factory)(options);
+    if (d.kind != T::kind)
+        throw Error(fmt::format("{} is a {}, not a {}", d.name, to_string(d.kind), to_string(T::kind)));
+    std::unique_ptr<Stage> stage = d.make(options);
+    if (!stage) throw Error(fmt::format("{}: the stage factory returned nothing", d.name));
+    return std::unique_ptr<T>(static_cast<T*>(stage.release()));
 }
 
 }  // namespace qframe

@@ -4,37 +4,50 @@
 // version before it calls anything else, so a stale plugin is refused with a clear message.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "qframe/options.hpp"
 #include "qframe/stage.hpp"
 
 // Bump on any change to the SDK headers that breaks plugins built against an older one.
-#define QFRAME_PLUGIN_ABI_VERSION 2u
+#define QFRAME_PLUGIN_ABI_VERSION 3u
 
 namespace qframe {
 
-enum class StageKind { Selector, Quantizer, Analyzer, Evaluator, ModelEvaluator };
-const char* to_string(StageKind kind);
-// The name prefix a stage of each kind carries: "select.", "quant.", "analyze.", "eval." (both evaluator kinds).
-const char* name_prefix(StageKind kind);
+// Makes a stage object from validated options; the object implements the interface of its kind.
+using StageFactory = std::function<std::unique_ptr<Stage>(const Options&)>;
 
-template <class T>
-using StageFactory = std::function<std::unique_ptr<T>(const Options&)>;
+// One stage as a plugin declares it. The name carries its kind's prefix: "select.", "quant.",
+// "analyze.", "eval." (both evaluator kinds).
+struct StageInfo {
+    std::string name;
+    StageKind kind;
+    std::string description;
+    OptionSchema schema;
+    StageFactory make;
+};
 
-// Handed to a plugin's register callback; stage names must carry their kind's prefix.
+// Handed to a plugin's register callback: the one path by which stages of every kind join.
 class Registry {
 public:
     virtual ~Registry() = default;
-    virtual void add_selector(std::string name, std::string description, OptionSchema schema, StageFactory<Selector> make) = 0;
-    virtual void add_quantizer(std::string name, std::string description, OptionSchema schema, StageFactory<Quantizer> make) = 0;
-    virtual void add_analyzer(std::string name, std::string description, OptionSchema schema, StageFactory<Analyzer> make) = 0;
-    virtual void add_evaluator(std::string name, std::string description, OptionSchema schema, StageFactory<Evaluator> make) = 0;
-    virtual void add_model_evaluator(std::string name, std::string description, OptionSchema schema,
-                                     StageFactory<ModelEvaluator> make) = 0;
+    virtual void add(StageInfo stage) = 0;
+
+    // The usual form: the kind follows from the interface the factory's objects implement.
+    //   r.add("quant.x", "what it does", {options…}, [](const Options& o) { return std::make_unique<X>(o); });
+    template <class Make>
+        requires std::invocable<Make&, const Options&>
+    void add(std::string name, std::string description, OptionSchema schema, Make make) {
+        using Made = typename std::invoke_result_t<Make&, const Options&>::element_type;
+        static_assert(std::is_base_of_v<Stage, Made>, "a stage factory must return std::unique_ptr to a stage interface");
+        add(StageInfo{std::move(name), Made::kind, std::move(description), std::move(schema),
+                      [make = std::move(make)](const Options& o) -> std::unique_ptr<Stage> { return make(o); }});
+    }
 };
 
 struct PluginInfo {
@@ -49,7 +62,7 @@ struct PluginInfo {
 #define QFRAME_PLUGIN_ENTRY_SYMBOL "qframe_plugin_entry"
 
 // Declares the plugin; use once per plugin library:
-//   QFRAME_PLUGIN("my_plugin", "1.0", [](qframe::Registry& r) { r.add_quantizer(...); })
+//   QFRAME_PLUGIN("my_plugin", "1.0", [](qframe::Registry& r) { r.add(...); })
 // (REGISTER is variadic so that commas inside a lambda body need no extra parentheses.)
 #define QFRAME_PLUGIN(NAME, VERSION, ...)                                                              \
     extern "C" __attribute__((visibility("default"))) const qframe::PluginInfo* qframe_plugin_entry() { \

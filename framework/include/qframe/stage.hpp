@@ -1,4 +1,5 @@
-// The four kinds of pipeline stage a plugin can provide.
+// The kinds of pipeline stage a plugin can provide: one interface each, all derived from Stage,
+// each naming its StageKind so that registration needs nothing else (see plugin.hpp).
 #pragma once
 
 #include <cstddef>
@@ -36,10 +37,18 @@ struct TensorData {
     std::vector<float> decode() const;
 };
 
-// Does a tensor belong to the set a stage works on?
-class Selector {
+enum class StageKind { Selector, Quantizer, Analyzer, Evaluator, ModelEvaluator };
+
+// What every stage object is; the catalog creates them all through one factory type.
+class Stage {
 public:
-    virtual ~Selector() = default;
+    virtual ~Stage() = default;
+};
+
+// Does a tensor belong to the set a stage works on?
+class Selector : public Stage {
+public:
+    static constexpr StageKind kind = StageKind::Selector;
     virtual bool selects(const TensorData& tensor) const = 0;
 };
 
@@ -50,24 +59,24 @@ struct QuantizedTensor {
     Findings findings = Findings::object();
 };
 
-class Quantizer {
+class Quantizer : public Stage {
 public:
-    virtual ~Quantizer() = default;
+    static constexpr StageKind kind = StageKind::Quantizer;
     // Called from several threads at once on different tensors: keep it free of shared state.
     virtual QuantizedTensor quantize(const TensorData& tensor) const = 0;
 };
 
 // Reads a tensor and reports on it.
-class Analyzer {
+class Analyzer : public Stage {
 public:
-    virtual ~Analyzer() = default;
+    static constexpr StageKind kind = StageKind::Analyzer;
     virtual Findings analyze(const TensorData& tensor) const = 0;
 };
 
 // Compares a tensor before and after the pipeline changed it.
-class Evaluator {
+class Evaluator : public Stage {
 public:
-    virtual ~Evaluator() = default;
+    static constexpr StageKind kind = StageKind::Evaluator;
     virtual Findings evaluate(const TensorData& before, const TensorData& after) const = 0;
 };
 
@@ -87,9 +96,9 @@ using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
 // Compares whole models (perplexity, KL divergence, generations, sizes): runs once per stage on
 // the input model and the pipeline's result so far.
-class ModelEvaluator {
+class ModelEvaluator : public Stage {
 public:
-    virtual ~ModelEvaluator() = default;
+    static constexpr StageKind kind = StageKind::ModelEvaluator;
     virtual Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const = 0;
 };
 

@@ -12,28 +12,6 @@
 
 namespace qframe {
 
-const char* to_string(StageKind kind) {
-    switch (kind) {
-        case StageKind::Selector: return "selector";
-        case StageKind::Quantizer: return "quantizer";
-        case StageKind::Analyzer: return "analyzer";
-        case StageKind::Evaluator: return "evaluator";
-        case StageKind::ModelEvaluator: return "model evaluator";
-    }
-    return "?";
-}
-
-const char* name_prefix(StageKind kind) {
-    switch (kind) {
-        case StageKind::Selector: return "select.";
-        case StageKind::Quantizer: return "quant.";
-        case StageKind::Analyzer: return "analyze.";
-        case StageKind::Evaluator: return "eval.";
-        case StageKind::ModelEvaluator: return "eval.";
-    }
-    return "?";
-}
-
 struct StageCatalog::Libraries {
     std::vector<boost::dll::shared_library> loaded;
 };
@@ -45,34 +23,20 @@ class PluginRegistry : public Registry {
 public:
     PluginRegistry(const PluginInfo& info, const std::filesystem::path& file) : info_(info), file_(file) {}
 
-    void add_selector(std::string n, std::string d, OptionSchema s, StageFactory<Selector> f) override {
-        add(StageKind::Selector, std::move(n), std::move(d), std::move(s), std::move(f));
-    }
-    void add_quantizer(std::string n, std::string d, OptionSchema s, StageFactory<Quantizer> f) override {
-        add(StageKind::Quantizer, std::move(n), std::move(d), std::move(s), std::move(f));
-    }
-    void add_analyzer(std::string n, std::string d, OptionSchema s, StageFactory<Analyzer> f) override {
-        add(StageKind::Analyzer, std::move(n), std::move(d), std::move(s), std::move(f));
-    }
-    void add_evaluator(std::string n, std::string d, OptionSchema s, StageFactory<Evaluator> f) override {
-        add(StageKind::Evaluator, std::move(n), std::move(d), std::move(s), std::move(f));
-    }
-    void add_model_evaluator(std::string n, std::string d, OptionSchema s, StageFactory<ModelEvaluator> f) override {
-        add(StageKind::ModelEvaluator, std::move(n), std::move(d), std::move(s), std::move(f));
+    void add(StageInfo stage) override {
+        if (static_cast<size_t>(stage.kind) >= stage_kinds().size())
+            throw Error(fmt::format("{}: stage '{}' has an unknown kind ({})", file_.string(), stage.name, static_cast<int>(stage.kind)));
+        const std::string_view prefix = name_prefix(stage.kind);
+        if (!stage.name.starts_with(prefix) || stage.name.size() == prefix.size())
+            throw Error(fmt::format("{}: {} stage '{}' must be named '{}<name>'", file_.string(), to_string(stage.kind), stage.name, prefix));
+        if (!stage.make) throw Error(fmt::format("{}: stage '{}' has no factory", file_.string(), stage.name));
+        stages.push_back({std::move(stage.name), stage.kind, std::move(stage.description), std::move(stage.schema),
+                          info_.name ? info_.name : "?", info_.version ? info_.version : "?", file_, std::move(stage.make)});
     }
 
     std::vector<StageDescriptor> stages;
 
 private:
-    template <class F>
-    void add(StageKind kind, std::string name, std::string description, OptionSchema schema, F factory) {
-        if (name.rfind(name_prefix(kind), 0) != 0 || name.size() == std::string(name_prefix(kind)).size())
-            throw Error(fmt::format("{}: {} stage '{}' must be named '{}<name>'", file_.string(), to_string(kind), name, name_prefix(kind)));
-        if (!factory) throw Error(fmt::format("{}: stage '{}' has no factory", file_.string(), name));
-        stages.push_back({std::move(name), kind, std::move(description), std::move(schema), info_.name ? info_.name : "?",
-                          info_.version ? info_.version : "?", file_, std::move(factory)});
-    }
-
     const PluginInfo& info_;
     const std::filesystem::path& file_;
 };

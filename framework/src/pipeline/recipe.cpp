@@ -149,19 +149,24 @@ Options validate_options(const Locator& loc, const YAML::Node& given, const Stag
     return Options(std::move(values));
 }
 
+// The stage a recipe names under `key` (a kind's recipe key, or "select" for selectors).
 const StageDescriptor& find_stage(const Locator& loc, const StageCatalog& catalog, const YAML::Node& node, const std::string& name,
-                                  StageKind kind) {
+                                  const std::string& key) {
+    const auto answers_to = [&](StageKind kind) {
+        const char* k = kind_info(kind).recipe_key;
+        return k ? key == k : key == "select";
+    };
     const StageDescriptor* stage = catalog.find(name);
     if (!stage) {
         std::vector<std::string> known;
         for (const auto& s : catalog.stages())
-            if (s.kind == kind || (kind == StageKind::Evaluator && s.kind == StageKind::ModelEvaluator)) known.push_back(s.name);
-        loc.fail(node, fmt::format("unknown {} stage '{}' (available: {}; see qframe plugins)", to_string(kind), name,
+            if (answers_to(s.kind)) known.push_back(s.name);
+        const auto kind = std::find_if(stage_kinds().begin(), stage_kinds().end(), [&](const StageKindInfo& k) { return answers_to(k.kind); });
+        loc.fail(node, fmt::format("unknown {} stage '{}' (available: {}; see qframe plugins)", kind->name, name,
                                    known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
     }
-    const bool evaluator_kinds = kind == StageKind::Evaluator && stage->kind == StageKind::ModelEvaluator;
-    if (stage->kind != kind && !evaluator_kinds)
-        loc.fail(node, fmt::format("'{}' is a {}, not a {}", name, to_string(stage->kind), to_string(kind)));
+    if (!answers_to(stage->kind))
+        loc.fail(node, fmt::format("'{}' is a {}; it cannot be used with {}:", name, to_string(stage->kind), key));
     return *stage;
 }
 
@@ -172,7 +177,7 @@ std::vector<StageCall> resolve_selection(const Locator& loc, const StageCatalog&
     std::vector<StageCall> out;
     for (const auto& kv : select) {
         const auto key = key_of(loc, kv.first);
-        const auto& stage = find_stage(loc, catalog, kv.first, std::string(name_prefix(StageKind::Selector)) + key, StageKind::Selector);
+        const auto& stage = find_stage(loc, catalog, kv.first, std::string(name_prefix(StageKind::Selector)) + key, "select");
         // (A default-constructed Node binds on first assignment; assigning to a bound one
         // would overwrite the recipe's own node.)
         YAML::Node options;
@@ -188,12 +193,21 @@ std::vector<StageCall> resolve_selection(const Locator& loc, const StageCatalog&
     return out;
 }
 
+// The keys that make a recipe entry a stage ("quantize", …), each with the prefix of its names.
 struct StageKey {
-    const char* key;
-    StageKind kind;
+    std::string key;
+    std::string name_prefix;
 };
-constexpr StageKey kStageKeys[] = {
-    {"analyze", StageKind::Analyzer}, {"quantize", StageKind::Quantizer}, {"evaluate", StageKind::Evaluator}};
+
+std::vector<StageKey> stage_keys() {
+    std::vector<StageKey> keys;
+    for (const auto& kind : stage_kinds()) {
+        if (!kind.recipe_key) continue;
+        const bool seen = std::any_of(keys.begin(), keys.end(), [&](const StageKey& k) { return k.key == kind.recipe_key; });
+        if (!seen) keys.push_back({kind.recipe_key, kind.name_prefix});
+    }
+    return keys;
+}
 
 // Applies one --set STAGE.OPTION=VALUE to the stage list.
 void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
@@ -206,11 +220,11 @@ void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
     for (size_t i = 0; i < stages.size(); ++i) {
         YAML::Node s = stages[i];
         if (!s.IsMap()) continue;
-        for (const auto& k : kStageKeys) {
+        for (const auto& k : stage_keys()) {
             if (!s[k.key]) continue;
             if (!s[k.key].IsScalar()) continue;
             const std::string name = s[k.key].as<std::string>();
-            if (target == std::to_string(i + 1) || target == name || target == name_prefix(k.kind) + name) matches.push_back(s);
+            if (target == std::to_string(i + 1) || target == name || target == k.name_prefix + name) matches.push_back(s);
         }
     }
     if (matches.empty()) throw Error(fmt::format("--set {}: no stage '{}' in the recipe", set, target));
@@ -277,23 +291,27 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
 
     for (size_t i = 0; i < stages.size(); ++i) {
         const YAML::Node s = stages[i];
-        check_keys(loc, s, {"analyze", "quantize", "evaluate", "select", "options", "require_match"}, "a stage");
+        const auto keys = stage_keys();
+        std::set<std::string> allowed{"select", "options", "require_match"};
+        std::vector<std::string> key_names;
+        for (const auto& k : keys) allowed.insert(k.key), key_names.push_back(k.key);
+        check_keys(loc, s, allowed, "a stage");
         const StageKey* which = nullptr;
-        for (const auto& k : kStageKeys)
+        for (const auto& k : keys)
             if (s[k.key]) {
-                if (which) loc.fail(s, fmt::format("a stage has exactly one of analyze/quantize/evaluate; this one has {} and {}", which->key, k.key));
+                if (which) loc.fail(s, fmt::format("a stage has exactly one of {}; this one has {} and {}", fmt::join(key_names, "/"), which->key, k.key));
                 which = &k;
             }
-        if (!which) loc.fail(s, "a stage needs one of analyze:, quantize: or evaluate:");
+        if (!which) loc.fail(s, fmt::format("a stage needs one of {}:", fmt::join(key_names, ":, ")));
         const YAML::Node name_node = s[which->key];
-        const std::string name = std::string(name_prefix(which->kind)) + scalar(loc, name_node, which->key);
-        const auto& stage = find_stage(loc, catalog, name_node, name, which->kind);
+        const std::string name = which->name_prefix + scalar(loc, name_node, which->key.c_str());
+        const auto& stage = find_stage(loc, catalog, name_node, name, which->key);
 
         PlannedStage planned;
         planned.label = fmt::format("{}: {}", i + 1, stage.name);
         planned.call = {&stage, validate_options(loc, s["options"], stage, name_node), loc.at(name_node)};
         if (const auto select = s["select"]) {
-            if (stage.kind == StageKind::ModelEvaluator)
+            if (kind_info(stage.kind).whole_model)
                 loc.fail(select, fmt::format("{} evaluates the whole model and takes no select:", stage.name));
             planned.selectors = resolve_selection(loc, catalog, select);
             planned.has_selection = true;

@@ -121,7 +121,7 @@ std::string report_markdown(const RunResult& r) {
 
     for (const auto& s : r.stages) {
         const auto& d = *s.planned->call.stage;
-        const std::string scope = d.kind == StageKind::ModelEvaluator ? "the whole model" : fmt::format("{} tensor(s) selected", s.selected.size());
+        const std::string scope = kind_info(d.kind).whole_model ? "the whole model" : fmt::format("{} tensor(s) selected", s.selected.size());
         md += fmt::format("\n## Stage {}\n\n{} from plugin `{}` {}; {}; {:.3f} s.", s.planned->label, to_string(d.kind), d.plugin,
                           d.plugin_version, scope, s.seconds);
         std::vector<std::string> opts;
@@ -129,7 +129,7 @@ std::string report_markdown(const RunResult& r) {
         if (!opts.empty()) md += fmt::format(" Options: `{}`.", fmt::join(opts, "`, `"));
         md += "\n\n";
         if (s.findings.empty()) continue;
-        if (d.kind == StageKind::ModelEvaluator) {
+        if (kind_info(d.kind).whole_model) {
             for (const auto& [label, f] : s.findings) md += model_findings(f);
             continue;
         }

@@ -39,16 +39,13 @@ TensorData original_view(const TensorInfo& t) { return {t.name, t.type_id, t.typ
 // does not compile, say) fails the run up front with its recipe location.
 struct StageInstances {
     std::vector<std::unique_ptr<Selector>> selectors;
-    std::unique_ptr<Analyzer> analyzer;
-    std::unique_ptr<Quantizer> quantizer;
-    std::unique_ptr<Evaluator> evaluator;
-    std::unique_ptr<ModelEvaluator> model_evaluator;
+    std::unique_ptr<Stage> stage;  // implements the interface of the stage's kind
 };
 
-template <class T>
-std::unique_ptr<T> instantiate(const StageCall& call) {
+template <class Make>
+auto instantiate(const StageCall& call, Make make) {
     try {
-        return make_stage<T>(*call.stage, call.options);
+        return make();
     } catch (const std::exception& e) {
         throw Error(fmt::format("{}: {}: {}", call.where, call.stage->name, e.what()));
     }
@@ -56,14 +53,15 @@ std::unique_ptr<T> instantiate(const StageCall& call) {
 
 StageInstances instantiate(const PlannedStage& stage) {
     StageInstances out;
-    for (const auto& call : stage.selectors) out.selectors.push_back(instantiate<Selector>(call));
-    switch (stage.call.stage->kind) {
-        case StageKind::Analyzer: out.analyzer = instantiate<Analyzer>(stage.call); break;
-        case StageKind::Quantizer: out.quantizer = instantiate<Quantizer>(stage.call); break;
-        case StageKind::Evaluator: out.evaluator = instantiate<Evaluator>(stage.call); break;
-        case StageKind::ModelEvaluator: out.model_evaluator = instantiate<ModelEvaluator>(stage.call); break;
-        case StageKind::Selector: throw Error(fmt::format("{}: a selector cannot be a stage of its own", stage.call.where));
-    }
+    for (const auto& call : stage.selectors)
+        out.selectors.push_back(instantiate(call, [&] { return make_stage<Selector>(*call.stage, call.options); }));
+    if (stage.call.stage->kind == StageKind::Selector)
+        throw Error(fmt::format("{}: a selector cannot be a stage of its own", stage.call.where));
+    out.stage = instantiate(stage.call, [&] {
+        auto made = stage.call.stage->make(stage.call.options);
+        if (!made) throw Error("the stage factory returned nothing");
+        return made;
+    });
     return out;
 }
 
@@ -145,7 +143,7 @@ private:
         std::vector<size_t> out;
         for (size_t i = 0; i < states_.size(); ++i) {
             const auto view = states_[i].view();
-            bool keep = stage.has_selection || stage.call.stage->kind != StageKind::Evaluator || states_[i].rewritten();
+            bool keep = stage.has_selection || !kind_info(stage.call.stage->kind).changed_by_default || states_[i].rewritten();
             for (size_t k = 0; keep && k < selectors.size(); ++k) {
                 try {
                     keep = selectors[k]->selects(view);
@@ -163,17 +161,10 @@ private:
         const auto start = Clock::now();
         StageResult result;
         result.planned = &stage;
-        if (objects.model_evaluator) {
+        const Stage& object = *objects.stage;
+        if (stage.call.stage->kind == StageKind::ModelEvaluator) {
             if (options_.dry_run) return result;
-            spdlog::info("stage {}: the whole model", stage.label);
-            const StateView original(input_, states_, true), current(input_, states_, false);
-            ProgressFn progress;
-            if (options_.progress) progress = [&](uint64_t done, uint64_t total) { options_.progress(stage.label, done, total); };
-            try {
-                result.findings.emplace_back("(model)", objects.model_evaluator->evaluate(original, current, progress));
-            } catch (const std::exception& e) {
-                stage_failed(stage, "the whole model", e.what());
-            }
+            evaluate_model(stage, static_cast<const ModelEvaluator&>(object), result);
             result.seconds = seconds_since(start);
             return result;
         }
@@ -187,14 +178,39 @@ private:
         spdlog::info("stage {}: {} tensor(s)", stage.label, chosen.size());
 
         result.findings.resize(chosen.size());
-        if (objects.analyzer)
-            for_each(stage, chosen, result, [&](TensorState& s) { return objects.analyzer->analyze(s.view()); });
-        if (objects.evaluator)
-            for_each(stage, chosen, result, [&](TensorState& s) { return objects.evaluator->evaluate(original_view(*s.original), s.view()); });
-        if (objects.quantizer)
-            for_each(stage, chosen, result, [&](TensorState& s) { return apply(stage, s, objects.quantizer->quantize(s.view())); });
+        switch (stage.call.stage->kind) {
+            case StageKind::Analyzer: {
+                const auto& analyzer = static_cast<const Analyzer&>(object);
+                for_each(stage, chosen, result, [&](TensorState& s) { return analyzer.analyze(s.view()); });
+                break;
+            }
+            case StageKind::Evaluator: {
+                const auto& evaluator = static_cast<const Evaluator&>(object);
+                for_each(stage, chosen, result, [&](TensorState& s) { return evaluator.evaluate(original_view(*s.original), s.view()); });
+                break;
+            }
+            case StageKind::Quantizer: {
+                const auto& quantizer = static_cast<const Quantizer&>(object);
+                for_each(stage, chosen, result, [&](TensorState& s) { return apply(stage, s, quantizer.quantize(s.view())); });
+                break;
+            }
+            case StageKind::Selector:
+            case StageKind::ModelEvaluator: break;  // refused by instantiate / handled above
+        }
         result.seconds = seconds_since(start);
         return result;
+    }
+
+    void evaluate_model(const PlannedStage& stage, const ModelEvaluator& evaluator, StageResult& result) {
+        spdlog::info("stage {}: the whole model", stage.label);
+        const StateView original(input_, states_, true), current(input_, states_, false);
+        ProgressFn progress;
+        if (options_.progress) progress = [&](uint64_t done, uint64_t total) { options_.progress(stage.label, done, total); };
+        try {
+            result.findings.emplace_back("(model)", evaluator.evaluate(original, current, progress));
+        } catch (const std::exception& e) {
+            stage_failed(stage, "the whole model", e.what());
+        }
     }
 
     template <class Fn>
