@@ -1,9 +1,14 @@
-// The stages available to a run: loaded from plugin libraries (Boost.DLL), indexed by name.
+// The stages available to a run: from plugin libraries (Boost.DLL) or plugins compiled into the
+// program, indexed by name. Descriptors never move once added, and every descriptor and every
+// stage object made from it keeps its library loaded (as Boost.DLL's import_alias does).
 #pragma once
 
+#include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -21,14 +26,15 @@ struct StageDescriptor {
     OptionSchema schema;
     std::string plugin;          // the plugin's own name
     std::string plugin_version;
-    std::filesystem::path file;  // the library it came from
+    std::filesystem::path file;  // the library it came from ("(static)" for a compiled-in plugin)
+    // Declared before `make`, so released after it: the factory's code lives in that library.
+    std::shared_ptr<const void> library;  // null for a compiled-in plugin
     StageFactory make;
 };
 
 class StageCatalog {
 public:
-    StageCatalog();
-    ~StageCatalog();
+    StageCatalog() = default;
     StageCatalog(const StageCatalog&) = delete;
     StageCatalog& operator=(const StageCatalog&) = delete;
 
@@ -39,30 +45,34 @@ public:
     void load_path(const std::filesystem::path& dir_or_file);
     // Built-in plugins beside the executable, then $QFRAME_PLUGIN_PATH (':'-separated).
     void load_default_paths();
+    // A plugin compiled into the program (as GStreamer's static plugins): the same checks as a
+    // loaded one; `origin` names it in messages and in `file`.
+    void add_static_plugin(const PluginInfo& info, const std::filesystem::path& origin = "(static)");
 
-    const StageDescriptor* find(const std::string& name) const;
-    const std::vector<StageDescriptor>& stages() const { return stages_; }
-    const std::vector<std::filesystem::path>& loaded_files() const { return files_; }
+    // Stable: the pointer stays valid, and keeps pointing at this stage, while the catalog lives.
+    const StageDescriptor* find(std::string_view name) const;
+    const std::deque<StageDescriptor>& stages() const { return stages_; }
 
     // Where built-in plugins live, relative to the running executable.
     static std::filesystem::path builtin_plugin_dir();
 
 private:
-    struct Libraries;
-    // Declared first so it is destroyed last: stage factories point into these libraries.
-    std::unique_ptr<Libraries> libraries_;
-    std::vector<StageDescriptor> stages_;
-    std::vector<std::filesystem::path> files_;
+    void add_plugin(const PluginInfo& info, const std::filesystem::path& origin, std::shared_ptr<const void> library);
+
+    std::deque<StageDescriptor> stages_;  // a deque: adding never moves the stages already there
+    std::map<std::string, const StageDescriptor*, std::less<>> by_name_;
+    std::vector<std::filesystem::path> files_;  // libraries loaded, to load each only once
 };
 
-// Creates a stage of the interface its kind implements, e.g. make_stage<Quantizer>(d, options).
+// Creates a stage object from its descriptor; the object keeps the stage's library loaded.
+std::shared_ptr<Stage> make_any_stage(const StageDescriptor& d, const Options& options);
+
+// The same, as the interface of its kind, e.g. make_stage<Quantizer>(d, options).
 template <class T>
-std::unique_ptr<T> make_stage(const StageDescriptor& d, const Options& options) {
+std::shared_ptr<T> make_stage(const StageDescriptor& d, const Options& options) {
     if (d.kind != T::kind)
         throw Error(fmt::format("{} is a {}, not a {}", d.name, to_string(d.kind), to_string(T::kind)));
-    std::unique_ptr<Stage> stage = d.make(options);
-    if (!stage) throw Error(fmt::format("{}: the stage factory returned nothing", d.name));
-    return std::unique_ptr<T>(static_cast<T*>(stage.release()));
+    return std::static_pointer_cast<T>(make_any_stage(d, options));
 }
 
 }  // namespace qframe

@@ -64,8 +64,24 @@ struct PluginInfo {
 // Declares the plugin; use once per plugin library:
 //   QFRAME_PLUGIN("my_plugin", "1.0", [](qframe::Registry& r) { r.add(...); })
 // (REGISTER is variadic so that commas inside a lambda body need no extra parentheses.)
-#define QFRAME_PLUGIN(NAME, VERSION, ...)                                                              \
-    extern "C" __attribute__((visibility("default"))) const qframe::PluginInfo* qframe_plugin_entry() { \
-        static const qframe::PluginInfo info{QFRAME_PLUGIN_ABI_VERSION, NAME, VERSION, __VA_ARGS__};   \
-        return &info;                                                                                 \
+// Compiled with -DQFRAME_STATIC_PLUGIN=<identifier>, the same source becomes a plugin built into
+// the program (as GStreamer's static plugins): no C entry point, but a function
+// `qframe_static_plugin_<identifier>()` to hand to StageCatalog::add_static_plugin.
+#define QFRAME_DETAIL_CONCAT2(A, B) A##B
+#define QFRAME_DETAIL_CONCAT(A, B) QFRAME_DETAIL_CONCAT2(A, B)
+#define QFRAME_STATIC_PLUGIN_FUNCTION(ID) QFRAME_DETAIL_CONCAT(qframe_static_plugin_, ID)
+#define QFRAME_DECLARE_STATIC_PLUGIN(ID) const qframe::PluginInfo* QFRAME_STATIC_PLUGIN_FUNCTION(ID)()
+
+#define QFRAME_DETAIL_PLUGIN_INFO(NAME, VERSION, ...)                                             \
+    {                                                                                             \
+        static const qframe::PluginInfo info{QFRAME_PLUGIN_ABI_VERSION, NAME, VERSION, __VA_ARGS__}; \
+        return &info;                                                                             \
     }
+#ifdef QFRAME_STATIC_PLUGIN
+#define QFRAME_PLUGIN(NAME, VERSION, ...) \
+    QFRAME_DECLARE_STATIC_PLUGIN(QFRAME_STATIC_PLUGIN) QFRAME_DETAIL_PLUGIN_INFO(NAME, VERSION, __VA_ARGS__)
+#else
+#define QFRAME_PLUGIN(NAME, VERSION, ...)                                                              \
+    extern "C" __attribute__((visibility("default"))) const qframe::PluginInfo* qframe_plugin_entry() \
+        QFRAME_DETAIL_PLUGIN_INFO(NAME, VERSION, __VA_ARGS__)
+#endif

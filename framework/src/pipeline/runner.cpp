@@ -38,8 +38,8 @@ TensorData original_view(const TensorInfo& t) { return {t.name, t.type_id, t.typ
 // A stage's objects, created before any stage runs so that a bad option value (a regex that
 // does not compile, say) fails the run up front with its recipe location.
 struct StageInstances {
-    std::vector<std::unique_ptr<Selector>> selectors;
-    std::unique_ptr<Stage> stage;  // implements the interface of the stage's kind
+    std::vector<std::shared_ptr<Selector>> selectors;
+    std::shared_ptr<Stage> stage;  // implements the interface of the stage's kind
 };
 
 template <class Make>
@@ -57,11 +57,7 @@ StageInstances instantiate(const PlannedStage& stage) {
         out.selectors.push_back(instantiate(call, [&] { return make_stage<Selector>(*call.stage, call.options); }));
     if (stage.call.stage->kind == StageKind::Selector)
         throw Error(fmt::format("{}: a selector cannot be a stage of its own", stage.call.where));
-    out.stage = instantiate(stage.call, [&] {
-        auto made = stage.call.stage->make(stage.call.options);
-        if (!made) throw Error("the stage factory returned nothing");
-        return made;
-    });
+    out.stage = instantiate(stage.call, [&] { return make_any_stage(*stage.call.stage, stage.call.options); });
     return out;
 }
 
@@ -139,7 +135,7 @@ public:
     }
 
 private:
-    std::vector<size_t> select(const PlannedStage& stage, const std::vector<std::unique_ptr<Selector>>& selectors) {
+    std::vector<size_t> select(const PlannedStage& stage, const std::vector<std::shared_ptr<Selector>>& selectors) {
         std::vector<size_t> out;
         for (size_t i = 0; i < states_.size(); ++i) {
             const auto view = states_[i].view();
