@@ -83,4 +83,8 @@ std::optional<uint64_t> byte_size(const TypeInfo& type, uint64_t n_values) {
     return blocks * type.block_bytes;
 }
 
+std::string type_name_or_id(const TypeInfo* type, uint32_t id) {
+    return type ? std::string(type->name) : "type " + std::to_string(id);
+}
+
 }  // namespace qframe

@@ -19,7 +19,7 @@ public:
     qframe::QuantizedTensor quantize(const qframe::TensorData& t) const override {
         if (!store_bf16_ && (!t.type || t.type->type != qframe::TensorType::F32))
             throw qframe::Error(fmt::format("fake BF16 works on F32 tensors, this one is {} (select type: F32, or set output_type: BF16)",
-                                            t.type ? std::string(t.type->name) : "of an unknown type"));
+                                            t.type_name()));
         const std::vector<float> values = t.decode();
         std::vector<uint16_t> half(values.size());
         size_t changed = 0;

@@ -39,7 +39,7 @@ public:
         const std::vector<float> values = t.decode();
         qframe::QuantizedTensor out{type->type, std::vector<std::byte>(*qframe::byte_size(*type, values.size())), {}};
         qframe::encode(type->type, values, out.bytes);
-        out.findings = {{"from", t.type ? std::string(t.type->name) : "?"}, {"to", std::string(type->name)},
+        out.findings = {{"from", t.type_name()}, {"to", std::string(type->name)},
                         {"fallback", type != type_}, {"bytes_before", t.bytes.size()}, {"bytes_after", out.bytes.size()}};
         return out;
     }

@@ -8,7 +8,7 @@ LoadedModel load(const ModelView& view) {
     engine::WeightSource source = [&view](std::string_view name) -> std::optional<engine::TensorData> {
         const auto t = view.tensor(name);
         if (!t || !t->type) return std::nullopt;
-        return engine::TensorData{t->type->type, t->dims, t->bytes, nullptr};
+        return engine::TensorData{t->type->type, {t->dims.begin(), t->dims.end()}, t->bytes, nullptr};
     };
     auto model = engine::LlamaModel::load(file, source);
     auto tokenizer = Tokenizer::from_gguf(file);

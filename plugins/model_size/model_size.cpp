@@ -15,7 +15,7 @@ Sizes measure(const qframe::ModelView& model) {
     Sizes s;
     for (const auto& name : model.tensor_names()) {
         const auto t = model.tensor(name);
-        const std::string type = t->type ? std::string(t->type->name) : "type " + std::to_string(t->type_id);
+        const std::string type = t->type_name();
         s.bytes_by_type[type] += t->bytes.size();
         s.bytes += t->bytes.size();
         s.values += t->n_values();

@@ -28,7 +28,7 @@ public:
         const double mean = finite ? sum / finite : 0;
         const double var = finite ? std::max(0.0, sum_sq / finite - mean * mean) : 0;
         qframe::Findings f = {
-            {"type", t.type ? std::string(t.type->name) : "?"},
+            {"type", t.type_name()},
             {"values", values.size()},
             {"bf16_exact_share", values.empty() ? 1.0 : static_cast<double>(bf16_exact) / values.size()},
             {"bf16_exact", bf16_exact == values.size()},

@@ -36,10 +36,11 @@ public:
         }
     }
     bool selects(const TensorData& t) const override {
+        const std::string name(t.name);  // fnmatch wants a terminated string
         for (const auto& g : globs_)
-            if (::fnmatch(g.c_str(), t.name.c_str(), 0) == 0) return true;
+            if (::fnmatch(g.c_str(), name.c_str(), 0) == 0) return true;
         for (const auto& r : regexes_)
-            if (std::regex_match(t.name, r)) return true;
+            if (std::regex_match(name, r)) return true;
         return false;
     }
 

@@ -33,8 +33,8 @@ public:
         const qframe::Findings snr = sum_sq_err > 0 ? qframe::Findings(10 * std::log10(sum_sq_a / sum_sq_err)) : qframe::Findings(nullptr);
         const double cosine = sum_sq_a > 0 && sum_sq_b > 0 ? dot / std::sqrt(sum_sq_a * sum_sq_b) : (sum_sq_a == sum_sq_b ? 1.0 : 0.0);
         return {
-            {"before_type", before.type ? std::string(before.type->name) : "?"},
-            {"after_type", after.type ? std::string(after.type->name) : "?"},
+            {"before_type", before.type_name()},
+            {"after_type", after.type_name()},
             {"values", a.size()},
             {"changed", changed},
             {"max_abs", max_abs},

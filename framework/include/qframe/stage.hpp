@@ -22,15 +22,19 @@ namespace qframe {
 int tensor_layer(std::string_view tensor_name);
 
 // A tensor as a stage sees it: its current type and bytes (the input's, or an earlier stage's).
+// The views point into the model or a stage's result; a TensorData does not outlive the call
+// it is handed to.
 struct TensorData {
-    const std::string& name;
+    std::string_view name;
     uint32_t type_id;
     const TypeInfo* type;  // nullptr for a type id this build does not know
-    const std::vector<uint64_t>& dims;
+    std::span<const uint64_t> dims;
     std::span<const std::byte> bytes;
 
+    std::string type_name() const { return type_name_or_id(type, type_id); }  // "Q4_K", or "type 42"
+
     uint64_t n_values() const;
-    uint64_t row_length() const { return dims.at(0); }
+    uint64_t row_length() const { return dims.empty() ? 0 : dims[0]; }
     int layer() const { return tensor_layer(name); }  // see tensor_layer
     bool decodable() const;
     // The values as F32; throws qframe::Error naming the tensor when the type cannot be decoded.

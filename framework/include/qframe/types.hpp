@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace qframe {
@@ -32,6 +33,8 @@ const TypeInfo* find_type(std::string_view name);
 // The type must exist (it is a TensorType value).
 const TypeInfo& type_info(TensorType type);
 std::string_view type_name(TensorType type);
+// "Q4_K", or "type 42" for an id this build does not know (type == nullptr).
+std::string type_name_or_id(const TypeInfo* type, uint32_t id);
 std::span<const TypeInfo> all_types();
 
 // Bytes taken by `n_values` values of `type`; nullopt when n_values is not a whole number of

@@ -281,7 +281,7 @@ std::vector<float> GgufFile::decode(const TensorInfo& tensor) const {
 }
 
 std::string TensorInfo::type_name() const {
-    return type ? std::string(type->name) : fmt::format("type {}", type_id);
+    return type_name_or_id(type, type_id);
 }
 
 std::string TensorInfo::shape() const {

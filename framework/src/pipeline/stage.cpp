@@ -29,7 +29,7 @@ int tensor_layer(std::string_view name) {
 bool TensorData::decodable() const { return type && can_decode(type->type); }
 
 std::vector<float> TensorData::decode() const {
-    if (!decodable()) throw Error(fmt::format("tensor '{}' has type {}, which qframe cannot decode", name, type ? std::string(type->name) : fmt::format("id {}", type_id)));
+    if (!decodable()) throw Error(fmt::format("tensor '{}' has type {}, which qframe cannot decode", name, type_name()));
     std::vector<float> values(n_values());
     qframe::decode(type->type, bytes, values);
     return values;
