@@ -5,7 +5,7 @@
 // compute each value's position directly; the arithmetic (which products, in which order)
 // matches ggml exactly, so results are bit-identical.
 
-#include "codec/blocks.hpp"
+#include "codec/block_io.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <utility>
 
-#include "codec/blocks.hpp"
+#include "codec/block_io.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {

@@ -12,7 +12,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "codec/blocks.hpp"
+#include "codec/block_io.hpp"
+#include "codec/float_to_int.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {

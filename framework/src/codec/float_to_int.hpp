@@ -1,0 +1,15 @@
+// Private to the codecs: C's float -> integer conversions as ggml's x86-64 build performs them.
+#pragma once
+
+#include <cstdint>
+
+namespace qframe::codec {
+
+// Truncate toward zero through a 32-bit integer (cvttss2si / cvttps2dq); NaN and out-of-range
+// values give INT32_MIN. ggml then keeps the low byte (an int8_t / uint8_t cast), and so do the
+// callers. Only non-finite or absurdly scaled input ever gets near the edges.
+inline int32_t trunc_i32_like_x86(float r) {
+    return (r >= -2147483648.0f && r < 2147483648.0f) ? int32_t(r) : INT32_MIN;
+}
+
+}  // namespace qframe::codec
