@@ -21,12 +21,16 @@ inline void store_f16(half& h, float f) {
     std::memcpy(h, &v, 2);
 }
 
-// Copies block `i` out of a byte stream.
+// Copies block `i` out of a byte stream, or into one.
 template <class Block>
 inline Block load_block(const std::byte* src, size_t i) {
     Block b;
     std::memcpy(&b, src + i * sizeof(Block), sizeof(Block));
     return b;
+}
+template <class Block>
+inline void store_block(std::byte* dst, size_t i, const Block& blk) {
+    std::memcpy(dst + i * sizeof(Block), &blk, sizeof(Block));
 }
 
 }  // namespace qframe::codec

@@ -12,4 +12,8 @@ inline int32_t trunc_i32_like_x86(float r) {
     return (r >= -2147483648.0f && r < 2147483648.0f) ? int32_t(r) : INT32_MIN;
 }
 
+// ggml's `(int8_t)(v)` and `(uint8_t)(v)`: truncate through int32, keep the low byte.
+inline int8_t low_byte_i8(float v) { return int8_t(uint8_t(uint32_t(trunc_i32_like_x86(v)))); }
+inline uint8_t low_byte_u8(float v) { return uint8_t(uint32_t(trunc_i32_like_x86(v))); }
+
 }  // namespace qframe::codec
