@@ -4,9 +4,11 @@
 //
 // GCC vector extensions keep the code portable: with -mavx512f a 16-float vector is one zmm
 // register, with -mavx2 two ymm, by default four xmm. -ffp-contract=fast turns a*b+c into FMA.
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#include "codec/blocks.hpp"
 #include "kernels.hpp"
 
 namespace qframe::engine::kernels::QF_NS {
@@ -117,6 +119,10 @@ typedef _Float16 vh16 __attribute__((vector_size(32)));
 typedef uint16_t vw16 __attribute__((vector_size(32)));
 typedef uint8_t vub16 __attribute__((vector_size(16)));
 
+using codec::BlockQ4_0;
+using codec::BlockQ8_0;
+using codec::QK;
+
 inline float half(const std::byte* p) {
     _Float16 h;
     std::memcpy(&h, p, 2);
@@ -154,12 +160,14 @@ bool decode(TensorType type, const std::byte* src, float* dst, size_t n_blocks) 
                 std::memcpy(dst + i, &bits, sizeof bits);
             }
             return true;
-        case TensorType::Q8_0:  // {f16 d; int8 qs[32]}
-            for (size_t b = 0; b < n_blocks; ++b, src += 34, dst += 32) {
-                const float d = half(src);
-                for (int j = 0; j < 32; j += 16) {
+        // The block types' fields are read in place (offsetof): copying a whole block out first
+        // sends it through the stack, several times slower here.
+        case TensorType::Q8_0:
+            for (size_t b = 0; b < n_blocks; ++b, src += sizeof(BlockQ8_0), dst += QK) {
+                const float d = half(src + offsetof(BlockQ8_0, d));
+                for (int j = 0; j < QK; j += 16) {
                     vub16 q;
-                    std::memcpy(&q, src + 2 + j, sizeof q);
+                    std::memcpy(&q, src + offsetof(BlockQ8_0, qs) + j, sizeof q);
                     // int8 as (uint8 ^ 0x80) - 128: GCC widens unsigned bytes in vector
                     // registers (vpmovzxbd) but scalarises the signed conversion.
                     const vi16 v = __builtin_convertvector(q ^ 0x80, vi16) - 128;
@@ -167,11 +175,12 @@ bool decode(TensorType type, const std::byte* src, float* dst, size_t n_blocks) 
                 }
             }
             return true;
-        case TensorType::Q4_0: {  // {f16 d; uint8 qs[16]}: low nibbles are values 0..15, high 16..31
-            for (size_t b = 0; b < n_blocks; ++b, src += 18, dst += 32) {
-                const float d = half(src);
+        case TensorType::Q4_0: {  // low nibbles are values 0..15, high 16..31
+            for (size_t b = 0; b < n_blocks; ++b, src += sizeof(BlockQ4_0), dst += QK) {
+                const float d = half(src + offsetof(BlockQ4_0, d));
                 vub16 q;
-                std::memcpy(&q, src + 2, sizeof q);
+                static_assert(sizeof q == sizeof BlockQ4_0::qs);
+                std::memcpy(&q, src + offsetof(BlockQ4_0, qs), sizeof q);
                 const vi16 lo = __builtin_convertvector(q & 0x0f, vi16) - 8;
                 const vi16 hi = __builtin_convertvector(q >> 4, vi16) - 8;
                 store16(dst, __builtin_convertvector(lo, vf16) * d);

@@ -23,6 +23,25 @@ struct ScoringSettings {
     unsigned threads;
 };
 
+// The set-up perplexity and KL divergence share: both models loaded, the chunks planned with the
+// input's vocabulary, and the findings that say what was scored (text, ctx, chunks,
+// scored_tokens) ahead of the evaluator's own.
+class ScoringEvaluator : public ModelEvaluator {
+public:
+    explicit ScoringEvaluator(const Options& o) : settings_(o) {}
+
+    Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const final;
+
+protected:
+    // The evaluator's own findings, over the planned chunks.
+    virtual Findings score(const LoadedModel& original, const LoadedModel& result, const ChunkPlan& plan,
+                           const ProgressFn& progress) const = 0;
+    unsigned threads() const { return settings_.threads; }
+
+private:
+    ScoringSettings settings_;
+};
+
 void register_perplexity(Registry& r);
 void register_kl_divergence(Registry& r);
 void register_generate(Registry& r);

@@ -10,14 +10,13 @@
 namespace qframe::model_eval {
 namespace {
 
-class KlDivergence : public ModelEvaluator {
+class KlDivergence : public ScoringEvaluator {
 public:
-    explicit KlDivergence(const Options& o) : settings_(o) {}
+    using ScoringEvaluator::ScoringEvaluator;
 
-    Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
-        const LoadedModel a = load(original), b = load(result);
-        const ChunkPlan plan = settings_.plan(a);
-        engine::LlamaContext ca(a.model, plan.n_ctx, settings_.threads), cb(b.model, plan.n_ctx, settings_.threads);
+private:
+    Findings score(const LoadedModel& a, const LoadedModel& b, const ChunkPlan& plan, const ProgressFn& progress) const override {
+        engine::LlamaContext ca(a.model, plan.n_ctx, threads()), cb(b.model, plan.n_ctx, threads());
         const size_t n_vocab = a.model.config().n_vocab;
         if (b.model.config().n_vocab != n_vocab) throw Error("the two models have different vocabularies");
 
@@ -48,14 +47,10 @@ public:
         double mean = 0;
         for (double v : klds) mean += v;
         mean /= n;
-        return {{"text", settings_.text}, {"ctx", plan.n_ctx}, {"chunks", plan.n_chunks}, {"scored_tokens", klds.size()},
-                {"kld_mean", mean}, {"kld_median", percentile(0.5)}, {"kld_p99", percentile(0.99)}, {"kld_max", sorted.back()},
+        return {{"kld_mean", mean}, {"kld_median", percentile(0.5)}, {"kld_p99", percentile(0.99)}, {"kld_max", sorted.back()},
                 {"top1_agreement", top1_same / n}, {"mean_delta_p_correct", sum_dp / n},
                 {"ppl_ratio", std::exp((nll_q - nll_p) / n)}};
     }
-
-private:
-    ScoringSettings settings_;
 };
 
 }  // namespace

@@ -10,7 +10,6 @@ namespace {
 
 struct Perplexity {
     double ppl = 0, ppl_error = 0;
-    uint64_t scored = 0;
 };
 
 // Accumulates the negative log-likelihood and its square, as llama.cpp does, for the ± estimate.
@@ -30,7 +29,6 @@ Perplexity perplexity(const LoadedModel& m, const ChunkPlan& plan, unsigned thre
         chunk_done();
     }
     Perplexity out;
-    out.scored = count;
     const double mean = nll / count;
     out.ppl = std::exp(mean);
     const double var = nll2 / count - mean * mean;
@@ -38,24 +36,19 @@ Perplexity perplexity(const LoadedModel& m, const ChunkPlan& plan, unsigned thre
     return out;
 }
 
-class PerplexityEvaluator : public ModelEvaluator {
+class PerplexityEvaluator : public ScoringEvaluator {
 public:
-    explicit PerplexityEvaluator(const Options& o) : settings_(o) {}
+    using ScoringEvaluator::ScoringEvaluator;
 
-    Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
-        const LoadedModel a = load(original), b = load(result);
-        const ChunkPlan plan = settings_.plan(a);
+private:
+    Findings score(const LoadedModel& a, const LoadedModel& b, const ChunkPlan& plan, const ProgressFn& progress) const override {
         uint64_t done = 0;
         const auto step = [&] { if (progress) progress(++done, 2ull * plan.n_chunks); };
-        const Perplexity pa = perplexity(a, plan, settings_.threads, step), pb = perplexity(b, plan, settings_.threads, step);
-        return {{"text", settings_.text}, {"ctx", plan.n_ctx}, {"chunks", plan.n_chunks}, {"scored_tokens", pa.scored},
-                {"ppl_original", pa.ppl}, {"ppl_original_error", pa.ppl_error},
+        const Perplexity pa = perplexity(a, plan, threads(), step), pb = perplexity(b, plan, threads(), step);
+        return {{"ppl_original", pa.ppl}, {"ppl_original_error", pa.ppl_error},
                 {"ppl_result", pb.ppl}, {"ppl_result_error", pb.ppl_error},
                 {"ppl_ratio", pb.ppl / pa.ppl}, {"identical", pa.ppl == pb.ppl}};
     }
-
-private:
-    ScoringSettings settings_;
 };
 
 }  // namespace

@@ -1,9 +1,11 @@
 // The ggml tensor type table: every type id a GGUF file may carry, with its block geometry.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -25,6 +27,56 @@ struct TypeInfo {
     uint32_t block_size;     // values per block
     uint32_t block_bytes;    // bytes per block
 };
+
+// ggml's block lengths (ggml-common.h): QK4_0 … QK8_1 (also IQ4_NL, MXFP4), and QK_K for the
+// k- and i-quants' super-blocks.
+inline constexpr uint32_t kQK = 32;
+inline constexpr uint32_t kQK_K = 256;
+
+// The type table, as ggml's type_traits (ggml.c) with the sizeof(block_*) of ggml-common.h: the
+// one place that states a type's block geometry. The codecs' block structs are checked against it.
+inline constexpr std::array kTypeTable{
+    TypeInfo{TensorType::F32, "F32", 1, 4},
+    TypeInfo{TensorType::F16, "F16", 1, 2},
+    TypeInfo{TensorType::Q4_0, "Q4_0", kQK, 18},
+    TypeInfo{TensorType::Q4_1, "Q4_1", kQK, 20},
+    TypeInfo{TensorType::Q5_0, "Q5_0", kQK, 22},
+    TypeInfo{TensorType::Q5_1, "Q5_1", kQK, 24},
+    TypeInfo{TensorType::Q8_0, "Q8_0", kQK, 34},
+    TypeInfo{TensorType::Q8_1, "Q8_1", kQK, 36},
+    TypeInfo{TensorType::Q2_K, "Q2_K", kQK_K, 84},
+    TypeInfo{TensorType::Q3_K, "Q3_K", kQK_K, 110},
+    TypeInfo{TensorType::Q4_K, "Q4_K", kQK_K, 144},
+    TypeInfo{TensorType::Q5_K, "Q5_K", kQK_K, 176},
+    TypeInfo{TensorType::Q6_K, "Q6_K", kQK_K, 210},
+    TypeInfo{TensorType::Q8_K, "Q8_K", kQK_K, 292},
+    TypeInfo{TensorType::IQ2_XXS, "IQ2_XXS", kQK_K, 66},
+    TypeInfo{TensorType::IQ2_XS, "IQ2_XS", kQK_K, 74},
+    TypeInfo{TensorType::IQ3_XXS, "IQ3_XXS", kQK_K, 98},
+    TypeInfo{TensorType::IQ1_S, "IQ1_S", kQK_K, 50},
+    TypeInfo{TensorType::IQ4_NL, "IQ4_NL", kQK, 18},
+    TypeInfo{TensorType::IQ3_S, "IQ3_S", kQK_K, 110},
+    TypeInfo{TensorType::IQ2_S, "IQ2_S", kQK_K, 82},
+    TypeInfo{TensorType::IQ4_XS, "IQ4_XS", kQK_K, 136},
+    TypeInfo{TensorType::I8, "I8", 1, 1},
+    TypeInfo{TensorType::I16, "I16", 1, 2},
+    TypeInfo{TensorType::I32, "I32", 1, 4},
+    TypeInfo{TensorType::I64, "I64", 1, 8},
+    TypeInfo{TensorType::F64, "F64", 1, 8},
+    TypeInfo{TensorType::IQ1_M, "IQ1_M", kQK_K, 56},
+    TypeInfo{TensorType::BF16, "BF16", 1, 2},
+    TypeInfo{TensorType::TQ1_0, "TQ1_0", kQK_K, 54},
+    TypeInfo{TensorType::TQ2_0, "TQ2_0", kQK_K, 66},
+    TypeInfo{TensorType::MXFP4, "MXFP4", kQK, 17},
+};
+
+// type_info usable at compile time (static_asserts, array bounds); in a constant expression an
+// id missing from the table does not compile.
+constexpr const TypeInfo& type_traits(TensorType type) {
+    for (const TypeInfo& t : kTypeTable)
+        if (t.type == type) return t;
+    throw std::invalid_argument("not a ggml tensor type id");
+}
 
 // nullptr when the id is not a type ggml defines (or one it removed).
 const TypeInfo* find_type(uint32_t id);

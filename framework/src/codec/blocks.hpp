@@ -1,47 +1,21 @@
-// Private to the codecs: ggml's block layouts (ggml-common.h) and small shared helpers.
+// ggml's block layouts (ggml-common.h), shared by the codecs and the engine's fast decoders.
 //
-// Every field is a byte array, so the structs have alignment 1 and no padding; blocks are
-// copied out of the (possibly unaligned) input with memcpy and fp16 fields read with load_f16.
+// Every field is a byte array, so the structs have alignment 1 and no padding; readers copy
+// blocks out of the (possibly unaligned) input with memcpy (codec/block_io.hpp). Layouts only:
+// the engine compiles this header once per instruction set, where an inline function would be
+// an ODR hazard.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <cstring>
 
-#include "qframe/codec.hpp"
+#include "qframe/types.hpp"
 
 namespace qframe::codec {
 
-inline constexpr int QK = 32;    // values per block of the legacy quants (Q4_0 … Q8_0)
-inline constexpr int QK_K = 256; // values per super-block of the k-quants
+inline constexpr int QK = kQK;      // values per block of the legacy quants (Q4_0 … Q8_0)
+inline constexpr int QK_K = kQK_K;  // values per super-block of the k-quants
 
-using half = uint8_t[2];         // little-endian IEEE binary16
-
-inline float load_f16(const half& h) {
-    uint16_t v;
-    std::memcpy(&v, h, 2);
-    return f16_to_f32(v);
-}
-inline void store_f16(half& h, float f) {
-    const uint16_t v = f32_to_f16(f);
-    std::memcpy(h, &v, 2);
-}
-
-// C's float -> integer conversion as ggml's x86-64 build performs it (cvttss2si / cvttps2dq):
-// truncate toward zero through a 32-bit integer; NaN and out-of-range values give INT32_MIN.
-// ggml then keeps the low byte (an int8_t / uint8_t cast), and so do the callers. Only
-// non-finite or absurdly scaled input ever gets near the edges.
-inline int32_t trunc_i32_like_x86(float r) {
-    return (r >= -2147483648.0f && r < 2147483648.0f) ? int32_t(r) : INT32_MIN;
-}
-
-// Copies block `i` out of a byte stream; the compiler turns this into plain loads.
-template <class Block>
-inline Block load_block(const std::byte* src, size_t i) {
-    Block b;
-    std::memcpy(&b, src + i * sizeof(Block), sizeof(Block));
-    return b;
-}
+using half = uint8_t[2];            // little-endian IEEE binary16
 
 // ---- legacy quants: one scale (and min) per 32 values ----
 
@@ -82,10 +56,16 @@ struct BlockQ6_K {
     half d;
 };
 
-static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20);
-static_assert(sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
-static_assert(sizeof(BlockQ8_0) == 34);
-static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110);
-static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
+// The structs must agree with the type table, which states each type's geometry once.
+static_assert(sizeof(BlockQ4_0) == type_traits(TensorType::Q4_0).block_bytes);
+static_assert(sizeof(BlockQ4_1) == type_traits(TensorType::Q4_1).block_bytes);
+static_assert(sizeof(BlockQ5_0) == type_traits(TensorType::Q5_0).block_bytes);
+static_assert(sizeof(BlockQ5_1) == type_traits(TensorType::Q5_1).block_bytes);
+static_assert(sizeof(BlockQ8_0) == type_traits(TensorType::Q8_0).block_bytes);
+static_assert(sizeof(BlockQ2_K) == type_traits(TensorType::Q2_K).block_bytes);
+static_assert(sizeof(BlockQ3_K) == type_traits(TensorType::Q3_K).block_bytes);
+static_assert(sizeof(BlockQ4_K) == type_traits(TensorType::Q4_K).block_bytes);
+static_assert(sizeof(BlockQ5_K) == type_traits(TensorType::Q5_K).block_bytes);
+static_assert(sizeof(BlockQ6_K) == type_traits(TensorType::Q6_K).block_bytes);
 
 }  // namespace qframe::codec

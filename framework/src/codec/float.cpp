@@ -7,8 +7,8 @@
 #include <bit>
 #include <cstring>
 
-#include "codec/blocks.hpp"
 #include "codec/kernels.hpp"
+#include "qframe/codec.hpp"
 
 namespace qframe {
 

@@ -14,7 +14,8 @@
 #include <cstring>
 #include <utility>
 
-#include "codec/blocks.hpp"
+#include "codec/block_io.hpp"
+#include "codec/k_scales.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {
@@ -30,11 +31,6 @@ inline int nearest_int(float f) {
 }
 
 inline int clamp_int(int v, int lo, int hi) { return std::max(lo, std::min(hi, v)); }
-
-template <class Block>
-inline void store_block(std::byte* dst, size_t i, const Block& blk) {
-    std::memcpy(dst + i * sizeof(Block), &blk, sizeof(Block));
-}
 
 // ---- lanes: one GCC/Clang vector holds the same quantity for NL sub-blocks ----
 //
@@ -288,29 +284,6 @@ void transpose_out(const T (&lt)[N][NL], T* L) {
         for (int k = 0; k < NL; ++k) L[N * k + i] = lt[i][k];
 }
 
-// Q4_K/Q5_K pack 8 6-bit scales and 8 6-bit mins in 12 bytes (see scale_min_k4 in k_quants.cpp).
-void pack_scale_min_k4(uint8_t s[12], const uint8_t ls[8], const uint8_t lm[8]) {
-    for (int j = 0; j < 8; ++j) {
-        if (j < 4) {
-            s[j] = ls[j];
-            s[j + 4] = lm[j];
-        } else {
-            s[j + 4] = uint8_t((ls[j] & 0x0f) | (lm[j] & 0x0f) << 4);
-            s[j - 4] |= uint8_t((ls[j] >> 4) << 6);
-            s[j] |= uint8_t((lm[j] >> 4) << 6);
-        }
-    }
-}
-void unpack_scale_min_k4(const uint8_t s[12], int j, int& sc, int& m) {
-    if (j < 4) {
-        sc = s[j] & 63;
-        m = s[j + 4] & 63;
-    } else {
-        sc = (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
-        m = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
-    }
-}
-
 // Shared by Q4_K (nmax 15) and Q5_K (nmax 31): per 32-value sub-block a scale and a min from
 // make_qkx2_quants (weights av_x + |x|, av_x the sub-block's RMS); those 8 scales and 8 mins are
 // quantized to 6 bits against the largest of each, and the values are then requantized with
@@ -350,8 +323,7 @@ void quantize_scale_min_k(const float* x, int nmax, float rmin, int nstep, Block
 
     const float d_all = load_f16(blk.d), m_all = load_f16(blk.dmin);
     for (int j = 0; j < 8; ++j) {
-        int sc, m;
-        unpack_scale_min_k4(blk.scales, j, sc, m);
+        const auto [sc, m] = scale_min_k4(blk.scales, j);
         const float d = d_all * float(sc);
         if (d == 0) continue;  // keep make_qkx2_quants' quants, as ggml does
         const float dm = m_all * float(m);
@@ -522,26 +494,22 @@ void encode_q3_k(const float* src, std::byte* dst, size_t n_blocks) {
             }
         }
 
-        std::memset(blk.scales, 0, sizeof blk.scales);
         if (max_scale != 0) {
             const float iscale = -32.0f / max_scale;
-            for (int g = 0; g < 16; ++g) {
-                // ggml keeps nearest_int in an int8_t before clamping.
-                const int l = clamp_int(int8_t(nearest_int(iscale * scales[g])), -32, 31) + 32;
-                if (g < 8) blk.scales[g] = uint8_t(l & 0x0f);
-                else blk.scales[g - 8] |= uint8_t((l & 0x0f) << 4);
-                blk.scales[8 + g % 4] |= uint8_t((l >> 4) << (2 * (g / 4)));
-            }
+            int stored[16];
+            // ggml keeps nearest_int in an int8_t before clamping.
+            for (int g = 0; g < 16; ++g)
+                stored[g] = clamp_int(int8_t(nearest_int(iscale * scales[g])), -32, 31) + 32;
+            pack_scales_q3_k(blk.scales, stored);
             store_f16(blk.d, 1 / iscale);
         } else {
+            std::memset(blk.scales, 0, sizeof blk.scales);
             store_f16(blk.d, 0.0f);
         }
 
         const float d_all = load_f16(blk.d);
         for (int g = 0; g < 16; ++g) {
-            const int low = g < 8 ? blk.scales[g] & 0x0f : blk.scales[g - 8] >> 4;
-            const int sc = (low | ((blk.scales[8 + g % 4] >> (2 * (g / 4))) & 3) << 4) - 32;
-            const float d = d_all * float(sc);
+            const float d = d_all * float(scale_q3_k(blk.scales, g));
             if (d == 0) continue;
             for (int i = 0; i < 16; ++i)
                 L[16 * g + i] = int8_t(clamp_int(nearest_int(src[16 * g + i] / d), -4, 3) + 4);

@@ -12,7 +12,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "codec/blocks.hpp"
+#include "codec/block_io.hpp"
+#include "codec/float_to_int.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {
@@ -28,10 +29,6 @@ void unpack5(const Block& blk, int q[QK]) {
         q[j + QK / 2] = (blk.qs[j] >> 4) | int((qh >> (j + QK / 2)) & 1) << 4;
     }
 }
-
-// ggml's `(int8_t)(v)` and `(uint8_t)(v)` on x86-64: truncate through int32, keep the low byte.
-inline int low_byte_i8(float v) { return int8_t(uint8_t(uint32_t(trunc_i32_like_x86(v)))); }
-inline int low_byte_u8(float v) { return uint8_t(uint32_t(trunc_i32_like_x86(v))); }
 
 // The value of largest magnitude, with its sign; the first one wins a tie, and NaNs never win
 // (ggml's `if (amax < fabsf(v))`).
@@ -62,11 +59,6 @@ inline uint32_t high_bits(const int q[QK]) {
     uint32_t qh = 0;
     for (int j = 0; j < QK; ++j) qh |= uint32_t((q[j] & 0x10) >> 4) << j;
     return qh;
-}
-
-template <class Block>
-inline void store_block(std::byte* dst, size_t i, const Block& blk) {
-    std::memcpy(dst + i * sizeof(Block), &blk, sizeof(Block));
 }
 
 }  // namespace
@@ -123,8 +115,8 @@ void encode_q4_0(const float* src, std::byte* dst, size_t n_blocks) {
         BlockQ4_0 blk;
         store_f16(blk.d, d);
         for (int j = 0; j < QK / 2; ++j) {
-            const int lo = std::min(15, low_byte_i8(src[j] * id + 8.5f));
-            const int hi = std::min(15, low_byte_i8(src[j + QK / 2] * id + 8.5f));
+            const int lo = std::min<int>(15, low_byte_i8(src[j] * id + 8.5f));
+            const int hi = std::min<int>(15, low_byte_i8(src[j + QK / 2] * id + 8.5f));
             blk.qs[j] = uint8_t(lo | hi << 4);  // an (impossible) negative lo would spill, as in ggml
         }
         store_block(dst, b, blk);
@@ -141,8 +133,8 @@ void encode_q4_1(const float* src, std::byte* dst, size_t n_blocks) {
         store_f16(blk.d, d);
         store_f16(blk.m, min);
         for (int j = 0; j < QK / 2; ++j) {
-            const int lo = std::min(15, low_byte_i8((src[j] - min) * id + 0.5f));
-            const int hi = std::min(15, low_byte_i8((src[j + QK / 2] - min) * id + 0.5f));
+            const int lo = std::min<int>(15, low_byte_i8((src[j] - min) * id + 0.5f));
+            const int hi = std::min<int>(15, low_byte_i8((src[j + QK / 2] - min) * id + 0.5f));
             blk.qs[j] = uint8_t(lo | hi << 4);
         }
         store_block(dst, b, blk);
@@ -157,7 +149,7 @@ void encode_q5_0(const float* src, std::byte* dst, size_t n_blocks) {
         BlockQ5_0 blk;
         store_f16(blk.d, d);
         int q[QK];
-        for (int j = 0; j < QK; ++j) q[j] = uint8_t(std::min(31, low_byte_i8(src[j] * id + 16.5f)));
+        for (int j = 0; j < QK; ++j) q[j] = uint8_t(std::min<int>(31, low_byte_i8(src[j] * id + 16.5f)));
         for (int j = 0; j < QK / 2; ++j) blk.qs[j] = uint8_t((q[j] & 0x0f) | (q[j + QK / 2] & 0x0f) << 4);
         const uint32_t qh = high_bits(q);
         std::memcpy(blk.qh, &qh, 4);

@@ -2,20 +2,11 @@
 
 #include <cmath>
 
-#include "codec/blocks.hpp"
+#include "codec/block_io.hpp"
+#include "codec/float_to_int.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {
-namespace {
-
-// C's float -> int8_t conversion as ggml gets it on x86-64: through a 32-bit integer
-// (out of range or NaN gives INT32_MIN), keeping the low byte. Only non-finite inputs, or a
-// NaN that resets ggml's running maximum, reach values outside [-127, 127].
-int8_t to_int8_like_ggml(float r) {
-    return int8_t(uint8_t(uint32_t(trunc_i32_like_x86(r))));
-}
-
-}  // namespace
 
 void decode_q8_0(const std::byte* src, float* dst, size_t n_blocks) {
     for (size_t b = 0; b < n_blocks; ++b, dst += QK) {
@@ -41,8 +32,10 @@ void encode_q8_0(const float* src, std::byte* dst, size_t n_blocks) {
 
         BlockQ8_0 blk;
         store_f16(blk.d, d);
-        for (int j = 0; j < QK; ++j) blk.qs[j] = to_int8_like_ggml(std::round(src[j] * id));
-        std::memcpy(dst + b * sizeof blk, &blk, sizeof blk);
+        // Only non-finite inputs, or a NaN that resets the running maximum, give a quant
+        // outside [-127, 127] (low_byte_i8 then keeps ggml's x86-64 wraparound).
+        for (int j = 0; j < QK; ++j) blk.qs[j] = low_byte_i8(std::round(src[j] * id));
+        store_block(dst, b, blk);
     }
 }
 
