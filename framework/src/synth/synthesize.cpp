@@ -5,6 +5,7 @@
 
 #include "qframe/codec.hpp"
 #include "qframe/error.hpp"
+#include "qframe/llama_rules.hpp"
 #include "qframe/stage.hpp"
 #include "qframe/synth.hpp"
 #include "synth/random.hpp"
@@ -26,9 +27,6 @@ constexpr std::array kPresets{
     SynthPreset{"tinyllama-1.1b", "TinyLlama-1.1B's shapes (22 layers, 2048 wide), Q8_0 matrices: about 1.2 GB",
                 22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::Q8_0, false},
 };
-
-// llama-quant.cpp's use_more_bits: the first and last eighth of the layers, and every third between.
-bool use_more_bits(int i, int n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
 
 // llama.cpp's general.file_type (llama_ftype) for a model whose matrices are all `type`.
 uint32_t file_type_of(TensorType type) {
