@@ -1,9 +1,11 @@
-// llama.cpp's conventions that qframe reproduces: the use_more_bits layer rule.
+// llama.cpp's conventions that qframe reproduces: the use_more_bits layer rule and the
+// `{arch}.block_count` key it is applied with.
 #include <catch2/catch.hpp>
 
 #include <vector>
 
 #include "qframe/llama_rules.hpp"
+#include "qframe/stage.hpp"
 #include "qframe/synth.hpp"  // q4_k_m_type
 
 using namespace qframe;
@@ -38,4 +40,17 @@ TEST_CASE("q4_k_m_type: Q6_K for output and the use_more_bits attn_v/ffn_down, e
     CHECK(q4_k_m_type("blk.4.ffn_up.weight", 22) == TensorType::Q4_K);
     CHECK(q4_k_m_type("blk.2.attn_v.weight", 22) == TensorType::Q4_K);
     CHECK(q4_k_m_type("blk.2.attn_v.weight", 4) == TensorType::Q6_K);
+}
+
+TEST_CASE("block_count: the architecture's block_count key, or a clear error") {
+    Metadata m;
+    CHECK_THROWS_WITH(block_count(m), Catch::Contains("no string general.architecture"));
+    m.set("general.architecture", Value::string("llama"));
+    CHECK_THROWS_WITH(block_count(m), Catch::Contains("no llama.block_count"));
+    m.set("llama.block_count", Value::string("22"));
+    CHECK_THROWS_WITH(block_count(m), Catch::Contains("llama.block_count is not a layer count"));
+    m.set("llama.block_count", Value::u32(22));
+    CHECK(block_count(m) == 22);
+    m.set("llama.block_count", Value::u64(1ull << 40));
+    CHECK_THROWS_WITH(block_count(m), Catch::Contains("is not a layer count"));
 }
