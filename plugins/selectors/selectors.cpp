@@ -1,6 +1,9 @@
 // The built-in selectors. In a recipe, `select: { KEY: VALUE }` uses select.KEY:
 //   name: "blk.*.ffn_norm.weight" | "re:^blk\.(\d+)\.attn_.*" | [list of either]
-//   layers: "0-5,10"          type: F32 | [F16, BF16]          precision: { bf16_exact: false }
+//   layers: "0-5,10" | more_bits | "0,more_bits"
+//   type: F32 | [F16, BF16]          precision: { bf16_exact: false }
+// `more_bits` is llama.cpp's use_more_bits layer set (the layers its Q4_K_M/Q5_K_M give more bits)
+// for the depth of the model being run, so one recipe fits models of any number of layers.
 #include <fnmatch.h>
 
 #include <fmt/format.h>
@@ -10,11 +13,13 @@
 
 #include "qframe/error.hpp"
 #include "qframe/float_bits.hpp"
+#include "qframe/llama_rules.hpp"
 #include "qframe/plugin.hpp"
 
 namespace {
 
 using qframe::Error;
+using qframe::Metadata;
 using qframe::OptionSpec;
 using qframe::Options;
 using qframe::TensorData;
@@ -35,7 +40,7 @@ public:
             }
         }
     }
-    bool selects(const TensorData& t) const override {
+    bool selects(const TensorData& t, const Metadata&) const override {
         const std::string name(t.name);  // fnmatch wants a terminated string
         for (const auto& g : globs_)
             if (::fnmatch(g.c_str(), name.c_str(), 0) == 0) return true;
@@ -49,7 +54,8 @@ private:
     std::vector<std::regex> regexes_;
 };
 
-// Layer ranges "0-5,10" against the N of "blk.N.…"; tensors outside blocks never match.
+// Layer ranges "0-5,10" and/or `more_bits` against the N of "blk.N.…"; tensors outside blocks
+// never match.
 class LayerSelector : public qframe::Selector {
 public:
     explicit LayerSelector(const Options& o) {
@@ -58,30 +64,38 @@ public:
         while (start <= spec.size()) {
             const size_t end = std::min(spec.find(',', start), spec.size());
             const std::string part = spec.substr(start, end - start);
+            start = end + 1;
+            if (part == kMoreBits) {
+                more_bits_ = true;
+                continue;
+            }
             const size_t dash = part.find('-');
             const int lo = number(part.substr(0, dash), spec);
             const int hi = dash == std::string::npos ? lo : number(part.substr(dash + 1), spec);
             if (hi < lo) throw Error(fmt::format("layer range '{}': {} is empty", spec, part));
             ranges_.emplace_back(lo, hi);
-            start = end + 1;
         }
     }
-    bool selects(const TensorData& t) const override {
+    bool selects(const TensorData& t, const Metadata& model) const override {
         const int layer = t.layer();
+        if (layer < 0) return false;
         for (const auto& [lo, hi] : ranges_)
             if (layer >= lo && layer <= hi) return true;
-        return false;
+        return more_bits_ && qframe::use_more_bits(layer, static_cast<int>(qframe::block_count(model)));
     }
 
 private:
+    static constexpr std::string_view kMoreBits = "more_bits";
+
     static int number(const std::string& s, const std::string& spec) {
         int v = -1;
         const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         if (ec != std::errc() || p != s.data() + s.size() || v < 0)
-            throw Error(fmt::format("layer range '{}': '{}' is not a layer number (write e.g. 0-5,10)", spec, s));
+            throw Error(fmt::format("layer range '{}': '{}' is neither a layer number nor more_bits (write e.g. 0-5,10 or more_bits)", spec, s));
         return v;
     }
     std::vector<std::pair<int, int>> ranges_;
+    bool more_bits_ = false;  // also llama.cpp's use_more_bits layers of the model being run
 };
 
 class TypeSelector : public qframe::Selector {
@@ -93,7 +107,7 @@ public:
             ids_.push_back(static_cast<uint32_t>(t->type));
         }
     }
-    bool selects(const TensorData& t) const override {
+    bool selects(const TensorData& t, const Metadata&) const override {
         return std::find(ids_.begin(), ids_.end(), t.type_id) != ids_.end();
     }
 
@@ -105,7 +119,7 @@ private:
 class PrecisionSelector : public qframe::Selector {
 public:
     explicit PrecisionSelector(const Options& o) : want_exact_(o.get_bool("bf16_exact")) {}
-    bool selects(const TensorData& t) const override {
+    bool selects(const TensorData& t, const Metadata&) const override {
         if (!t.decodable()) return false;
         const auto values = t.decode();
         const bool exact = std::all_of(values.begin(), values.end(), qframe::is_bf16_exact);
@@ -124,8 +138,10 @@ auto factory() {
 void register_stages(qframe::Registry& r) {
     r.add("select.name", "tensor names matching globs, or regexes written re:…",
           {OptionSpec::string_list("pattern", "glob(s) or re:regex(es); any may match", std::nullopt)}, factory<NameSelector>());
-    r.add("select.layers", "tensors of blocks blk.N whose N is in the ranges",
-          {OptionSpec::string("range", "comma-separated layers and ranges, e.g. 0-5,10", std::nullopt)}, factory<LayerSelector>());
+    r.add("select.layers", "tensors of blocks blk.N whose N is in the ranges (or, for more_bits, in llama.cpp's use_more_bits set)",
+          {OptionSpec::string("range", "comma-separated layers and ranges, e.g. 0-5,10; more_bits: llama.cpp's use_more_bits layers of the model",
+                              std::nullopt)},
+          factory<LayerSelector>());
     r.add("select.type", "tensors of the given ggml type(s)",
           {OptionSpec::string_list("types", "type name(s), e.g. F32 or [F16, BF16]", std::nullopt)}, factory<TypeSelector>());
     r.add("select.precision", "tensors whose values are (or are not) all BF16-exact",

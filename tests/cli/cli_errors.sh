@@ -31,6 +31,10 @@ expect 1 "refusing to write the output onto the input" -- "$QFRAME" copy "$WORK/
 expect 1 "no tensor named" -- "$QFRAME" dump "$WORK/m.gguf" nope --format text
 expect 2 "unknown command" -- "$QFRAME" frobnicate
 expect 2 "unknown preset" -- "$QFRAME" synth --out "$WORK/x.gguf" --preset nope
+for n in 0 513 -1; do
+  expect 2 "--layers: a synthesized model has 1 to 512 layers, not $n" -- "$QFRAME" synth --out "$WORK/x.gguf" --layers=$n
+done
+expect 2 "the argument ('four') for option '--layers' is invalid" -- "$QFRAME" synth --out "$WORK/x.gguf" --layers four
 expect 2 "--format must be" -- "$QFRAME" dump "$WORK/m.gguf" output.weight --format hex
 expect 1 "cannot create a temporary file" -- "$QFRAME" copy "$WORK/m.gguf" "$WORK/no/such/dir/out.gguf"
 [ ! -e "$WORK/x.gguf" ] || fail "a failed synth left $WORK/x.gguf"

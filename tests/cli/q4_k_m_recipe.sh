@@ -1,38 +1,46 @@
-# recipes/q4_k_m_like.yaml on the Llama-3-like model gives llama.cpp's Q4_K_M type table, which
-# this test recomputes from llama-quant.cpp's rules; `synth --preset tinyllama-q4_k_m` uses the
-# same table; gguf_type's bytes are those of the Q4_K/Q6_K encoders (decode checked by dump).
+# recipes/q4_k_m_like.yaml on the Llama-3-like model of LAYERS layers gives llama.cpp's Q4_K_M
+# type table, as llama-quantize chose it (tests/cli/data/llama_quantize_q4_k_m_<LAYERS>l.tsv);
+# `synth --preset tinyllama-q4_k_m` at that depth uses the same types; gguf_type's bytes are
+# those of the Q4_K/Q6_K encoders (decode checked by dump).
+# Usage: q4_k_m_recipe.sh QFRAME DATA BUILD LAYERS
 source "$(dirname "$0")/lib.sh"
+LAYERS=${4:?usage: q4_k_m_recipe.sh QFRAME DATA BUILD LAYERS}
+FACTS=tests/cli/data/llama_quantize_q4_k_m_${LAYERS}l.tsv
 PY=/usr/bin/python3
-"$QFRAME" synth -q --preset llama3 --out "$WORK/l3.gguf"
+[ -f "$FACTS" ] || { echo "FAIL: no llama-quantize facts $FACTS" >&2; exit 1; }
+"$QFRAME" synth -q --preset llama3 --layers "$LAYERS" --out "$WORK/l3.gguf"
 "$QFRAME" run -q recipes/q4_k_m_like.yaml --input "$WORK/l3.gguf" --output "$WORK/q.gguf" --report "$WORK/r"
-"$QFRAME" synth -q --preset tinyllama-q4_k_m --out "$WORK/tq.gguf"
+"$QFRAME" synth -q --preset tinyllama-q4_k_m --layers "$LAYERS" --out "$WORK/tq.gguf"
 for f in q tq; do "$QFRAME" inspect --json "$WORK/$f.gguf" > "$WORK/$f.json"; done
-$PY - "$WORK/q.json" "$WORK/tq.json" <<'PYEOF' || fail "type tables differ from llama.cpp's Q4_K_M rules"
-import json, re, sys
 
-def use_more_bits(i, n):
-    return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
-
-def expected(name, dims, n_layer):
-    if len(dims) == 1:
-        return "F32"
-    if name == "output.weight":
-        return "Q6_K"
-    m = re.match(r"blk\.(\d+)\.(attn_v|ffn_down)\.weight$", name)
-    if m and use_more_bits(int(m.group(1)), n_layer):
-        return "Q6_K"
-    return "Q4_K"
-
-for path in sys.argv[1:]:
-    info = json.load(open(path))
-    n_layer = [kv["value"] for kv in info["metadata"] if kv["key"] == "llama.block_count"][0]
-    bad = [(t["name"], t["type"], expected(t["name"], t["shape"], n_layer)) for t in info["tensors"]
-           if t["type"] != expected(t["name"], t["shape"], n_layer)]
-    q6 = sorted(t["name"] for t in info["tensors"] if t["type"] == "Q6_K")
-    print(path, "Q6_K:", q6)
-    assert not bad, bad
-    assert len(q6) == 5, q6  # output + attn_v and ffn_down of layers 2 and 3
+# compare_types FACTS JSON [--subset]: every tensor of JSON has the type FACTS gives it; without
+# --subset, JSON also has every tensor FACTS lists.
+compare_types() {
+  $PY - "$@" <<'PYEOF'
+import json, sys
+facts_path, json_path = sys.argv[1:3]
+subset = "--subset" in sys.argv[3:]
+facts = {}
+for line in open(facts_path):
+    if line.startswith("#") or line.startswith("tensor\t"):
+        continue
+    name, type_ = line.rstrip("\n").split("\t")
+    facts[name] = type_
+got = {t["name"]: t["type"] for t in json.load(open(json_path))["tensors"]}
+unknown = sorted(set(got) - set(facts))
+missing = [] if subset else sorted(set(facts) - set(got))
+wrong = [f"{n}: {got[n]}, llama.cpp {facts[n]}" for n in sorted(set(got) & set(facts)) if got[n] != facts[n]]
+for what, items in (("not in the facts", unknown), ("missing", missing), ("wrong type", wrong)):
+    if items:
+        print(f"{json_path}: {len(items)} tensor(s) {what}: {items[:8]}", file=sys.stderr)
+q6 = sum(t == "Q6_K" for t in got.values())
+print(f"{json_path}: {len(got)} tensors, {q6} Q6_K, {len(wrong)} differ from llama-quantize")
+sys.exit(1 if unknown or missing or wrong else 0)
 PYEOF
+}
+compare_types "$FACTS" "$WORK/q.json" || fail "the recipe's types differ from llama-quantize's Q4_K_M at $LAYERS layers"
+compare_types "$FACTS" "$WORK/tq.json" --subset || fail "synth tinyllama-q4_k_m differs from llama-quantize's Q4_K_M at $LAYERS layers"
+
 # The quantized model decodes, and the Q4_K values stay close to the F16 originals.
 "$QFRAME" dump "$WORK/q.gguf" blk.0.ffn_up.weight --format text > "$WORK/after.txt"
 "$QFRAME" dump "$WORK/l3.gguf" blk.0.ffn_up.weight --format text > "$WORK/before.txt"

@@ -3,10 +3,10 @@
 source "$(dirname "$0")/lib.sh"
 "$QFRAME" synth -q --out "$WORK/m.gguf"
 
-check() {  # check NAME PATTERN [extra args]: recipe text on stdin
+check() {  # check NAME PATTERN [extra args]: recipe text on stdin; the model is $INPUT or m.gguf
   local name=$1 pattern=$2; shift 2
   cat > "$WORK/$name.yaml"
-  set +e; "$QFRAME" run -q "$WORK/$name.yaml" --input "$WORK/m.gguf" --output "$WORK/out.gguf" --report "$WORK/rep" "$@" 2> "$WORK/err"; local code=$?; set -e
+  set +e; "$QFRAME" run -q "$WORK/$name.yaml" --input "${INPUT:-$WORK/m.gguf}" --output "$WORK/out.gguf" --report "$WORK/rep" "$@" 2> "$WORK/err"; local code=$?; set -e
   [ "$code" -eq 1 ] || fail "$name: exit code $code, expected 1"
   grep -q -- "$pattern" "$WORK/err" || fail "$name: expected '$pattern', got: $(cat "$WORK/err")"
   [ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "$name: $(wc -l < "$WORK/err") lines on stderr"
@@ -68,6 +68,12 @@ stages:
   - analyze: precision
     select: { layers: "3-x" }
 Y
+check bad_more_bits "bad_more_bits.yaml:4:15: select.layers: layer range '0,more_bit': 'more_bit' is neither a layer number nor more_bits" <<'Y'
+qframe: 1
+stages:
+  - analyze: precision
+    select: { layers: "0,more_bit" }
+Y
 check empty_selection "empty_selection.yaml:3:15: stage 1: quant.bf16_truncate selected no tensor (require_match: true)" <<'Y'
 qframe: 1
 stages:
@@ -100,6 +106,19 @@ qframe: 1
 stages:
   - quantize: bf16_truncate
     select: { name: token_embd.weight }
+Y
+# layers: more_bits on a model that does not say its depth (llama.block_count renamed).
+/usr/bin/python3 - "$WORK/m.gguf" "$WORK/no_count.gguf" <<'PYEOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+assert data.count(b"llama.block_count") == 1
+open(sys.argv[2], "wb").write(data.replace(b"llama.block_count", b"llama.block_cOunt"))
+PYEOF
+INPUT="$WORK/no_count.gguf" check no_block_count "no_block_count.yaml:4:15) failed on tensor 'blk.0.attn_norm.weight': the model's metadata has no llama.block_count" <<'Y'
+qframe: 1
+stages:
+  - analyze: precision
+    select: { layers: more_bits }
 Y
 cat > "$WORK/no_input.yaml" <<'Y'
 qframe: 1

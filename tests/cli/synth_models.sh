@@ -27,4 +27,14 @@ for preset in tinyllama llama3; do
   [ "$n" -eq 4 ] || fail "$preset: --tensors glob selected $n ffn_norm tensors, expected 4"
 done
 "$QFRAME" inspect "$WORK/a.gguf" | grep "^  rope_freqs.weight " > /dev/null || fail "llama3 preset lacks rope_freqs.weight"
+# --layers N: the same preset at another depth, with the metadata to match.
+"$QFRAME" synth -q --preset llama3 --layers 22 --out "$WORK/deep.gguf"
+"$QFRAME" inspect "$WORK/deep.gguf" > "$WORK/deep.txt"
+grep -q '^  llama.block_count  *u32  *22$' "$WORK/deep.txt" || fail "--layers 22: block_count is not 22"
+grep -q '"qframe-synth-llama3-22l-seed1"' "$WORK/deep.txt" || fail "--layers 22: general.name does not say the depth"
+grep -q "^  blk.21.ffn_down.weight " "$WORK/deep.txt" || fail "--layers 22: no blk.21"
+! grep -q "^  blk.22\." "$WORK/deep.txt" || fail "--layers 22: a blk.22 tensor"
+"$QFRAME" synth -q --preset llama3 --layers 4 --out "$WORK/four.gguf"
+"$QFRAME" synth -q --preset llama3 --out "$WORK/default.gguf"
+cmp -s "$WORK/four.gguf" "$WORK/default.gguf" || fail "--layers 4 on a 4-layer preset changed the bytes"
 finish

@@ -63,3 +63,21 @@ TEST_CASE("synth: Llama-3-like preset has a rope_freqs.weight that is not BF16-e
     CHECK(f.find_tensor("blk.0.attn_q.weight")->type_name() == "F16");
     CHECK(f.metadata().find("llama.rope.freq_base")->as_double() == 500000.0);
 }
+
+TEST_CASE("synth: with_layers gives another depth, 1 to kMaxSynthLayers, and names it") {
+    const SynthPreset& llama3 = *find_synth_preset("llama3");
+    const SynthPreset deep = with_layers(llama3, 22);
+    CHECK(deep.n_layer == 22);
+    CHECK(deep.n_embd == llama3.n_embd);
+    CHECK(with_layers(llama3, kMaxSynthLayers).n_layer == kMaxSynthLayers);
+    CHECK_THROWS_WITH(with_layers(llama3, 0), Catch::Contains("1 to 512 layers, not 0"));
+    CHECK_THROWS_WITH(with_layers(llama3, kMaxSynthLayers + 1), Catch::Contains("not 513"));
+
+    TempDir dir;
+    synthesize_model(with_layers(*find_synth_preset("micro"), 3), 1, dir / "m.gguf");
+    const auto f = GgufFile::open(dir / "m.gguf");
+    CHECK(f.metadata().get_u64("llama.block_count") == 3u);
+    CHECK(f.metadata().get_string("general.name") == "qframe-synth-micro-3l-seed1");
+    CHECK(f.find_tensor("blk.2.ffn_down.weight"));
+    CHECK_FALSE(f.find_tensor("blk.3.ffn_down.weight"));
+}

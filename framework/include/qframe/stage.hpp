@@ -13,6 +13,7 @@
 
 #include "qframe/findings.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/metadata.hpp"
 #include "qframe/options.hpp"
 #include "qframe/types.hpp"
 
@@ -20,6 +21,10 @@ namespace qframe {
 
 // The layer N of a "blk.N.…" tensor name, or -1 for tensors outside the blocks.
 int tensor_layer(std::string_view tensor_name);
+
+// How many blocks blk.0 … blk.N-1 the model has: its `{general.architecture}.block_count`.
+// Throws qframe::Error naming the missing or malformed key.
+uint32_t block_count(const Metadata& model);
 
 // A tensor as a stage sees it: its current type and bytes (the input's, or an earlier stage's).
 // The views point into the model or a stage's result; a TensorData does not outlive the call
@@ -49,11 +54,12 @@ public:
     virtual ~Stage() = default;
 };
 
-// Does a tensor belong to the set a stage works on?
+// Does a tensor belong to the set a stage works on? `model` is the input model's metadata, for
+// rules that depend on the whole model (such as its number of layers).
 class Selector : public Stage {
 public:
     static constexpr StageKind kind = StageKind::Selector;
-    virtual bool selects(const TensorData& tensor) const = 0;
+    virtual bool selects(const TensorData& tensor, const Metadata& model) const = 0;
 };
 
 // Tensor in, tensor out: the same type for fake quantization, or a new GGUF type.

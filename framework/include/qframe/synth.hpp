@@ -31,6 +31,11 @@ inline constexpr std::string_view kDefaultSynthPreset = "tinyllama";
 std::span<const SynthPreset> synth_presets();
 const SynthPreset* find_synth_preset(std::string_view name);
 
+// The preset at another depth: n_layer blocks (1 to kMaxSynthLayers) instead of its own, the
+// rest unchanged; its general.name then says the depth. Throws qframe::Error outside the range.
+inline constexpr int64_t kMaxSynthLayers = 512;
+SynthPreset with_layers(const SynthPreset& preset, int64_t n_layer);
+
 // Writes the model atomically to `path`; throws qframe::Error.
 void synthesize_model(const SynthPreset& preset, uint64_t seed, const std::filesystem::path& path,
                       const WriteOptions& options = {});

@@ -142,7 +142,7 @@ private:
             bool keep = stage.has_selection || !kind_info(stage.call.stage->kind).changed_by_default || states_[i].rewritten();
             for (size_t k = 0; keep && k < selectors.size(); ++k) {
                 try {
-                    keep = selectors[k]->selects(view);
+                    keep = selectors[k]->selects(view, input_.metadata());
                 } catch (const std::exception& e) {
                     throw Error(fmt::format("selector {} ({}) failed on tensor '{}': {}", stage.selectors[k].stage->name,
                                             stage.selectors[k].where, view.name, e.what()));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <limits>
 
 #include "qframe/codec.hpp"
 #include "qframe/error.hpp"
@@ -24,6 +25,23 @@ int tensor_layer(std::string_view name) {
     auto [p, ec] = std::from_chars(begin, end, layer);
     if (ec != std::errc() || p == begin || p == end || *p != '.') return -1;
     return layer;
+}
+
+uint32_t block_count(const Metadata& model) {
+    const Value* arch = model.find("general.architecture");
+    if (!arch || arch->type() != ValueType::STRING)
+        throw Error("the model's metadata has no string general.architecture, so its block count is unknown");
+    const std::string key = arch->as_string() + ".block_count";
+    const Value* count = model.find(key);
+    if (!count) throw Error(fmt::format("the model's metadata has no {} (its number of layers)", key));
+    uint64_t n = 0;
+    try {
+        n = count->as_u64();
+    } catch (const Error& e) {
+        throw Error(fmt::format("the model's {} is not a layer count: {}", key, e.what()));
+    }
+    if (n > std::numeric_limits<uint32_t>::max()) throw Error(fmt::format("the model's {} ({}) is not a layer count", key, n));
+    return static_cast<uint32_t>(n);
 }
 
 bool TensorData::decodable() const { return type && can_decode(type->type); }

@@ -5,6 +5,7 @@
 
 #include "qframe/codec.hpp"
 #include "qframe/error.hpp"
+#include "qframe/llama_rules.hpp"
 #include "qframe/stage.hpp"
 #include "qframe/synth.hpp"
 #include "synth/random.hpp"
@@ -26,9 +27,6 @@ constexpr std::array kPresets{
     SynthPreset{"tinyllama-1.1b", "TinyLlama-1.1B's shapes (22 layers, 2048 wide), Q8_0 matrices: about 1.2 GB",
                 22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::Q8_0, false},
 };
-
-// llama-quant.cpp's use_more_bits: the first and last eighth of the layers, and every third between.
-bool use_more_bits(int i, int n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
 
 // llama.cpp's general.file_type (llama_ftype) for a model whose matrices are all `type`.
 uint32_t file_type_of(TensorType type) {
@@ -76,7 +74,7 @@ public:
         Metadata& m = layout.metadata;
         const auto vocab = synth::make_spm_vocabulary(p_.n_vocab);
         m.set("general.architecture", Value::string("llama"));
-        m.set("general.name", Value::string(fmt::format("qframe-synth-{}-seed{}", p_.name, seed_)));
+        m.set("general.name", Value::string(fmt::format("qframe-synth-{}{}-seed{}", p_.name, depth_tag(), seed_)));
         m.set("llama.context_length", Value::u32(p_.n_ctx));
         m.set("llama.embedding_length", Value::u32(p_.n_embd));
         m.set("llama.block_count", Value::u32(p_.n_layer));
@@ -124,6 +122,12 @@ public:
 
 private:
     uint32_t head_dim() const { return p_.n_embd / p_.n_head; }
+
+    // "-22l" for a preset made deeper or shallower with with_layers, so that the name tells it apart.
+    std::string depth_tag() const {
+        const SynthPreset* original = find_synth_preset(p_.name);
+        return original && original->n_layer != p_.n_layer ? fmt::format("-{}l", p_.n_layer) : "";
+    }
 
     // A [cols x rows] matrix (ggml order: ne0 = cols, the input width) with N(0, gain/sqrt(cols)).
     void add_matrix(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t rows, float gain = 1.0f) const {
@@ -179,6 +183,14 @@ const SynthPreset* find_synth_preset(std::string_view name) {
     for (const auto& p : kPresets)
         if (p.name == name) return &p;
     return nullptr;
+}
+
+SynthPreset with_layers(const SynthPreset& preset, int64_t n_layer) {
+    if (n_layer < 1 || n_layer > kMaxSynthLayers)
+        throw Error(fmt::format("a synthesized model has 1 to {} layers, not {}", kMaxSynthLayers, n_layer));
+    SynthPreset out = preset;
+    out.n_layer = static_cast<uint32_t>(n_layer);
+    return out;
 }
 
 void synthesize_model(const SynthPreset& preset, uint64_t seed, const std::filesystem::path& path, const WriteOptions& options) {
