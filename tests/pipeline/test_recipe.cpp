@@ -101,3 +101,12 @@ TEST_CASE("recipe: stage lookup follows the kind table") {
     CHECK_THAT(error_of("qframe: 1\nstages:\n  - quantize: test_negate\n    select: { nope: x }\n"),
                Catch::Contains("t.yaml:4:15: unknown selector stage 'select.nope'"));
 }
+
+TEST_CASE("options: reading an option as the wrong type, or one not declared, names the option") {
+    const Options o({{"bits", int64_t{4}}, {"mode", std::string("a")}});
+    CHECK(o.get_float("bits") == 4.0);  // integers widen
+    CHECK_THROWS_WITH(o.get_string("bits"), "option 'bits' is an integer, read as a string");
+    CHECK_THROWS_WITH(o.get_bool("mode"), "option 'mode' is a string, read as a bool");
+    CHECK_THROWS_WITH(o.get_strings("mode"), "option 'mode' is a string, read as a list of strings");
+    CHECK_THROWS_WITH(o.get_int("depth"), "option 'depth' is not declared by this stage");
+}

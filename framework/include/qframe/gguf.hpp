@@ -54,7 +54,6 @@ struct TensorInfo {
     std::string type_name() const;   // "Q4_K", or "type 42" for an unknown id
     std::string shape() const;       // "4096 x 32000"
     uint64_t row_length() const { return dims.empty() ? 0 : dims[0]; }
-    uint64_t row_count() const { return dims.empty() ? 0 : n_values / dims[0]; }
 };
 
 class GgufFile {

@@ -1,14 +1,11 @@
 // SHA-256 digests (OpenSSL's libcrypto) for reports: which exact files a run read and wrote.
 #pragma once
 
-#include <cstddef>
 #include <filesystem>
-#include <span>
 #include <string>
 
 namespace qframe {
 
-std::string sha256_hex(std::span<const std::byte> bytes);
 std::string sha256_file(const std::filesystem::path& path);
 
 }  // namespace qframe

@@ -64,7 +64,6 @@ public:
     bool adds_eos() const;
     // Throw qframe::Error for an id outside the vocabulary.
     const std::string& token_text(int32_t id) const;  // as stored ("▁Hello", "Ġworld", "<0x0A>")
-    float token_score(int32_t id) const;
     uint32_t token_attr(int32_t id) const;             // TokenAttr bits
     // The id of a token by its stored text, or -1.
     int32_t find_token(std::string_view text) const;

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <iterator>
+#include <variant>
+
 #include "qframe/error.hpp"
 
 namespace qframe {
@@ -84,16 +87,31 @@ const OptionValue& Options::at(const std::string& name) const {
     return it->second;
 }
 
-bool Options::get_bool(const std::string& name) const { return std::get<bool>(at(name)); }
-int64_t Options::get_int(const std::string& name) const { return std::get<int64_t>(at(name)); }
+namespace {
+
+constexpr const char* kValueKinds[] = {"a bool", "an integer", "a number", "a string", "a list of strings"};
+static_assert(std::size(kValueKinds) == std::variant_size_v<OptionValue>);
+
+// The option's value as T, or an Error naming the option (a stage asked for the wrong type).
+template <class T>
+const T& typed(const OptionValue& value, const std::string& name) {
+    if (const T* v = std::get_if<T>(&value)) return *v;
+    const size_t wanted = OptionValue(std::in_place_type<T>).index();
+    throw Error(fmt::format("option '{}' is {}, read as {}", name, kValueKinds[value.index()], kValueKinds[wanted]));
+}
+
+}  // namespace
+
+bool Options::get_bool(const std::string& name) const { return typed<bool>(at(name), name); }
+int64_t Options::get_int(const std::string& name) const { return typed<int64_t>(at(name), name); }
 double Options::get_float(const std::string& name) const {
     const auto& v = at(name);
-    if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
-    return std::get<double>(v);
+    if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);  // Int values widen
+    return typed<double>(v, name);
 }
-const std::string& Options::get_string(const std::string& name) const { return std::get<std::string>(at(name)); }
+const std::string& Options::get_string(const std::string& name) const { return typed<std::string>(at(name), name); }
 const std::vector<std::string>& Options::get_strings(const std::string& name) const {
-    return std::get<std::vector<std::string>>(at(name));
+    return typed<std::vector<std::string>>(at(name), name);
 }
 
 }  // namespace qframe

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <unordered_map>
 
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
@@ -76,10 +77,13 @@ struct StageFailure : Error {
 std::string tensor_subject(const std::string& name) { return fmt::format("tensor '{}'", name); }
 
 // The input model (original = true) or the pipeline's current state of it, for model evaluators.
+// Tensor name → position in the file, built once: model evaluators look up every tensor.
+using TensorIndex = std::unordered_map<std::string_view, size_t>;
+
 class StateView : public ModelView {
 public:
-    StateView(const GgufFile& file, const std::vector<TensorState>& states, bool original)
-        : file_(file), states_(states), original_(original), path_(file.display_name()) {}
+    StateView(const GgufFile& file, const std::vector<TensorState>& states, const TensorIndex& index, bool original)
+        : file_(file), states_(states), index_(index), original_(original), path_(file.display_name()) {}
     const Metadata& metadata() const override { return file_.metadata(); }
     std::vector<std::string> tensor_names() const override {
         std::vector<std::string> names;
@@ -87,15 +91,17 @@ public:
         return names;
     }
     std::optional<TensorData> tensor(std::string_view name) const override {
-        for (const auto& s : states_)
-            if (s.original->name == name) return original_ ? original_view(*s.original) : s.view();
-        return std::nullopt;
+        const auto it = index_.find(name);
+        if (it == index_.end()) return std::nullopt;
+        const TensorState& s = states_[it->second];
+        return original_ ? original_view(*s.original) : s.view();
     }
     const std::filesystem::path& source() const override { return path_; }
 
 private:
     const GgufFile& file_;
     const std::vector<TensorState>& states_;
+    const TensorIndex& index_;
     bool original_;
     std::filesystem::path path_;
 };
@@ -104,7 +110,10 @@ class Runner {
 public:
     Runner(const Plan& plan, const RunOptions& options) : plan_(plan), options_(options), input_(GgufFile::open(plan.input)) {
         states_.reserve(input_.tensors().size());
-        for (const auto& t : input_.tensors()) states_.push_back({&t, t.type_id, t.type, t.data, nullptr});
+        for (const auto& t : input_.tensors()) {
+            index_.emplace(t.name, states_.size());
+            states_.push_back({&t, t.type_id, t.type, t.data, nullptr});
+        }
         for (const auto& stage : plan.stages) instances_.push_back(instantiate(stage));
     }
 
@@ -199,7 +208,7 @@ private:
 
     void evaluate_model(const PlannedStage& stage, const ModelEvaluator& evaluator, StageResult& result) {
         spdlog::info("stage {}: the whole model", stage.label);
-        const StateView original(input_, states_, true), current(input_, states_, false);
+        const StateView original(input_, states_, index_, true), current(input_, states_, index_, false);
         ProgressFn progress;
         if (options_.progress) progress = [&](uint64_t done, uint64_t total) { options_.progress(stage.label, done, total); };
         try {
@@ -268,6 +277,7 @@ private:
     RunOptions options_;
     GgufFile input_;
     std::vector<TensorState> states_;
+    TensorIndex index_;
     std::vector<StageInstances> instances_;
 };
 

@@ -75,10 +75,6 @@ const std::string& Tokenizer::token_text(int32_t id) const {
     check_id(*impl_, id);
     return impl_->texts[id];
 }
-float Tokenizer::token_score(int32_t id) const {
-    check_id(*impl_, id);
-    return impl_->scores[id];
-}
 uint32_t Tokenizer::token_attr(int32_t id) const {
     check_id(*impl_, id);
     return impl_->attrs[id];
