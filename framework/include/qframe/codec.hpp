@@ -1,6 +1,8 @@
 // Conversions between ggml's tensor encodings and F32, bit-exact with ggml's reference code.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -10,26 +12,26 @@
 namespace qframe {
 
 // ---- scalar half-precision conversions (ggml's reference semantics) ----
-float f16_to_f32(uint16_t h);
-uint16_t f32_to_f16(float f);                // round to nearest even, like ggml_compute_fp32_to_fp16
-float bf16_to_f32(uint16_t b);
-uint16_t f32_to_bf16_nearest_even(float f);  // ggml_compute_fp32_to_bf16 (NaN kept quiet)
-uint16_t f32_to_bf16_truncate(float f);      // keep the high 16 bits
+QFRAME_API float f16_to_f32(uint16_t h);
+QFRAME_API uint16_t f32_to_f16(float f);                // round to nearest even, like ggml_compute_fp32_to_fp16
+QFRAME_API float bf16_to_f32(uint16_t b);
+QFRAME_API uint16_t f32_to_bf16_nearest_even(float f);  // ggml_compute_fp32_to_bf16 (NaN kept quiet)
+QFRAME_API uint16_t f32_to_bf16_truncate(float f);      // keep the high 16 bits
 
 // ---- whole rows: `values.size()` must be a multiple of the type's block size and
 // `bytes.size()` exactly byte_size(type, values.size()); std::invalid_argument otherwise ----
 
 // True for the types decode() handles.
-bool can_decode(TensorType type);
+QFRAME_API bool can_decode(TensorType type);
 // Decodes `bytes` holding `values.size()` values of `type` into F32.
 // Throws std::invalid_argument for a type that cannot be decoded or a size mismatch.
-void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> values);
+QFRAME_API void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> values);
 
 // True for the types encode() handles.
-bool can_encode(TensorType type);
+QFRAME_API bool can_encode(TensorType type);
 // Encodes F32 `values` into `bytes` of `type` the way ggml's reference quantizer does (no
 // importance matrix). BF16 uses round-to-nearest-even; see encode_bf16_truncate for the other.
-void encode(TensorType type, std::span<const float> values, std::span<std::byte> bytes);
-void encode_bf16_truncate(std::span<const float> values, std::span<std::byte> bytes);
+QFRAME_API void encode(TensorType type, std::span<const float> values, std::span<std::byte> bytes);
+QFRAME_API void encode_bf16_truncate(std::span<const float> values, std::span<std::byte> bytes);
 
 }  // namespace qframe

@@ -1,6 +1,8 @@
 // GGUF metadata: typed key/value pairs kept in file order so that a copy is byte-identical.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -18,14 +20,14 @@ enum class ValueType : uint32_t {
 };
 
 // "u32", "str", "arr"…; "?" for an id outside the table.
-std::string_view value_type_name(ValueType type);
+QFRAME_API std::string_view value_type_name(ValueType type);
 // Byte width of a fixed-size type; 0 for STRING and ARRAY (and unknown ids).
-size_t value_type_size(ValueType type);
+QFRAME_API size_t value_type_size(ValueType type);
 
 // One metadata value. Scalars keep their raw little-endian bits (exact round trip, NaN
 // payloads included); arrays of fixed-size scalars keep their raw bytes so that a 128k-entry
 // vocabulary costs one allocation, not 128k.
-class Value {
+class QFRAME_API Value {
 public:
     Value() = default;
 
@@ -98,7 +100,7 @@ private:
 };
 
 // Ordered key/value list; keys are unique (the reader rejects duplicates).
-class Metadata {
+class QFRAME_API Metadata {
 public:
     using Entry = std::pair<std::string, Value>;
 

@@ -2,6 +2,8 @@
 // runs, and the stage reads typed values back.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,7 +18,7 @@ enum class OptionKind { Bool, Int, Float, String, Choice, StringList };
 // A StringList accepts one string or a YAML list of strings.
 using OptionValue = std::variant<bool, int64_t, double, std::string, std::vector<std::string>>;
 
-struct OptionSpec {
+struct QFRAME_API OptionSpec {
     std::string name;
     OptionKind kind = OptionKind::String;
     std::string description;
@@ -38,11 +40,11 @@ struct OptionSpec {
 
 using OptionSchema = std::vector<OptionSpec>;
 
-std::string describe(const OptionSpec& spec);  // "rounding: truncate|nearest_even (default truncate)"
-std::string to_string(const OptionValue& value);
+QFRAME_API std::string describe(const OptionSpec& spec);  // "rounding: truncate|nearest_even (default truncate)"
+QFRAME_API std::string to_string(const OptionValue& value);
 
 // Validated option values: every option of the schema is present (given or defaulted).
-class Options {
+class QFRAME_API Options {
 public:
     Options() = default;
     explicit Options(std::map<std::string, OptionValue> values) : values_(std::move(values)) {}

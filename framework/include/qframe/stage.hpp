@@ -2,6 +2,8 @@
 // each naming its StageKind so that registration needs nothing else (see plugin.hpp).
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "qframe/findings.hpp"
-#include "qframe/gguf.hpp"
 #include "qframe/metadata.hpp"
 #include "qframe/options.hpp"
 #include "qframe/types.hpp"
@@ -20,16 +21,16 @@
 namespace qframe {
 
 // The layer N of a "blk.N.…" tensor name, or -1 for tensors outside the blocks.
-int tensor_layer(std::string_view tensor_name);
+QFRAME_API int tensor_layer(std::string_view tensor_name);
 
 // How many blocks blk.0 … blk.N-1 the model has: its `{general.architecture}.block_count`.
 // Throws qframe::Error naming the missing or malformed key.
-uint32_t block_count(const Metadata& model);
+QFRAME_API uint32_t block_count(const Metadata& model);
 
 // A tensor as a stage sees it: its current type and bytes (the input's, or an earlier stage's).
 // The views point into the model or a stage's result; a TensorData does not outlive the call
 // it is handed to.
-struct TensorData {
+struct QFRAME_API TensorData {
     std::string_view name;
     uint32_t type_id;
     const TypeInfo* type;  // nullptr for a type id this build does not know

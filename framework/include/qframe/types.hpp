@@ -1,6 +1,8 @@
 // The ggml tensor type table: every type id a GGUF file may carry, with its block geometry.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -79,18 +81,18 @@ constexpr const TypeInfo& type_traits(TensorType type) {
 }
 
 // nullptr when the id is not a type ggml defines (or one it removed).
-const TypeInfo* find_type(uint32_t id);
+QFRAME_API const TypeInfo* find_type(uint32_t id);
 // Case-insensitive lookup by name ("q8_0", "Q8_0"); nullptr when unknown.
-const TypeInfo* find_type(std::string_view name);
+QFRAME_API const TypeInfo* find_type(std::string_view name);
 // The type must exist (it is a TensorType value).
-const TypeInfo& type_info(TensorType type);
-std::string_view type_name(TensorType type);
+QFRAME_API const TypeInfo& type_info(TensorType type);
+QFRAME_API std::string_view type_name(TensorType type);
 // "Q4_K", or "type 42" for an id this build does not know (type == nullptr).
-std::string type_name_or_id(const TypeInfo* type, uint32_t id);
-std::span<const TypeInfo> all_types();
+QFRAME_API std::string type_name_or_id(const TypeInfo* type, uint32_t id);
+QFRAME_API std::span<const TypeInfo> all_types();
 
 // Bytes taken by `n_values` values of `type`; nullopt when n_values is not a whole number of
 // blocks or the size overflows 64 bits.
-std::optional<uint64_t> byte_size(const TypeInfo& type, uint64_t n_values);
+QFRAME_API std::optional<uint64_t> byte_size(const TypeInfo& type, uint64_t n_values);
 
 }  // namespace qframe

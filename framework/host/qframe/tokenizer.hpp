@@ -4,6 +4,8 @@
 // names). See docs/tokenizers.md for what is exact and what is approximate.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,7 +32,7 @@ enum TokenAttr : uint32_t {
     kTokenRstrip = 1u << 8,  // … after it
 };
 
-class Tokenizer {
+class QFRAME_API Tokenizer {
 public:
     enum class Kind { Spm, Bpe };
 

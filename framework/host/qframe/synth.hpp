@@ -2,6 +2,8 @@
 // that tests and demos need no downloaded model. Same preset and seed, same bytes.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -24,20 +26,20 @@ struct SynthPreset {
 
 // The type llama.cpp's Q4_K_M gives a matrix of a dense llama model with n_layer blocks:
 // Q6_K for output.weight and for attn_v/ffn_down in the layers use_more_bits() picks, else Q4_K.
-TensorType q4_k_m_type(std::string_view tensor_name, uint32_t n_layer);
+QFRAME_API TensorType q4_k_m_type(std::string_view tensor_name, uint32_t n_layer);
 
 inline constexpr std::string_view kDefaultSynthPreset = "tinyllama";
 
-std::span<const SynthPreset> synth_presets();
-const SynthPreset* find_synth_preset(std::string_view name);
+QFRAME_API std::span<const SynthPreset> synth_presets();
+QFRAME_API const SynthPreset* find_synth_preset(std::string_view name);
 
 // The preset at another depth: n_layer blocks (1 to kMaxSynthLayers) instead of its own, the
 // rest unchanged; its general.name then says the depth. Throws qframe::Error outside the range.
 inline constexpr int64_t kMaxSynthLayers = 512;
-SynthPreset with_layers(const SynthPreset& preset, int64_t n_layer);
+QFRAME_API SynthPreset with_layers(const SynthPreset& preset, int64_t n_layer);
 
 // Writes the model atomically to `path`; throws qframe::Error.
-void synthesize_model(const SynthPreset& preset, uint64_t seed, const std::filesystem::path& path,
+QFRAME_API void synthesize_model(const SynthPreset& preset, uint64_t seed, const std::filesystem::path& path,
                       const WriteOptions& options = {});
 
 }  // namespace qframe

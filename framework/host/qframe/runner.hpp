@@ -2,6 +2,8 @@
 // the output (untouched tensors copied from the input mapping) and the reports.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -45,9 +47,9 @@ struct RunResult {
 
 // Throws qframe::Error naming the stage, plugin and tensor when a stage fails; then no output
 // file is written (or replaced).
-RunResult run_plan(const Plan& plan, const RunOptions& options = {});
+QFRAME_API RunResult run_plan(const Plan& plan, const RunOptions& options = {});
 
 // REPORT.json (stable keys) and REPORT.md (tables) in `dir`, each written atomically.
-void write_reports(const RunResult& result, const std::filesystem::path& dir);
+QFRAME_API void write_reports(const RunResult& result, const std::filesystem::path& dir);
 
 }  // namespace qframe

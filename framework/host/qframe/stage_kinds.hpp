@@ -3,6 +3,8 @@
 // row in stage_kinds.cpp, and what the runner does with it (runner.cpp, run_stage).
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <span>
 
 #include "qframe/stage.hpp"
@@ -18,8 +20,8 @@ struct StageKindInfo {
     bool changed_by_default;    // without select:, works on the tensors earlier stages rewrote
 };
 
-std::span<const StageKindInfo> stage_kinds();
-const StageKindInfo& kind_info(StageKind kind);
+QFRAME_API std::span<const StageKindInfo> stage_kinds();
+QFRAME_API const StageKindInfo& kind_info(StageKind kind);
 inline const char* to_string(StageKind kind) { return kind_info(kind).name; }
 inline const char* name_prefix(StageKind kind) { return kind_info(kind).name_prefix; }
 

@@ -1,6 +1,8 @@
 // Reading GGUF files: the whole file is mapped, validated once, and tensors are views into it.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -18,7 +20,7 @@ inline constexpr uint64_t kDefaultAlignment = 32;
 inline constexpr const char* kAlignmentKey = "general.alignment";
 
 // A read-only memory mapping of a whole file (empty files map to an empty span).
-class MappedFile {
+class QFRAME_API MappedFile {
 public:
     explicit MappedFile(const std::filesystem::path& path);
     ~MappedFile();
@@ -38,7 +40,7 @@ private:
     size_t size_ = 0;
 };
 
-struct TensorInfo {
+struct QFRAME_API TensorInfo {
     std::string name;
     std::vector<uint64_t> dims;     // ne0 (the contiguous row) first, like ggml
     uint32_t type_id = 0;           // as stored; may be an id this build does not know
@@ -56,7 +58,7 @@ struct TensorInfo {
     uint64_t row_length() const { return dims.empty() ? 0 : dims[0]; }
 };
 
-class GgufFile {
+class QFRAME_API GgufFile {
 public:
     // Maps and validates `path`; throws FormatError (file, offset, problem) or Error.
     static GgufFile open(const std::filesystem::path& path);

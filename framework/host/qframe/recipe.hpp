@@ -3,6 +3,8 @@
 // against the stages' option schemas before anything runs. Errors name file:line:column.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -42,12 +44,12 @@ struct RecipeOverrides {
 };
 
 // The `plugins:` paths a recipe names (relative to the working directory).
-std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe);
+QFRAME_API std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe);
 
 // Reads, resolves and validates the whole recipe; throws qframe::Error with a location.
-Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides = {});
+QFRAME_API Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides = {});
 // The same for recipe text already in memory; `path` names it in errors.
-Plan load_plan_text(std::string text, const std::filesystem::path& path, const StageCatalog& catalog,
+QFRAME_API Plan load_plan_text(std::string text, const std::filesystem::path& path, const StageCatalog& catalog,
                     const RecipeOverrides& overrides = {});
 
 }  // namespace qframe

@@ -1,6 +1,8 @@
 // A file written through a temporary name and published by rename() on commit().
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -9,7 +11,7 @@
 
 namespace qframe {
 
-class OutputFile {
+class QFRAME_API OutputFile {
 public:
     // Creates a temporary file beside `target`; throws qframe::Error.
     explicit OutputFile(std::filesystem::path target);

@@ -2,6 +2,8 @@
 // only once complete, so a failure never leaves a partial file under the output name.
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -45,13 +47,13 @@ struct WriteOptions {
 };
 
 // The layout and pass-through tensors of `file`: writing them back reproduces the file.
-GgufLayout layout_of(const GgufFile& file);
-OutputTensor pass_through(const GgufFile& file, const TensorInfo& tensor);
-std::vector<OutputTensor> pass_through_all(const GgufFile& file);
+QFRAME_API GgufLayout layout_of(const GgufFile& file);
+QFRAME_API OutputTensor pass_through(const GgufFile& file, const TensorInfo& tensor);
+QFRAME_API std::vector<OutputTensor> pass_through_all(const GgufFile& file);
 
 // Writes the file atomically (temp file in the target directory, fsync, rename).
 // Throws qframe::Error; on any failure nothing is left under `path`.
-void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
+QFRAME_API void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
                 const WriteOptions& options = {});
 
 }  // namespace qframe

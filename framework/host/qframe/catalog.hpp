@@ -3,6 +3,8 @@
 // stage object made from it keeps its library loaded (as Boost.DLL's import_alias does).
 #pragma once
 
+#include "qframe/export.hpp"
+
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -32,7 +34,7 @@ struct StageDescriptor {
     StageFactory make;
 };
 
-class StageCatalog {
+class QFRAME_API StageCatalog {
 public:
     StageCatalog() = default;
     StageCatalog(const StageCatalog&) = delete;
@@ -65,7 +67,7 @@ private:
 };
 
 // Creates a stage object from its descriptor; the object keeps the stage's library loaded.
-std::shared_ptr<Stage> make_any_stage(const StageDescriptor& d, const Options& options);
+QFRAME_API std::shared_ptr<Stage> make_any_stage(const StageDescriptor& d, const Options& options);
 
 // The same, as the interface of its kind, e.g. make_stage<Quantizer>(d, options).
 template <class T>
