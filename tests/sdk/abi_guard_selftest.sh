@@ -34,7 +34,7 @@ diff -rq framework/include/qframe "$SDK" > /dev/null && fail "the comment and wh
 expect 0 "ABI $abi is recorded" -- check
 
 # A real edit: check and record both ask for a bump, and record leaves the record alone.
-sed -i 's/^struct TensorData {.*/&\n    int x;/' "$SDK/stage.hpp"
+sed -i 's/^struct QFRAME_API TensorData {.*/&\n    int x;/' "$SDK/stage.hpp"
 grep -q '^    int x;$' "$SDK/stage.hpp" || fail "could not add a member to TensorData in stage.hpp"
 expect 1 "the SDK headers changed since ABI $abi was recorded: bump QFRAME_PLUGIN_ABI_VERSION" -- check
 expect 1 "plugin.hpp to $next and run \`tools/abi/sdk_fingerprint.py record --sdk" -- check
