@@ -3,6 +3,9 @@
 source "$(dirname "$0")/lib.sh"
 SRC=$(pwd)
 cmake --install "$BUILD" --prefix "$WORK/prefix" > /dev/null
+# The installed headers are the SDK and nothing else: the same files as framework/include/qframe.
+diff <(cd "$SRC/framework/include" && find qframe -type f | sort) <(cd "$WORK/prefix/include" && find qframe -type f | sort) \
+  || fail "the installed headers are not exactly the SDK's"
 cmake -S "$SRC/docs/examples/pow2_quantizer" -B "$WORK/build" -DCMAKE_PREFIX_PATH="$WORK/prefix" -DCMAKE_BUILD_TYPE=Release > "$WORK/cmake.log" 2>&1 \
   || { cat "$WORK/cmake.log"; fail "configure against the installed SDK"; finish; }
 cmake --build "$WORK/build" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; fail "build against the installed SDK"; finish; }
