@@ -4,210 +4,14 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
-#include <fstream>
-#include <set>
-#include <sstream>
 
+#include "pipeline/recipe_reader.hpp"
 #include "qframe/error.hpp"
 
 namespace qframe {
 namespace {
 
 constexpr int kRecipeFormat = 1;
-
-// Where a node came from: file:line:column (1-based), or the command-line flag that set it.
-class Locator {
-public:
-    explicit Locator(std::string file) : file_(std::move(file)) {}
-    std::string at(const YAML::Node& node) const {
-        for (const auto& [set_node, flag] : from_command_line_)
-            if (set_node.is(node)) return fmt::format("{} ({})", file_, flag);
-        const YAML::Mark mark = node.Mark();
-        if (mark.is_null() || mark.line < 0) return file_;
-        return fmt::format("{}:{}:{}", file_, mark.line + 1, mark.column + 1);
-    }
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const { throw Error(at(node) + ": " + what); }
-    // Values that came from `--set ...` are named by that flag rather than a recipe position.
-    void note_command_line(const YAML::Node& node, std::string flag) { from_command_line_.emplace_back(node, std::move(flag)); }
-
-private:
-    std::string file_;
-    std::vector<std::pair<YAML::Node, std::string>> from_command_line_;
-};
-
-struct RecipeFile {
-    std::string text;
-    YAML::Node root;
-};
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) throw Error(fmt::format("{}: cannot read the recipe", path.string()));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
-
-RecipeFile parse_recipe(std::string text, const std::filesystem::path& path) {
-    RecipeFile r{std::move(text), {}};
-    try {
-        r.root = YAML::Load(r.text);
-    } catch (const YAML::ParserException& e) {
-        throw Error(fmt::format("{}:{}:{}: YAML syntax error: {}", path.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
-    }
-    const Locator loc(path.string());
-    if (!r.root.IsMap()) loc.fail(r.root, "a recipe is a YAML mapping (qframe: 1, model:, stages: …)");
-    return r;
-}
-
-std::string scalar(const Locator& loc, const YAML::Node& node, const char* what) {
-    if (!node.IsScalar()) loc.fail(node, fmt::format("{} must be a single value", what));
-    return node.as<std::string>();
-}
-
-std::string key_of(const Locator& loc, const YAML::Node& key) { return scalar(loc, key, "a key"); }
-
-void check_keys(const Locator& loc, const YAML::Node& map, const std::set<std::string>& allowed, const char* what) {
-    if (!map.IsMap()) loc.fail(map, fmt::format("{} must be a mapping", what));
-    for (const auto& kv : map) {
-        const auto key = key_of(loc, kv.first);
-        if (!allowed.count(key))
-            loc.fail(kv.first, fmt::format("unknown key '{}' in {} (allowed: {})", key, what, fmt::join(allowed, ", ")));
-    }
-}
-
-// Converts one YAML value to an option of the declared kind, or explains what was expected.
-OptionValue convert_option(const Locator& loc, const YAML::Node& node, const OptionSpec& spec, const std::string& stage) {
-    const auto bad = [&](const std::string& expected) {
-        loc.fail(node, fmt::format("option '{}' of {} must be {}", spec.name, stage, expected));
-    };
-    if (spec.kind == OptionKind::StringList) {
-        std::vector<std::string> items;
-        if (node.IsScalar()) items.push_back(node.as<std::string>());
-        else if (node.IsSequence())
-            for (const auto& item : node) items.push_back(scalar(loc, item, "a list item"));
-        else bad("a string or a list of strings");
-        return items;
-    }
-    if (!node.IsScalar()) bad("a single value");
-    const std::string text = node.as<std::string>();
-    const auto in_range = [&](double v) {
-        if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max))
-            loc.fail(node, fmt::format("option '{}' of {} is {}, out of range [{}, {}]", spec.name, stage, text,
-                                       spec.min ? fmt::format("{}", *spec.min) : "-inf", spec.max ? fmt::format("{}", *spec.max) : "inf"));
-    };
-    switch (spec.kind) {
-        case OptionKind::Bool: {
-            bool v;
-            if (!YAML::convert<bool>::decode(node, v)) bad("true or false");
-            return v;
-        }
-        case OptionKind::Int: {
-            int64_t v;
-            if (!YAML::convert<int64_t>::decode(node, v)) bad(fmt::format("an integer, not '{}'", text));
-            in_range(static_cast<double>(v));
-            return v;
-        }
-        case OptionKind::Float: {
-            double v;
-            if (!YAML::convert<double>::decode(node, v) || !std::isfinite(v)) bad(fmt::format("a finite number, not '{}'", text));
-            in_range(v);
-            return v;
-        }
-        case OptionKind::Choice:
-            if (std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end())
-                bad(fmt::format("one of {}, not '{}'", fmt::join(spec.choices, "|"), text));
-            return text;
-        default:
-            return text;
-    }
-}
-
-// Checks a stage's options against its schema and fills in defaults.
-Options validate_options(const Locator& loc, const YAML::Node& given, const StageDescriptor& stage, const YAML::Node& where) {
-    std::map<std::string, OptionValue> values;
-    if (given && !given.IsNull()) {
-        if (!given.IsMap()) loc.fail(given, fmt::format("options of {} must be a mapping", stage.name));
-        for (const auto& kv : given) {
-            const auto key = key_of(loc, kv.first);
-            const auto spec = std::find_if(stage.schema.begin(), stage.schema.end(), [&](const OptionSpec& s) { return s.name == key; });
-            if (spec == stage.schema.end()) {
-                std::vector<std::string> names;
-                for (const auto& s : stage.schema) names.push_back(s.name);
-                loc.fail(kv.first, fmt::format("{} has no option '{}' (options: {})", stage.name, key,
-                                               names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
-            }
-            values[key] = convert_option(loc, kv.second, *spec, stage.name);
-        }
-    }
-    for (const auto& spec : stage.schema) {
-        if (values.count(spec.name)) continue;
-        if (!spec.default_value) loc.fail(where, fmt::format("{} needs option '{}' ({})", stage.name, spec.name, describe(spec)));
-        values[spec.name] = *spec.default_value;
-    }
-    return Options(std::move(values));
-}
-
-// The stage a recipe names under `key` (a kind's recipe key, or "select" for selectors).
-const StageDescriptor& find_stage(const Locator& loc, const StageCatalog& catalog, const YAML::Node& node, const std::string& name,
-                                  const std::string& key) {
-    const auto answers_to = [&](StageKind kind) {
-        const char* k = kind_info(kind).recipe_key;
-        return k ? key == k : key == "select";
-    };
-    const StageDescriptor* stage = catalog.find(name);
-    if (!stage) {
-        std::vector<std::string> known;
-        for (const auto& s : catalog.stages())
-            if (answers_to(s.kind)) known.push_back(s.name);
-        const auto kind = std::find_if(stage_kinds().begin(), stage_kinds().end(), [&](const StageKindInfo& k) { return answers_to(k.kind); });
-        loc.fail(node, fmt::format("unknown {} stage '{}' (available: {}; see qframe plugins)", kind->name, name,
-                                   known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
-    }
-    if (!answers_to(stage->kind))
-        loc.fail(node, fmt::format("'{}' is a {}; it cannot be used with {}:", name, to_string(stage->kind), key));
-    return *stage;
-}
-
-// `select: { KEY: VALUE, … }`: each key names a selector stage "select.KEY". A mapping value is
-// its options; any other value fills its first option (`name: "blk.*"` → pattern).
-std::vector<StageCall> resolve_selection(const Locator& loc, const StageCatalog& catalog, const YAML::Node& select) {
-    if (!select.IsMap()) loc.fail(select, "select must be a mapping such as { name: \"blk.*.ffn_norm.weight\", type: F32 }");
-    std::vector<StageCall> out;
-    for (const auto& kv : select) {
-        const auto key = key_of(loc, kv.first);
-        const auto& stage = find_stage(loc, catalog, kv.first, std::string(name_prefix(StageKind::Selector)) + key, "select");
-        // (A default-constructed Node binds on first assignment; assigning to a bound one
-        // would overwrite the recipe's own node.)
-        YAML::Node options;
-        if (kv.second.IsMap()) {
-            options = kv.second;
-        } else {
-            if (stage.schema.empty()) loc.fail(kv.second, fmt::format("{} takes no value", stage.name));
-            options = YAML::Node(YAML::NodeType::Map);
-            options[stage.schema.front().name] = kv.second;
-        }
-        out.push_back({&stage, validate_options(loc, options, stage, kv.first), loc.at(kv.first)});
-    }
-    return out;
-}
-
-// The keys that make a recipe entry a stage ("quantize", …), each with the prefix of its names.
-struct StageKey {
-    std::string key;
-    std::string name_prefix;
-};
-
-std::vector<StageKey> stage_keys() {
-    std::vector<StageKey> keys;
-    for (const auto& kind : stage_kinds()) {
-        if (!kind.recipe_key) continue;
-        const bool seen = std::any_of(keys.begin(), keys.end(), [&](const StageKey& k) { return k.key == kind.recipe_key; });
-        if (!seen) keys.push_back({kind.recipe_key, kind.name_prefix});
-    }
-    return keys;
-}
 
 // Applies one --set STAGE.OPTION=VALUE to the stage list.
 void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
@@ -237,10 +41,6 @@ void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
     }
     matches.front()["options"][option] = parsed;
     loc.note_command_line(matches.front()["options"][option], "--set " + set);
-}
-
-std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, const char* what) {
-    return node ? std::filesystem::path(scalar(loc, node, what)) : std::filesystem::path();
 }
 
 }  // namespace
@@ -290,36 +90,7 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
     for (const auto& set : overrides.sets) apply_set(set, stages, loc);
 
     for (size_t i = 0; i < stages.size(); ++i) {
-        const YAML::Node s = stages[i];
-        const auto keys = stage_keys();
-        std::set<std::string> allowed{"select", "options", "require_match"};
-        std::vector<std::string> key_names;
-        for (const auto& k : keys) allowed.insert(k.key), key_names.push_back(k.key);
-        check_keys(loc, s, allowed, "a stage");
-        const StageKey* which = nullptr;
-        for (const auto& k : keys)
-            if (s[k.key]) {
-                if (which) loc.fail(s, fmt::format("a stage has exactly one of {}; this one has {} and {}", fmt::join(key_names, "/"), which->key, k.key));
-                which = &k;
-            }
-        if (!which) loc.fail(s, fmt::format("a stage needs one of {}:", fmt::join(key_names, ":, ")));
-        const YAML::Node name_node = s[which->key];
-        const std::string name = which->name_prefix + scalar(loc, name_node, which->key.c_str());
-        const auto& stage = find_stage(loc, catalog, name_node, name, which->key);
-
-        PlannedStage planned;
-        planned.label = fmt::format("{}: {}", i + 1, stage.name);
-        planned.call = {&stage, validate_options(loc, s["options"], stage, name_node), loc.at(name_node)};
-        if (const auto select = s["select"]) {
-            if (kind_info(stage.kind).whole_model)
-                loc.fail(select, fmt::format("{} evaluates the whole model and takes no select:", stage.name));
-            planned.selectors = resolve_selection(loc, catalog, select);
-            planned.has_selection = true;
-        }
-        if (const auto rm = s["require_match"]) {
-            if (!YAML::convert<bool>::decode(rm, planned.require_match)) loc.fail(rm, "require_match must be true or false");
-        }
-        plan.stages.push_back(std::move(planned));
+        plan.stages.push_back(read_stage(loc, catalog, stages[i], i));
     }
     return plan;
 }
