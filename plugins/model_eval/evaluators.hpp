@@ -4,9 +4,17 @@
 #include <string>
 
 #include "qframe/plugin.hpp"
-#include "scoring.hpp"
+#include "qframe/engine/scoring.hpp"
 
 namespace qframe::model_eval {
+
+// The scoring method lives with the engine (qframe sweep scores the same way).
+using engine::ChunkPlan;
+using engine::log_prob;
+using engine::log_softmax;
+using engine::plan_chunks;
+using engine::read_text;
+using engine::scored_logits;
 
 struct LoadedModel;
 

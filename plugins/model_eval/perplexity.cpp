@@ -3,7 +3,7 @@
 
 #include "evaluators.hpp"
 #include "loaded_model.hpp"
-#include "scoring.hpp"
+#include "qframe/engine/scoring.hpp"
 
 namespace qframe::model_eval {
 namespace {

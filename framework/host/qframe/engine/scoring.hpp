@@ -12,7 +12,7 @@
 #include "qframe/engine/llama.hpp"
 #include "qframe/stage.hpp"
 
-namespace qframe::model_eval {
+namespace qframe::engine {
 
 struct ChunkPlan {
     std::vector<int32_t> tokens;  // the whole text
@@ -42,6 +42,6 @@ void log_softmax(std::span<const float> logits, std::vector<double>& out);
 
 // Evaluates chunk i on `context` and returns the logits of its scored positions, one row of
 // n_vocab per position from first_scored() to n_ctx - 2.
-std::vector<float> scored_logits(engine::LlamaContext& context, const ChunkPlan& plan, uint32_t i);
+std::vector<float> scored_logits(LlamaContext& context, const ChunkPlan& plan, uint32_t i);
 
-}  // namespace qframe::model_eval
+}  // namespace qframe::engine

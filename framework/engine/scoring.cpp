@@ -1,4 +1,4 @@
-#include "scoring.hpp"
+#include "qframe/engine/scoring.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 
 #include "qframe/error.hpp"
 
-namespace qframe::model_eval {
+namespace qframe::engine {
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -49,7 +49,7 @@ void log_softmax(std::span<const float> logits, std::vector<double>& out) {
     for (size_t i = 0; i < logits.size(); ++i) out[i] = static_cast<double>(logits[i]) - max - log_sum;
 }
 
-std::vector<float> scored_logits(engine::LlamaContext& context, const ChunkPlan& plan, uint32_t i) {
+std::vector<float> scored_logits(LlamaContext& context, const ChunkPlan& plan, uint32_t i) {
     context.reset();
     const auto tokens = plan.chunk(i);
     std::vector<float> all = context.eval(tokens, true);
@@ -59,4 +59,4 @@ std::vector<float> scored_logits(engine::LlamaContext& context, const ChunkPlan&
     return all;
 }
 
-}  // namespace qframe::model_eval
+}  // namespace qframe::engine
