@@ -24,6 +24,13 @@ std::string hex(const unsigned char* digest, unsigned length) {
 
 }  // namespace
 
+std::string sha256_hex(std::string_view bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+    return hex(digest, length);
+}
+
 // Streams the file through a buffer: hashing a large model must not make it resident.
 std::string sha256_file(const std::filesystem::path& path) {
     std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);

@@ -1,0 +1,69 @@
+// Sensitivity studies (qframe sweep): a YAML file in the recipe family that names a model, an
+// optional baseline (stages applied to the whole model first), how tensors are grouped and which
+// treatments each group gets. Read and validated before any work; errors name file:line:col.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qframe/export.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/recipe.hpp"
+
+namespace qframe {
+
+// How tensors are grouped: each group is changed as a whole in a candidate.
+enum class GroupBy { Tensor, Layer, Role, LayerRole };
+// one_at_a_time: only the group is treated; all_but_one: every grouped tensor but the group's.
+enum class StudyMode { OneAtATime, AllButOne };
+
+struct Treatment {
+    std::string name;  // "q3_k": a column in the results, part of each candidate's id
+    StageCall call;    // a quantizer
+};
+
+struct Study {
+    std::filesystem::path path;
+    std::string text;  // the study file as read, with --set values applied
+    std::string name;
+    std::filesystem::path input, out, eval_text;
+    uint32_t ctx = 256, chunks = 8;
+    std::vector<PlannedStage> baseline;  // applied to the whole model first; may be empty
+    std::string baseline_text;           // the baseline: section as YAML (keys the cached baseline)
+    GroupBy per = GroupBy::LayerRole;
+    std::vector<StageCall> group_select;  // which tensors are grouped (all must accept)
+    std::string group_where;              // the groups: entry's location
+    StudyMode mode = StudyMode::OneAtATime;
+    std::vector<Treatment> treatments;
+};
+
+struct StudyOverrides {
+    std::optional<std::filesystem::path> input, out;
+    // "KEY.PATH=VALUE" into the study file, e.g. "study.chunks=2" or "study.groups.per=layer".
+    std::vector<std::string> sets;
+};
+
+// Reads and validates the study (stages, options, files it needs); throws qframe::Error with a
+// location.
+QFRAME_API Study load_study(const std::filesystem::path& file, const StageCatalog& catalog, const StudyOverrides& overrides = {});
+
+// A role: the tensor name without its "blk.N." prefix and ".weight" suffix ("attn_q"); tensors
+// outside the blocks are roles of their own ("token_embd", "output").
+QFRAME_API std::string tensor_role(std::string_view tensor_name);
+
+// One group × treatment.
+struct QFRAME_API Candidate {
+    std::string group;      // "blk.3.attn_q", "blk.3", "attn_q" or a tensor name, per the study
+    size_t treatment = 0;   // index into Study::treatments
+    std::string treatment_name;
+    std::vector<size_t> tensors;  // indices into the model's tensors, file order: what the treatment changes
+    std::string id() const;       // "<group>@<treatment>": file names and --resume
+};
+
+// The groups of `model` (in file order of their first tensor) and the candidates of the study.
+QFRAME_API std::vector<Candidate> plan_candidates(const Study& study, const GgufFile& model);
+
+}  // namespace qframe

@@ -1,0 +1,75 @@
+// A study's groups and candidates on a model: the tensors its groups select, grouped per tensor,
+// layer, role or layer × role, each group with each treatment.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "qframe/catalog.hpp"
+#include "qframe/error.hpp"
+#include "qframe/study.hpp"
+
+namespace qframe {
+namespace {
+
+std::string group_of(const TensorInfo& t, GroupBy per) {
+    const int layer = tensor_layer(t.name);
+    switch (per) {
+        case GroupBy::Tensor: return t.name;
+        case GroupBy::Layer: return layer >= 0 ? fmt::format("blk.{}", layer) : tensor_role(t.name);
+        case GroupBy::Role: return tensor_role(t.name);
+        case GroupBy::LayerRole: return layer >= 0 ? fmt::format("blk.{}.{}", layer, tensor_role(t.name)) : tensor_role(t.name);
+    }
+    return t.name;
+}
+
+}  // namespace
+
+std::string tensor_role(std::string_view name) {
+    if (tensor_layer(name) >= 0) name.remove_prefix(name.find('.', 4) + 1);  // "blk.N."
+    constexpr std::string_view suffix = ".weight";
+    if (name.ends_with(suffix)) name.remove_suffix(suffix.size());
+    return std::string(name);
+}
+
+std::string Candidate::id() const { return group + "@" + treatment_name; }
+
+std::vector<Candidate> plan_candidates(const Study& study, const GgufFile& model) {
+    std::vector<std::shared_ptr<Selector>> selectors;
+    for (const auto& call : study.group_select) {
+        try {
+            selectors.push_back(make_stage<Selector>(*call.stage, call.options));
+        } catch (const std::exception& e) {
+            throw Error(fmt::format("{}: {}: {}", call.where, call.stage->name, e.what()));
+        }
+    }
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<size_t>> members;
+    std::vector<size_t> grouped;
+    const auto& tensors = model.tensors();
+    for (size_t i = 0; i < tensors.size(); ++i) {
+        const auto& t = tensors[i];
+        const TensorData view{t.name, t.type_id, t.type, t.dims, t.data};
+        bool keep = true;
+        for (size_t k = 0; keep && k < selectors.size(); ++k) keep = selectors[k]->selects(view, model.metadata());
+        if (!keep) continue;
+        const std::string g = group_of(t, study.per);
+        if (!members.count(g)) order.push_back(g);
+        members[g].push_back(i);
+        grouped.push_back(i);
+    }
+    if (order.empty()) throw Error(fmt::format("{}: the groups select no tensor of {}", study.group_where, model.display_name()));
+
+    std::vector<Candidate> out;
+    for (const auto& g : order) {
+        std::vector<size_t> changed = members[g];
+        if (study.mode == StudyMode::AllButOne) {
+            changed.clear();
+            for (size_t i : grouped)
+                if (group_of(tensors[i], study.per) != g) changed.push_back(i);
+        }
+        for (size_t k = 0; k < study.treatments.size(); ++k) out.push_back({g, k, study.treatments[k].name, changed});
+    }
+    return out;
+}
+
+}  // namespace qframe

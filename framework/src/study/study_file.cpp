@@ -1,0 +1,153 @@
+// Reading a study file: the recipe family's YAML reader (locations, stage calls, selections) with
+// the study's own sections.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <set>
+
+#include "pipeline/recipe_reader.hpp"
+#include "qframe/error.hpp"
+#include "qframe/study.hpp"
+
+namespace qframe {
+namespace {
+
+constexpr int kStudyFormat = 1;
+
+struct Named {
+    const char* name;
+    int value;
+};
+constexpr Named kGroupBy[] = {{"tensor", int(GroupBy::Tensor)}, {"layer", int(GroupBy::Layer)}, {"role", int(GroupBy::Role)},
+                              {"layer_role", int(GroupBy::LayerRole)}};
+constexpr Named kModes[] = {{"one_at_a_time", int(StudyMode::OneAtATime)}, {"all_but_one", int(StudyMode::AllButOne)}};
+
+template <size_t N>
+int choice(const Locator& loc, const YAML::Node& node, const Named (&names)[N], const char* what) {
+    const std::string v = scalar(loc, node, what);
+    std::vector<std::string> allowed;
+    for (const auto& n : names) {
+        if (v == n.name) return n.value;
+        allowed.push_back(n.name);
+    }
+    loc.fail(node, fmt::format("{} must be one of {}, not '{}'", what, fmt::join(allowed, "|"), v));
+}
+
+uint32_t count(const Locator& loc, const YAML::Node& node, const char* what, uint32_t min, uint32_t max) {
+    int64_t v;
+    if (!node.IsScalar() || !YAML::convert<int64_t>::decode(node, v) || v < min || v > max)
+        loc.fail(node, fmt::format("{} must be an integer in [{}, {}]", what, min, max));
+    return static_cast<uint32_t>(v);
+}
+
+// Applies one --set KEY.PATH=VALUE: walks (and creates) the mappings of the path.
+void apply_set(const std::string& set, YAML::Node root, Locator& loc) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error(fmt::format("--set {}: expected KEY.PATH=VALUE (e.g. study.chunks=2)", set));
+    const std::string path = set.substr(0, eq), value = set.substr(eq + 1);
+    YAML::Node node = root;
+    size_t start = 0;
+    while (true) {
+        const size_t dot = std::min(path.find('.', start), path.size());
+        const std::string key = path.substr(start, dot - start);
+        if (key.empty()) throw Error(fmt::format("--set {}: empty key in '{}'", set, path));
+        if (!node.IsMap() && !node.IsNull()) throw Error(fmt::format("--set {}: '{}' is not inside a mapping", set, key));
+        if (dot == path.size()) {
+            YAML::Node parsed;
+            try {
+                parsed = YAML::Load(value);
+            } catch (const YAML::Exception&) {
+                parsed = YAML::Node(value);
+            }
+            node[key] = parsed;
+            loc.note_command_line(node[key], "--set " + set);
+            return;
+        }
+        node.reset(node[key]);
+        start = dot + 1;
+    }
+}
+
+std::vector<Treatment> read_treatments(const Locator& loc, const StageCatalog& catalog, const YAML::Node& study) {
+    const YAML::Node list = study["treatments"];
+    if (!list || !list.IsSequence() || list.size() == 0) loc.fail(list ? list : study, "study.treatments must be a non-empty list of quantizers");
+    std::vector<Treatment> out;
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+        const YAML::Node entry = list[i];
+        PlannedStage stage = read_stage(loc, catalog, entry, i, {"name"});
+        const YAML::Node where = entry[kind_info(stage.call.stage->kind).recipe_key];
+        if (stage.call.stage->kind != StageKind::Quantizer)
+            loc.fail(where, fmt::format("a treatment is a quantizer (quantize: …), not the {} {}", to_string(stage.call.stage->kind),
+                                        stage.call.stage->name));
+        if (stage.has_selection) loc.fail(entry["select"], "a treatment takes no select: (groups: select: says which tensors)");
+        Treatment t{entry["name"] ? scalar(loc, entry["name"], "name") : std::string(stage.call.stage->name.substr(6)), std::move(stage.call)};
+        if (t.name.empty() || t.name.find_first_of("@/ ") != std::string::npos)
+            loc.fail(entry["name"] ? entry["name"] : where, fmt::format("treatment name '{}' must be non-empty, without '@', '/' or spaces", t.name));
+        if (!names.insert(t.name).second)
+            loc.fail(entry["name"] ? entry["name"] : where, fmt::format("two treatments are named '{}'; give each a name:", t.name));
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+}  // namespace
+
+Study load_study(const std::filesystem::path& file, const StageCatalog& catalog, const StudyOverrides& overrides) {
+    auto r = parse_recipe(read_text(file), file);
+    Locator loc(file.string());
+    YAML::Node root = r.root;
+    for (const auto& set : overrides.sets) apply_set(set, root, loc);
+    check_keys(loc, root, {"qframe", "name", "description", "model", "plugins", "baseline", "study", "out"}, "the study");
+    if (!root["qframe"]) loc.fail(root, fmt::format("missing 'qframe: {}' (the format version)", kStudyFormat));
+    if (scalar(loc, root["qframe"], "qframe") != std::to_string(kStudyFormat))
+        loc.fail(root["qframe"], fmt::format("format {} is not supported (this qframe reads format {})", root["qframe"].as<std::string>(), kStudyFormat));
+
+    Study study;
+    study.path = file;
+    study.text = YAML::Dump(root) + "\n";
+    study.name = root["name"] ? scalar(loc, root["name"], "name") : file.stem().string();
+    if (const auto model = root["model"]) {
+        check_keys(loc, model, {"input"}, "model");
+        study.input = path_value(loc, model["input"], "model.input");
+    }
+    if (overrides.input) study.input = *overrides.input;
+    if (study.input.empty()) loc.fail(root, "no input model: set model.input or pass --input");
+    if (!std::filesystem::is_regular_file(study.input))
+        loc.fail(root["model"] && root["model"]["input"] ? root["model"]["input"] : root, fmt::format("{}: no such model file", study.input.string()));
+    study.out = root["out"] ? path_value(loc, root["out"], "out") : std::filesystem::path("out/studies") / study.name;
+    if (overrides.out) study.out = *overrides.out;
+
+    if (const auto baseline = root["baseline"]) {
+        if (!baseline.IsSequence()) loc.fail(baseline, "baseline must be a list of stages");
+        study.baseline_text = YAML::Dump(baseline);
+        for (size_t i = 0; i < baseline.size(); ++i) {
+            PlannedStage stage = read_stage(loc, catalog, baseline[i], i);
+            if (stage.call.stage->kind != StageKind::Quantizer)
+                loc.fail(baseline[i], fmt::format("baseline stages are quantizers; {} is a {}", stage.call.stage->name, to_string(stage.call.stage->kind)));
+            study.baseline.push_back(std::move(stage));
+        }
+    }
+
+    const YAML::Node s = root["study"];
+    if (!s) loc.fail(root, "missing study: (text, ctx, chunks, groups, mode, treatments)");
+    check_keys(loc, s, {"text", "ctx", "chunks", "groups", "mode", "treatments"}, "study");
+    study.eval_text = s["text"] ? path_value(loc, s["text"], "study.text") : std::filesystem::path("recipes/data/tinystories_sample.txt");
+    if (!std::filesystem::is_regular_file(study.eval_text))
+        loc.fail(s["text"] ? s["text"] : s, fmt::format("{}: no such text file", study.eval_text.string()));
+    if (s["ctx"]) study.ctx = count(loc, s["ctx"], "study.ctx", 8, 1 << 20);
+    if (s["chunks"]) study.chunks = count(loc, s["chunks"], "study.chunks", 1, 1 << 20);
+    if (s["mode"]) study.mode = static_cast<StudyMode>(choice(loc, s["mode"], kModes, "study.mode"));
+
+    const YAML::Node groups = s["groups"];
+    if (!groups) loc.fail(s, "study needs groups: { per: tensor|layer|role|layer_role, select: { … } }");
+    check_keys(loc, groups, {"per", "select"}, "study.groups");
+    if (!groups["per"]) loc.fail(groups, "study.groups needs per: tensor|layer|role|layer_role");
+    study.per = static_cast<GroupBy>(choice(loc, groups["per"], kGroupBy, "study.groups.per"));
+    if (groups["select"]) study.group_select = resolve_selection(loc, catalog, groups["select"]);
+    study.group_where = loc.at(groups);
+    study.treatments = read_treatments(loc, catalog, s);
+    return study;
+}
+
+}  // namespace qframe
