@@ -14,6 +14,7 @@ const std::vector<Command>& commands() {
         {"synth", "write a deterministic toy Llama model", run_synth},
         {"run", "run a YAML recipe: analyze, quantize, evaluate, report", run_run},
         {"plugins", "list every stage the plugins provide", run_plugins},
+        {"sweep", "sensitivity study: each group of tensors at each treatment, against a baseline", run_sweep},
     };
     return table;
 }

@@ -1,0 +1,37 @@
+// qframe sweep: evaluates every candidate of a study (group × treatment) against the study's
+// baseline model and writes one result per candidate, results.jsonl and the reports.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "qframe/study.hpp"
+
+namespace qframe {
+
+struct SweepOptions {
+    unsigned threads = 0;  // 0: every hardware thread
+    unsigned jobs = 1;     // candidates evaluated at once; the threads are split between them
+    // Called from worker threads as candidates finish: done, total.
+    std::function<void(size_t done, size_t total)> progress;
+};
+
+struct SweepSummary {
+    size_t candidates = 0;
+    size_t evaluated = 0;  // model evaluations this run (the rest came from earlier runs)
+    size_t failed = 0;     // candidates whose evaluation threw: reported, the others finish
+    bool baseline_evaluated = false;  // false: the baseline's log-probabilities were reused
+    double ppl_baseline = 0;
+    std::filesystem::path results;    // results.jsonl
+};
+
+// Runs the study into study.out. A candidate already finished for this same study (its result
+// file names the study's key) is not evaluated again, so a re-run or a killed run resumes.
+SweepSummary run_sweep(const Study& study, const SweepOptions& options = {});
+
+// Work the study will do, for --dry-run: tokens pushed through the model.
+uint64_t sweep_tokens(const Study& study, size_t candidates);
+
+}  // namespace qframe

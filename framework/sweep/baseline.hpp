@@ -1,0 +1,33 @@
+// The study's baseline, prepared once: the model every candidate starts from (the input, or the
+// input with the baseline stages applied, written to the study folder) and its log-probabilities
+// at every scored position, which every candidate's KL divergence is measured against. Both are
+// cached in the study folder and reused while the study's model and baseline are unchanged.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "qframe/engine/scoring.hpp"
+#include "qframe/study.hpp"
+
+namespace qframe::sweep {
+
+struct Baseline {
+    std::filesystem::path model;      // the input itself when the study has no baseline stages
+    engine::ChunkPlan plan;
+    uint32_t n_vocab = 0;
+    std::vector<float> log_probs;     // [chunk][scored position][token], log-softmax
+    std::vector<double> nll;          // [chunk][scored position]: -log p(next token)
+    double ppl = 0;
+    bool evaluated = false;           // false: read back from the study folder
+
+    std::span<const float> row(uint32_t chunk, uint64_t position) const {
+        return {log_probs.data() + (chunk * plan.scored_per_chunk() + position) * n_vocab, n_vocab};
+    }
+};
+
+// `key` identifies the input and the baseline section; threads as in SweepOptions.
+Baseline prepare_baseline(const Study& study, const std::string& key, unsigned threads);
+
+}  // namespace qframe::sweep

@@ -1,0 +1,149 @@
+#include "candidate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <optional>
+
+#include "qframe/codec.hpp"
+#include "qframe/engine/llama.hpp"
+#include "qframe/error.hpp"
+
+namespace qframe::sweep {
+namespace {
+
+// The group's tensors after the treatment, and what that cost in bytes and values.
+struct Treated {
+    std::vector<std::string> names, skipped;
+    Findings skip_reasons = Findings::object();
+    Findings rel_l2 = Findings::object();  // per treated tensor
+    double err2 = 0, ref2 = 0;             // summed over the group: its relative L2 error
+    uint64_t bytes_before = 0, bytes_after = 0;
+    std::map<std::string, engine::TensorData, std::less<>> replaced;
+};
+
+// A tensor the treatment cannot take (rows that do not fit its blocks, say) keeps its baseline
+// bytes and is listed with the reason.
+void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& base, const Quantizer& treatment, Treated& out) {
+    out.names.push_back(source.name);
+    out.bytes_before += base.n_bytes;
+    QuantizedTensor q;
+    try {
+        q = treatment.quantize(TensorData{source.name, source.type_id, source.type, source.dims, source.data});
+        const TypeInfo* type = find_type(static_cast<uint32_t>(q.type));
+        if (!type || source.row_length() % type->block_size != 0 || byte_size(*type, source.n_values) != q.bytes.size())
+            throw Error("the treatment returned a tensor of the wrong type or size");
+    } catch (const Error& e) {
+        out.skipped.push_back(source.name);
+        out.skip_reasons[source.name] = e.what();
+        out.bytes_after += base.n_bytes;
+        return;
+    }
+    // Relative L2 error against the source values: a proxy that needs no model run.
+    const std::vector<float> ref = input.decode(source);
+    std::vector<float> got(ref.size());
+    decode(q.type, q.bytes, got);
+    double err2 = 0, ref2 = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+        const double d = static_cast<double>(got[i]) - ref[i];
+        err2 += d * d;
+        ref2 += static_cast<double>(ref[i]) * ref[i];
+    }
+    out.rel_l2[source.name] = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
+    out.err2 += err2;
+    out.ref2 += ref2;
+    out.bytes_after += q.bytes.size();
+    auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
+    out.replaced[source.name] = engine::TensorData{q.type, source.dims, *owned, owned};
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5))];
+}
+
+}  // namespace
+
+Findings evaluate_candidate(const Candidate& candidate, const Quantizer& treatment, const Models& models, unsigned threads) {
+    Treated t;
+    for (size_t i : candidate.tensors) {
+        const TensorInfo& source = models.input.tensors()[i];
+        const TensorInfo* base = models.baseline.find_tensor(source.name);
+        if (!base) throw Error(fmt::format("the baseline model has no tensor '{}'", source.name));
+        treat(models.input, source, *base, treatment, t);
+    }
+    Findings out = Findings::object();
+    out["group"] = candidate.group;
+    out["treatment"] = candidate.treatment_name;
+    out["tensors"] = t.names;
+    out["bytes_before"] = t.bytes_before;
+    out["bytes_after"] = t.bytes_after;
+
+    const Baseline& b = models.scores;
+    const uint64_t per_chunk = b.plan.scored_per_chunk(), n = b.plan.n_chunks * per_chunk;
+    std::vector<double> klds;
+    klds.reserve(n);
+    uint64_t top1_same = 0;
+    double sum_diff = 0, sum_diff2 = 0, nll_sum = 0;
+    if (t.replaced.empty()) {
+        klds.assign(n, 0.0);  // nothing changed: the baseline itself
+        top1_same = n;
+        nll_sum = std::accumulate(b.nll.begin(), b.nll.end(), 0.0);
+    } else {
+        const auto source = [&](std::string_view name) -> std::optional<engine::TensorData> {
+            const auto it = t.replaced.find(name);
+            if (it == t.replaced.end()) return std::nullopt;
+            return it->second;
+        };
+        const engine::LlamaModel model = engine::LlamaModel::load(models.baseline, source);
+        engine::LlamaContext context(model, b.plan.n_ctx, threads);
+        std::vector<double> row;
+        std::vector<float> lq(b.n_vocab);
+        for (uint32_t i = 0; i < b.plan.n_chunks; ++i) {
+            const auto logits = engine::scored_logits(context, b.plan, i);
+            for (uint64_t k = 0; k < per_chunk; ++k) {
+                engine::log_softmax({logits.data() + k * b.n_vocab, b.n_vocab}, row);
+                // Rounded as the baseline's were, so an unchanged model scores exactly zero.
+                for (uint32_t v = 0; v < b.n_vocab; ++v) lq[v] = static_cast<float>(row[v]);
+                const auto lp = b.row(i, k);
+                double kld = 0;
+                for (uint32_t v = 0; v < b.n_vocab; ++v) kld += std::exp(static_cast<double>(lp[v])) * (static_cast<double>(lp[v]) - lq[v]);
+                klds.push_back(std::max(0.0, kld));
+                top1_same += std::max_element(lp.begin(), lp.end()) - lp.begin() == std::max_element(lq.begin(), lq.end()) - lq.begin();
+                const double nll = -static_cast<double>(lq[b.plan.next_token(i, b.plan.first_scored() + k)]);
+                const double diff = nll - b.nll[i * per_chunk + k];
+                nll_sum += nll;
+                sum_diff += diff;
+                sum_diff2 += diff * diff;
+            }
+        }
+    }
+    double kld_sum = 0;
+    for (double v : klds) kld_sum += v;
+    std::vector<double> sorted = klds;
+    std::sort(sorted.begin(), sorted.end());
+    const double count = static_cast<double>(n);
+    const double ppl = std::exp(nll_sum / count);
+    // The paired per-token differences give the ±: ppl ≈ ppl_baseline · exp(mean diff), so its
+    // standard error is ppl · sd(diff) / sqrt(n).
+    const double mean_diff = sum_diff / count;
+    const double var_diff = n > 1 ? std::max(0.0, (sum_diff2 - count * mean_diff * mean_diff) / (count - 1)) : 0.0;
+    out["kld_mean"] = kld_sum / count;
+    out["kld_p99"] = percentile(sorted, 0.99);
+    out["kld_p999"] = percentile(sorted, 0.999);
+    out["kld_max"] = sorted.back();
+    out["top1_agreement"] = static_cast<double>(top1_same) / count;
+    out["ppl"] = ppl;
+    out["ppl_baseline"] = b.ppl;
+    out["dppl"] = ppl - b.ppl;
+    out["dppl_err"] = ppl * std::sqrt(var_diff / count);
+    out["rel_l2"] = t.ref2 > 0 ? std::sqrt(t.err2 / t.ref2) : 0.0;
+    out["rel_l2_per_tensor"] = t.rel_l2;
+    out["scored_tokens"] = n;
+    if (!t.skipped.empty()) out["skipped"] = t.skip_reasons;
+    return out;
+}
+
+}  // namespace qframe::sweep

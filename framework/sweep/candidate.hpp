@@ -1,0 +1,26 @@
+// One candidate's evaluation: its treatment applied to the group's tensors (from the input
+// model), the candidate model (the baseline with those tensors replaced) scored on the
+// baseline's chunks, and its cost against the baseline.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "baseline.hpp"
+#include "qframe/findings.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/stage.hpp"
+
+namespace qframe::sweep {
+
+struct Models {
+    const GgufFile& input;     // the treatments' source tensors
+    const GgufFile& baseline;  // what a candidate starts from
+    const Baseline& scores;
+};
+
+// The result object of results.jsonl (without `seconds` and the study key, which the caller
+// adds). Throws on failure.
+Findings evaluate_candidate(const Candidate& candidate, const Quantizer& treatment, const Models& models, unsigned threads);
+
+}  // namespace qframe::sweep

@@ -1,0 +1,90 @@
+#include "sweep_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "qframe/output_file.hpp"
+
+namespace qframe::sweep {
+namespace {
+
+constexpr const char* kGroupBy[] = {"tensor", "layer", "role", "layer_role"};
+constexpr const char* kModes[] = {"one_at_a_time", "all_but_one"};
+constexpr size_t kExtremes = 5;  // groups named as most and least sensitive, per treatment
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    OutputFile out(path);
+    out.write(std::as_bytes(std::span(text)));
+    out.commit();
+}
+
+// Per treatment, its evaluated candidates by mean KLD, highest first.
+std::vector<const Findings*> ranked(const std::vector<Findings>& results, const std::string& treatment) {
+    std::vector<const Findings*> out;
+    for (const auto& r : results)
+        if (r.value("treatment", "") == treatment && r.contains("kld_mean")) out.push_back(&r);
+    std::stable_sort(out.begin(), out.end(), [](const Findings* a, const Findings* b) { return a->at("kld_mean").get<double>() > b->at("kld_mean").get<double>(); });
+    return out;
+}
+
+std::string mib(uint64_t bytes) { return fmt::format("{:.2f}", static_cast<double>(bytes) / (1 << 20)); }
+
+}  // namespace
+
+void write_reports(const Study& study, const std::vector<Findings>& results, const SweepSummary& summary) {
+    Findings json = Findings::object();
+    json["study"] = study.name;
+    json["input"] = study.input.string();
+    json["settings"] = {{"text", study.eval_text.string()}, {"ctx", study.ctx}, {"chunks", study.chunks},
+                        {"per", kGroupBy[static_cast<int>(study.per)]}, {"mode", kModes[static_cast<int>(study.mode)]},
+                        {"baseline_stages", study.baseline.size()}};
+    json["ppl_baseline"] = summary.ppl_baseline;
+    json["candidates"] = summary.candidates;
+    json["evaluated_this_run"] = summary.evaluated;
+    json["failed"] = summary.failed;
+
+    std::string md = fmt::format("# Study {}\n\nModel `{}`; {} groups per {}, {}; text `{}`, {} chunks × {} tokens; baseline: {}.\n\n",
+                                 study.name, study.input.string(), summary.candidates / std::max<size_t>(1, study.treatments.size()),
+                                 kGroupBy[static_cast<int>(study.per)], kModes[static_cast<int>(study.mode)], study.eval_text.string(),
+                                 study.chunks, study.ctx, study.baseline.empty() ? "the input model" : fmt::format("the input after {} stage(s)", study.baseline.size()));
+    md += fmt::format("Baseline perplexity **{:.4f}**. {} candidates, {} evaluated in this run, {} failed. Results: `results.jsonl` "
+                      "(one object per candidate).\n",
+                      summary.ppl_baseline, summary.candidates, summary.evaluated, summary.failed);
+    for (const auto& r : results)
+        if (r.contains("error")) md += fmt::format("\n- **failed**: {} @ {}: {}", r.value("group", "?"), r.value("treatment", "?"), r.value("error", "?"));
+
+    json["treatments"] = Findings::object();
+    for (const auto& t : study.treatments) {
+        const auto rows = ranked(results, t.name);
+        Findings& jt = json["treatments"][t.name];
+        jt["stage"] = t.call.stage->name;
+        jt["most_sensitive"] = Findings::array();
+        jt["least_sensitive"] = Findings::array();
+        for (size_t k = 0; k < std::min(kExtremes, rows.size()); ++k) {
+            jt["most_sensitive"].push_back({{"group", rows[k]->at("group")}, {"kld_mean", rows[k]->at("kld_mean")}});
+            jt["least_sensitive"].push_back({{"group", rows[rows.size() - 1 - k]->at("group")}, {"kld_mean", rows[rows.size() - 1 - k]->at("kld_mean")}});
+        }
+        md += fmt::format("\n## Treatment `{}` ({})\n\n", t.name, t.call.stage->name);
+        if (rows.empty()) {
+            md += "No candidate was evaluated.\n";
+            continue;
+        }
+        md += fmt::format("Most sensitive: {}. Least sensitive: {}.\n\n", rows.front()->at("group").get<std::string>(),
+                          rows.back()->at("group").get<std::string>());
+        md += "| group | tensors | MiB before → after | KLD mean | KLD p99 | KLD max | top-1 | ΔPPL ± | rel. L2 |\n"
+              "|---|---:|---|---:|---:|---:|---:|---|---:|\n";
+        for (const Findings* r : rows) {
+            const std::string skipped = r->contains("skipped") ? fmt::format(" ({} skipped)", r->at("skipped").size()) : "";
+            md += fmt::format("| `{}` | {}{} | {} → {} | {:.3g} | {:.3g} | {:.3g} | {:.4f} | {:+.4f} ± {:.4f} | {:.4f} |\n",
+                              r->at("group").get<std::string>(), r->at("tensors").size(), skipped, mib(r->at("bytes_before")),
+                              mib(r->at("bytes_after")), r->at("kld_mean").get<double>(), r->at("kld_p99").get<double>(),
+                              r->at("kld_max").get<double>(), r->at("top1_agreement").get<double>(), r->at("dppl").get<double>(),
+                              r->at("dppl_err").get<double>(), r->at("rel_l2").get<double>());
+        }
+    }
+    write_text(study.out / "REPORT.json", json.dump(2) + "\n");
+    write_text(study.out / "REPORT.md", md);
+}
+
+}  // namespace qframe::sweep

@@ -1,0 +1,66 @@
+# Bad study files fail before any work: file:line:column, exit code 1, one line, no study folder.
+source "$(dirname "$0")/lib.sh"
+"$QFRAME" synth -q --out "$WORK/m.gguf"
+
+check() {  # check NAME PATTERN [sweep args]: study text on stdin (its model and out are filled in)
+  local name=$1 pattern=$2; shift 2
+  rm -rf "$WORK/out"
+  { echo "qframe: 1"; echo "model: { input: $WORK/m.gguf }"; echo "out: $WORK/out"; cat; } > "$WORK/$name.yaml"
+  set +e; "$QFRAME" sweep -q "$WORK/$name.yaml" "$@" 2> "$WORK/err"; local code=$?; set -e
+  [ "$code" -eq 1 ] || fail "$name: exit code $code, expected 1 ($(cat "$WORK/err"))"
+  grep -qF -- "$pattern" "$WORK/err" || fail "$name: expected '$pattern', got: $(cat "$WORK/err")"
+  [ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "$name: $(wc -l < "$WORK/err") lines on stderr"
+  [ ! -e "$WORK/out" ] || fail "$name: the study folder was created"
+}
+
+check unknown_per "unknown_per.yaml:5:18: study.groups.per must be one of tensor|layer|role|layer_role, not 'block'" <<'Y'
+study:
+  groups: { per: block }
+  treatments: [{ quantize: int8 }]
+Y
+check not_a_quantizer "not_a_quantizer.yaml:7:19: unknown quantizer stage 'quant.precision'" <<'Y'
+study:
+  groups: { per: layer }
+  treatments:
+    - { quantize: precision }
+Y
+check analyzer_treatment "analyzer_treatment.yaml:7:18: a treatment is a quantizer (quantize: …), not the analyzer analyze.precision" <<'Y'
+study:
+  groups: { per: layer }
+  treatments:
+    - { analyze: precision }
+Y
+check empty_groups "empty_groups.yaml:5:11: the groups select no tensor" <<'Y'
+study:
+  groups: { per: tensor, select: { name: "blk.99.*" } }
+  treatments: [{ quantize: int8 }]
+Y
+check missing_text "missing_text.yaml:5:9: nowhere.txt: no such text file" <<'Y'
+study:
+  text: nowhere.txt
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
+check no_treatments "no_treatments.yaml:5:3: study.treatments must be a non-empty list" <<'Y'
+study:
+  groups: { per: tensor }
+Y
+check same_names "same_names.yaml:8:60: two treatments are named 'x'" <<'Y'
+study:
+  groups: { per: tensor }
+  treatments:
+    - { quantize: int8, name: x }
+    - { quantize: int4, options: { group_size: 64 }, name: x }
+Y
+check bad_option "bad_option.yaml:7:47: option 'type' of quant.gguf_type must be a single value" <<'Y'
+study:
+  groups: { per: tensor }
+  treatments:
+    - { quantize: gguf_type, options: { type: [Q4_K] } }
+Y
+check bad_set "bad_set.yaml (--set study.ctx=4): study.ctx must be an integer in [8, 1048576]" --set study.ctx=4 <<'Y'
+study:
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
+finish
