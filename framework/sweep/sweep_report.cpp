@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
+#include "plots.hpp"
 #include "qframe/output_file.hpp"
 
 namespace qframe::sweep {
@@ -54,6 +57,16 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
     for (const auto& r : results)
         if (r.contains("error")) md += fmt::format("\n- **failed**: {} @ {}: {}", r.value("group", "?"), r.value("treatment", "?"), r.value("error", "?"));
 
+    // Pictures first, so the text can link them; a missing gnuplot costs the pictures only.
+    std::vector<std::string> plots;
+    try {
+        plots = draw_plots(study, results);
+    } catch (const std::exception& e) {
+        spdlog::warn("no plots: {}", e.what());
+        md += fmt::format("\n\nNo plots: {}.\n", e.what());
+    }
+    json["plots"] = plots;
+
     json["treatments"] = Findings::object();
     for (const auto& t : study.treatments) {
         const auto rows = ranked(results, t.name);
@@ -69,6 +82,11 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
         if (rows.empty()) {
             md += "No candidate was evaluated.\n";
             continue;
+        }
+        for (const char* kind : {"heatmap", "roles"}) {
+            const std::string png = fmt::format("plots/{}_{}.png", kind, t.name);
+            if (std::find(plots.begin(), plots.end(), png) != plots.end())
+                md += fmt::format("![{} of {}]({}) ([SVG](plots/{}_{}.svg))\n\n", kind, t.name, png, kind, t.name);
         }
         md += fmt::format("Most sensitive: {}. Least sensitive: {}.\n\n", rows.front()->at("group").get<std::string>(),
                           rows.back()->at("group").get<std::string>());

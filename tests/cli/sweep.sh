@@ -81,6 +81,14 @@ a, b = [list(map(strip, open(p))) for p in sys.argv[1:]]
 assert a == b
 PYEOF
 grep -q "Most sensitive" "$WORK/a/REPORT.md" || fail "REPORT.md"
+# The pictures: a heatmap and the roles across layers per treatment, as PNG and SVG, linked.
+for t in q4_k q3_k; do
+  for kind in heatmap roles; do
+    [ "$(head -c 4 "$WORK/a/plots/${kind}_$t.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ] || fail "${kind}_$t.png is not a PNG"
+    grep -q "<svg" "$WORK/a/plots/${kind}_$t.svg" || fail "${kind}_$t.svg is not an SVG"
+    grep -qF "](plots/${kind}_$t.png)" "$WORK/a/REPORT.md" || fail "REPORT.md does not show ${kind}_$t.png"
+  done
+done
 
 # A candidate that fails is reported; the others finish; the exit code says so.
 cat > "$WORK/bad.yaml" <<Y

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PACKAGES=(build-essential cmake libboost-dev libboost-program-options-dev libboost-filesystem-dev
-          libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev catch2 python3 python3-numpy strace)
+          libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev catch2 python3 python3-numpy strace gnuplot-nox)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
