@@ -22,14 +22,6 @@ std::string read_small_file(const std::filesystem::path& path) {
     return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
 }
 
-void write_file(const std::filesystem::path& path, std::span<const std::byte> bytes) {
-    OutputFile out(path);
-    out.write(bytes);
-    out.commit();
-}
-
-void write_text(const std::filesystem::path& path, const std::string& text) { write_file(path, std::as_bytes(std::span(text))); }
-
 // The baseline model file: the input, or the input through the baseline stages (written once).
 std::filesystem::path baseline_model(const Study& study, const std::string& key) {
     if (study.baseline.empty()) return study.input;
@@ -42,7 +34,7 @@ std::filesystem::path baseline_model(const Study& study, const std::string& key)
     plan.output = path;
     plan.stages = study.baseline;
     run_plan(plan);
-    write_text(key_path, key);
+    write_text_atomically(key_path, key);
     return path;
 }
 
@@ -80,8 +72,8 @@ Baseline prepare_baseline(const Study& study, const std::string& key, unsigned t
                 for (uint32_t t = 0; t < b.n_vocab; ++t) out[t] = static_cast<float>(row[t]);
             }
         }
-        write_file(cache, std::as_bytes(std::span(b.log_probs)));
-        write_text(cache_key, scoring_key);
+        write_file_atomically(cache, std::as_bytes(std::span(b.log_probs)));
+        write_text_atomically(cache_key, scoring_key);
         b.evaluated = true;
     }
     double sum = 0;

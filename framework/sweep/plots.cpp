@@ -44,12 +44,6 @@ Grid grid_of(const std::vector<Findings>& results, const std::string& treatment)
     return g;
 }
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-    OutputFile out(path);
-    out.write(std::as_bytes(std::span(text)));
-    out.commit();
-}
-
 // The gnuplot script for one treatment: both pictures, each as SVG and PNG.
 std::string script(const Grid& g, const std::string& treatment, const std::string& study) {
     // Heatmap data: one row per role, one column per layer; cells never measured are NaN.
@@ -129,7 +123,7 @@ std::vector<std::string> draw_plots(const Study& study, const std::vector<Findin
         std::filesystem::create_directories(dir);
         const auto file = dir / fmt::format("{}.gnuplot", t.name);
         const auto log = dir / fmt::format("{}.log", t.name);
-        write_text(file, script(g, t.name, study.name));
+        write_text_atomically(file, script(g, t.name, study.name));
         // Run in the plots folder, so the script names its outputs without paths.
         const int status = boost::process::system(gnuplot, file.filename().string(), boost::process::start_dir(dir.string()),
                                                   boost::process::std_out > boost::process::null, boost::process::std_err > log.string());

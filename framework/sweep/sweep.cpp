@@ -22,12 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-    OutputFile out(path);
-    out.write(std::as_bytes(std::span(text)));
-    out.commit();
-}
-
 // What makes results reusable: the input file and the study as read (settings included).
 std::string input_key(const Study& study) {
     const auto size = std::filesystem::file_size(study.input);
@@ -70,7 +64,7 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
 
     // Everything is checked; now the study folder may be written.
     std::filesystem::create_directories(study.out / "candidates");
-    write_text(study.out / "study.yaml", study.text);
+    write_text_atomically(study.out / "study.yaml", study.text);
 
     std::vector<Findings> results(candidates.size());
     std::vector<size_t> todo;
@@ -106,7 +100,7 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
         }
         r["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
         r["study_key"] = study_key;
-        write_text(result_path(study, c), r.dump(1) + "\n");
+        write_text_atomically(result_path(study, c), r.dump(1) + "\n");
         results[i] = std::move(r);
         if (options.progress) options.progress(++done, candidates.size());
     });
@@ -116,7 +110,7 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     std::string jsonl;
     for (const auto& r : results) jsonl += r.dump() + "\n";
     summary.results = study.out / "results.jsonl";
-    write_text(summary.results, jsonl);
+    write_text_atomically(summary.results, jsonl);
     sweep::write_reports(study, results, summary);
     return summary;
 }

@@ -16,12 +16,6 @@ constexpr const char* kGroupBy[] = {"tensor", "layer", "role", "layer_role"};
 constexpr const char* kModes[] = {"one_at_a_time", "all_but_one"};
 constexpr size_t kExtremes = 5;  // groups named as most and least sensitive, per treatment
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-    OutputFile out(path);
-    out.write(std::as_bytes(std::span(text)));
-    out.commit();
-}
-
 // Per treatment, its evaluated candidates by mean KLD, highest first.
 std::vector<const Findings*> ranked(const std::vector<Findings>& results, const std::string& treatment) {
     std::vector<const Findings*> out;
@@ -101,8 +95,8 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
                               r->at("dppl_err").get<double>(), r->at("rel_l2").get<double>());
         }
     }
-    write_text(study.out / "REPORT.json", json.dump(2) + "\n");
-    write_text(study.out / "REPORT.md", md);
+    write_text_atomically(study.out / "REPORT.json", json.dump(2) + "\n");
+    write_text_atomically(study.out / "REPORT.md", md);
 }
 
 }  // namespace qframe::sweep

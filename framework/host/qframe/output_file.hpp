@@ -7,9 +7,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace qframe {
+
+// A whole file written through OutputFile: complete or absent, never half-written.
+QFRAME_API void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
+inline void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
+    write_file_atomically(path, std::as_bytes(std::span(text.data(), text.size())));
+}
 
 class QFRAME_API OutputFile {
 public:

@@ -83,4 +83,10 @@ void OutputFile::commit() {
     committed_ = true;
 }
 
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes) {
+    OutputFile out(path);
+    out.write(bytes);
+    out.commit();
+}
+
 }  // namespace qframe

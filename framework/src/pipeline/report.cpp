@@ -140,12 +140,6 @@ std::string report_markdown(const RunResult& r) {
     return md;
 }
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-    OutputFile out(path);
-    out.write(std::as_bytes(std::span(text)));
-    out.commit();
-}
-
 }  // namespace
 
 void write_reports(const RunResult& result, const std::filesystem::path& dir) {
@@ -153,8 +147,8 @@ void write_reports(const RunResult& result, const std::filesystem::path& dir) {
     std::filesystem::create_directories(dir, ec);
     if (ec) throw Error(fmt::format("{}: cannot create the report directory: {}", dir.string(), ec.message()));
     // Generated text may hold invalid UTF-8 (a byte token cut a character): replace, never throw.
-    write_text(dir / "REPORT.json", report_json(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
-    write_text(dir / "REPORT.md", report_markdown(result));
+    write_text_atomically(dir / "REPORT.json", report_json(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+    write_text_atomically(dir / "REPORT.md", report_markdown(result));
 }
 
 }  // namespace qframe
