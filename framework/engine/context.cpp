@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <new>
 
@@ -120,6 +121,12 @@ struct LlamaContext::State {
         rope_sin.resize(size_t(n_batch) * c.head_dim / 2);
     }
 
+    void check_tokens(std::span<const int32_t> tokens) const {
+        for (size_t i = 0; i < tokens.size(); ++i)
+            if (tokens[i] < 0 || uint32_t(tokens[i]) >= c.n_vocab)
+                throw Error(fmt::format("{}: token {} (at {}) is outside the vocabulary of {}", m.name, tokens[i], i, c.n_vocab));
+    }
+
     // Rotates pairs (2i, 2i+1) of every head of the nt rows of `data` (row stride ld).
     void rope(float* data, size_t ld, size_t nt, uint32_t n_heads) const {
         const size_t half = c.head_dim / 2;
@@ -174,10 +181,17 @@ struct LlamaContext::State {
     }
 
     // Runs nt tokens through the model; writes logits for rows [first_out, nt) to `logits`.
-    void forward(std::span<const int32_t> tokens, size_t first_out, float* logits) {
+    // With `entering`, the pass starts at layer `first_layer` from that residual stream
+    // ([nt × n_embd], what `record` saw there) instead of the embeddings; `record`, when set,
+    // gets the stream entering each layer l = first_layer … n_layer (n_layer: the final one).
+    void forward(std::span<const int32_t> tokens, size_t first_out, float* logits, uint32_t first_layer = 0,
+                 const float* entering = nullptr, const std::function<void(uint32_t, const float*, size_t)>& record = {}) {
         const size_t nt = tokens.size();
-        // Embeddings.
-        for (size_t t = 0; t < nt; ++t) m.token_embd.decode_rows(size_t(tokens[t]), 1, x.data() + t * ld_embd, ld_embd);
+        if (entering) {
+            for (size_t t = 0; t < nt; ++t) std::copy_n(entering + t * c.n_embd, c.n_embd, x.data() + t * ld_embd);
+        } else {
+            for (size_t t = 0; t < nt; ++t) m.token_embd.decode_rows(size_t(tokens[t]), 1, x.data() + t * ld_embd, ld_embd);
+        }
         // Rotary angles for these positions.
         const size_t half = c.head_dim / 2;
         for (size_t t = 0; t < nt; ++t)
@@ -187,7 +201,8 @@ struct LlamaContext::State {
                 rope_sin[t * half + i] = static_cast<float>(std::sin(theta));
             }
 
-        for (uint32_t l = 0; l < c.n_layer; ++l) {
+        for (uint32_t l = first_layer; l < c.n_layer; ++l) {
+            if (record) record(l, x.data(), ld_embd);
             const Layer& L = m.layers[l];
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data());
             matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads);
@@ -216,6 +231,7 @@ struct LlamaContext::State {
                 for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
         }
 
+        if (record) record(c.n_layer, x.data(), ld_embd);
         if (first_out < nt) {
             const size_t n_out = nt - first_out;
             rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data());
@@ -239,9 +255,7 @@ const LlamaModel& LlamaContext::model() const { return state_->model; }
 std::vector<float> LlamaContext::eval(std::span<const int32_t> tokens, bool all_logits) {
     State& s = *state_;
     if (tokens.empty()) return {};
-    for (size_t i = 0; i < tokens.size(); ++i)
-        if (tokens[i] < 0 || uint32_t(tokens[i]) >= s.c.n_vocab)
-            throw Error(fmt::format("{}: token {} (at {}) is outside the vocabulary of {}", s.m.name, tokens[i], i, s.c.n_vocab));
+    s.check_tokens(tokens);
     if (tokens.size() > s.n_ctx - s.pos)
         throw Error(fmt::format("{}: {} tokens do not fit in the context ({} of {} positions used)", s.m.name,
                                 tokens.size(), s.pos, s.n_ctx));
@@ -253,6 +267,45 @@ std::vector<float> LlamaContext::eval(std::span<const int32_t> tokens, bool all_
         if (all_logits) s.forward(batch, 0, logits.data() + b * n_vocab);
         else s.forward(batch, last ? batch.size() - 1 : batch.size(), logits.data());
     }
+    return logits;
+}
+
+namespace {
+
+// A pass that restarts midway must be one batch from position 0: the layers' caches hold only
+// this chunk, and the recorded streams cover all of it.
+void check_whole_chunk(const LlamaContext& context, size_t n_tokens, uint32_t n_batch, const std::string& name) {
+    if (context.position() != 0) throw Error(fmt::format("{}: a layer-recording pass starts at position 0 (reset the context)", name));
+    if (n_tokens == 0 || n_tokens > n_batch || n_tokens > context.n_ctx())
+        throw Error(fmt::format("{}: a layer-recording pass takes 1 to {} tokens in one batch, not {}", name, std::min(n_batch, context.n_ctx()), n_tokens));
+}
+
+}  // namespace
+
+std::vector<float> LlamaContext::eval_recording(std::span<const int32_t> tokens, std::vector<float>& layer_inputs) {
+    State& s = *state_;
+    check_whole_chunk(*this, tokens.size(), s.n_batch, s.m.name);
+    const size_t nt = tokens.size(), n_embd = s.c.n_embd;
+    layer_inputs.assign(size_t(s.c.n_layer + 1) * nt * n_embd, 0.0f);
+    const auto record = [&](uint32_t l, const float* x, size_t ld) {
+        for (size_t t = 0; t < nt; ++t) std::copy_n(x + t * ld, n_embd, layer_inputs.data() + (l * nt + t) * n_embd);
+    };
+    s.check_tokens(tokens);
+    std::vector<float> logits(nt * s.c.n_vocab);
+    s.forward(tokens, 0, logits.data(), 0, nullptr, record);
+    return logits;
+}
+
+std::vector<float> LlamaContext::eval_from_layer(std::span<const int32_t> tokens, uint32_t first_layer, std::span<const float> entering) {
+    State& s = *state_;
+    check_whole_chunk(*this, tokens.size(), s.n_batch, s.m.name);
+    if (first_layer > s.c.n_layer) throw Error(fmt::format("{}: there is no layer {} to start at", s.m.name, first_layer));
+    if (entering.size() != tokens.size() * s.c.n_embd)
+        throw Error(fmt::format("{}: the stream entering layer {} has {} values, {} expected", s.m.name, first_layer, entering.size(),
+                                tokens.size() * s.c.n_embd));
+    s.check_tokens(tokens);
+    std::vector<float> logits(tokens.size() * s.c.n_vocab);
+    s.forward(tokens, 0, logits.data(), first_layer, entering.data());
     return logits;
 }
 

@@ -142,6 +142,35 @@ TEST_CASE("one batch, several batches and token by token give the same logits", 
     CHECK(whole.eval({}, true).empty());
 }
 
+// The sweep restarts a candidate's pass at its first changed layer from the baseline's stream:
+// that must be the very pass a full evaluation makes, bit for bit, for every starting layer.
+TEST_CASE("a pass restarted at any layer from the recorded stream gives the full pass's logits bit for bit", "[engine]") {
+    Synth synth("tinyllama");
+    const auto model = LlamaModel::load(synth.path);
+    const uint32_t n_vocab = model.config().n_vocab, n_embd = model.config().n_embd, n_layer = model.config().n_layer;
+    const auto tokens = some_tokens(40, n_vocab);
+    LlamaContext context(model, 64, 2);
+    const auto full = context.eval(tokens, true);
+
+    context.reset();
+    std::vector<float> streams;
+    const auto recorded = context.eval_recording(tokens, streams);
+    REQUIRE(streams.size() == size_t(n_layer + 1) * tokens.size() * n_embd);
+    CHECK(std::memcmp(recorded.data(), full.data(), full.size() * sizeof(float)) == 0);
+    for (uint32_t l = 0; l <= n_layer; ++l) {
+        context.reset();
+        const std::span<const float> entering(streams.data() + size_t(l) * tokens.size() * n_embd, tokens.size() * n_embd);
+        const auto restarted = context.eval_from_layer(tokens, l, entering);
+        REQUIRE(restarted.size() == full.size());
+        CHECK(std::memcmp(restarted.data(), full.data(), full.size() * sizeof(float)) == 0);
+    }
+    // Only whole chunks from position 0, and a stream of the right size.
+    CHECK_THROWS_WITH(context.eval_from_layer(tokens, 1, {streams.data(), tokens.size() * n_embd}), Catch::Contains("starts at position 0"));
+    context.reset();
+    CHECK_THROWS_WITH(context.eval_from_layer(tokens, 1, {streams.data(), 7}), Catch::Contains("has 7 values"));
+    CHECK_THROWS_WITH(context.eval_from_layer(tokens, n_layer + 1, {streams.data(), tokens.size() * n_embd}), Catch::Contains("no layer"));
+}
+
 TEST_CASE("every instruction set's kernels agree with a double-precision product", "[engine]") {
     using namespace qframe::engine::kernels;
     const size_t n = 80, rows = 11, tokens = 9;  // odd counts reach every leftover tile

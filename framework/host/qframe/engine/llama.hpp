@@ -101,6 +101,16 @@ public:
     // unchanged then). An empty span returns an empty vector.
     std::vector<float> eval(std::span<const int32_t> tokens, bool all_logits = false);
 
+    // For passes that restart midway (qframe sweep's layer-prefix reuse). Both evaluate `tokens`
+    // from position 0 (reset first) as one batch (at most the batch size) and return all logits.
+    // eval_recording also gives the residual stream entering every layer and the final one:
+    // [n_layer + 1][tokens × n_embd].
+    std::vector<float> eval_recording(std::span<const int32_t> tokens, std::vector<float>& layer_inputs);
+    // Starts at `first_layer` from the stream entering it (as eval_recording gave it for a model
+    // whose earlier layers are the same), running only that layer and the ones after: the logits
+    // are bit-identical to eval(tokens, true) of this model.
+    std::vector<float> eval_from_layer(std::span<const int32_t> tokens, uint32_t first_layer, std::span<const float> entering);
+
 private:
     struct State;
     std::unique_ptr<State> state_;
