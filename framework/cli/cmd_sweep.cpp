@@ -37,6 +37,7 @@ int run_sweep(const std::vector<std::string>& args) {
         ("jobs,j", po::value<unsigned>()->default_value(1), "candidates evaluated at once (the threads are split between them)")
         ("threads,t", po::value<unsigned>()->default_value(0), "worker threads (0: all cores)")
         ("executor", po::value<std::string>()->default_value("local"), "where candidates run: local")
+        ("no-prefix-reuse", "run every candidate's pass from the first layer (the results are the same, only slower)")
         ("resume", "skip finished candidates (always on: a finished candidate of the same study is never evaluated twice)")
         ("dry-run,n", "list the candidates and the work; evaluate nothing");
     po::positional_options_description positional;
@@ -63,6 +64,7 @@ int run_sweep(const std::vector<std::string>& args) {
     }
     ProgressBar bar(!vm->count("quiet"));
     SweepOptions sweep_options{(*vm)["threads"].as<unsigned>(), std::max(1u, (*vm)["jobs"].as<unsigned>()),
+                               vm->count("no-prefix-reuse") == 0, uint64_t(2) << 30,
                                [&bar](size_t done, size_t total) { bar.update("candidates", done, total); }};
     const SweepSummary summary = qframe::run_sweep(study, sweep_options);
     bar.finish();

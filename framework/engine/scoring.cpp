@@ -52,8 +52,11 @@ void log_softmax(std::span<const float> logits, std::vector<double>& out) {
 std::vector<float> scored_logits(LlamaContext& context, const ChunkPlan& plan, uint32_t i) {
     context.reset();
     const auto tokens = plan.chunk(i);
-    std::vector<float> all = context.eval(tokens, true);
-    const size_t n_vocab = all.size() / tokens.size();
+    return scored_rows(context.eval(tokens, true), plan);
+}
+
+std::vector<float> scored_rows(std::vector<float> all, const ChunkPlan& plan) {
+    const size_t n_vocab = all.size() / plan.n_ctx;
     all.erase(all.begin(), all.begin() + static_cast<ptrdiff_t>(plan.first_scored() * n_vocab));
     all.resize(plan.scored_per_chunk() * n_vocab);  // the last position predicts past the chunk
     return all;

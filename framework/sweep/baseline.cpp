@@ -40,7 +40,7 @@ std::filesystem::path baseline_model(const Study& study, const std::string& key)
 
 }  // namespace
 
-Baseline prepare_baseline(const Study& study, const std::string& key, unsigned threads) {
+Baseline prepare_baseline(const Study& study, const std::string& key, unsigned threads, bool record_streams, uint64_t stream_cap) {
     Baseline b;
     b.model = baseline_model(study, key);
     const GgufFile file = GgufFile::open(b.model);
@@ -49,6 +49,13 @@ Baseline prepare_baseline(const Study& study, const std::string& key, unsigned t
     b.plan = engine::plan_chunks(study.eval_text.string(), tokens, study.ctx, study.chunks, tokenizer.adds_bos() ? tokenizer.bos() : -1);
     const engine::LlamaModel model = engine::LlamaModel::load(file);
     b.n_vocab = model.config().n_vocab;
+    b.n_layer = model.config().n_layer;
+    b.n_embd = model.config().n_embd;
+    const uint64_t stream_bytes = uint64_t(b.plan.n_chunks) * (b.n_layer + 1) * b.plan.n_ctx * b.n_embd * sizeof(float);
+    if (record_streams && stream_bytes > stream_cap) {
+        spdlog::info("layer-prefix reuse off: the baseline's layer streams would take {} MiB (cap {} MiB)", stream_bytes >> 20, stream_cap >> 20);
+        record_streams = false;
+    }
     const uint64_t rows = b.plan.n_chunks * b.plan.scored_per_chunk();
     b.log_probs.resize(rows * b.n_vocab);
     b.nll.resize(rows);
@@ -56,24 +63,36 @@ Baseline prepare_baseline(const Study& study, const std::string& key, unsigned t
     // The scored log-probabilities, cached beside their key (the model file and the scoring).
     const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={}", key, sha256_file(study.eval_text), b.plan.n_ctx, b.plan.n_chunks);
     const auto cache = study.out / "baseline.logprobs.f32", cache_key = study.out / "baseline.logprobs.key";
-    if (read_small_file(cache_key) == scoring_key && std::filesystem::file_size(cache) == b.log_probs.size() * sizeof(float)) {
+    std::error_code ec;
+    const bool cached = read_small_file(cache_key) == scoring_key && std::filesystem::file_size(cache, ec) == b.log_probs.size() * sizeof(float);
+    if (cached) {
         std::ifstream in(cache, std::ios::binary);
         in.read(reinterpret_cast<char*>(b.log_probs.data()), static_cast<std::streamsize>(b.log_probs.size() * sizeof(float)));
         if (!in) throw Error(fmt::format("{}: read failed", cache.string()));
-    } else {
-        spdlog::info("evaluating the baseline: {} chunks of {} tokens", b.plan.n_chunks, b.plan.n_ctx);
-        engine::LlamaContext context(model, b.plan.n_ctx, threads);
+    }
+    if (!cached || record_streams) {
+        spdlog::info("evaluating the baseline: {} chunks of {} tokens{}", b.plan.n_chunks, b.plan.n_ctx,
+                     record_streams ? fmt::format(", keeping its layer streams ({} MiB)", stream_bytes >> 20) : "");
+        // One batch per chunk, so that a candidate's pass can restart at any layer.
+        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx);
+        if (record_streams) b.streams.resize(b.plan.n_chunks);
         std::vector<double> row;
         for (uint32_t i = 0; i < b.plan.n_chunks; ++i) {
-            const auto logits = engine::scored_logits(context, b.plan, i);
+            context.reset();
+            const auto tokens = b.plan.chunk(i);
+            const auto logits = engine::scored_rows(
+                record_streams ? context.eval_recording(tokens, b.streams[i]) : context.eval(tokens, true), b.plan);
+            if (cached) continue;  // the log-probabilities are read already
             for (uint64_t k = 0; k < b.plan.scored_per_chunk(); ++k) {
                 engine::log_softmax({logits.data() + k * b.n_vocab, b.n_vocab}, row);
                 float* out = b.log_probs.data() + (i * b.plan.scored_per_chunk() + k) * b.n_vocab;
                 for (uint32_t t = 0; t < b.n_vocab; ++t) out[t] = static_cast<float>(row[t]);
             }
         }
-        write_file_atomically(cache, std::as_bytes(std::span(b.log_probs)));
-        write_text_atomically(cache_key, scoring_key);
+        if (!cached) {
+            write_file_atomically(cache, std::as_bytes(std::span(b.log_probs)));
+            write_text_atomically(cache_key, scoring_key);
+        }
         b.evaluated = true;
     }
     double sum = 0;

@@ -21,13 +21,23 @@ struct Baseline {
     std::vector<double> nll;          // [chunk][scored position]: -log p(next token)
     double ppl = 0;
     bool evaluated = false;           // false: read back from the study folder
+    // Layer-prefix reuse: per chunk, the residual stream entering each layer and the final one
+    // ([n_layer + 1][ctx × n_embd]); empty when not recorded.
+    std::vector<std::vector<float>> streams;
+    uint32_t n_layer = 0, n_embd = 0;
+
+    std::span<const float> stream(uint32_t chunk, uint32_t layer) const {
+        const size_t n = size_t(plan.n_ctx) * n_embd;
+        return {streams[chunk].data() + layer * n, n};
+    }
 
     std::span<const float> row(uint32_t chunk, uint64_t position) const {
         return {log_probs.data() + (chunk * plan.scored_per_chunk() + position) * n_vocab, n_vocab};
     }
 };
 
-// `key` identifies the input and the baseline section; threads as in SweepOptions.
-Baseline prepare_baseline(const Study& study, const std::string& key, unsigned threads);
+// `key` identifies the input and the baseline section; threads as in SweepOptions. With
+// `record_streams`, the layer streams are kept too, if they fit in `stream_cap` bytes.
+Baseline prepare_baseline(const Study& study, const std::string& key, unsigned threads, bool record_streams, uint64_t stream_cap);
 
 }  // namespace qframe::sweep

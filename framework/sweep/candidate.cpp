@@ -60,6 +60,19 @@ void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& ba
     out.replaced[source.name] = engine::TensorData{q.type, source.dims, *owned, owned};
 }
 
+// The first layer whose input the treated tensors change: a pass can start there from the
+// baseline's stream. Tensors outside the blocks: the output's change nothing before the last
+// stream; anything else (token_embd, rope_freqs) changes the first layer.
+uint32_t first_changed_layer(const Treated& t, uint32_t n_layer) {
+    uint32_t first = n_layer;
+    for (const auto& [name, data] : t.replaced) {
+        const int layer = tensor_layer(name);
+        if (layer >= 0) first = std::min(first, static_cast<uint32_t>(layer));
+        else if (name != "output.weight" && name != "output_norm.weight") first = 0;
+    }
+    return first;
+}
+
 double percentile(const std::vector<double>& sorted, double p) {
     return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5))];
 }
@@ -98,11 +111,16 @@ Findings evaluate_candidate(const Candidate& candidate, const Quantizer& treatme
             return it->second;
         };
         const engine::LlamaModel model = engine::LlamaModel::load(models.baseline, source);
-        engine::LlamaContext context(model, b.plan.n_ctx, threads);
+        // One batch per chunk, as the baseline's pass: the same arithmetic, so an unchanged model
+        // scores exactly zero and a restarted pass is the full pass.
+        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx);
+        const uint32_t first = b.streams.empty() ? 0 : first_changed_layer(t, b.n_layer);
         std::vector<double> row;
         std::vector<float> lq(b.n_vocab);
         for (uint32_t i = 0; i < b.plan.n_chunks; ++i) {
-            const auto logits = engine::scored_logits(context, b.plan, i);
+            context.reset();
+            const auto tokens = b.plan.chunk(i);
+            const auto logits = engine::scored_rows(first > 0 ? context.eval_from_layer(tokens, first, b.stream(i, first)) : context.eval(tokens, true), b.plan);
             for (uint64_t k = 0; k < per_chunk; ++k) {
                 engine::log_softmax({logits.data() + k * b.n_vocab, b.n_vocab}, row);
                 // Rounded as the baseline's were, so an unchanged model scores exactly zero.

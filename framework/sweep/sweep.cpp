@@ -78,7 +78,8 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<size_t>(todo.size(), 1))));
     SweepSummary summary;
     summary.candidates = candidates.size();
-    const sweep::Baseline baseline = sweep::prepare_baseline(study, base_key, threads);
+    const sweep::Baseline baseline =
+        sweep::prepare_baseline(study, base_key, threads, options.prefix_reuse && !todo.empty(), options.prefix_cap);
     summary.baseline_evaluated = baseline.evaluated;
     summary.ppl_baseline = baseline.ppl;
     const GgufFile base_file = baseline.model == study.input ? input : GgufFile::open(baseline.model);

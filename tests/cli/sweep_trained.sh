@@ -1,11 +1,13 @@
 # A study of every matrix of ../shared/data/models/trained-a-f16.gguf at Q2_K, Q3_K and Q4_K:
-# the same results with 1 and 2 jobs, and from a run killed halfway and resumed.
+# the same results with 1 and 2 jobs, without layer-prefix reuse (every pass from the first
+# layer), and from a run killed halfway and resumed.
 source "$(dirname "$0")/lib.sh"
 need_data
 PY=/usr/bin/python3
 STUDY=tests/cli/data/trained_a_matrices.yaml
 "$QFRAME" sweep -q "$STUDY" --out "$WORK/one" -j 1 || fail "sweep -j 1"
 "$QFRAME" sweep -q "$STUDY" --out "$WORK/two" -j 2 || fail "sweep -j 2"
+"$QFRAME" sweep -q "$STUDY" --out "$WORK/full" -j 2 --no-prefix-reuse || fail "sweep --no-prefix-reuse"
 
 # Killed once 30 of the 90 results are in, then run again.
 "$QFRAME" sweep -q "$STUDY" --out "$WORK/killed" -j 2 &
@@ -21,13 +23,14 @@ left=$(ls "$WORK/killed/candidates" | wc -l)
 "$QFRAME" sweep "$STUDY" --out "$WORK/killed" -j 2 2> "$WORK/resume.log" || fail "resume"
 grep -q "90 candidates, $((90 - left)) to evaluate ($left finished earlier)" "$WORK/resume.log" || fail "resume: $(cat "$WORK/resume.log")"
 
-$PY - "$WORK/one/results.jsonl" "$WORK/two/results.jsonl" "$WORK/killed/results.jsonl" <<'PYEOF' || fail "results differ"
+$PY - "$WORK/one/results.jsonl" "$WORK/two/results.jsonl" "$WORK/killed/results.jsonl" "$WORK/full/results.jsonl" <<'PYEOF' || fail "results differ"
 import json, sys
 strip = lambda l: {k: v for k, v in json.loads(l).items() if k != "seconds"}
 runs = [list(map(strip, open(p))) for p in sys.argv[1:]]
 assert len(runs[0]) == 90 and all(r["kld_mean"] > 0 for r in runs[0])
 assert runs[0] == runs[1], "1 job vs 2 jobs"
 assert runs[0] == runs[2], "uninterrupted vs killed and resumed"
+assert runs[0] == runs[3], "layer-prefix reuse vs full passes (bit-identical)"
 # Fewer bits, more damage: for every matrix Q2_K > Q3_K > Q4_K in relative L2 error.
 by = {(r["group"], r["treatment"]): r for r in runs[0]}
 for g in {r["group"] for r in runs[0]}:

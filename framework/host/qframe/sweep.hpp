@@ -14,6 +14,11 @@ namespace qframe {
 struct SweepOptions {
     unsigned threads = 0;  // 0: every hardware thread
     unsigned jobs = 1;     // candidates evaluated at once; the threads are split between them
+    // Layer-prefix reuse: keep the baseline's residual stream entering each layer, and start each
+    // candidate's pass at its first changed layer (bit-identical to a full pass). Off when the
+    // streams would take more than prefix_cap bytes.
+    bool prefix_reuse = true;
+    uint64_t prefix_cap = uint64_t(2) << 30;
     // Called from worker threads as candidates finish: done, total.
     std::function<void(size_t done, size_t total)> progress;
 };

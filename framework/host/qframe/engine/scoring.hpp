@@ -43,5 +43,7 @@ void log_softmax(std::span<const float> logits, std::vector<double>& out);
 // Evaluates chunk i on `context` and returns the logits of its scored positions, one row of
 // n_vocab per position from first_scored() to n_ctx - 2.
 std::vector<float> scored_logits(LlamaContext& context, const ChunkPlan& plan, uint32_t i);
+// The same rows cut from all the chunk's logits (as eval(chunk, true) gives them).
+std::vector<float> scored_rows(std::vector<float> all_logits, const ChunkPlan& plan);
 
 }  // namespace qframe::engine
