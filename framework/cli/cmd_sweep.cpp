@@ -37,6 +37,8 @@ int run_sweep(const std::vector<std::string>& args) {
         ("jobs,j", po::value<unsigned>()->default_value(1), "candidates evaluated at once (the threads are split between them)")
         ("threads,t", po::value<unsigned>()->default_value(0), "worker threads (0: all cores)")
         ("executor", po::value<std::string>()->default_value("local"), "where candidates run: local")
+        ("bank", po::value<std::string>(), "tensor bank folder (default: .tensor-bank beside the study folder)")
+        ("no-bank", "make every treated tensor anew; keep none")
         ("no-prefix-reuse", "run every candidate's pass from the first layer (the results are the same, only slower)")
         ("resume", "skip finished candidates (always on: a finished candidate of the same study is never evaluated twice)")
         ("dry-run,n", "list the candidates and the work; evaluate nothing");
@@ -63,13 +65,17 @@ int run_sweep(const std::vector<std::string>& args) {
         return 0;
     }
     ProgressBar bar(!vm->count("quiet"));
-    SweepOptions sweep_options{(*vm)["threads"].as<unsigned>(), std::max(1u, (*vm)["jobs"].as<unsigned>()),
-                               vm->count("no-prefix-reuse") == 0, uint64_t(2) << 30,
-                               [&bar](size_t done, size_t total) { bar.update("candidates", done, total); }};
+    SweepOptions sweep_options;
+    sweep_options.threads = (*vm)["threads"].as<unsigned>();
+    sweep_options.jobs = std::max(1u, (*vm)["jobs"].as<unsigned>());
+    sweep_options.prefix_reuse = vm->count("no-prefix-reuse") == 0;
+    sweep_options.progress = [&bar](size_t done, size_t total) { bar.update("candidates", done, total); };
+    if (vm->count("bank")) sweep_options.bank = std::filesystem::path((*vm)["bank"].as<std::string>());
+    if (vm->count("no-bank")) sweep_options.bank = std::filesystem::path();
     const SweepSummary summary = qframe::run_sweep(study, sweep_options);
     bar.finish();
-    spdlog::info("{} candidates ({} evaluated now, {} failed); baseline PPL {:.4f}; results in {}, report {}", summary.candidates,
-                 summary.evaluated, summary.failed, summary.ppl_baseline, summary.results.string(), (study.out / "REPORT.md").string());
+    spdlog::info("{} candidates ({} evaluated now, {} failed); baseline PPL {:.4f}; tensor bank {} hit(s), {} miss(es); results in {}, report {}",
+                 summary.candidates, summary.evaluated, summary.failed, summary.ppl_baseline, summary.bank_hits, summary.bank_misses, summary.results.string(), (study.out / "REPORT.md").string());
     return summary.failed ? 1 : 0;
 }
 

@@ -27,12 +27,14 @@ struct Treated {
 
 // A tensor the treatment cannot take (rows that do not fit its blocks, say) keeps its baseline
 // bytes and is listed with the reason.
-void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& base, const Quantizer& treatment, Treated& out) {
+void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& base, const TreatmentRun& treatment, TensorBank& bank,
+           Treated& out) {
     out.names.push_back(source.name);
     out.bytes_before += base.n_bytes;
     QuantizedTensor q;
     try {
-        q = treatment.quantize(TensorData{source.name, source.type_id, source.type, source.dims, source.data});
+        const TensorData view{source.name, source.type_id, source.type, source.dims, source.data};
+        q = bank.get(TensorBank::key(view, treatment.text), [&] { return treatment.quantizer.quantize(view); });
         const TypeInfo* type = find_type(static_cast<uint32_t>(q.type));
         if (!type || source.row_length() % type->block_size != 0 || byte_size(*type, source.n_values) != q.bytes.size())
             throw Error("the treatment returned a tensor of the wrong type or size");
@@ -79,13 +81,13 @@ double percentile(const std::vector<double>& sorted, double p) {
 
 }  // namespace
 
-Findings evaluate_candidate(const Candidate& candidate, const Quantizer& treatment, const Models& models, unsigned threads) {
+Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads) {
     Treated t;
     for (size_t i : candidate.tensors) {
         const TensorInfo& source = models.input.tensors()[i];
         const TensorInfo* base = models.baseline.find_tensor(source.name);
         if (!base) throw Error(fmt::format("the baseline model has no tensor '{}'", source.name));
-        treat(models.input, source, *base, treatment, t);
+        treat(models.input, source, *base, treatment, models.bank, t);
     }
     Findings out = Findings::object();
     out["group"] = candidate.group;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "baseline.hpp"
+#include "tensor_bank.hpp"
 #include "qframe/findings.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/stage.hpp"
@@ -17,10 +18,17 @@ struct Models {
     const GgufFile& input;     // the treatments' source tensors
     const GgufFile& baseline;  // what a candidate starts from
     const Baseline& scores;
+    TensorBank& bank;          // treated tensors made once
+};
+
+// A treatment as a candidate applies it: the quantizer and the text that keys its results.
+struct TreatmentRun {
+    const Quantizer& quantizer;
+    std::string text;
 };
 
 // The result object of results.jsonl (without `seconds` and the study key, which the caller
 // adds). Throws on failure.
-Findings evaluate_candidate(const Candidate& candidate, const Quantizer& treatment, const Models& models, unsigned threads);
+Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads);
 
 }  // namespace qframe::sweep

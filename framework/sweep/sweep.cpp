@@ -59,8 +59,12 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
 
     const GgufFile input = GgufFile::open(study.input);
     const std::vector<Candidate> candidates = plan_candidates(study, input);
-    std::vector<std::shared_ptr<Quantizer>> treatments;
-    for (const auto& t : study.treatments) treatments.push_back(make_stage<Quantizer>(*t.call.stage, t.call.options));
+    std::vector<std::shared_ptr<Quantizer>> quantizers;
+    std::vector<sweep::TreatmentRun> treatments;
+    for (const auto& t : study.treatments) {
+        quantizers.push_back(make_stage<Quantizer>(*t.call.stage, t.call.options));
+        treatments.push_back({*quantizers.back(), sweep::treatment_text(t.call)});
+    }
 
     // Everything is checked; now the study folder may be written.
     std::filesystem::create_directories(study.out / "candidates");
@@ -83,7 +87,8 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     summary.baseline_evaluated = baseline.evaluated;
     summary.ppl_baseline = baseline.ppl;
     const GgufFile base_file = baseline.model == study.input ? input : GgufFile::open(baseline.model);
-    const sweep::Models models{input, base_file, baseline};
+    sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
+    const sweep::Models models{input, base_file, baseline, bank};
 
     std::atomic<size_t> done{candidates.size() - todo.size()}, failed{0};
     if (options.progress) options.progress(done, candidates.size());
@@ -93,7 +98,7 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
         const auto start = Clock::now();
         Findings r;
         try {
-            r = sweep::evaluate_candidate(c, *treatments[c.treatment], models, std::max(1u, threads / jobs));
+            r = sweep::evaluate_candidate(c, treatments[c.treatment], models, std::max(1u, threads / jobs));
         } catch (const std::exception& e) {
             r = {{"group", c.group}, {"treatment", c.treatment_name}, {"error", e.what()}};
             spdlog::error("candidate {} failed: {}", c.id(), e.what());
@@ -107,6 +112,9 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     });
     summary.evaluated = todo.size();
     summary.failed = failed;
+    summary.bank_hits = bank.hits();
+    summary.bank_misses = bank.misses();
+    bank.evict();
 
     std::string jsonl;
     for (const auto& r : results) jsonl += r.dump() + "\n";

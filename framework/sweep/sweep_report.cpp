@@ -40,6 +40,7 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
     json["candidates"] = summary.candidates;
     json["evaluated_this_run"] = summary.evaluated;
     json["failed"] = summary.failed;
+    json["tensor_bank"] = {{"hits", summary.bank_hits}, {"misses", summary.bank_misses}};
 
     std::string md = fmt::format("# Study {}\n\nModel `{}`; {} groups per {}, {}; text `{}`, {} chunks × {} tokens; baseline: {}.\n\n",
                                  study.name, study.input.string(), summary.candidates / std::max<size_t>(1, study.treatments.size()),
@@ -48,6 +49,9 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
     md += fmt::format("Baseline perplexity **{:.4f}**. {} candidates, {} evaluated in this run, {} failed. Results: `results.jsonl` "
                       "(one object per candidate).\n",
                       summary.ppl_baseline, summary.candidates, summary.evaluated, summary.failed);
+    if (summary.bank_hits + summary.bank_misses)
+        md += fmt::format("Tensor bank: {} of {} treated tensors reused ({:.0f}% hit rate).\n", summary.bank_hits,
+                          summary.bank_hits + summary.bank_misses, 100.0 * summary.bank_hits / (summary.bank_hits + summary.bank_misses));
     for (const auto& r : results)
         if (r.contains("error")) md += fmt::format("\n- **failed**: {} @ {}: {}", r.value("group", "?"), r.value("treatment", "?"), r.value("error", "?"));
 

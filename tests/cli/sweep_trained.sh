@@ -1,13 +1,17 @@
 # A study of every matrix of ../shared/data/models/trained-a-f16.gguf at Q2_K, Q3_K and Q4_K:
-# the same results with 1 and 2 jobs, without layer-prefix reuse (every pass from the first
-# layer), and from a run killed halfway and resumed.
+# the same results with 1 and 2 jobs, from the tensor bank and without it, without layer-prefix
+# reuse (every pass from the first layer), and from a run killed halfway and resumed.
 source "$(dirname "$0")/lib.sh"
 need_data
 PY=/usr/bin/python3
 STUDY=tests/cli/data/trained_a_matrices.yaml
 "$QFRAME" sweep -q "$STUDY" --out "$WORK/one" -j 1 || fail "sweep -j 1"
 "$QFRAME" sweep -q "$STUDY" --out "$WORK/two" -j 2 || fail "sweep -j 2"
-"$QFRAME" sweep -q "$STUDY" --out "$WORK/full" -j 2 --no-prefix-reuse || fail "sweep --no-prefix-reuse"
+"$QFRAME" sweep -q "$STUDY" --out "$WORK/full" -j 2 --no-prefix-reuse --no-bank || fail "sweep --no-prefix-reuse --no-bank"
+# The first run made the 90 treated tensors into the bank beside the study folders; the second reused them.
+$PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["tensor_bank"]; assert b == {"hits": 0, "misses": 90}, b' "$WORK/one/REPORT.json" || fail "first run's bank"
+$PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["tensor_bank"]; assert b == {"hits": 90, "misses": 0}, b' "$WORK/two/REPORT.json" || fail "second run's bank"
+$PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["tensor_bank"]; assert b == {"hits": 0, "misses": 0}, b' "$WORK/full/REPORT.json" || fail "--no-bank used the bank"
 
 # Killed once 30 of the 90 results are in, then run again.
 "$QFRAME" sweep -q "$STUDY" --out "$WORK/killed" -j 2 &

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "qframe/study.hpp"
@@ -19,6 +20,10 @@ struct SweepOptions {
     // streams would take more than prefix_cap bytes.
     bool prefix_reuse = true;
     uint64_t prefix_cap = uint64_t(2) << 30;
+    // The tensor bank: nullopt, `.tensor-bank` beside the study folder (studies in one folder
+    // share it); an empty path, none. Capped at bank_cap bytes.
+    std::optional<std::filesystem::path> bank;
+    uint64_t bank_cap = uint64_t(4) << 30;
     // Called from worker threads as candidates finish: done, total.
     std::function<void(size_t done, size_t total)> progress;
 };
@@ -29,6 +34,7 @@ struct SweepSummary {
     size_t failed = 0;     // candidates whose evaluation threw: reported, the others finish
     bool baseline_evaluated = false;  // false: the baseline's log-probabilities were reused
     double ppl_baseline = 0;
+    uint64_t bank_hits = 0, bank_misses = 0;  // treated tensors reused from the bank / made
     std::filesystem::path results;    // results.jsonl
 };
 
