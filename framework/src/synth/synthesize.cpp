@@ -26,6 +26,8 @@ constexpr std::array kPresets{
                 1, 32, 64, 2, 1, 300, 256, 10000.0f, TensorType::Q8_0, false},
     SynthPreset{"tinyllama-1.1b", "TinyLlama-1.1B's shapes (22 layers, 2048 wide), Q8_0 matrices: about 1.2 GB",
                 22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::Q8_0, false},
+    SynthPreset{"tinyllama-1.1b-f16", "TinyLlama-1.1B's shapes with F16 matrices (the sweep benchmark's model): about 2.2 GB",
+                22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::F16, false},
 };
 
 // llama.cpp's general.file_type (llama_ftype) for a model whose matrices are all `type`.
