@@ -12,8 +12,6 @@
 namespace qframe::sweep {
 namespace {
 
-constexpr const char* kGroupBy[] = {"tensor", "layer", "role", "layer_role"};
-constexpr const char* kModes[] = {"one_at_a_time", "all_but_one"};
 constexpr size_t kExtremes = 5;  // groups named as most and least sensitive, per treatment
 
 // Per treatment, its evaluated candidates by mean KLD, highest first.
@@ -34,7 +32,7 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
     json["study"] = study.name;
     json["input"] = study.input.string();
     json["settings"] = {{"text", study.eval_text.string()}, {"ctx", study.ctx}, {"chunks", study.chunks},
-                        {"per", kGroupBy[static_cast<int>(study.per)]}, {"mode", kModes[static_cast<int>(study.mode)]},
+                        {"per", to_string(study.per)}, {"mode", to_string(study.mode)},
                         {"baseline_stages", study.baseline.size()}};
     json["ppl_baseline"] = summary.ppl_baseline;
     json["candidates"] = summary.candidates;
@@ -44,7 +42,7 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
 
     std::string md = fmt::format("# Study {}\n\nModel `{}`; {} groups per {}, {}; text `{}`, {} chunks × {} tokens; baseline: {}.\n\n",
                                  study.name, study.input.string(), summary.candidates / std::max<size_t>(1, study.treatments.size()),
-                                 kGroupBy[static_cast<int>(study.per)], kModes[static_cast<int>(study.mode)], study.eval_text.string(),
+                                 to_string(study.per), to_string(study.mode), study.eval_text.string(),
                                  study.chunks, study.ctx, study.baseline.empty() ? "the input model" : fmt::format("the input after {} stage(s)", study.baseline.size()));
     md += fmt::format("Baseline perplexity **{:.4f}**. {} candidates, {} evaluated in this run, {} failed. Results: `results.jsonl` "
                       "(one object per candidate).\n",

@@ -20,6 +20,10 @@ enum class GroupBy { Tensor, Layer, Role, LayerRole };
 // one_at_a_time: only the group is treated; all_but_one: every grouped tensor but the group's.
 enum class StudyMode { OneAtATime, AllButOne };
 
+// As a study file writes them: "layer_role", "one_at_a_time".
+QFRAME_API const char* to_string(GroupBy per);
+QFRAME_API const char* to_string(StudyMode mode);
+
 struct Treatment {
     std::string name;  // "q3_k": a column in the results, part of each candidate's id
     StageCall call;    // a quantizer

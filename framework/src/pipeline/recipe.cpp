@@ -33,14 +33,7 @@ void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
     }
     if (matches.empty()) throw Error(fmt::format("--set {}: no stage '{}' in the recipe", set, target));
     if (matches.size() > 1) throw Error(fmt::format("--set {}: '{}' names {} stages; use its 1-based index", set, target, matches.size()));
-    YAML::Node parsed;
-    try {
-        parsed = YAML::Load(value);
-    } catch (const YAML::Exception&) {
-        parsed = YAML::Node(value);
-    }
-    matches.front()["options"][option] = parsed;
-    loc.note_command_line(matches.front()["options"][option], "--set " + set);
+    set_from_command_line(loc, matches.front()["options"], option, value, set);
 }
 
 }  // namespace

@@ -215,4 +215,15 @@ std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, con
     return node ? std::filesystem::path(scalar(loc, node, what)) : std::filesystem::path();
 }
 
+void set_from_command_line(Locator& loc, YAML::Node map, const std::string& key, const std::string& value, const std::string& set) {
+    YAML::Node parsed;
+    try {
+        parsed = YAML::Load(value);
+    } catch (const YAML::Exception&) {
+        parsed = YAML::Node(value);
+    }
+    map[key] = parsed;
+    loc.note_command_line(map[key], "--set " + set);
+}
+
 }  // namespace qframe

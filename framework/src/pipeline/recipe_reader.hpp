@@ -60,6 +60,10 @@ std::vector<StageKey> stage_keys();
 PlannedStage read_stage(const Locator& loc, const StageCatalog& catalog, const YAML::Node& entry, size_t index,
                         const std::set<std::string>& extra_keys = {});
 
+// Sets map[key] to `value` read as YAML (or as a plain string when it is not YAML), noted as
+// coming from the command-line flag `--set <set>` so errors name the flag.
+void set_from_command_line(Locator& loc, YAML::Node map, const std::string& key, const std::string& value, const std::string& set);
+
 std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, const char* what);
 
 }  // namespace qframe

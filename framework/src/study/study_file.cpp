@@ -23,6 +23,13 @@ constexpr Named kGroupBy[] = {{"tensor", int(GroupBy::Tensor)}, {"layer", int(Gr
 constexpr Named kModes[] = {{"one_at_a_time", int(StudyMode::OneAtATime)}, {"all_but_one", int(StudyMode::AllButOne)}};
 
 template <size_t N>
+const char* name_of(const Named (&names)[N], int value) {
+    for (const auto& n : names)
+        if (n.value == value) return n.name;
+    return "?";
+}
+
+template <size_t N>
 int choice(const Locator& loc, const YAML::Node& node, const Named (&names)[N], const char* what) {
     const std::string v = scalar(loc, node, what);
     std::vector<std::string> allowed;
@@ -52,17 +59,7 @@ void apply_set(const std::string& set, YAML::Node root, Locator& loc) {
         const std::string key = path.substr(start, dot - start);
         if (key.empty()) throw Error(fmt::format("--set {}: empty key in '{}'", set, path));
         if (!node.IsMap() && !node.IsNull()) throw Error(fmt::format("--set {}: '{}' is not inside a mapping", set, key));
-        if (dot == path.size()) {
-            YAML::Node parsed;
-            try {
-                parsed = YAML::Load(value);
-            } catch (const YAML::Exception&) {
-                parsed = YAML::Node(value);
-            }
-            node[key] = parsed;
-            loc.note_command_line(node[key], "--set " + set);
-            return;
-        }
+        if (dot == path.size()) return set_from_command_line(loc, node, key, value, set);
         node.reset(node[key]);
         start = dot + 1;
     }
@@ -92,6 +89,9 @@ std::vector<Treatment> read_treatments(const Locator& loc, const StageCatalog& c
 }
 
 }  // namespace
+
+const char* to_string(GroupBy per) { return name_of(kGroupBy, static_cast<int>(per)); }
+const char* to_string(StudyMode mode) { return name_of(kModes, static_cast<int>(mode)); }
 
 Study load_study(const std::filesystem::path& file, const StageCatalog& catalog, const StudyOverrides& overrides) {
     auto r = parse_recipe(read_text(file), file);
