@@ -11,6 +11,8 @@
 #include "qframe/codec.hpp"
 #include "qframe/engine/llama.hpp"
 #include "qframe/error.hpp"
+#include "qframe/tensor_view.hpp"
+#include "qframe/runner.hpp"
 
 namespace qframe::sweep {
 namespace {
@@ -33,11 +35,9 @@ void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& ba
     out.bytes_before += base.n_bytes;
     QuantizedTensor q;
     try {
-        const TensorData view{source.name, source.type_id, source.type, source.dims, source.data};
+        const TensorData view = tensor_view(source);
         q = bank.get(TensorBank::key(view, treatment.text), [&] { return treatment.quantizer.quantize(view); });
-        const TypeInfo* type = find_type(static_cast<uint32_t>(q.type));
-        if (!type || source.row_length() % type->block_size != 0 || byte_size(*type, source.n_values) != q.bytes.size())
-            throw Error("the treatment returned a tensor of the wrong type or size");
+        checked_result_type(view, q);
     } catch (const Error& e) {
         out.skipped.push_back(source.name);
         out.skip_reasons[source.name] = e.what();

@@ -45,6 +45,10 @@ struct RunResult {
     double write_seconds = 0, total_seconds = 0;
 };
 
+// The type of a quantizer's result for `source`, once checked: a known type whose blocks fit the
+// rows, and exactly the bytes it needs. Throws qframe::Error saying what the quantizer returned.
+QFRAME_API const TypeInfo& checked_result_type(const TensorData& source, const QuantizedTensor& result);
+
 // Throws qframe::Error naming the stage, plugin and tensor when a stage fails; then no output
 // file is written (or replaced).
 QFRAME_API RunResult run_plan(const Plan& plan, const RunOptions& options = {});

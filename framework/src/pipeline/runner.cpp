@@ -9,8 +9,10 @@
 #include <memory>
 #include <unordered_map>
 
+#include "pipeline/selection.hpp"
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
+#include "qframe/tensor_view.hpp"
 #include "qframe/gguf_writer.hpp"
 #include "qframe/parallel.hpp"
 #include "qframe/sha256.hpp"
@@ -34,32 +36,22 @@ struct TensorState {
     bool rewritten() const { return owned != nullptr; }
 };
 
-TensorData original_view(const TensorInfo& t) { return {t.name, t.type_id, t.type, t.dims, t.data}; }
-
 // A stage's objects, created before any stage runs so that a bad option value (a regex that
 // does not compile, say) fails the run up front with its recipe location.
 struct StageInstances {
-    std::vector<std::shared_ptr<Selector>> selectors;
+    Selection selection;
     std::shared_ptr<Stage> stage;  // implements the interface of the stage's kind
 };
 
-template <class Make>
-auto instantiate(const StageCall& call, Make make) {
-    try {
-        return make();
-    } catch (const std::exception& e) {
-        throw Error(fmt::format("{}: {}: {}", call.where, call.stage->name, e.what()));
-    }
-}
-
 StageInstances instantiate(const PlannedStage& stage) {
-    StageInstances out;
-    for (const auto& call : stage.selectors)
-        out.selectors.push_back(instantiate(call, [&] { return make_stage<Selector>(*call.stage, call.options); }));
+    Selection selection(stage.selectors);
     if (stage.call.stage->kind == StageKind::Selector)
         throw Error(fmt::format("{}: a selector cannot be a stage of its own", stage.call.where));
-    out.stage = instantiate(stage.call, [&] { return make_any_stage(*stage.call.stage, stage.call.options); });
-    return out;
+    try {
+        return {std::move(selection), make_any_stage(*stage.call.stage, stage.call.options)};
+    } catch (const std::exception& e) {
+        throw Error(fmt::format("{}: {}: {}", stage.call.where, stage.call.stage->name, e.what()));
+    }
 }
 
 // Every failure inside a plugin is reported with the plugin, the stage and the tensor.
@@ -76,10 +68,10 @@ struct StageFailure : Error {
 
 std::string tensor_subject(const std::string& name) { return fmt::format("tensor '{}'", name); }
 
-// The input model (original = true) or the pipeline's current state of it, for model evaluators.
 // Tensor name → position in the file, built once: model evaluators look up every tensor.
 using TensorIndex = std::unordered_map<std::string_view, size_t>;
 
+// The input model (original = true) or the pipeline's current state of it, for model evaluators.
 class StateView : public ModelView {
 public:
     StateView(const GgufFile& file, const std::vector<TensorState>& states, const TensorIndex& index, bool original)
@@ -94,7 +86,7 @@ public:
         const auto it = index_.find(name);
         if (it == index_.end()) return std::nullopt;
         const TensorState& s = states_[it->second];
-        return original_ ? original_view(*s.original) : s.view();
+        return original_ ? tensor_view(*s.original) : s.view();
     }
     const std::filesystem::path& source() const override { return path_; }
 
@@ -144,20 +136,11 @@ public:
     }
 
 private:
-    std::vector<size_t> select(const PlannedStage& stage, const std::vector<std::shared_ptr<Selector>>& selectors) {
+    std::vector<size_t> select(const PlannedStage& stage, const Selection& selection) {
         std::vector<size_t> out;
         for (size_t i = 0; i < states_.size(); ++i) {
-            const auto view = states_[i].view();
-            bool keep = stage.has_selection || !kind_info(stage.call.stage->kind).changed_by_default || states_[i].rewritten();
-            for (size_t k = 0; keep && k < selectors.size(); ++k) {
-                try {
-                    keep = selectors[k]->selects(view, input_.metadata());
-                } catch (const std::exception& e) {
-                    throw Error(fmt::format("selector {} ({}) failed on tensor '{}': {}", stage.selectors[k].stage->name,
-                                            stage.selectors[k].where, view.name, e.what()));
-                }
-            }
-            if (keep) out.push_back(i);
+            const bool candidate = stage.has_selection || !kind_info(stage.call.stage->kind).changed_by_default || states_[i].rewritten();
+            if (candidate && selection.accepts(states_[i].view(), input_.metadata())) out.push_back(i);
         }
         return out;
     }
@@ -173,7 +156,7 @@ private:
             result.seconds = seconds_since(start);
             return result;
         }
-        const auto chosen = select(stage, objects.selectors);
+        const auto chosen = select(stage, objects.selection);
         for (size_t i : chosen) result.selected.push_back(states_[i].original->name);
         if (chosen.empty()) {
             if (stage.require_match) throw Error(fmt::format("{}: stage {} selected no tensor (require_match: true)", stage.call.where, stage.label));
@@ -191,12 +174,12 @@ private:
             }
             case StageKind::Evaluator: {
                 const auto& evaluator = static_cast<const Evaluator&>(object);
-                for_each(stage, chosen, result, [&](TensorState& s) { return evaluator.evaluate(original_view(*s.original), s.view()); });
+                for_each(stage, chosen, result, [&](TensorState& s) { return evaluator.evaluate(tensor_view(*s.original), s.view()); });
                 break;
             }
             case StageKind::Quantizer: {
                 const auto& quantizer = static_cast<const Quantizer&>(object);
-                for_each(stage, chosen, result, [&](TensorState& s) { return apply(stage, s, quantizer.quantize(s.view())); });
+                for_each(stage, chosen, result, [&](TensorState& s) { return apply(s, quantizer.quantize(s.view())); });
                 break;
             }
             case StageKind::Selector:
@@ -235,19 +218,12 @@ private:
     }
 
     // Checks a quantizer's result against its declared type before it replaces the tensor.
-    static Findings apply(const PlannedStage& stage, TensorState& s, QuantizedTensor q) {
-        const TypeInfo* type = find_type(static_cast<uint32_t>(q.type));
-        if (!type) stage_failed(stage, tensor_subject(s.original->name), fmt::format("returned unknown type id {}", static_cast<uint32_t>(q.type)));
-        if (s.original->row_length() % type->block_size != 0)
-            stage_failed(stage, tensor_subject(s.original->name), fmt::format("returned type {} but the row length {} is not a multiple of its block size {}",
-                                                                type->name, s.original->row_length(), type->block_size));
-        const uint64_t expected = *byte_size(*type, s.original->n_values);
-        if (q.bytes.size() != expected)
-            stage_failed(stage, tensor_subject(s.original->name), fmt::format("returned {} bytes for {} {} values; {} expected", q.bytes.size(),
-                                                                s.original->n_values, type->name, expected));
+    // (for_each reports a failed check as the stage's failure on this tensor.)
+    static Findings apply(TensorState& s, QuantizedTensor q) {
+        const TypeInfo& type = checked_result_type(tensor_view(*s.original), q);
         auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
         s.type_id = static_cast<uint32_t>(q.type);
-        s.type = type;
+        s.type = &type;
         s.bytes = *owned;
         s.owned = std::move(owned);
         return std::move(q.findings);
@@ -282,6 +258,18 @@ private:
 };
 
 }  // namespace
+
+const TypeInfo& checked_result_type(const TensorData& source, const QuantizedTensor& result) {
+    const TypeInfo* type = find_type(static_cast<uint32_t>(result.type));
+    if (!type) throw Error(fmt::format("returned unknown type id {}", static_cast<uint32_t>(result.type)));
+    if (source.row_length() % type->block_size != 0)
+        throw Error(fmt::format("returned type {} but the row length {} is not a multiple of its block size {}", type->name,
+                                source.row_length(), type->block_size));
+    const uint64_t expected = *byte_size(*type, source.n_values());
+    if (result.bytes.size() != expected)
+        throw Error(fmt::format("returned {} bytes for {} {} values; {} expected", result.bytes.size(), source.n_values(), type->name, expected));
+    return *type;
+}
 
 RunResult run_plan(const Plan& plan, const RunOptions& options) { return Runner(plan, options).run(); }
 

@@ -4,8 +4,9 @@
 
 #include <map>
 
-#include "qframe/catalog.hpp"
+#include "pipeline/selection.hpp"
 #include "qframe/error.hpp"
+#include "qframe/tensor_view.hpp"
 #include "qframe/study.hpp"
 
 namespace qframe {
@@ -34,24 +35,14 @@ std::string tensor_role(std::string_view name) {
 std::string Candidate::id() const { return group + "@" + treatment_name; }
 
 std::vector<Candidate> plan_candidates(const Study& study, const GgufFile& model) {
-    std::vector<std::shared_ptr<Selector>> selectors;
-    for (const auto& call : study.group_select) {
-        try {
-            selectors.push_back(make_stage<Selector>(*call.stage, call.options));
-        } catch (const std::exception& e) {
-            throw Error(fmt::format("{}: {}: {}", call.where, call.stage->name, e.what()));
-        }
-    }
+    const Selection selection(study.group_select);
     std::vector<std::string> order;
     std::map<std::string, std::vector<size_t>> members;
     std::vector<size_t> grouped;
     const auto& tensors = model.tensors();
     for (size_t i = 0; i < tensors.size(); ++i) {
         const auto& t = tensors[i];
-        const TensorData view{t.name, t.type_id, t.type, t.dims, t.data};
-        bool keep = true;
-        for (size_t k = 0; keep && k < selectors.size(); ++k) keep = selectors[k]->selects(view, model.metadata());
-        if (!keep) continue;
+        if (!selection.accepts(tensor_view(t), model.metadata())) continue;
         const std::string g = group_of(t, study.per);
         if (!members.count(g)) order.push_back(g);
         members[g].push_back(i);
