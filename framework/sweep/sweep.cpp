@@ -62,7 +62,7 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     std::vector<std::shared_ptr<Quantizer>> quantizers;
     std::vector<sweep::TreatmentRun> treatments;
     for (const auto& t : study.treatments) {
-        quantizers.push_back(make_stage<Quantizer>(*t.call.stage, t.call.options));
+        quantizers.push_back(make_call_as<Quantizer>(t.call));
         treatments.push_back({*quantizers.back(), sweep::treatment_text(t.call)});
     }
 

@@ -58,6 +58,12 @@ study:
   treatments:
     - { quantize: gguf_type, options: { type: [Q4_K] } }
 Y
+check refused_option "refused_option.yaml:7:19: quant.gguf_type: type: 'Q9_X' is not a ggml type" <<'Y'
+study:
+  groups: { per: tensor }
+  treatments:
+    - { quantize: gguf_type, options: { type: Q9_X } }
+Y
 check bad_set "bad_set.yaml (--set study.ctx=4): study.ctx must be an integer in [8, 1048576]" --set study.ctx=4 <<'Y'
 study:
   groups: { per: tensor }

@@ -6,6 +6,7 @@
 #include "qframe/export.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,16 @@ struct RecipeOverrides {
     // "STAGE.OPTION=VALUE"; STAGE is a 1-based index, a full stage name or its short name.
     std::vector<std::string> sets;
 };
+
+// Makes a call's stage object; a failure (an option value the stage refuses, say) is a
+// qframe::Error "<where>: <stage>: <problem>". make_call_as<T> also checks the kind.
+QFRAME_API std::shared_ptr<Stage> make_call(const StageCall& call);
+template <class T>
+std::shared_ptr<T> make_call_as(const StageCall& call) {
+    if (call.stage->kind != T::kind)
+        throw Error(fmt::format("{}: {} is a {}, not a {}", call.where, call.stage->name, to_string(call.stage->kind), to_string(T::kind)));
+    return std::static_pointer_cast<T>(make_call(call));
+}
 
 // The `plugins:` paths a recipe names (relative to the working directory).
 QFRAME_API std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe);

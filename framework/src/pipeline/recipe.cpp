@@ -38,6 +38,14 @@ void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
 
 }  // namespace
 
+std::shared_ptr<Stage> make_call(const StageCall& call) {
+    try {
+        return make_any_stage(*call.stage, call.options);
+    } catch (const std::exception& e) {
+        throw Error(fmt::format("{}: {}: {}", call.where, call.stage->name, e.what()));
+    }
+}
+
 std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe) {
     const auto r = parse_recipe(read_text(recipe), recipe);
     const Locator loc(recipe.string());

@@ -47,11 +47,7 @@ StageInstances instantiate(const PlannedStage& stage) {
     Selection selection(stage.selectors);
     if (stage.call.stage->kind == StageKind::Selector)
         throw Error(fmt::format("{}: a selector cannot be a stage of its own", stage.call.where));
-    try {
-        return {std::move(selection), make_any_stage(*stage.call.stage, stage.call.options)};
-    } catch (const std::exception& e) {
-        throw Error(fmt::format("{}: {}: {}", stage.call.where, stage.call.stage->name, e.what()));
-    }
+    return {std::move(selection), make_call(stage.call)};
 }
 
 // Every failure inside a plugin is reported with the plugin, the stage and the tensor.

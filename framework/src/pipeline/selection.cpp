@@ -8,13 +8,7 @@
 namespace qframe {
 
 Selection::Selection(const std::vector<StageCall>& calls) : calls_(&calls) {
-    for (const auto& call : calls) {
-        try {
-            selectors_.push_back(make_stage<Selector>(*call.stage, call.options));
-        } catch (const std::exception& e) {
-            throw Error(fmt::format("{}: {}: {}", call.where, call.stage->name, e.what()));
-        }
-    }
+    for (const auto& call : calls) selectors_.push_back(make_call_as<Selector>(call));
 }
 
 bool Selection::accepts(const TensorData& tensor, const Metadata& model) const {
