@@ -19,7 +19,7 @@ namespace {
 
 // The group's tensors after the treatment, and what that cost in bytes and values.
 struct Treated {
-    std::vector<std::string> names, skipped;
+    std::vector<std::string> names;
     Findings skip_reasons = Findings::object();
     Findings rel_l2 = Findings::object();  // per treated tensor
     double err2 = 0, ref2 = 0;             // summed over the group: its relative L2 error
@@ -39,7 +39,6 @@ void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& ba
         q = bank.get(TensorBank::key(view, treatment.text), [&] { return treatment.quantizer.quantize(view); });
         checked_result_type(view, q);
     } catch (const Error& e) {
-        out.skipped.push_back(source.name);
         out.skip_reasons[source.name] = e.what();
         out.bytes_after += base.n_bytes;
         return;
@@ -73,10 +72,6 @@ uint32_t first_changed_layer(const Treated& t, uint32_t n_layer) {
         else if (name != "output.weight" && name != "output_norm.weight") first = 0;
     }
     return first;
-}
-
-double percentile(const std::vector<double>& sorted, double p) {
-    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5))];
 }
 
 }  // namespace
@@ -128,9 +123,7 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
                 // Rounded as the baseline's were, so an unchanged model scores exactly zero.
                 for (uint32_t v = 0; v < b.n_vocab; ++v) lq[v] = static_cast<float>(row[v]);
                 const auto lp = b.row(i, k);
-                double kld = 0;
-                for (uint32_t v = 0; v < b.n_vocab; ++v) kld += std::exp(static_cast<double>(lp[v])) * (static_cast<double>(lp[v]) - lq[v]);
-                klds.push_back(std::max(0.0, kld));
+                klds.push_back(engine::kl_divergence<float, float>(lp, lq));
                 top1_same += std::max_element(lp.begin(), lp.end()) - lp.begin() == std::max_element(lq.begin(), lq.end()) - lq.begin();
                 const double nll = -static_cast<double>(lq[b.plan.next_token(i, b.plan.first_scored() + k)]);
                 const double diff = nll - b.nll[i * per_chunk + k];
@@ -140,10 +133,8 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
             }
         }
     }
-    double kld_sum = 0;
-    for (double v : klds) kld_sum += v;
-    std::vector<double> sorted = klds;
-    std::sort(sorted.begin(), sorted.end());
+    const double kld_sum = std::accumulate(klds.begin(), klds.end(), 0.0);
+    std::sort(klds.begin(), klds.end());
     const double count = static_cast<double>(n);
     const double ppl = std::exp(nll_sum / count);
     // The paired per-token differences give the ±: ppl ≈ ppl_baseline · exp(mean diff), so its
@@ -151,9 +142,9 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
     const double mean_diff = sum_diff / count;
     const double var_diff = n > 1 ? std::max(0.0, (sum_diff2 - count * mean_diff * mean_diff) / (count - 1)) : 0.0;
     out["kld_mean"] = kld_sum / count;
-    out["kld_p99"] = percentile(sorted, 0.99);
-    out["kld_p999"] = percentile(sorted, 0.999);
-    out["kld_max"] = sorted.back();
+    out["kld_p99"] = engine::percentile(klds, 0.99);
+    out["kld_p999"] = engine::percentile(klds, 0.999);
+    out["kld_max"] = klds.back();
     out["top1_agreement"] = static_cast<double>(top1_same) / count;
     out["ppl"] = ppl;
     out["ppl_baseline"] = b.ppl;
@@ -162,7 +153,7 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
     out["rel_l2"] = t.ref2 > 0 ? std::sqrt(t.err2 / t.ref2) : 0.0;
     out["rel_l2_per_tensor"] = t.rel_l2;
     out["scored_tokens"] = n;
-    if (!t.skipped.empty()) out["skipped"] = t.skip_reasons;
+    if (!t.skip_reasons.empty()) out["skipped"] = t.skip_reasons;
     return out;
 }
 

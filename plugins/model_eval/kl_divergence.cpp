@@ -29,9 +29,7 @@ private:
                 const std::span<const float> ra(la.data() + k * n_vocab, n_vocab), rb(lb.data() + k * n_vocab, n_vocab);
                 log_softmax(ra, lp);
                 log_softmax(rb, lq);
-                double kld = 0;
-                for (size_t t = 0; t < n_vocab; ++t) kld += std::exp(lp[t]) * (lp[t] - lq[t]);
-                klds.push_back(std::max(0.0, kld));  // rounding can make a zero divergence slightly negative
+                klds.push_back(engine::kl_divergence<double, double>(lp, lq));
                 top1_same += std::max_element(ra.begin(), ra.end()) - ra.begin() == std::max_element(rb.begin(), rb.end()) - rb.begin();
                 const int32_t y = plan.next_token(i, plan.first_scored() + k);
                 sum_dp += std::exp(lq[y]) - std::exp(lp[y]);
@@ -43,7 +41,7 @@ private:
         const double n = static_cast<double>(klds.size());
         std::vector<double> sorted = klds;
         std::sort(sorted.begin(), sorted.end());
-        const auto percentile = [&](double p) { return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * (sorted.size() - 1) + 0.5))]; };
+        const auto percentile = [&](double p) { return engine::percentile(sorted, p); };
         double mean = 0;
         for (double v : klds) mean += v;
         mean /= n;

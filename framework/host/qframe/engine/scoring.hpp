@@ -3,6 +3,8 @@
 // position of a chunk's second half scored by the log-probability of the token that follows.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -39,6 +41,24 @@ double log_prob(std::span<const float> logits, int32_t token);
 
 // Full log-softmax of a row (for KL divergence).
 void log_softmax(std::span<const float> logits, std::vector<double>& out);
+
+// KL(p ‖ q) of two next-token distributions given as log-probabilities, in double; clamped at
+// zero, since rounding can make a zero divergence slightly negative.
+template <class P, class Q>
+double kl_divergence(std::span<const P> log_p, std::span<const Q> log_q) {
+    double kld = 0;
+    for (size_t t = 0; t < log_p.size(); ++t) {
+        const double lp = log_p[t];
+        kld += std::exp(lp) * (lp - static_cast<double>(log_q[t]));
+    }
+    return std::max(0.0, kld);
+}
+
+// The value at quantile p (0…1) of ascending values, nearest rank: the KLD statistics of
+// eval.kl_divergence and qframe sweep.
+inline double percentile(const std::vector<double>& sorted, double p) {
+    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5))];
+}
 
 // Evaluates chunk i on `context` and returns the logits of its scored positions, one row of
 // n_vocab per position from first_scored() to n_ctx - 2.
