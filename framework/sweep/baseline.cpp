@@ -22,7 +22,8 @@ std::string read_small_file(const std::filesystem::path& path) {
     return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
 }
 
-// The baseline model file: the input, or the input through the baseline stages (written once).
+}  // namespace
+
 std::filesystem::path baseline_model(const Study& study, const std::string& key) {
     if (study.baseline.empty()) return study.input;
     const auto path = study.out / "baseline.gguf", key_path = study.out / "baseline.gguf.key";
@@ -38,12 +39,9 @@ std::filesystem::path baseline_model(const Study& study, const std::string& key)
     return path;
 }
 
-}  // namespace
-
-Baseline prepare_baseline(const Study& study, const std::string& key, unsigned threads, bool record_streams, uint64_t stream_cap) {
+Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::string& key, unsigned threads, bool record_streams,
+                          uint64_t stream_cap) {
     Baseline b;
-    b.model = baseline_model(study, key);
-    const GgufFile file = GgufFile::open(b.model);
     const Tokenizer tokenizer = Tokenizer::from_gguf(file);
     const auto tokens = tokenizer.tokenize(engine::read_text(study.eval_text.string()), /*add_special=*/true);
     b.plan = engine::plan_chunks(study.eval_text.string(), tokens, study.ctx, study.chunks, tokenizer.adds_bos() ? tokenizer.bos() : -1);

@@ -14,7 +14,6 @@
 namespace qframe::sweep {
 
 struct Baseline {
-    std::filesystem::path model;      // the input itself when the study has no baseline stages
     engine::ChunkPlan plan;
     uint32_t n_vocab = 0;
     std::vector<float> log_probs;     // [chunk][scored position][token], log-softmax
@@ -36,8 +35,13 @@ struct Baseline {
     }
 };
 
-// `key` identifies the input and the baseline section; threads as in SweepOptions. With
-// `record_streams`, the layer streams are kept too, if they fit in `stream_cap` bytes.
-Baseline prepare_baseline(const Study& study, const std::string& key, unsigned threads, bool record_streams, uint64_t stream_cap);
+// The baseline model file: the input itself, or the input through the study's baseline stages,
+// written to the study folder once (and again when `key`, the input and baseline section, changes).
+std::filesystem::path baseline_model(const Study& study, const std::string& key);
+
+// Scores `model` (the baseline model's file) on the study's chunks; `key` as above; threads as in
+// SweepOptions. With `record_streams`, the layer streams are kept too, if they fit in `stream_cap` bytes.
+Baseline prepare_baseline(const Study& study, const GgufFile& model, const std::string& key, unsigned threads, bool record_streams,
+                          uint64_t stream_cap);
 
 }  // namespace qframe::sweep

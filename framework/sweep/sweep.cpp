@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 #include "baseline.hpp"
 #include "candidate.hpp"
@@ -82,11 +83,15 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<size_t>(todo.size(), 1))));
     SweepSummary summary;
     summary.candidates = candidates.size();
+    // The input is the baseline unless the study has baseline stages: then it is a file of its own.
+    const auto base_path = sweep::baseline_model(study, base_key);
+    std::optional<GgufFile> generated;
+    if (base_path != study.input) generated = GgufFile::open(base_path);
+    const GgufFile& base_file = generated ? *generated : input;
     const sweep::Baseline baseline =
-        sweep::prepare_baseline(study, base_key, threads, options.prefix_reuse && !todo.empty(), options.prefix_cap);
+        sweep::prepare_baseline(study, base_file, base_key, threads, options.prefix_reuse && !todo.empty(), options.prefix_cap);
     summary.baseline_evaluated = baseline.evaluated;
     summary.ppl_baseline = baseline.ppl;
-    const GgufFile base_file = baseline.model == study.input ? input : GgufFile::open(baseline.model);
     sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
     const sweep::Models models{input, base_file, baseline, bank};
 
