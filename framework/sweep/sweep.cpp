@@ -55,8 +55,9 @@ Findings finished_result(const std::filesystem::path& path, const std::string& s
 uint64_t sweep_tokens(const Study& study, size_t candidates) { return static_cast<uint64_t>(candidates + 1) * study.chunks * study.ctx; }
 
 SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
-    const std::string base_key = sha256_hex(input_key(study) + "\n" + study.baseline_text);
-    const std::string study_key = sha256_hex(input_key(study) + "\n" + study.text);
+    const std::string input_id = input_key(study);
+    const std::string base_key = sha256_hex(input_id + "\n" + study.baseline_text);
+    const std::string study_key = sha256_hex(input_id + "\n" + study.text);
 
     const GgufFile input = GgufFile::open(study.input);
     const std::vector<Candidate> candidates = plan_candidates(study, input);

@@ -13,6 +13,9 @@ grep -q "56 candidate(s) (2 treatment(s))" "$WORK/dry.txt" || fail "dry run: $(h
 grep -q "blk.3.ffn_down@q3_k .* 1 tensor(s) .* 208896 bytes" "$WORK/dry.txt" || fail "dry run lacks blk.3.ffn_down@q3_k"
 grep -q "work: 10944 tokens" "$WORK/dry.txt" || fail "dry run work: $(grep work "$WORK/dry.txt")"
 [ ! -e "$WORK/a" ] || fail "the dry run wrote the study folder"
+# all_but_one: each candidate treats the other 27 matrices (4 layers × 835584 bytes − ffn_down's 208896).
+"${SWEEP[@]}" --out "$WORK/a" --set study.mode=all_but_one --dry-run > "$WORK/dry2.txt"
+grep -q "blk.3.ffn_down@q3_k .* 27 tensor(s) .* 3133440 bytes" "$WORK/dry2.txt" || fail "all_but_one: $(grep ffn_down@q3_k "$WORK/dry2.txt")"
 
 "${SWEEP[@]}" --out "$WORK/a" -q || fail "sweep"
 $PY - "$WORK/a/results.jsonl" <<'PYEOF' || fail "results.jsonl"

@@ -36,29 +36,25 @@ std::string Candidate::id() const { return group + "@" + treatment_name; }
 
 std::vector<Candidate> plan_candidates(const Study& study, const GgufFile& model) {
     const Selection selection(study.group_select);
-    std::vector<std::string> order;
-    std::map<std::string, std::vector<size_t>> members;
-    std::vector<size_t> grouped;
+    std::vector<std::string> order;           // groups by their first tensor
+    std::vector<std::pair<size_t, size_t>> grouped;  // (tensor, its group in `order`), file order
+    std::map<std::string, size_t> group_index;
     const auto& tensors = model.tensors();
     for (size_t i = 0; i < tensors.size(); ++i) {
-        const auto& t = tensors[i];
-        if (!selection.accepts(tensor_view(t), model.metadata())) continue;
-        const std::string g = group_of(t, study.per);
-        if (!members.count(g)) order.push_back(g);
-        members[g].push_back(i);
-        grouped.push_back(i);
+        if (!selection.accepts(tensor_view(tensors[i]), model.metadata())) continue;
+        const auto [it, is_new] = group_index.emplace(group_of(tensors[i], study.per), order.size());
+        if (is_new) order.push_back(it->first);
+        grouped.emplace_back(i, it->second);
     }
     if (order.empty()) throw Error(fmt::format("{}: the groups select no tensor of {}", study.group_where, model.display_name()));
 
     std::vector<Candidate> out;
-    for (const auto& g : order) {
-        std::vector<size_t> changed = members[g];
-        if (study.mode == StudyMode::AllButOne) {
-            changed.clear();
-            for (size_t i : grouped)
-                if (group_of(tensors[i], study.per) != g) changed.push_back(i);
-        }
-        for (size_t k = 0; k < study.treatments.size(); ++k) out.push_back({g, k, study.treatments[k].name, changed});
+    for (size_t g = 0; g < order.size(); ++g) {
+        // one_at_a_time: the group's tensors; all_but_one: every other grouped tensor.
+        std::vector<size_t> changed;
+        for (const auto& [i, group] : grouped)
+            if ((group == g) == (study.mode == StudyMode::OneAtATime)) changed.push_back(i);
+        for (size_t k = 0; k < study.treatments.size(); ++k) out.push_back({order[g], k, study.treatments[k].name, changed});
     }
     return out;
 }
