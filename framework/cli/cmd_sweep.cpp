@@ -1,5 +1,7 @@
 // qframe sweep STUDY [--input M] [--out DIR] [--set key.path=v]... [--jobs N] [--threads N] [--dry-run]
+//                    [--executor local|slurm [--partition P] [--time T] [--cpus-per-task N] …]
 // A study file is checked whole before any work; finished candidates are never evaluated twice.
+// `--worker ROLE --batch DIR` is what the Slurm executor's jobs run (qframe/sweep_slurm.hpp).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +10,7 @@
 #include "progress.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/sweep.hpp"
+#include "qframe/sweep_slurm.hpp"
 
 namespace qframe::cli {
 namespace {
@@ -23,6 +26,41 @@ void print_dry_run(const Study& study, const GgufFile& model, const std::vector<
     fmt::print("work: {} tokens through the model (the baseline once, then each candidate: {} chunks × {} tokens)\n",
                sweep_tokens(study, candidates.size()), study.chunks, study.ctx);
     fmt::print("results would go to {}\n", (study.out / "results.jsonl").string());
+    if (study.executor.kind == "slurm")
+        fmt::print("executor: slurm, {} array task(s) at most{}{}{}\n", study.executor.tasks ? study.executor.tasks : 8,
+                   study.executor.partition.empty() ? "" : ", partition " + study.executor.partition,
+                   study.executor.time.empty() ? "" : ", time " + study.executor.time,
+                   study.executor.cpus_per_task ? fmt::format(", {} CPUs per task", study.executor.cpus_per_task) : "");
+}
+
+// The command-line's executor options over the study's executor: section.
+void apply_executor_options(const po::variables_map& vm, ExecutorSettings& e) {
+    if (vm.count("executor")) e.kind = vm["executor"].as<std::string>();
+    if (e.kind != "local" && e.kind != "slurm") throw UsageError(fmt::format("--executor must be local or slurm, not '{}'", e.kind));
+    if (vm.count("partition")) e.partition = vm["partition"].as<std::string>();
+    if (vm.count("time")) e.time = vm["time"].as<std::string>();
+    if (vm.count("cpus-per-task")) e.cpus_per_task = vm["cpus-per-task"].as<unsigned>();
+    if (vm.count("tasks")) e.tasks = vm["tasks"].as<unsigned>();
+    if (vm.count("sbatch-arg")) {
+        const auto& extra = vm["sbatch-arg"].as<std::vector<std::string>>();
+        e.sbatch_args.insert(e.sbatch_args.end(), extra.begin(), extra.end());
+    }
+    if (e.cpus_per_task == 0 && vm.count("cpus-per-task")) throw UsageError("--cpus-per-task must be at least 1");
+    if (e.tasks == 0 && vm.count("tasks")) throw UsageError("--tasks must be at least 1");
+}
+
+// What a Slurm job passes after `qframe sweep` to read the same study and evaluate alike: paths
+// made absolute, since a job may start elsewhere (it runs in this folder: --chdir).
+std::vector<std::string> worker_args(const po::variables_map& vm, const Study& study) {
+    const auto abs = [](const std::string& p) { return std::filesystem::absolute(p).string(); };
+    std::vector<std::string> args{abs(vm["study"].as<std::string>()), "--out", std::filesystem::absolute(study.out).string()};
+    if (vm.count("input")) args.insert(args.end(), {"--input", abs(vm["input"].as<std::string>())});
+    if (vm.count("set"))
+        for (const auto& set : vm["set"].as<std::vector<std::string>>()) args.insert(args.end(), {"--set", set});
+    if (vm.count("bank")) args.insert(args.end(), {"--bank", abs(vm["bank"].as<std::string>())});
+    if (vm.count("no-bank")) args.push_back("--no-bank");
+    if (vm.count("no-prefix-reuse")) args.push_back("--no-prefix-reuse");
+    return args;
 }
 
 }  // namespace
@@ -36,7 +74,16 @@ int run_sweep(const std::vector<std::string>& args) {
         ("set", po::value<std::vector<std::string>>()->composing(), "KEY.PATH=VALUE: override a study setting, e.g. study.chunks=2")
         ("jobs,j", po::value<unsigned>()->default_value(1), "candidates evaluated at once (the threads are split between them)")
         ("threads,t", po::value<unsigned>()->default_value(0), "worker threads (0: all cores)")
-        ("executor", po::value<std::string>()->default_value("local"), "where candidates run: local")
+        ("executor", po::value<std::string>(), "where candidates run: local (default) or slurm (overrides executor.kind)")
+        ("partition", po::value<std::string>(), "slurm: sbatch --partition")
+        ("time", po::value<std::string>(), "slurm: sbatch --time per job, e.g. 01:00:00")
+        ("cpus-per-task", po::value<unsigned>(), "slurm: CPUs per array task (its engine threads)")
+        ("tasks", po::value<unsigned>(), "slurm: array tasks (default 8, at most one per candidate)")
+        ("sbatch-arg", po::value<std::vector<std::string>>()->composing(), "slurm: a further sbatch argument, e.g. --sbatch-arg=--mem=8G (repeatable)")
+        ("no-wait", "slurm: submit the jobs, say their ids and return (the merge job writes the report)")
+        ("poll", po::value<double>()->default_value(1.0), "slurm: seconds between looks at the jobs")
+        ("worker", po::value<std::string>(), "(run by the Slurm jobs) baseline | TASK/TASKS | merge")
+        ("batch", po::value<std::string>(), "(run by the Slurm jobs) the submission's folder")
         ("bank", po::value<std::string>(), "tensor bank folder (default: .tensor-bank beside the study folder)")
         ("no-bank", "make every treated tensor anew; keep none")
         ("no-prefix-reuse", "run every candidate's pass from the first layer (the results are the same, only slower)")
@@ -47,8 +94,7 @@ int run_sweep(const std::vector<std::string>& args) {
     const auto vm = parse(args, "qframe sweep STUDY [--set key.path=v]... [--jobs N] [--dry-run]", options, positional);
     if (!vm) return 0;
     if (!vm->count("study")) throw UsageError("no study file given");
-    if ((*vm)["executor"].as<std::string>() != "local")
-        throw UsageError(fmt::format("executor '{}' is not available (local)", (*vm)["executor"].as<std::string>()));
+    if (vm->count("worker") != vm->count("batch")) throw UsageError("--worker and --batch go together (they are what Slurm jobs run)");
 
     const std::filesystem::path file = (*vm)["study"].as<std::string>();
     StudyOverrides overrides;
@@ -58,7 +104,8 @@ int run_sweep(const std::vector<std::string>& args) {
 
     StageCatalog catalog;
     load_catalog(catalog, recipe_plugin_paths(file));
-    const Study study = load_study(file, catalog, overrides);
+    Study study = load_study(file, catalog, overrides);
+    apply_executor_options(*vm, study.executor);
     if (vm->count("dry-run")) {
         const GgufFile model = GgufFile::open(study.input);
         print_dry_run(study, model, plan_candidates(study, model));
@@ -72,7 +119,24 @@ int run_sweep(const std::vector<std::string>& args) {
     sweep_options.progress = [&bar](size_t done, size_t total) { bar.update("candidates", done, total); };
     if (vm->count("bank")) sweep_options.bank = std::filesystem::path((*vm)["bank"].as<std::string>());
     if (vm->count("no-bank")) sweep_options.bank = std::filesystem::path();
-    const SweepSummary summary = qframe::run_sweep(study, sweep_options);
+    if (vm->count("worker")) {
+        run_sweep_worker(study, (*vm)["worker"].as<std::string>(), (*vm)["batch"].as<std::string>(), sweep_options);
+        return 0;
+    }
+    SweepSummary summary;
+    if (study.executor.kind == "slurm") {
+        SlurmSweep slurm;
+        slurm.qframe = std::filesystem::read_symlink("/proc/self/exe");
+        slurm.worker_args = worker_args(*vm, study);
+        slurm.jobs = sweep_options.jobs;
+        slurm.wait = vm->count("no-wait") == 0;
+        slurm.poll_seconds = std::max(0.05, (*vm)["poll"].as<double>());
+        slurm.progress = sweep_options.progress;
+        summary = run_sweep_on_slurm(study, slurm);
+        if (!slurm.wait) return 0;
+    } else {
+        summary = qframe::run_sweep(study, sweep_options);
+    }
     bar.finish();
     spdlog::info("{} candidates ({} evaluated now, {} failed); baseline PPL {:.4f}; tensor bank {} hit(s), {} miss(es); results in {}, report {}",
                  summary.candidates, summary.evaluated, summary.failed, summary.ppl_baseline, summary.bank_hits, summary.bank_misses, summary.results.string(), (study.out / "REPORT.md").string());

@@ -1,13 +1,14 @@
 #include "qframe/sweep.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <fstream>
-#include <mutex>
 #include <optional>
+#include <unordered_set>
 
 #include "baseline.hpp"
 #include "candidate.hpp"
@@ -30,97 +31,127 @@ std::string input_key(const Study& study) {
     return fmt::format("{} {} {}", std::filesystem::absolute(study.input).string(), size, mtime);
 }
 
-// A file name for a candidate id: group and treatment names are tensor names and words.
-std::filesystem::path result_path(const Study& study, const Candidate& c) {
-    std::string name = c.id();
-    for (char& ch : name)
-        if (ch == '/' || ch == ' ') ch = '_';
-    return study.out / "candidates" / (name + ".json");
-}
-
-// A finished result of this same study, or null.
-Findings finished_result(const std::filesystem::path& path, const std::string& study_key) {
-    std::ifstream in(path);
-    if (!in) return nullptr;
-    try {
-        Findings f = Findings::parse(in);
-        if (f.value("study_key", "") == study_key && !f.contains("error")) return f;
-    } catch (const std::exception&) {
-    }
-    return nullptr;
-}
-
-}  // namespace
-
-uint64_t sweep_tokens(const Study& study, size_t candidates) { return static_cast<uint64_t>(candidates + 1) * study.chunks * study.ctx; }
-
-SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
-    const std::string input_id = input_key(study);
-    const std::string base_key = sha256_hex(input_id + "\n" + study.baseline_text);
-    const std::string study_key = sha256_hex(input_id + "\n" + study.text);
-
-    const GgufFile input = GgufFile::open(study.input);
-    const std::vector<Candidate> candidates = plan_candidates(study, input);
+// Every step of a sweep starts here: the keys, the model, the candidates and the treatments'
+// stages, all checked before anything is written.
+struct OpenStudy {
+    const Study& study;
+    std::string base_key, study_key;
+    GgufFile input;
+    std::vector<Candidate> candidates;
     std::vector<std::shared_ptr<Quantizer>> quantizers;
     std::vector<sweep::TreatmentRun> treatments;
-    for (const auto& t : study.treatments) {
-        quantizers.push_back(make_call_as<Quantizer>(t.call));
-        treatments.push_back({*quantizers.back(), sweep::treatment_text(t.call)});
+
+    explicit OpenStudy(const Study& s) : study(s), input(GgufFile::open(s.input)) {
+        const std::string input_id = input_key(study);
+        base_key = sha256_hex(input_id + "\n" + study.baseline_text);
+        study_key = sha256_hex(input_id + "\n" + study.text);
+        candidates = plan_candidates(study, input);
+        for (const auto& t : study.treatments) {
+            quantizers.push_back(make_call_as<Quantizer>(t.call));
+            treatments.push_back({*quantizers.back(), sweep::treatment_text(t.call)});
+        }
     }
 
-    // Everything is checked; now the study folder may be written.
-    std::filesystem::create_directories(study.out / "candidates");
-    write_text_atomically(study.out / "study.yaml", study.text);
-
-    std::vector<Findings> results(candidates.size());
-    std::vector<size_t> todo;
-    for (size_t i = 0; i < candidates.size(); ++i) {
-        results[i] = finished_result(result_path(study, candidates[i]), study_key);
-        if (results[i].is_null()) todo.push_back(i);
+    void create_folder() const {
+        std::filesystem::create_directories(study.out / "candidates");
+        write_text_atomically(study.out / "study.yaml", study.text);
     }
-    spdlog::info("{} candidates, {} to evaluate ({} finished earlier)", candidates.size(), todo.size(), candidates.size() - todo.size());
 
-    const unsigned threads = options.threads ? options.threads : default_thread_count();
-    const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<size_t>(todo.size(), 1))));
+    // A file name for a candidate id: group and treatment names are tensor names and words.
+    std::filesystem::path result_path(const Candidate& c) const {
+        std::string name = c.id();
+        for (char& ch : name)
+            if (ch == '/' || ch == ' ') ch = '_';
+        return study.out / "candidates" / (name + ".json");
+    }
+
+    // The result of this same study, or null. A failed candidate counts as finished only when
+    // merging: a later run evaluates it again.
+    Findings result(const Candidate& c, bool failed_too) const {
+        std::ifstream in(result_path(c));
+        if (!in) return nullptr;
+        try {
+            Findings f = Findings::parse(in);
+            if (f.value("study_key", "") == study_key && (failed_too || !f.contains("error"))) return f;
+        } catch (const std::exception&) {
+        }
+        return nullptr;
+    }
+};
+
+// Evaluates candidates[todo…] (all of the same study) and writes each one's result file.
+SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, const SweepOptions& options) {
+    const Study& study = open.study;
     SweepSummary summary;
-    summary.candidates = candidates.size();
+    summary.candidates = open.candidates.size();
+    if (todo.empty()) return summary;  // a finished study evaluates no model, not even the baseline
+    const unsigned threads = options.threads ? options.threads : default_thread_count();
+    const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(todo.size())));
     // The input is the baseline unless the study has baseline stages: then it is a file of its own.
-    const auto base_path = sweep::baseline_model(study, base_key);
+    const auto base_path = sweep::baseline_model(study, open.base_key);
     std::optional<GgufFile> generated;
     if (base_path != study.input) generated = GgufFile::open(base_path);
-    const GgufFile& base_file = generated ? *generated : input;
-    const sweep::Baseline baseline =
-        sweep::prepare_baseline(study, base_file, base_key, threads, options.prefix_reuse && !todo.empty(), options.prefix_cap);
+    const GgufFile& base_file = generated ? *generated : open.input;
+    const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, options.prefix_reuse, options.prefix_cap);
     summary.baseline_evaluated = baseline.evaluated;
-    summary.ppl_baseline = baseline.ppl;
     sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
-    const sweep::Models models{input, base_file, baseline, bank};
+    const sweep::Models models{open.input, base_file, baseline, bank};
 
-    std::atomic<size_t> done{candidates.size() - todo.size()}, failed{0};
-    if (options.progress) options.progress(done, candidates.size());
+    std::atomic<size_t> done{0}, failed{0};
+    if (options.progress) options.progress(0, todo.size());
     parallel_for(todo.size(), jobs, [&](size_t k) {
-        const size_t i = todo[k];
-        const Candidate& c = candidates[i];
+        const Candidate& c = open.candidates[todo[k]];
         const auto start = Clock::now();
         Findings r;
         try {
-            r = sweep::evaluate_candidate(c, treatments[c.treatment], models, std::max(1u, threads / jobs));
+            r = sweep::evaluate_candidate(c, open.treatments[c.treatment], models, std::max(1u, threads / jobs));
         } catch (const std::exception& e) {
             r = {{"group", c.group}, {"treatment", c.treatment_name}, {"error", e.what()}};
             spdlog::error("candidate {} failed: {}", c.id(), e.what());
             ++failed;
         }
         r["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
-        r["study_key"] = study_key;
-        write_text_atomically(result_path(study, c), r.dump(1) + "\n");
-        results[i] = std::move(r);
-        if (options.progress) options.progress(++done, candidates.size());
+        r["study_key"] = open.study_key;
+        write_text_atomically(open.result_path(c), r.dump(1) + "\n");
+        if (options.progress) options.progress(++done, todo.size());
     });
     summary.evaluated = todo.size();
     summary.failed = failed;
     summary.bank_hits = bank.hits();
     summary.bank_misses = bank.misses();
     bank.evict();
+    return summary;
+}
+
+std::vector<size_t> unfinished(const OpenStudy& open) {
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < open.candidates.size(); ++i)
+        if (open.result(open.candidates[i], false).is_null()) todo.push_back(i);
+    return todo;
+}
+
+SweepSummary merge(const OpenStudy& open, const SweepSummary& evaluated) {
+    const Study& study = open.study;
+    std::vector<Findings> results;
+    std::vector<std::string> missing;
+    for (const auto& c : open.candidates) {
+        results.push_back(open.result(c, true));
+        if (results.back().is_null()) missing.push_back(c.id());
+    }
+    if (!missing.empty()) {
+        const size_t shown = std::min<size_t>(missing.size(), 5);
+        throw Error(fmt::format("{}: {} of {} candidates have no result yet ({}{}); run the study again to evaluate them", study.out.string(),
+                                missing.size(), open.candidates.size(), fmt::join(missing.begin(), missing.begin() + shown, ", "),
+                                missing.size() > shown ? ", …" : ""));
+    }
+    SweepSummary summary = evaluated;
+    summary.candidates = open.candidates.size();
+    summary.failed = 0;
+    for (const auto& r : results) summary.failed += r.contains("error");
+    // The baseline's perplexity, from its cached log-probabilities.
+    const auto base_path = sweep::baseline_model(study, open.base_key);
+    summary.ppl_baseline =
+        sweep::prepare_baseline(study, base_path == study.input ? open.input : GgufFile::open(base_path), open.base_key, 1, false, 0).ppl;
 
     std::string jsonl;
     for (const auto& r : results) jsonl += r.dump() + "\n";
@@ -129,5 +160,72 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     sweep::write_reports(study, results, summary);
     return summary;
 }
+
+}  // namespace
+
+SweepSummary& SweepSummary::operator+=(const SweepSummary& part) {
+    evaluated += part.evaluated;
+    failed += part.failed;
+    bank_hits += part.bank_hits;
+    bank_misses += part.bank_misses;
+    baseline_evaluated = baseline_evaluated || part.baseline_evaluated;
+    return *this;
+}
+
+uint64_t sweep_tokens(const Study& study, size_t candidates) { return static_cast<uint64_t>(candidates + 1) * study.chunks * study.ctx; }
+
+SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
+    const OpenStudy open(study);
+    open.create_folder();
+    const auto todo = unfinished(open);
+    spdlog::info("{} candidates, {} to evaluate ({} finished earlier)", open.candidates.size(), todo.size(), open.candidates.size() - todo.size());
+    return merge(open, evaluate(open, todo, options));
+}
+
+SweepState sweep_state(const Study& study) {
+    const OpenStudy open(study);
+    SweepState state;
+    state.candidates = open.candidates.size();
+    for (size_t i : unfinished(open)) {
+        state.unfinished.push_back(open.candidates[i].id());
+        if (!open.result(open.candidates[i], true).is_null()) state.failed.push_back(state.unfinished.back());
+    }
+    return state;
+}
+
+SweepState open_sweep(const Study& study) {
+    OpenStudy(study).create_folder();
+    return sweep_state(study);
+}
+
+bool prepare_sweep_baseline(const Study& study, const SweepOptions& options) {
+    const OpenStudy open(study);
+    const auto base_path = sweep::baseline_model(study, open.base_key);
+    const unsigned threads = options.threads ? options.threads : default_thread_count();
+    return sweep::prepare_baseline(study, base_path == study.input ? open.input : GgufFile::open(base_path), open.base_key, threads, false, 0)
+        .evaluated;
+}
+
+SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const SweepOptions& options) {
+    if (part.tasks == 0 || part.task >= part.tasks) throw Error(fmt::format("task {} of {}: no such task", part.task, part.tasks));
+    const OpenStudy open(study);
+    std::vector<size_t> listed;
+    if (part.only.empty()) {
+        listed = unfinished(open);
+    } else {
+        const std::unordered_set<std::string> wanted(part.only.begin(), part.only.end());
+        for (size_t i = 0; i < open.candidates.size(); ++i)
+            if (wanted.count(open.candidates[i].id())) listed.push_back(i);
+        if (listed.size() != wanted.size())
+            throw Error(fmt::format("{} of the {} candidates named are not candidates of this study", wanted.size() - listed.size(), wanted.size()));
+    }
+    std::vector<size_t> todo;
+    for (size_t k = part.task; k < listed.size(); k += part.tasks)
+        if (open.result(open.candidates[listed[k]], false).is_null()) todo.push_back(listed[k]);
+    spdlog::info("task {} of {}: {} candidate(s) to evaluate", part.task, part.tasks, todo.size());
+    return evaluate(open, todo, options);
+}
+
+SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated) { return merge(OpenStudy(study), evaluated); }
 
 }  // namespace qframe

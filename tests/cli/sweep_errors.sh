@@ -69,4 +69,27 @@ study:
   groups: { per: tensor }
   treatments: [{ quantize: int8 }]
 Y
+check unknown_executor "unknown_executor.yaml:4:19: executor.kind must be local|slurm, not 'pbs'" <<'Y'
+executor: { kind: pbs }
+study:
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
+check executor_key "executor_key.yaml:4:13: unknown key 'queue' in executor" <<'Y'
+executor: { queue: gpu }
+study:
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
+check sbatch_args "sbatch_args.yaml:4:26: executor.sbatch_args must be a list of sbatch arguments" <<'Y'
+executor: { sbatch_args: --mem=8G }
+study:
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
+check no_tasks "no_tasks.yaml (--set executor.tasks=0): executor.tasks must be an integer in [1, 1048576]" --set executor.tasks=0 <<'Y'
+study:
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
 finish

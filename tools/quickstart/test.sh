@@ -3,6 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer and run it once more.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# slurmctld, slurmd, slurm-client: cli.sweep_slurm runs the Slurm executor on a real local cluster.
+export QFRAME_OPTIONAL_PACKAGES="slurmctld slurmd slurm-client"
 tools/quickstart/setup.sh
 (cd build && ctest --output-on-failure -j"$(nproc)")
 if [ "${QFRAME_SKIP_SANITIZERS:-0}" != 1 ]; then

@@ -29,6 +29,18 @@ struct Treatment {
     StageCall call;    // a quantizer
 };
 
+// Where `qframe sweep` runs the candidates: the study's executor: section (the command line's
+// options win). Not part of the study's key: moving a study to a cluster keeps its results.
+struct ExecutorSettings {
+    std::string kind = "local";    // local | slurm
+    // Slurm: sbatch's --partition and --time ("": the cluster's defaults), CPUs per array task
+    // (the engine's threads in it; 0: sbatch's default, one), array tasks (0: up to 8, one per
+    // candidate at most) and further sbatch arguments, e.g. "--mem=8G".
+    std::string partition, time;
+    uint32_t cpus_per_task = 0, tasks = 0;
+    std::vector<std::string> sbatch_args;
+};
+
 struct Study {
     std::filesystem::path path;
     std::string text;  // the study file as read, with --set values applied
@@ -42,6 +54,7 @@ struct Study {
     std::string group_where;              // the groups: entry's location
     StudyMode mode = StudyMode::OneAtATime;
     std::vector<Treatment> treatments;
+    ExecutorSettings executor;
 };
 
 struct StudyOverrides {

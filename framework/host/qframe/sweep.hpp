@@ -1,5 +1,9 @@
 // qframe sweep: evaluates every candidate of a study (group × treatment) against the study's
 // baseline model and writes one result per candidate, results.jsonl and the reports.
+//
+// run_sweep does it all in this process. An executor that spreads the work (Slurm) uses the
+// steps: open_sweep (check, create the folder, list what is left), prepare_sweep_baseline (once),
+// run_sweep_part (in each task, on its share), merge_sweep (once all results are in).
 #pragma once
 
 #include <cstdint>
@@ -7,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "qframe/study.hpp"
 
@@ -36,11 +41,38 @@ struct SweepSummary {
     double ppl_baseline = 0;
     uint64_t bank_hits = 0, bank_misses = 0;  // treated tensors reused from the bank / made
     std::filesystem::path results;    // results.jsonl
+
+    // Adds a part's counts (evaluated, failed, bank, baseline_evaluated) to these.
+    SweepSummary& operator+=(const SweepSummary& part);
 };
 
 // Runs the study into study.out. A candidate already finished for this same study (its result
 // file names the study's key) is not evaluated again, so a re-run or a killed run resumes.
 SweepSummary run_sweep(const Study& study, const SweepOptions& options = {});
+
+// The steps of a sweep, for executors.
+struct SweepState {
+    size_t candidates = 0;
+    std::vector<std::string> unfinished;  // candidate ids without a result, or failed: to evaluate
+    std::vector<std::string> failed;      // those of them whose result is a failure
+};
+// Checks the study against its model, creates the study folder and says what is left; evaluates
+// nothing. sweep_state says the same and writes nothing.
+SweepState open_sweep(const Study& study);
+SweepState sweep_state(const Study& study);
+// Writes the baseline model (when the study has baseline stages) and its cached log-probabilities.
+// Returns whether a model was evaluated.
+bool prepare_sweep_baseline(const Study& study, const SweepOptions& options);
+// One task's share: of the candidates named in `only` (every unfinished one when empty), those at
+// positions task, task + tasks, …; finished ones are skipped. Writes their result files, no reports.
+struct SweepPart {
+    std::vector<std::string> only;
+    unsigned task = 0, tasks = 1;
+};
+SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const SweepOptions& options);
+// results.jsonl and the reports from the result files; `evaluated` carries the parts' counts.
+// Throws, naming them, when candidates have no result yet.
+SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated);
 
 // Work the study will do, for --dry-run: tokens pushed through the model.
 uint64_t sweep_tokens(const Study& study, size_t candidates);

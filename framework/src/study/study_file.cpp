@@ -60,6 +60,7 @@ void apply_set(const std::string& set, YAML::Node root, Locator& loc) {
         if (key.empty()) throw Error(fmt::format("--set {}: empty key in '{}'", set, path));
         if (!node.IsMap() && !node.IsNull()) throw Error(fmt::format("--set {}: '{}' is not inside a mapping", set, key));
         if (dot == path.size()) return set_from_command_line(loc, node, key, value, set);
+        if (!node[key]) node[key] = YAML::Node(YAML::NodeType::Map);  // a section the file leaves out
         node.reset(node[key]);
         start = dot + 1;
     }
@@ -88,6 +89,26 @@ std::vector<Treatment> read_treatments(const Locator& loc, const StageCatalog& c
     return out;
 }
 
+// executor: { kind: local|slurm, partition:, time:, cpus_per_task:, tasks:, sbatch_args: [ … ] }
+ExecutorSettings read_executor(const Locator& loc, const YAML::Node& node) {
+    ExecutorSettings e;
+    if (!node) return e;
+    check_keys(loc, node, {"kind", "partition", "time", "cpus_per_task", "tasks", "sbatch_args"}, "executor");
+    if (node["kind"]) {
+        e.kind = scalar(loc, node["kind"], "executor.kind");
+        if (e.kind != "local" && e.kind != "slurm") loc.fail(node["kind"], fmt::format("executor.kind must be local|slurm, not '{}'", e.kind));
+    }
+    if (node["partition"]) e.partition = scalar(loc, node["partition"], "executor.partition");
+    if (node["time"]) e.time = scalar(loc, node["time"], "executor.time");
+    if (node["cpus_per_task"]) e.cpus_per_task = count(loc, node["cpus_per_task"], "executor.cpus_per_task", 1, 1 << 16);
+    if (node["tasks"]) e.tasks = count(loc, node["tasks"], "executor.tasks", 1, 1 << 20);
+    if (const auto args = node["sbatch_args"]) {
+        if (!args.IsSequence()) loc.fail(args, "executor.sbatch_args must be a list of sbatch arguments, e.g. [\"--mem=8G\"]");
+        for (const auto& a : args) e.sbatch_args.push_back(scalar(loc, a, "executor.sbatch_args"));
+    }
+    return e;
+}
+
 }  // namespace
 
 const char* to_string(GroupBy per) { return name_of(kGroupBy, static_cast<int>(per)); }
@@ -98,14 +119,19 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
     Locator loc(file.string());
     YAML::Node root = r.root;
     for (const auto& set : overrides.sets) apply_set(set, root, loc);
-    check_keys(loc, root, {"qframe", "name", "description", "model", "plugins", "baseline", "study", "out"}, "the study");
+    check_keys(loc, root, {"qframe", "name", "description", "model", "plugins", "baseline", "study", "out", "executor"}, "the study");
     if (!root["qframe"]) loc.fail(root, fmt::format("missing 'qframe: {}' (the format version)", kStudyFormat));
     if (scalar(loc, root["qframe"], "qframe") != std::to_string(kStudyFormat))
         loc.fail(root["qframe"], fmt::format("format {} is not supported (this qframe reads format {})", root["qframe"].as<std::string>(), kStudyFormat));
 
     Study study;
     study.path = file;
-    study.text = YAML::Dump(root) + "\n";
+    study.executor = read_executor(loc, root["executor"]);
+    {  // the study's text keys its results: where it runs is not part of it
+        YAML::Node keyed = YAML::Clone(root);
+        keyed.remove("executor");
+        study.text = YAML::Dump(keyed) + "\n";
+    }
     study.name = root["name"] ? scalar(loc, root["name"], "name") : file.stem().string();
     if (const auto model = root["model"]) {
         check_keys(loc, model, {"input"}, "model");
