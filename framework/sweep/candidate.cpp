@@ -29,14 +29,14 @@ struct Treated {
 
 // A tensor the treatment cannot take (rows that do not fit its blocks, say) keeps its baseline
 // bytes and is listed with the reason.
-void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& base, const TreatmentRun& treatment, TensorBank& bank,
-           Treated& out) {
+void treat(const Models& models, const TensorInfo& source, const TensorInfo& base, const TreatmentRun& treatment, Treated& out) {
     out.names.push_back(source.name);
     out.bytes_before += base.n_bytes;
     QuantizedTensor q;
     try {
-        const TensorData view = tensor_view(source);
-        q = bank.get(TensorBank::key(view, treatment.text), [&] { return treatment.quantizer.quantize(view); });
+        const TensorData view = tensor_view(source, &models.input_info);
+        // A stage may choose by the whole model (a mix does): the model's header is part of the key.
+        q = models.bank.get(TensorBank::key(view, treatment.text + "\n" + models.input_header_key), [&] { return treatment.quantizer.quantize(view); });
         checked_result_type(view, q);
     } catch (const Error& e) {
         out.skip_reasons[source.name] = e.what();
@@ -44,7 +44,7 @@ void treat(const GgufFile& input, const TensorInfo& source, const TensorInfo& ba
         return;
     }
     // Relative L2 error against the source values: a proxy that needs no model run.
-    const std::vector<float> ref = input.decode(source);
+    const std::vector<float> ref = models.input.decode(source);
     std::vector<float> got(ref.size());
     decode(q.type, q.bytes, got);
     double err2 = 0, ref2 = 0;
@@ -82,7 +82,7 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
         const TensorInfo& source = models.input.tensors()[i];
         const TensorInfo* base = models.baseline.find_tensor(source.name);
         if (!base) throw Error(fmt::format("the baseline model has no tensor '{}'", source.name));
-        treat(models.input, source, *base, treatment, models.bank, t);
+        treat(models, source, *base, treatment, t);
     }
     Findings out = Findings::object();
     out["group"] = candidate.group;

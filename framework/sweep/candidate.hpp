@@ -16,6 +16,8 @@ namespace qframe::sweep {
 
 struct Models {
     const GgufFile& input;     // the treatments' source tensors
+    const ModelInfo& input_info;  // the input as stages see it
+    const std::string& input_header_key;  // SHA-256 of the input's header: what model-aware stages see
     const GgufFile& baseline;  // what a candidate starts from
     const Baseline& scores;
     TensorBank& bank;          // treated tensors made once

@@ -17,6 +17,7 @@
 #include "qframe/output_file.hpp"
 #include "qframe/parallel.hpp"
 #include "qframe/sha256.hpp"
+#include "qframe/tensor_view.hpp"
 #include "sweep_report.hpp"
 
 namespace qframe {
@@ -37,11 +38,15 @@ struct OpenStudy {
     const Study& study;
     std::string base_key, study_key;
     GgufFile input;
+    FileModelInfo input_info;
+    std::string input_header_key;
     std::vector<Candidate> candidates;
     std::vector<std::shared_ptr<Quantizer>> quantizers;
     std::vector<sweep::TreatmentRun> treatments;
 
-    explicit OpenStudy(const Study& s) : study(s), input(GgufFile::open(s.input)) {
+    explicit OpenStudy(const Study& s) : study(s), input(GgufFile::open(s.input)), input_info(input) {
+        const auto header = input.bytes().first(std::min<uint64_t>(input.data_offset(), input.bytes().size()));
+        input_header_key = sha256_hex(std::string_view(reinterpret_cast<const char*>(header.data()), header.size()));
         const std::string input_id = input_key(study);
         base_key = sha256_hex(input_id + "\n" + study.baseline_text);
         study_key = sha256_hex(input_id + "\n" + study.text);
@@ -95,7 +100,7 @@ SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, co
     const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, options.prefix_reuse, options.prefix_cap);
     summary.baseline_evaluated = baseline.evaluated;
     sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
-    const sweep::Models models{open.input, base_file, baseline, bank};
+    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank};
 
     std::atomic<size_t> done{0}, failed{0};
     if (options.progress) options.progress(0, todo.size());

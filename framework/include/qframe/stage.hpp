@@ -27,6 +27,15 @@ QFRAME_API int tensor_layer(std::string_view tensor_name);
 // Throws qframe::Error naming the missing or malformed key.
 QFRAME_API uint32_t block_count(const Metadata& model);
 
+// The model a tensor comes from, as the input file has it: for stages whose choice depends on
+// the whole model (its depth, its head counts, which tensors it has), like llama.cpp's mixes.
+struct QFRAME_API ModelInfo {
+    const Metadata& metadata;
+    std::span<const std::string_view> tensor_names;  // file order
+
+    bool has_tensor(std::string_view name) const;
+};
+
 // A tensor as a stage sees it: its current type and bytes (the input's, or an earlier stage's).
 // The views point into the model or a stage's result; a TensorData does not outlive the call
 // it is handed to.
@@ -36,6 +45,7 @@ struct QFRAME_API TensorData {
     const TypeInfo* type;  // nullptr for a type id this build does not know
     std::span<const uint64_t> dims;
     std::span<const std::byte> bytes;
+    const ModelInfo* model = nullptr;  // the input model; null for a tensor outside one (tests)
 
     std::string type_name() const { return type_name_or_id(type, type_id); }  // "Q4_K", or "type 42"
 

@@ -27,12 +27,14 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // A tensor's current state: the input's bytes until a quantizer replaces them.
 struct TensorState {
     const TensorInfo* original;
+    const ModelInfo* model;  // the input model, as stages see it
     uint32_t type_id;
     const TypeInfo* type;
     std::span<const std::byte> bytes;
     std::shared_ptr<const std::vector<std::byte>> owned;
 
-    TensorData view() const { return {original->name, type_id, type, original->dims, bytes}; }
+    TensorData view() const { return {original->name, type_id, type, original->dims, bytes, model}; }
+    TensorData original_view() const { return tensor_view(*original, model); }
     bool rewritten() const { return owned != nullptr; }
 };
 
@@ -82,7 +84,7 @@ public:
         const auto it = index_.find(name);
         if (it == index_.end()) return std::nullopt;
         const TensorState& s = states_[it->second];
-        return original_ ? tensor_view(*s.original) : s.view();
+        return original_ ? s.original_view() : s.view();
     }
     const std::filesystem::path& source() const override { return path_; }
 
@@ -96,11 +98,11 @@ private:
 
 class Runner {
 public:
-    Runner(const Plan& plan, const RunOptions& options) : plan_(plan), options_(options), input_(GgufFile::open(plan.input)) {
+    Runner(const Plan& plan, const RunOptions& options) : plan_(plan), options_(options), input_(GgufFile::open(plan.input)), model_info_(input_) {
         states_.reserve(input_.tensors().size());
         for (const auto& t : input_.tensors()) {
             index_.emplace(t.name, states_.size());
-            states_.push_back({&t, t.type_id, t.type, t.data, nullptr});
+            states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data, nullptr});
         }
         for (const auto& stage : plan.stages) instances_.push_back(instantiate(stage));
     }
@@ -170,7 +172,7 @@ private:
             }
             case StageKind::Evaluator: {
                 const auto& evaluator = static_cast<const Evaluator&>(object);
-                for_each(stage, chosen, result, [&](TensorState& s) { return evaluator.evaluate(tensor_view(*s.original), s.view()); });
+                for_each(stage, chosen, result, [&](TensorState& s) { return evaluator.evaluate(s.original_view(), s.view()); });
                 break;
             }
             case StageKind::Quantizer: {
@@ -216,7 +218,7 @@ private:
     // Checks a quantizer's result against its declared type before it replaces the tensor.
     // (for_each reports a failed check as the stage's failure on this tensor.)
     static Findings apply(TensorState& s, QuantizedTensor q) {
-        const TypeInfo& type = checked_result_type(tensor_view(*s.original), q);
+        const TypeInfo& type = checked_result_type(s.original_view(), q);
         auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
         s.type_id = static_cast<uint32_t>(q.type);
         s.type = &type;
@@ -248,6 +250,7 @@ private:
     const Plan& plan_;
     RunOptions options_;
     GgufFile input_;
+    FileModelInfo model_info_;
     std::vector<TensorState> states_;
     TensorIndex index_;
     std::vector<StageInstances> instances_;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -9,6 +10,10 @@
 #include "qframe/error.hpp"
 
 namespace qframe {
+
+bool ModelInfo::has_tensor(std::string_view name) const {
+    return std::find(tensor_names.begin(), tensor_names.end(), name) != tensor_names.end();
+}
 
 uint64_t TensorData::n_values() const {
     uint64_t n = 1;
