@@ -1,0 +1,158 @@
+#include "mix_rules.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "qframe/error.hpp"
+#include "qframe/llama_rules.hpp"
+
+namespace qframe::llama_mix {
+namespace {
+
+using T = TensorType;
+
+constexpr MixInfo kMixes[] = {
+    {Mix::Q2_K, "Q2_K", T::Q2_K},     {Mix::Q3_K_S, "Q3_K_S", T::Q3_K}, {Mix::Q3_K_M, "Q3_K_M", T::Q3_K}, {Mix::Q3_K_L, "Q3_K_L", T::Q3_K},
+    {Mix::Q4_K_S, "Q4_K_S", T::Q4_K}, {Mix::Q4_K_M, "Q4_K_M", T::Q4_K}, {Mix::Q5_K_S, "Q5_K_S", T::Q5_K}, {Mix::Q5_K_M, "Q5_K_M", T::Q5_K},
+    {Mix::Q6_K, "Q6_K", T::Q6_K},     {Mix::Q8_0, "Q8_0", T::Q8_0},     {Mix::Q4_0, "Q4_0", T::Q4_0},     {Mix::Q4_1, "Q4_1", T::Q4_1},
+    {Mix::Q5_0, "Q5_0", T::Q5_0},     {Mix::Q5_1, "Q5_1", T::Q5_1},
+};
+
+bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
+uint32_t block_size(T type) { return find_type(static_cast<uint32_t>(type))->block_size; }
+
+// What llama-quantize knows of the model (its quantize_state_impl and hparams).
+struct ModelFacts {
+    int n_layer = 0, n_expert = 0, n_gqa = 0;
+    bool has_output = false, is_70b = false;
+
+    explicit ModelFacts(const ModelInfo& model) {
+        const Metadata& m = model.metadata;
+        const std::string arch = m.get_string("general.architecture").value_or("");
+        if (arch != "llama") throw Error(fmt::format("llama.cpp's mixes are reproduced for the llama architecture only, not '{}'", arch));
+        n_layer = static_cast<int>(block_count(m));
+        const auto n_head = m.get_u64("llama.attention.head_count").value_or(0);
+        const auto n_head_kv = m.get_u64("llama.attention.head_count_kv").value_or(n_head);
+        n_gqa = n_head_kv ? static_cast<int>(n_head / n_head_kv) : 0;
+        n_expert = static_cast<int>(m.get_u64("llama.expert_count").value_or(0));
+        has_output = model.has_tensor("output.weight");
+        is_70b = n_expert != 8 && n_layer == 80 && n_head != n_head_kv;  // llama-model.cpp's LLM_TYPE_70B
+    }
+};
+
+bool is_value_tensor(std::string_view name) { return contains(name, "attn_v.weight") || contains(name, "attn_qkv.weight") || contains(name, "attn_kv_b.weight"); }
+
+// llama-quantize visits tensors by layer, then by name; its attn_v counter is this tensor's rank
+// among the value tensors in that order, and their number is n_attention_wv.
+std::pair<int, int> value_tensor_rank(const ModelInfo& model, std::string_view name) {
+    const auto order = [](std::string_view n) { return std::make_tuple(tensor_layer(n), n); };
+    int rank = 0, count = 0;
+    for (std::string_view other : model.tensor_names) {
+        if (!is_value_tensor(other)) continue;
+        ++count;
+        rank += order(other) < order(name);
+    }
+    return {rank, count};
+}
+
+size_t n_dims(const TensorData& t) {  // ggml_n_dims: trailing 1s do not count
+    size_t n = t.dims.size();
+    while (n > 1 && t.dims[n - 1] == 1) --n;
+    return n;
+}
+
+// llama_model_quantize_impl's filter: which tensors a mix quantizes at all.
+bool quantized(const TensorData& t) {
+    const std::string_view name = t.name;
+    if (!name.ends_with("weight") || n_dims(t) < 2) return false;
+    for (std::string_view never : {"_norm.weight", "ffn_gate_inp.weight", "ssm_conv1d.weight", "time_mix_first.weight", "time_mix_w1.weight",
+                                   "time_mix_w2.weight", "time_mix_decay_w1.weight", "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight",
+                                   "attn_rel_b.weight"})
+        if (contains(name, never)) return false;
+    return name != "position_embd.weight" && name != "token_types.weight";
+}
+
+// llama_tensor_get_type for the mixes above and the llama architecture.
+T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
+    const std::string_view name = t.name;
+    const uint64_t nx = t.row_length();
+    const int i_layer = t.layer();
+    if (name == "output.weight" || (!m.has_output && name == "token_embd.weight")) {
+        if (nx % block_size(type) != 0) type = T::Q8_0;
+        else if (type != T::Q8_0) type = T::Q6_K;
+    } else if (name == "token_embd.weight") {
+        // only the IQ and TQ mixes change it
+    } else if (contains(name, "attn_v.weight")) {
+        const auto [i_wv, n_wv] = value_tensor_rank(*t.model, name);
+        if (mix == Mix::Q2_K) type = m.n_gqa >= 4 ? T::Q4_K : T::Q3_K;
+        else if (mix == Mix::Q3_K_M) type = i_wv < 2 ? T::Q5_K : T::Q4_K;
+        else if (mix == Mix::Q3_K_L) type = T::Q5_K;
+        else if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_wv, n_wv)) type = T::Q6_K;
+        else if (mix == Mix::Q4_K_S && i_wv < 4) type = T::Q5_K;
+        // 70B: 8 heads share attn_v, 8× smaller than attn_q: more bits cost little
+        if (m.is_70b && (type == T::Q3_K || type == T::Q4_K)) type = T::Q5_K;
+        if (m.n_expert == 8) type = T::Q8_0;
+    } else if (contains(name, "attn_k.weight")) {
+        if (m.n_expert == 8) type = T::Q8_0;
+    } else if (contains(name, "ffn_down")) {
+        const int n_layer = m.n_layer;
+        if (mix == Mix::Q2_K) type = T::Q3_K;
+        else if (mix == Mix::Q3_K_M) type = i_layer < n_layer / 16 ? T::Q5_K : T::Q4_K;  // llama is not Falcon: Q4_K either way
+        else if (mix == Mix::Q3_K_L) type = T::Q5_K;
+        else if (mix == Mix::Q4_K_M) { if (use_more_bits(i_layer, n_layer)) type = T::Q6_K; }
+        else if (mix == Mix::Q5_K_M && use_more_bits(i_layer, n_layer)) type = T::Q6_K;
+        else if (mix == Mix::Q4_K_S && i_layer < n_layer / 8) type = T::Q5_K;
+    } else if (contains(name, "attn_output.weight")) {
+        if (m.n_expert == 8) {
+            if (mix == Mix::Q2_K || mix == Mix::Q3_K_S || mix == Mix::Q3_K_M || mix == Mix::Q4_K_S || mix == Mix::Q4_K_M) type = T::Q5_K;
+        } else if (mix == Mix::Q2_K) type = T::Q3_K;
+        else if (mix == Mix::Q3_K_M) type = T::Q4_K;
+        else if (mix == Mix::Q3_K_L) type = T::Q5_K;
+    } else if (contains(name, "attn_qkv.weight")) {
+        if (mix == Mix::Q3_K_M || mix == Mix::Q3_K_L) type = T::Q4_K;
+        else if (mix == Mix::Q4_K_M) type = T::Q5_K;
+        else if (mix == Mix::Q5_K_M) type = T::Q6_K;
+    }
+
+    // Rows that do not fit the type's blocks: llama-quantize's fallbacks.
+    if (nx % block_size(type) != 0) {
+        const T wanted = type;
+        switch (type) {
+            case T::Q2_K: case T::Q3_K: type = T::IQ4_NL; break;
+            case T::Q4_K: type = T::Q5_0; break;
+            case T::Q5_K: type = T::Q5_1; break;
+            case T::Q6_K: type = T::Q8_0; break;
+            default:
+                throw Error(fmt::format("rows of {} values fit no block of {} (llama-quantize refuses this tensor: \"Unsupported tensor size\")", nx,
+                                        type_name(wanted)));
+        }
+        if (nx % block_size(type) != 0) type = T::F16;
+    }
+    return type;
+}
+
+}  // namespace
+
+const MixInfo* find_mix(std::string_view name) {
+    for (const auto& m : kMixes)
+        if (name == m.name) return &m;
+    return nullptr;
+}
+
+std::string mix_names() {
+    std::string out;
+    for (const auto& m : kMixes) out += fmt::format("{}{}", out.empty() ? "" : ", ", m.name);
+    return out;
+}
+
+std::optional<TensorType> mix_type(const MixInfo& mix, const TensorData& tensor) {
+    if (!tensor.model) throw Error("a llama.cpp mix chooses by the whole model, and this tensor comes without one");
+    if (!quantized(tensor)) return std::nullopt;
+    const TensorType type = choose(mix.mix, mix.base, ModelFacts(*tensor.model), tensor);
+    if (tensor.type && tensor.type->type == type) return std::nullopt;  // already that type: llama-quantize copies it
+    return type;
+}
+
+}  // namespace qframe::llama_mix

@@ -1,0 +1,119 @@
+// quant.mix's rule (plugins/llama_mix/mix_rules.cpp) against llama-quantize's own choices,
+// recorded in tests/cli/data/llama_mixes/: every tensor, every mix, on synthesized llama models of
+// 4, 22 and 80 layers (the 80-layer one is llama.cpp's "70B", with its own attn_v rule) and on
+// the models of ../shared/data (trained_a, tiny_llama, stories260K, whose rows fit no K block).
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "llama_mix/mix_rules.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/synth.hpp"
+#include "qframe/tensor_view.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using qframe::llama_mix::find_mix;
+
+struct Facts {
+    std::vector<std::string> mixes;                        // the columns
+    std::vector<std::pair<std::string, std::vector<std::string>>> rows;  // tensor → type per mix
+};
+
+Facts read_facts(const std::string& name) {
+    std::ifstream in(fs::path(QFRAME_SOURCE_DIR) / "tests/cli/data/llama_mixes" / (name + ".tsv"));
+    REQUIRE(in);
+    Facts f;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream cells(line);
+        std::string first, cell;
+        std::getline(cells, first, '\t');
+        std::vector<std::string> rest;
+        while (std::getline(cells, cell, '\t')) rest.push_back(cell);
+        if (first == "tensor") f.mixes = rest;
+        else f.rows.emplace_back(first, rest);
+    }
+    REQUIRE(!f.mixes.empty());
+    return f;
+}
+
+// Every tensor of `model` gets llama-quantize's type under every mix of the facts.
+void check_against_facts(const fs::path& model_path, const std::string& facts_name) {
+    const Facts facts = read_facts(facts_name);
+    const auto model = qframe::GgufFile::open(model_path);
+    const qframe::FileModelInfo info(model);
+    std::map<std::string, const qframe::TensorInfo*> by_name;
+    for (const auto& t : model.tensors()) by_name[t.name] = &t;
+    REQUIRE(by_name.size() == facts.rows.size());
+    size_t checked = 0, more_bits = 0;
+    for (size_t m = 0; m < facts.mixes.size(); ++m) {
+        const auto* mix = find_mix(facts.mixes[m]);
+        REQUIRE(mix);
+        for (const auto& [name, types] : facts.rows) {
+            INFO(facts_name << ": " << facts.mixes[m] << " " << name);
+            REQUIRE(by_name.count(name));
+            const auto& t = *by_name[name];
+            const auto chosen = qframe::llama_mix::mix_type(*mix, qframe::tensor_view(t, &info.info));
+            const std::string got = chosen ? std::string(qframe::type_name(*chosen)) : std::string(t.type->name);
+            CHECK(got == types[m]);
+            ++checked;
+            more_bits += chosen && *chosen != mix->base && got != "F32";
+        }
+    }
+    CHECK(more_bits > 0);  // the facts do exercise the rules, not only the base type
+    INFO(checked << " choices checked");
+}
+
+fs::path shared(const std::string& relative) { return fs::path(QFRAME_SOURCE_DIR) / ".." / "shared" / "data" / relative; }
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("qframe-mix-" + std::to_string(::getpid()));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("llama mixes: synthesized llama models of 4, 22 and 80 layers, as llama-quantize chose", "[llama_mix]") {
+    TempDir dir;
+    for (int layers : {4, 22, 80}) {
+        const auto path = dir.path / "model.gguf";
+        qframe::synthesize_model(qframe::with_layers(*qframe::find_synth_preset("llama3"), layers), 0, path);
+        check_against_facts(path, "llama3_" + std::to_string(layers) + "l");
+    }
+}
+
+TEST_CASE("llama mixes: the shared models, as llama-quantize chose", "[llama_mix]") {
+    for (const auto& [file, facts] : {std::pair{"models/trained-a-f16.gguf", "trained_a"}, std::pair{"models/tiny-llama-f16.gguf", "tiny_llama"},
+                                      std::pair{"models/stories260K.gguf", "stories260k"}}) {
+        if (!fs::exists(shared(file))) {
+            WARN("SKIPPED: " << shared(file).string() << " is absent");
+            continue;
+        }
+        check_against_facts(shared(file), facts);
+    }
+}
+
+TEST_CASE("llama mixes: where llama-quantize refuses, so does the rule", "[llama_mix]") {
+    // stories260K's ffn_down rows (172 values) fit no 32-block: llama-quantize refuses Q8_0 and
+    // Q4_0 ("Unsupported tensor size"), as recorded in stories260k.tsv's header.
+    if (!fs::exists(shared("models/stories260K.gguf"))) {
+        WARN("SKIPPED: stories260K is absent");
+        return;
+    }
+    const auto model = qframe::GgufFile::open(shared("models/stories260K.gguf"));
+    const qframe::FileModelInfo info(model);
+    for (const auto& t : model.tensors())
+        if (t.name == "blk.0.ffn_down.weight")
+            for (const char* mix : {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+                CHECK_THROWS_WITH(qframe::llama_mix::mix_type(*find_mix(mix), qframe::tensor_view(t, &info.info)),
+                                  Catch::Matchers::Contains("Unsupported tensor size"));
+    CHECK(find_mix("Q4_K_M") != nullptr);
+    CHECK(find_mix("IQ2_XS") == nullptr);
+}
