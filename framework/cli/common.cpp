@@ -15,6 +15,7 @@ const std::vector<Command>& commands() {
         {"run", "run a YAML recipe: analyze, quantize, evaluate, report", run_run},
         {"plugins", "list every stage the plugins provide", run_plugins},
         {"sweep", "sensitivity study: each group of tensors at each treatment, against a baseline", run_sweep},
+        {"plan", "mixed precision from a study: every group's type under a size budget, as a recipe", run_plan_command},
     };
     return table;
 }

@@ -24,6 +24,7 @@ struct Treated {
     Findings rel_l2 = Findings::object();  // per treated tensor
     double err2 = 0, ref2 = 0;             // summed over the group: its relative L2 error
     uint64_t bytes_before = 0, bytes_after = 0;
+    std::map<std::string, uint64_t> tensor_bytes_after;  // per tensor: a plan's exact file size
     std::map<std::string, engine::TensorData, std::less<>> replaced;
 };
 
@@ -41,6 +42,7 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
     } catch (const Error& e) {
         out.skip_reasons[source.name] = e.what();
         out.bytes_after += base.n_bytes;
+        out.tensor_bytes_after[source.name] = base.n_bytes;
         return;
     }
     // Relative L2 error against the source values: a proxy that needs no model run.
@@ -57,6 +59,7 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
     out.err2 += err2;
     out.ref2 += ref2;
     out.bytes_after += q.bytes.size();
+    out.tensor_bytes_after[source.name] = q.bytes.size();
     auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
     out.replaced[source.name] = engine::TensorData{q.type, source.dims, *owned, owned};
 }
@@ -90,6 +93,7 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
     out["tensors"] = t.names;
     out["bytes_before"] = t.bytes_before;
     out["bytes_after"] = t.bytes_after;
+    out["bytes_after_per_tensor"] = t.tensor_bytes_after;
 
     const Baseline& b = models.scores;
     const uint64_t per_chunk = b.plan.scored_per_chunk(), n = b.plan.n_chunks * per_chunk;

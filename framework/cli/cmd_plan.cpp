@@ -1,0 +1,110 @@
+// qframe plan STUDY_DIR (--target-size SIZE | --target-bpw X) [--objective …] [--pin R=T]...
+//                       [--tie R]... [--types a,b] [--out plan.yaml] [--apply --output M.gguf]
+// Mixed precision from a finished study: the plan is a recipe; --apply also runs it.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "catalog_loading.hpp"
+#include "common.hpp"
+#include "progress.hpp"
+#include "qframe/output_file.hpp"
+#include "qframe/plan.hpp"
+#include "qframe/recipe.hpp"
+#include "qframe/runner.hpp"
+
+namespace qframe::cli {
+namespace {
+
+std::vector<std::string> split_commas(const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= s.size()) {
+        const size_t comma = std::min(s.find(',', start), s.size());
+        if (comma > start) out.push_back(s.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
+void print_plan(const MixPlan& plan, const std::string& objective) {
+    std::map<std::string, std::pair<size_t, uint64_t>> per;  // treatment → groups, bytes
+    for (const auto& g : plan.groups) {
+        auto& [n, bytes] = per[g.treatment ? plan.study.treatments[*g.treatment].name : "baseline"];
+        ++n;
+        bytes += g.bytes;
+    }
+    fmt::print("plan for {} within {} bytes: {} bytes ({:.4f} bits per weight), predicted {} {:.6g}\n", plan.study.name, plan.budget,
+               plan.file_bytes, plan.bpw, objective, plan.predicted);
+    for (const auto& [name, v] : per) fmt::print("  {:<12} {:>4} group(s) {:>14} bytes\n", name, v.first, v.second);
+    fmt::print("  (reachable: {} … {} bytes)\n", plan.smallest, plan.largest);
+}
+
+}  // namespace
+
+int run_plan_command(const std::vector<std::string>& args) {
+    po::options_description options("plan options");
+    options.add_options()
+        ("study", po::value<std::string>(), "a finished study folder (study.yaml, results.jsonl)")
+        ("target-size,s", po::value<std::string>(), "the output file's size at most: bytes, or with K/M/G (1000s) or KiB/MiB/GiB")
+        ("target-bpw,b", po::value<double>(), "bits per weight at most, over every tensor of the output")
+        ("objective", po::value<std::string>()->default_value("kld_mean"), "kld_mean | kld_p99 | dppl: the study's measure the plan sums")
+        ("pin", po::value<std::vector<std::string>>()->composing(), "REGEX=TREATMENT: groups matching get it (or baseline); repeatable")
+        ("tie", po::value<std::vector<std::string>>()->composing(), "REGEX: matching groups with the same captures share a choice, e.g. 'blk\\.(\\d+)\\.attn_[qkv]'")
+        ("types", po::value<std::string>(), "treatments to choose from, comma-separated (default: all the study measured)")
+        ("input,i", po::value<std::string>(), "the study's model, when not where its study.yaml says")
+        ("out", po::value<std::string>(), "the plan recipe to write (default: STUDY/plan.yaml)")
+        ("apply", "also run the plan: write the model (--output)")
+        ("output,o", po::value<std::string>(), "the model --apply writes (default: STUDY/plan.gguf)");
+    po::positional_options_description positional;
+    positional.add("study", 1);
+    const auto vm = parse(args, "qframe plan STUDY_DIR (--target-size SIZE | --target-bpw X) [--out plan.yaml] [--apply --output M.gguf]", options, positional);
+    if (!vm) return 0;
+    if (!vm->count("study")) throw UsageError("no study folder given");
+    if (vm->count("target-size") == vm->count("target-bpw")) throw UsageError("give one target: --target-size SIZE or --target-bpw X");
+    if (vm->count("output") && !vm->count("apply")) throw UsageError("--output is the model --apply writes: add --apply");
+
+    PlanRequest request;
+    request.study_dir = (*vm)["study"].as<std::string>();
+    if (vm->count("target-size")) request.target_bytes = parse_size((*vm)["target-size"].as<std::string>());
+    if (vm->count("target-bpw")) {
+        request.target_bpw = (*vm)["target-bpw"].as<double>();
+        if (!(*request.target_bpw > 0)) throw UsageError("--target-bpw must be positive");
+    }
+    request.objective = (*vm)["objective"].as<std::string>();
+    if (vm->count("input")) request.input = (*vm)["input"].as<std::string>();
+    if (vm->count("pin"))
+        for (const auto& pin : (*vm)["pin"].as<std::vector<std::string>>()) {
+            const auto eq = pin.rfind('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == pin.size()) throw UsageError(fmt::format("--pin {}: expected REGEX=TREATMENT", pin));
+            request.pins.emplace_back(pin.substr(0, eq), pin.substr(eq + 1));
+        }
+    if (vm->count("tie")) request.ties = (*vm)["tie"].as<std::vector<std::string>>();
+    if (vm->count("types")) request.types = split_commas((*vm)["types"].as<std::string>());
+
+    const auto study_file = request.study_dir / "study.yaml";
+    StageCatalog catalog;
+    load_catalog(catalog, recipe_plugin_paths(study_file));
+    const MixPlan plan = make_plan(request, catalog);
+    print_plan(plan, request.objective);
+
+    const std::filesystem::path recipe = vm->count("out") ? std::filesystem::path((*vm)["out"].as<std::string>()) : request.study_dir / "plan.yaml";
+    const std::filesystem::path model = vm->count("output") ? std::filesystem::path((*vm)["output"].as<std::string>()) : request.study_dir / "plan.gguf";
+    write_text_atomically(recipe, plan_recipe(plan, model));
+    spdlog::info("plan recipe: {} (`qframe run {}` writes {})", recipe.string(), recipe.string(), model.string());
+    if (vm->count("apply")) {
+        // The recipe just written, read back: --apply and `qframe run` are the same run.
+        const Plan run = load_plan(recipe, catalog);
+        ProgressBar bar(!vm->count("quiet"));
+        run_plan(run, {0, false, [&bar](const std::string& label, uint64_t done, uint64_t total) { bar.update(label, done, total); }});
+        bar.finish();
+        const auto written = std::filesystem::file_size(model);
+        spdlog::info("wrote {} ({} bytes{})", model.string(), written, written == plan.file_bytes ? ", as planned" : "");
+        if (written != plan.file_bytes)
+            throw Error(fmt::format("{}: {} bytes, but the plan computed {}: a bug in the plan's size arithmetic", model.string(), written, plan.file_bytes));
+    }
+    return 0;
+}
+
+}  // namespace qframe::cli

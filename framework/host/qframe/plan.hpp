@@ -1,0 +1,58 @@
+// qframe plan: from a finished one-at-a-time study, every group's type under a size budget, so
+// that the predicted cost (the sum of the groups' measured one-at-a-time costs) is least — an
+// exact multiple-choice knapsack over exact byte counts (the GGUF file `--apply` writes).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "qframe/study.hpp"
+
+namespace qframe {
+
+struct PlanRequest {
+    std::filesystem::path study_dir;           // a finished study: study.yaml + results.jsonl
+    std::optional<std::filesystem::path> input;  // the study's model, when not where study.yaml says
+    std::optional<uint64_t> target_bytes;      // the whole output file
+    std::optional<double> target_bpw;          // bits per weight over every tensor of the output
+    std::string objective = "kld_mean";        // kld_mean | kld_p99 | dppl: the result key summed
+    std::vector<std::pair<std::string, std::string>> pins;  // group regex → treatment (or "baseline")
+    std::vector<std::string> ties;             // group regex: matches with the same captures share a choice
+    std::vector<std::string> types;            // treatments allowed (empty: all the study measured)
+};
+
+// A group's choice in a plan: the treatment index into Study::treatments, or nullopt (baseline).
+struct GroupChoice {
+    std::string group;
+    std::optional<size_t> treatment;
+    std::vector<std::string> tensors;
+    uint64_t bytes = 0;    // the group's tensor data, aligned as in the file
+    double cost = 0;       // its one-at-a-time cost (0 for the baseline)
+};
+
+struct MixPlan {
+    Study study;
+    std::vector<GroupChoice> groups;   // in study order
+    uint64_t file_bytes = 0;           // the output file, exactly
+    uint64_t budget = 0;               // the file size it had to fit
+    double predicted = 0;              // Σ cost: the objective the plan predicts
+    double bpw = 0;                    // bits per weight over every tensor
+    uint64_t smallest = 0, largest = 0;  // the file sizes the study's choices can reach
+};
+
+// Throws qframe::Error with the reason (an unfinished or all_but_one study, a bad regex, a budget
+// below the smallest reachable size — named).
+MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog);
+
+// The plan as a recipe `qframe run` turns into the model: one stage per treatment, with the
+// tensors it takes by name and a comment with their predicted cost and bytes.
+std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output);
+
+// Parses "6.5M", "700 MiB", "123456", "1.2G": K/M/G are 1000s, KiB/MiB/GiB 1024s. Throws.
+uint64_t parse_size(const std::string& text);
+
+}  // namespace qframe

@@ -1,0 +1,237 @@
+#include "qframe/plan.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "qframe/error.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/stage_kinds.hpp"
+#include "solver.hpp"
+
+namespace qframe {
+namespace {
+
+using nlohmann::json;
+
+uint64_t align_up(uint64_t n, uint64_t alignment) { return (n + alignment - 1) / alignment * alignment; }
+
+std::map<std::string, json> read_results(const std::filesystem::path& dir) {
+    std::ifstream in(dir / "results.jsonl");
+    if (!in) throw Error(fmt::format("{}: no results.jsonl (run `qframe sweep` on the study first)", dir.string()));
+    std::map<std::string, json> by_id;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        json r = json::parse(line);
+        const std::string id = r.value("group", "") + "@" + r.value("treatment", "");
+        by_id[id] = std::move(r);
+    }
+    return by_id;
+}
+
+// A group as the plan sees it: its tensors and what each choice costs.
+struct GroupOptions {
+    std::string name;
+    std::vector<std::string> tensors;
+    std::vector<std::optional<size_t>> treatment;  // per option: nullopt is the baseline
+    std::vector<plan::Option> options;
+};
+
+std::vector<std::regex> compile(const std::vector<std::string>& patterns, const char* flag) {
+    std::vector<std::regex> out;
+    for (const auto& p : patterns) try {
+            out.emplace_back(p);
+        } catch (const std::regex_error& e) {
+            throw Error(fmt::format("{} '{}': not a regular expression ({})", flag, p, e.what()));
+        }
+    return out;
+}
+
+std::string mib(uint64_t bytes) { return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+
+}  // namespace
+
+uint64_t parse_size(const std::string& text) {
+    size_t used = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    std::string unit = text.substr(used);
+    unit.erase(0, unit.find_first_not_of(' '));
+    static const std::map<std::string, double> units = {{"", 1},         {"B", 1},          {"K", 1e3},         {"KB", 1e3},
+                                                        {"M", 1e6},      {"MB", 1e6},       {"G", 1e9},         {"GB", 1e9},
+                                                        {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+    const auto it = units.find(unit);
+    if (used == 0 || it == units.end() || !(value > 0))
+        throw Error(fmt::format("'{}' is not a size (bytes, or a number with K, M, G, KiB, MiB or GiB)", text));
+    return static_cast<uint64_t>(std::llround(value * it->second));
+}
+
+MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
+    StudyOverrides overrides;
+    overrides.input = request.input;
+    overrides.out = request.study_dir;
+    MixPlan plan;
+    plan.study = load_study(request.study_dir / "study.yaml", catalog, overrides);
+    const Study& study = plan.study;
+    if (study.mode != StudyMode::OneAtATime) throw Error("a plan sums one-at-a-time costs: this study is all_but_one");
+    if (!study.baseline.empty())
+        throw Error("plans for studies with baseline stages are not supported yet (the plan would have to apply them to the untreated tensors only)");
+    if (request.objective != "kld_mean" && request.objective != "kld_p99" && request.objective != "dppl")
+        throw Error(fmt::format("--objective must be kld_mean, kld_p99 or dppl, not '{}'", request.objective));
+    std::set<std::string> allowed(request.types.begin(), request.types.end());
+    for (const auto& t : allowed) {
+        bool known = false;
+        for (const auto& s : study.treatments) known = known || s.name == t;
+        if (!known) throw Error(fmt::format("--types: the study has no treatment '{}'", t));
+    }
+
+    const GgufFile input = GgufFile::open(study.input);
+    const uint64_t alignment = input.alignment();
+    std::map<std::string, const TensorInfo*, std::less<>> tensors;
+    uint64_t n_values = 0;
+    for (const auto& t : input.tensors()) {
+        tensors[t.name] = &t;
+        n_values += t.n_values;
+    }
+    const auto results = read_results(request.study_dir);
+
+    // The groups in study order, each with the baseline and every measured treatment.
+    std::vector<GroupOptions> groups;
+    std::map<std::string, size_t> group_index;
+    std::vector<std::string> missing;
+    std::set<std::string> grouped;
+    for (const auto& c : plan_candidates(study, input)) {
+        auto [it, added] = group_index.emplace(c.group, groups.size());
+        if (added) {
+            GroupOptions g{c.group, {}, {std::nullopt}, {{0, 0.0}}};
+            for (size_t i : c.tensors) {
+                g.tensors.push_back(input.tensors()[i].name);
+                g.options[0].bytes += align_up(input.tensors()[i].n_bytes, alignment);
+                grouped.insert(input.tensors()[i].name);
+            }
+            groups.push_back(std::move(g));
+        }
+        GroupOptions& g = groups[it->second];
+        const auto r = results.find(c.id());
+        if (r == results.end()) {
+            missing.push_back(c.id());
+            continue;
+        }
+        if (r->second.contains("error") || (!allowed.empty() && !allowed.count(c.treatment_name))) continue;
+        if (!r->second.contains("bytes_after_per_tensor"))
+            throw Error(fmt::format("{}: results without bytes_after_per_tensor (from an older qframe): run the study again", request.study_dir.string()));
+        plan::Option option{0, r->second.at(request.objective).get<double>()};
+        for (const auto& name : g.tensors) option.bytes += align_up(r->second.at("bytes_after_per_tensor").at(name).get<uint64_t>(), alignment);
+        g.treatment.push_back(c.treatment);
+        g.options.push_back(option);
+    }
+    if (!missing.empty())
+        throw Error(fmt::format("{}: the study is not finished ({} candidates without a result, e.g. {}); run `qframe sweep` on it again",
+                                request.study_dir.string(), missing.size(), missing.front()));
+
+    // Pins keep one option of each group they match.
+    const auto pins = compile([&] {
+        std::vector<std::string> p;
+        for (const auto& [regex, treatment] : request.pins) p.push_back(regex);
+        return p;
+    }(), "--pin");
+    for (size_t p = 0; p < pins.size(); ++p) {
+        const std::string& wanted = request.pins[p].second;
+        size_t matched = 0;
+        for (auto& g : groups) {
+            if (!std::regex_search(g.name, pins[p])) continue;
+            ++matched;
+            size_t keep = g.options.size();
+            for (size_t o = 0; o < g.options.size(); ++o)
+                if ((g.treatment[o] ? study.treatments[*g.treatment[o]].name : std::string("baseline")) == wanted) keep = o;
+            if (keep == g.options.size())
+                throw Error(fmt::format("--pin {}={}: group {} has no measured '{}' (treatments: the study's names, or baseline)", request.pins[p].first, wanted, g.name, wanted));
+            g.options = {g.options[keep]};
+            g.treatment = {g.treatment[keep]};
+        }
+        if (!matched) throw Error(fmt::format("--pin {}={}: no group matches", request.pins[p].first, wanted));
+    }
+
+    // Ties: groups matching a tie with the same captured text form one unit (options they all have).
+    const auto ties = compile(request.ties, "--tie");
+    std::vector<std::vector<size_t>> units;
+    std::map<std::string, size_t> unit_of_key;
+    for (size_t i = 0; i < groups.size(); ++i) {
+        std::string key = "group:" + groups[i].name;
+        for (size_t t = 0; t < ties.size(); ++t) {
+            std::smatch m;
+            if (!std::regex_search(groups[i].name, m, ties[t])) continue;
+            key = fmt::format("tie{}", t);
+            for (size_t k = 1; k < m.size(); ++k) key += "|" + m[k].str();
+            break;
+        }
+        const auto [it, added] = unit_of_key.emplace(key, units.size());
+        if (added) units.emplace_back();
+        units[it->second].push_back(i);
+    }
+    std::vector<std::vector<plan::Option>> unit_options;
+    std::vector<std::vector<std::optional<size_t>>> unit_treatments;
+    for (const auto& members : units) {
+        std::vector<std::optional<size_t>> common = groups[members[0]].treatment;
+        for (size_t m : members) {
+            std::vector<std::optional<size_t>> both;
+            for (const auto& t : common)
+                if (std::find(groups[m].treatment.begin(), groups[m].treatment.end(), t) != groups[m].treatment.end()) both.push_back(t);
+            common = both;
+        }
+        if (common.empty()) throw Error(fmt::format("tied group {} and the groups tied to it share no choice (pins or failures differ)", groups[members[0]].name));
+        std::vector<plan::Option> options;
+        for (const auto& t : common) {
+            plan::Option sum;
+            for (size_t m : members) {
+                const auto& g = groups[m];
+                const size_t o = std::find(g.treatment.begin(), g.treatment.end(), t) - g.treatment.begin();
+                sum.bytes += g.options[o].bytes;
+                sum.cost += g.options[o].cost;
+            }
+            options.push_back(sum);
+        }
+        unit_options.push_back(std::move(options));
+        unit_treatments.push_back(std::move(common));
+    }
+
+    // What no choice changes: the header and the ungrouped tensors.
+    uint64_t fixed = input.data_offset();
+    for (const auto& t : input.tensors())
+        if (!grouped.count(t.name)) fixed += align_up(t.n_bytes, alignment);
+    plan.smallest = fixed + plan::smallest_bytes(unit_options);
+    plan.largest = fixed + plan::largest_bytes(unit_options);
+    if (request.target_bytes.has_value() == request.target_bpw.has_value()) throw Error("give one target: --target-size or --target-bpw");
+    plan.budget = request.target_bytes ? *request.target_bytes
+                                       : input.data_offset() + static_cast<uint64_t>(std::floor(*request.target_bpw * static_cast<double>(n_values) / 8));
+    const auto bpw = [&](uint64_t file) { return 8.0 * static_cast<double>(file - input.data_offset()) / static_cast<double>(n_values); };
+    if (plan.budget < plan.smallest)
+        throw Error(fmt::format("no plan fits {} bytes ({}, {:.3f} bits per weight): the smallest the study's choices reach is {} bytes ({}, {:.3f} bits per weight)",
+                                plan.budget, mib(plan.budget), bpw(std::max(plan.budget, input.data_offset())), plan.smallest, mib(plan.smallest), bpw(plan.smallest)));
+    const auto solution = plan::solve(unit_options, plan.budget - fixed);
+    if (!solution) throw Error("no plan fits the budget");  // unreachable: checked above
+
+    std::vector<std::optional<size_t>> choice_of_group(groups.size());
+    for (size_t u = 0; u < units.size(); ++u)
+        for (size_t m : units[u]) choice_of_group[m] = unit_treatments[u][solution->choice[u]];
+    for (size_t i = 0; i < groups.size(); ++i) {
+        const auto& g = groups[i];
+        const size_t o = std::find(g.treatment.begin(), g.treatment.end(), choice_of_group[i]) - g.treatment.begin();
+        plan.groups.push_back({g.name, choice_of_group[i], g.tensors, g.options[o].bytes, g.options[o].cost});
+        plan.predicted += g.options[o].cost;
+    }
+    plan.file_bytes = fixed + solution->bytes;
+    plan.bpw = bpw(plan.file_bytes);
+    return plan;
+}
+
+}  // namespace qframe

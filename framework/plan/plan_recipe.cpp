@@ -1,0 +1,77 @@
+// A plan written as a recipe: readable (one stage per treatment, its tensors by name, a comment
+// with what it is predicted to cost) and exactly what --apply runs.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "qframe/plan.hpp"
+#include "qframe/stage_kinds.hpp"
+
+namespace qframe {
+namespace {
+
+std::string yaml_quoted(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    return out + "\"";
+}
+
+std::string yaml_value(const OptionValue& v) {
+    return std::visit(
+        [](const auto& x) -> std::string {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, bool>) return x ? "true" : "false";
+            else if constexpr (std::is_same_v<X, std::string>) return yaml_quoted(x);
+            else if constexpr (std::is_same_v<X, std::vector<std::string>>) {
+                std::string out = "[";
+                for (size_t i = 0; i < x.size(); ++i) out += (i ? ", " : "") + yaml_quoted(x[i]);
+                return out + "]";
+            } else return fmt::format("{}", x);
+        },
+        v);
+}
+
+}  // namespace
+
+std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output) {
+    const Study& study = plan.study;
+    std::string out = fmt::format(
+        "# qframe plan of study '{}' ({}): every grouped tensor's treatment, chosen so that the\n"
+        "# predicted cost — the sum of the groups' one-at-a-time costs — is least within {} bytes.\n"
+        "# The output file: {} bytes exactly, {:.4f} bits per weight; predicted cost {:.6g}.\n"
+        "# Tensors not listed keep the input's bytes.\n"
+        "qframe: 1\nname: {}\nmodel:\n  input: {}\n  output: {}\nstages:\n",
+        study.name, study.out.string(), plan.budget, plan.file_bytes, plan.bpw, plan.predicted, yaml_quoted(study.name + "-plan"),
+        yaml_quoted(study.input.string()), yaml_quoted(output.string()));
+    // Per treatment, in the study's order: its groups' tensors.
+    std::map<size_t, std::vector<const GroupChoice*>> by_treatment;
+    for (const auto& g : plan.groups)
+        if (g.treatment) by_treatment[*g.treatment].push_back(&g);
+    for (const auto& [t, groups] : by_treatment) {
+        const Treatment& treatment = study.treatments[t];
+        const StageDescriptor& stage = *treatment.call.stage;
+        size_t n = 0;
+        uint64_t bytes = 0;
+        double cost = 0;
+        std::string names;
+        for (const GroupChoice* g : groups) {
+            for (const auto& name : g->tensors) names += fmt::format("{}{}", n++ ? ", " : "", yaml_quoted(name));
+            bytes += g->bytes;
+            cost += g->cost;
+        }
+        const auto prefix = std::string_view(name_prefix(stage.kind));
+        const std::string short_name = std::string_view(stage.name).starts_with(prefix) ? stage.name.substr(prefix.size()) : stage.name;
+        out += fmt::format("  # {}: {} group(s), {} tensor(s), {} bytes, predicted cost {:.6g}\n", treatment.name, groups.size(), n, bytes, cost);
+        out += fmt::format("  - {}: {}\n    select: {{ name: [{}] }}\n    require_match: true\n", kind_info(stage.kind).recipe_key, short_name, names);
+        if (!treatment.call.options.values().empty()) {
+            out += "    options: {";
+            size_t i = 0;
+            for (const auto& [key, value] : treatment.call.options.values()) out += fmt::format("{} {}: {}", i++ ? "," : "", key, yaml_value(value));
+            out += " }\n";
+        }
+    }
+    if (by_treatment.empty()) out += "  []  # every group keeps its baseline bytes\n";
+    return out;
+}
+
+}  // namespace qframe

@@ -1,0 +1,77 @@
+# qframe plan on a study of every matrix of trained-a-f16 at Q2_K … Q6_K and Q8_0: at exactly the
+# file size of llama.cpp's Q4_K_M, Q3_K_M and Q2_K mixes (quant.mix), the plan's measured mean KLD
+# (eval.kl_divergence, the study's text, ctx and chunks) is lower than the mix's; --apply writes
+# exactly the planned size, and `qframe run plan.yaml` the same bytes; an infeasible budget names
+# the smallest reachable size; --pin, --tie and --types shape the plan.
+source "$(dirname "$0")/lib.sh"
+need_data
+PY=/usr/bin/python3
+MODEL=$DATA/models/trained-a-f16.gguf
+TEXT=$DATA/text/wikitext-2-raw-test.txt
+"$QFRAME" sweep -q tests/cli/data/trained_a_plan.yaml --out "$WORK/study" -j 2 || fail "sweep"
+
+# kld FILE.yaml: the recipe's stages then eval.kl_divergence against the input, as the study measured.
+kld() {
+  { cat "$1"; printf '  - evaluate: kl_divergence\n    options: { ctx: 128, chunks: 4, text: %s }\n' "$TEXT"; } > "$1.measure.yaml"
+  "$QFRAME" run -q "$1.measure.yaml" --input "$MODEL" --report "$1.report" || fail "measure $1"
+  $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["stages"][-1]["model"]["kld_mean"])' "$1.report/REPORT.json" 2> /dev/null ||
+    $PY - "$1.report/REPORT.json" <<'PYEOF'
+import json, sys
+def walk(x):
+    if isinstance(x, dict):
+        if "kld_mean" in x: return x["kld_mean"]
+        for v in x.values():
+            r = walk(v)
+            if r is not None: return r
+    if isinstance(x, list):
+        for v in x:
+            r = walk(v)
+            if r is not None: return r
+print(walk(json.load(open(sys.argv[1]))))
+PYEOF
+}
+
+for mix in Q4_K_M Q3_K_M Q2_K; do
+  printf 'qframe: 1\nname: %s\nmodel: { input: %s }\nstages:\n  - quantize: mix\n    options: { mix: %s }\n' "$mix" "$MODEL" "$mix" > "$WORK/$mix.yaml"
+  "$QFRAME" run -q "$WORK/$mix.yaml" --output "$WORK/$mix.gguf" || fail "mix $mix"
+  size=$(stat -c %s "$WORK/$mix.gguf")
+  "$QFRAME" plan -q "$WORK/study" --target-size "$size" --out "$WORK/plan-$mix.yaml" --apply --output "$WORK/plan-$mix.gguf" > "$WORK/plan-$mix.txt" ||
+    fail "plan at $mix's size"
+  planned=$(stat -c %s "$WORK/plan-$mix.gguf")
+  [ "$planned" -le "$size" ] || fail "plan for $mix: $planned bytes > $size"
+  grep -q "within $size bytes: $planned bytes" "$WORK/plan-$mix.txt" || fail "plan for $mix: printed size differs: $(head -1 "$WORK/plan-$mix.txt")"
+  "$QFRAME" run -q "$WORK/plan-$mix.yaml" --output "$WORK/run-$mix.gguf" || fail "qframe run plan-$mix.yaml"
+  cmp -s "$WORK/plan-$mix.gguf" "$WORK/run-$mix.gguf" || fail "qframe run plan.yaml differs from --apply ($mix)"
+  mix_kld=$(kld "$WORK/$mix.yaml")
+  plan_kld=$(kld "$WORK/plan-$mix.yaml")
+  predicted=$(sed -n 's/.*predicted kld_mean \([0-9.e+-]*\).*/\1/p' "$WORK/plan-$mix.txt")
+  echo "$mix: $size bytes; llama.cpp's mix KLD $mix_kld; the plan ($planned bytes) KLD $plan_kld, predicted $predicted"
+  $PY -c 'import sys; m, p = map(float, sys.argv[1:3]); sys.exit(0 if 0 < p < m else 1)' "$mix_kld" "$plan_kld" ||
+    fail "at $mix's size the plan's KLD $plan_kld is not below the mix's $mix_kld"
+done
+
+# Below the smallest reachable size: refused, naming that size; nothing written.
+"$QFRAME" plan "$WORK/study" --target-size 1MiB --out "$WORK/none.yaml" 2> "$WORK/err" && fail "an infeasible budget was accepted"
+grep -q "no plan fits 1048576 bytes .* the smallest the study's choices reach is [0-9]* bytes" "$WORK/err" || fail "infeasible: $(cat "$WORK/err")"
+[ -e "$WORK/none.yaml" ] && fail "an infeasible plan wrote its recipe"
+
+# Bits per weight; pins; ties; a restricted set of types.
+"$QFRAME" plan -q "$WORK/study" --target-bpw 5 --pin 'output=q8_0' --tie 'blk\.([0-9]+)\.attn_[qkv]' --types q3_k,q4_k,q5_k,q8_0 \
+  --out "$WORK/shaped.yaml" > "$WORK/shaped.txt" || fail "shaped plan"
+$PY - "$WORK/shaped.yaml" "$WORK/shaped.txt" <<'PYEOF' || fail "pins, ties or types not honoured"
+import re, sys
+text = open(sys.argv[1]).read()
+bpw = float(re.search(r"\(([0-9.]+) bits per weight\)", open(sys.argv[2]).read()).group(1))
+assert bpw <= 5, bpw
+stage_of = {}
+for block in re.split(r"\n  # ", text)[1:]:
+    treatment = block.split(":")[0]
+    for name in re.findall(r'"([^"]+\.weight)"', block):
+        stage_of[name] = treatment
+assert stage_of.get("output.weight") == "q8_0", stage_of.get("output.weight")
+assert set(stage_of.values()) <= {"q3_k", "q4_k", "q5_k", "q8_0"}, set(stage_of.values())
+for layer in range(4):
+    qkv = {stage_of.get(f"blk.{layer}.attn_{x}.weight", "baseline") for x in "qkv"}
+    assert len(qkv) == 1, (layer, qkv)
+PYEOF
+finish
