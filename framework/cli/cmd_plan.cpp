@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <map>
 
 #include "catalog_loading.hpp"
@@ -39,6 +40,9 @@ void print_plan(const MixPlan& plan, const std::string& objective) {
                plan.file_bytes, plan.bpw, objective, plan.predicted);
     for (const auto& [name, v] : per) fmt::print("  {:<12} {:>4} group(s) {:>14} bytes\n", name, v.first, v.second);
     fmt::print("  (reachable: {} … {} bytes)\n", plan.smallest, plan.largest);
+    fmt::print("the proxy rel_l2 ranks the study's {} candidates with Spearman's rho {:.3f} against {} ({:.3f} within a treatment)\n",
+               plan.proxy_pairs, plan.proxy_rank_correlation, objective, plan.proxy_rank_correlation_within);
+    std::fflush(stdout);  // before the log lines of --apply
 }
 
 }  // namespace

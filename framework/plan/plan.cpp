@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -50,6 +51,34 @@ std::vector<std::regex> compile(const std::vector<std::string>& patterns, const 
             throw Error(fmt::format("{} '{}': not a regular expression ({})", flag, p, e.what()));
         }
     return out;
+}
+
+// Ranks 1…n, ties sharing their mean rank.
+std::vector<double> ranks(const std::vector<double>& v) {
+    std::vector<size_t> order(v.size());
+    for (size_t i = 0; i < v.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    for (size_t i = 0; i < order.size();) {
+        size_t j = i;
+        while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+        for (size_t k = i; k <= j; ++k) r[order[k]] = (i + j) / 2.0 + 1;
+        i = j + 1;
+    }
+    return r;
+}
+
+// Spearman's rank correlation: Pearson's on the ranks.
+double spearman(const std::vector<double>& x, const std::vector<double>& y) {
+    const auto rx = ranks(x), ry = ranks(y);
+    const double n = static_cast<double>(x.size()), mean = (n + 1) / 2;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        sxy += (rx[i] - mean) * (ry[i] - mean);
+        sxx += (rx[i] - mean) * (rx[i] - mean);
+        syy += (ry[i] - mean) * (ry[i] - mean);
+    }
+    return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
 }
 
 std::string mib(uint64_t bytes) { return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1 << 20)); }
@@ -137,6 +166,20 @@ MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
     if (!missing.empty())
         throw Error(fmt::format("{}: the study is not finished ({} candidates without a result, e.g. {}); run `qframe sweep` on it again",
                                 request.study_dir.string(), missing.size(), missing.front()));
+
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> per_treatment;  // proxy, measured
+    std::vector<double> proxy, measured;
+    for (const auto& [id, r] : results)
+        if (!r.contains("error") && r.contains("rel_l2") && r.contains(request.objective)) {
+            proxy.push_back(r.at("rel_l2").get<double>());
+            measured.push_back(r.at(request.objective).get<double>());
+            auto& [p, m] = per_treatment[r.value("treatment", "")];
+            p.push_back(proxy.back());
+            m.push_back(measured.back());
+        }
+    plan.proxy_pairs = proxy.size();
+    plan.proxy_rank_correlation = spearman(proxy, measured);
+    for (const auto& [t, pm] : per_treatment) plan.proxy_rank_correlation_within += spearman(pm.first, pm.second) / per_treatment.size();
 
     // Pins keep one option of each group they match.
     const auto pins = compile([&] {

@@ -25,6 +25,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Part of every result's key: a result written by an older qframe, with fewer keys, is evaluated
+// again. 2: bytes_after_per_tensor.
+constexpr int kResultsVersion = 2;
+
 // What makes results reusable: the input file and the study as read (settings included).
 std::string input_key(const Study& study) {
     const auto size = std::filesystem::file_size(study.input);
@@ -49,7 +53,7 @@ struct OpenStudy {
         input_header_key = sha256_hex(std::string_view(reinterpret_cast<const char*>(header.data()), header.size()));
         const std::string input_id = input_key(study);
         base_key = sha256_hex(input_id + "\n" + study.baseline_text);
-        study_key = sha256_hex(input_id + "\n" + study.text);
+        study_key = sha256_hex(fmt::format("{}\n{}\nresults v{}", input_id, study.text, kResultsVersion));
         candidates = plan_candidates(study, input);
         for (const auto& t : study.treatments) {
             quantizers.push_back(make_call_as<Quantizer>(t.call));

@@ -15,3 +15,14 @@ finish() {
 need_data() {
   if [ ! -d "$DATA/models" ]; then echo "SKIP: $DATA not present"; exit 77; fi
 }
+# The sanitizer pass (tools/quickstart/test.sh) runs the same checks on lighter studies: the
+# acceptance-size runs are several times slower there and test nothing more of memory safety.
+SANITIZED=0
+if [ -n "$BUILD" ] && grep -q "^QFRAME_SANITIZE:BOOL=ON" "$BUILD/CMakeCache.txt" 2> /dev/null; then
+  SANITIZED=1
+  echo "(sanitizer build: studies run one chunk)"
+fi
+# light_study_sets: --set arguments that make a study one chunk long in the sanitizer pass.
+light_study_sets() {
+  if [ "$SANITIZED" = 1 ]; then echo "--set study.chunks=1"; fi
+}

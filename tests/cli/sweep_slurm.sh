@@ -4,6 +4,7 @@
 # the next run evaluates only what that task left; Slurm's refusal of a setting comes before any work.
 source "$(dirname "$0")/lib.sh"
 need_data
+LIGHT=$(light_study_sets)  # one chunk in the sanitizer pass
 if [ "$(id -u)" -ne 0 ] || ! command -v slurmctld > /dev/null || ! command -v slurmd > /dev/null || ! command -v sbatch > /dev/null; then
   echo "SKIP: a local Slurm cluster needs root and Debian's slurmctld, slurmd and slurm-client (tools/quickstart/test.sh installs them)"
   exit 77
@@ -15,21 +16,21 @@ trap '"$CLUSTER" stop "$WORK/cluster"; rm -rf "$WORK"' EXIT
 "$CLUSTER" start "$WORK/cluster" > /dev/null || { fail "the local cluster did not start"; finish; }
 export SLURM_CONF=$WORK/cluster/slurm.conf
 
-"$QFRAME" sweep -q "$STUDY" --out "$WORK/local" -j 2 || fail "local sweep"
+"$QFRAME" sweep $LIGHT -q "$STUDY" --out "$WORK/local" -j 2 || fail "local sweep"
 
 # Settings from the study's executor: section (through --set); they are not part of the study's key.
-"$QFRAME" sweep "$STUDY" --out "$WORK/slurm" --set executor.kind=slurm --set executor.tasks=3 --set executor.cpus_per_task=1 --poll 0.1 \
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/slurm" --set executor.kind=slurm --set executor.tasks=3 --set executor.cpus_per_task=1 --poll 0.1 \
   2> "$WORK/slurm.log" || fail "slurm sweep: $(cat "$WORK/slurm.log")"
 grep -q "array job [0-9]* (3 tasks for 90 candidates)" "$WORK/slurm.log" || fail "not 3 array tasks: $(cat "$WORK/slurm.log")"
 grep -q -- "--cpus-per-task=1" "$WORK"/slurm/slurm/1/*.sh && fail "sbatch options went into the job scripts"
 [ -f "$WORK/slurm/slurm/1/task-2.log" ] || fail "no log of array task 2"
-"$QFRAME" sweep "$STUDY" --out "$WORK/slurm" 2> "$WORK/local-over-slurm.log" || fail "local re-run"
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/slurm" 2> "$WORK/local-over-slurm.log" || fail "local re-run"
 grep -q "90 candidates, 0 to evaluate (90 finished earlier)" "$WORK/local-over-slurm.log" || fail "the executor changed the study's key"
 
 # A task that cannot write a result fails; the others finish; the merge never runs.
 blocked="$WORK/fail/candidates/token_embd.weight@q3_k.json"
 mkdir -p "$blocked/in-the-way"
-"$QFRAME" sweep "$STUDY" --out "$WORK/fail" --executor slurm --tasks 3 --poll 0.1 2> "$WORK/fail.log" && fail "a failed array task went unreported"
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/fail" --executor slurm --tasks 3 --poll 0.1 2> "$WORK/fail.log" && fail "a failed array task went unreported"
 grep -q "1 of 3 array tasks failed" "$WORK/fail.log" || fail "no failed task named: $(cat "$WORK/fail.log")"
 grep -q "array task 1 (job [0-9]*_1) failed (FAILED, exit 1:0.*); log: $WORK/fail/slurm/1/task-1.log" "$WORK/fail.log" || fail "failed task without its log: $(cat "$WORK/fail.log")"
 grep -q "cannot rename" "$WORK/fail/slurm/1/task-1.log" || fail "the task's log does not say why"
@@ -37,12 +38,12 @@ grep -q "cannot rename" "$WORK/fail/slurm/1/task-1.log" || fail "the task's log 
 [ -z "$(squeue -h)" ] || fail "jobs left in the queue: $(squeue)"
 done_before=$(find "$WORK/fail/candidates" -name '*.json' -type f | wc -l)
 rm -rf "$blocked"
-"$QFRAME" sweep "$STUDY" --out "$WORK/fail" --executor slurm --tasks 3 --poll 0.1 2> "$WORK/resume.log" || fail "resume: $(cat "$WORK/resume.log")"
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/fail" --executor slurm --tasks 3 --poll 0.1 2> "$WORK/resume.log" || fail "resume: $(cat "$WORK/resume.log")"
 grep -q "90 candidates, $((90 - done_before)) to evaluate ($done_before finished earlier)" "$WORK/resume.log" || fail "resume: $(cat "$WORK/resume.log")"
 [ -d "$WORK/fail/slurm/2" ] || fail "the second submission has no folder of its own"
 
 # Slurm's word on a setting comes before anything is written.
-"$QFRAME" sweep "$STUDY" --out "$WORK/refused" --executor slurm --partition no-such-partition 2> "$WORK/refused.log" && fail "a bad partition was accepted"
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/refused" --executor slurm --partition no-such-partition 2> "$WORK/refused.log" && fail "a bad partition was accepted"
 grep -q "invalid partition" "$WORK/refused.log" || fail "no reason given: $(cat "$WORK/refused.log")"
 [ -e "$WORK/refused" ] && fail "a refused submission wrote its study folder"
 

@@ -3,18 +3,19 @@
 # reuse (every pass from the first layer), and from a run killed halfway and resumed.
 source "$(dirname "$0")/lib.sh"
 need_data
+LIGHT=$(light_study_sets)  # one chunk in the sanitizer pass
 PY=/usr/bin/python3
 STUDY=tests/cli/data/trained_a_matrices.yaml
-"$QFRAME" sweep -q "$STUDY" --out "$WORK/one" -j 1 || fail "sweep -j 1"
-"$QFRAME" sweep -q "$STUDY" --out "$WORK/two" -j 2 || fail "sweep -j 2"
-"$QFRAME" sweep -q "$STUDY" --out "$WORK/full" -j 2 --no-prefix-reuse --no-bank || fail "sweep --no-prefix-reuse --no-bank"
+"$QFRAME" sweep $LIGHT -q "$STUDY" --out "$WORK/one" -j 1 || fail "sweep -j 1"
+"$QFRAME" sweep $LIGHT -q "$STUDY" --out "$WORK/two" -j 2 || fail "sweep -j 2"
+"$QFRAME" sweep $LIGHT -q "$STUDY" --out "$WORK/full" -j 2 --no-prefix-reuse --no-bank || fail "sweep --no-prefix-reuse --no-bank"
 # The first run made the 90 treated tensors into the bank beside the study folders; the second reused them.
 $PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["tensor_bank"]; assert b == {"hits": 0, "misses": 90}, b' "$WORK/one/REPORT.json" || fail "first run's bank"
 $PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["tensor_bank"]; assert b == {"hits": 90, "misses": 0}, b' "$WORK/two/REPORT.json" || fail "second run's bank"
 $PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["tensor_bank"]; assert b == {"hits": 0, "misses": 0}, b' "$WORK/full/REPORT.json" || fail "--no-bank used the bank"
 
 # Killed once 30 of the 90 results are in, then run again.
-"$QFRAME" sweep -q "$STUDY" --out "$WORK/killed" -j 2 &
+"$QFRAME" sweep $LIGHT -q "$STUDY" --out "$WORK/killed" -j 2 &
 pid=$!
 for _ in $(seq 600); do
   [ "$(ls "$WORK/killed/candidates" 2> /dev/null | wc -l)" -ge 30 ] && break
@@ -24,7 +25,7 @@ kill -9 "$pid" 2> /dev/null || true
 wait "$pid" 2> /dev/null || true
 left=$(ls "$WORK/killed/candidates" | wc -l)
 [ "$left" -lt 90 ] || fail "the run finished before it was killed ($left results)"
-"$QFRAME" sweep "$STUDY" --out "$WORK/killed" -j 2 2> "$WORK/resume.log" || fail "resume"
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/killed" -j 2 2> "$WORK/resume.log" || fail "resume"
 grep -q "90 candidates, $((90 - left)) to evaluate ($left finished earlier)" "$WORK/resume.log" || fail "resume: $(cat "$WORK/resume.log")"
 
 $PY - "$WORK/one/results.jsonl" "$WORK/two/results.jsonl" "$WORK/killed/results.jsonl" "$WORK/full/results.jsonl" <<'PYEOF' || fail "results differ"

@@ -42,6 +42,12 @@ struct MixPlan {
     double predicted = 0;              // Σ cost: the objective the plan predicts
     double bpw = 0;                    // bits per weight over every tensor
     uint64_t smallest = 0, largest = 0;  // the file sizes the study's choices can reach
+    // How well the cheap proxy (rel_l2, computed without running the model) ranks the study's
+    // candidates against the objective: Spearman's rank correlation over them, and how many.
+    // Over all candidates, and within each treatment (the mean of the treatments' rhos: does the
+    // proxy tell which groups are sensitive at a given type?).
+    double proxy_rank_correlation = 0, proxy_rank_correlation_within = 0;
+    size_t proxy_pairs = 0;
 };
 
 // Throws qframe::Error with the reason (an unfinished or all_but_one study, a bad regex, a budget
