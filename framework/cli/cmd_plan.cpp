@@ -1,6 +1,8 @@
 // qframe plan STUDY_DIR (--target-size SIZE | --target-bpw X) [--objective …] [--pin R=T]...
 //                       [--tie R]... [--types a,b] [--out plan.yaml] [--apply --output M.gguf]
-// Mixed precision from a finished study: the plan is a recipe; --apply also runs it.
+//                       [--frontier N] [--measure [--mixes Q4_K_M,…]] [--report DIR]
+// Mixed precision from a finished study: the plan is a recipe; --apply also runs it; --frontier
+// and --measure write a report with the plans (and llama.cpp's mixes) on one plot.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +11,7 @@
 
 #include "catalog_loading.hpp"
 #include "common.hpp"
+#include "plan/frontier.hpp"
 #include "progress.hpp"
 #include "qframe/output_file.hpp"
 #include "qframe/plan.hpp"
@@ -60,13 +63,23 @@ int run_plan_command(const std::vector<std::string>& args) {
         ("input,i", po::value<std::string>(), "the study's model, when not where its study.yaml says")
         ("out", po::value<std::string>(), "the plan recipe to write (default: STUDY/plan.yaml)")
         ("apply", "also run the plan: write the model (--output)")
-        ("output,o", po::value<std::string>(), "the model --apply writes (default: STUDY/plan.gguf)");
+        ("output,o", po::value<std::string>(), "the model --apply writes (default: STUDY/plan.gguf)")
+        ("frontier", po::value<unsigned>(), "N plans from the smallest to the largest reachable size (no target needed), into --report")
+        ("measure", "evaluate the plan(s) and llama.cpp's mixes against the study's baseline (the study's text, ctx, chunks)")
+        ("mixes", po::value<std::string>()->default_value("Q2_K,Q3_K_S,Q3_K_M,Q3_K_L,Q4_K_S,Q4_K_M,Q5_K_S,Q5_K_M,Q6_K,Q8_0"),
+         "llama.cpp mixes --measure evaluates beside the plans (quant.mix), comma-separated; 'none' for none")
+        ("report", po::value<std::string>(), "the report folder of --frontier/--measure (default: STUDY/plans)")
+        ("threads,t", po::value<unsigned>()->default_value(0), "worker threads for --measure (0: all cores)");
     po::positional_options_description positional;
     positional.add("study", 1);
     const auto vm = parse(args, "qframe plan STUDY_DIR (--target-size SIZE | --target-bpw X) [--out plan.yaml] [--apply --output M.gguf]", options, positional);
     if (!vm) return 0;
     if (!vm->count("study")) throw UsageError("no study folder given");
-    if (vm->count("target-size") == vm->count("target-bpw")) throw UsageError("give one target: --target-size SIZE or --target-bpw X");
+    const bool frontier = vm->count("frontier") > 0;
+    if (frontier && (vm->count("target-size") || vm->count("target-bpw") || vm->count("apply") || vm->count("out")))
+        throw UsageError("--frontier plans at its own budgets: no --target-size/--target-bpw, --out or --apply");
+    if (!frontier && vm->count("target-size") == vm->count("target-bpw")) throw UsageError("give one target: --target-size SIZE or --target-bpw X");
+    if (frontier && (*vm)["frontier"].as<unsigned>() < 1) throw UsageError("--frontier needs at least 1 plan");
     if (vm->count("output") && !vm->count("apply")) throw UsageError("--output is the model --apply writes: add --apply");
 
     PlanRequest request;
@@ -90,9 +103,30 @@ int run_plan_command(const std::vector<std::string>& args) {
     const auto study_file = request.study_dir / "study.yaml";
     StageCatalog catalog;
     load_catalog(catalog, recipe_plugin_paths(study_file));
-    const MixPlan plan = make_plan(request, catalog);
-    print_plan(plan, request.objective);
+    const Planner planner(request, catalog);
+    plan::FrontierOptions report;
+    report.dir = vm->count("report") ? std::filesystem::path((*vm)["report"].as<std::string>()) : request.study_dir / "plans";
+    report.objective = request.objective;
+    report.measure = vm->count("measure") > 0;
+    if ((*vm)["mixes"].as<std::string>() != "none") report.mixes = split_commas((*vm)["mixes"].as<std::string>());
+    report.evaluation.threads = (*vm)["threads"].as<unsigned>();
+    ProgressBar bar(!vm->count("quiet"));
+    report.evaluation.progress = [&bar](size_t done, size_t total) { bar.update("measured", done, total); };
 
+    if (frontier) {
+        const auto plans = plan_frontier(planner, (*vm)["frontier"].as<unsigned>());
+        const auto points = plan::write_frontier(planner, plans, catalog, report);
+        bar.finish();
+        for (const auto& p : points)
+            fmt::print("{:<10} {:>12} bytes {:>7.4f} bpw  predicted {:>10}  measured {:>10}\n", p.name, p.file_bytes, p.bpw,
+                       p.predicted < 0 ? std::string("–") : fmt::format("{:.5g}", p.predicted),
+                       p.measured.is_null() ? std::string("–") : fmt::format("{:.5g}", p.measured.value(request.objective, 0.0)));
+        spdlog::info("report: {}/REPORT.md (the plans' recipes: plan-N.yaml)", report.dir.string());
+        return 0;
+    }
+
+    const MixPlan plan = planner.plan(planner.budget_of(request));
+    print_plan(plan, request.objective);
     const std::filesystem::path recipe = vm->count("out") ? std::filesystem::path((*vm)["out"].as<std::string>()) : request.study_dir / "plan.yaml";
     const std::filesystem::path model = vm->count("output") ? std::filesystem::path((*vm)["output"].as<std::string>()) : request.study_dir / "plan.gguf";
     write_text_atomically(recipe, plan_recipe(plan, model));
@@ -100,13 +134,19 @@ int run_plan_command(const std::vector<std::string>& args) {
     if (vm->count("apply")) {
         // The recipe just written, read back: --apply and `qframe run` are the same run.
         const Plan run = load_plan(recipe, catalog);
-        ProgressBar bar(!vm->count("quiet"));
         run_plan(run, {0, false, [&bar](const std::string& label, uint64_t done, uint64_t total) { bar.update(label, done, total); }});
         bar.finish();
         const auto written = std::filesystem::file_size(model);
         spdlog::info("wrote {} ({} bytes{})", model.string(), written, written == plan.file_bytes ? ", as planned" : "");
         if (written != plan.file_bytes)
             throw Error(fmt::format("{}: {} bytes, but the plan computed {}: a bug in the plan's size arithmetic", model.string(), written, plan.file_bytes));
+    }
+    if (report.measure) {
+        const auto points = plan::write_frontier(planner, {plan}, catalog, report);
+        bar.finish();
+        const auto& m = points.front().measured;
+        fmt::print("measured {} {:.6g} (predicted {:.6g}); report {}/REPORT.md\n", request.objective, m.value(request.objective, 0.0), plan.predicted,
+                   report.dir.string());
     }
     return 0;
 }

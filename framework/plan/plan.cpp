@@ -104,13 +104,39 @@ uint64_t parse_size(const std::string& text) {
     return static_cast<uint64_t>(std::llround(value * it->second));
 }
 
-MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
+struct Planner::Impl {
+    Study study;
+    uint64_t data_offset = 0, n_values = 0, fixed = 0;
+    std::vector<GroupOptions> groups;
+    std::vector<std::vector<size_t>> units;  // groups per unit
+    std::vector<std::vector<plan::Option>> unit_options;
+    std::vector<std::vector<std::optional<size_t>>> unit_treatments;
+    double proxy_rho = 0, proxy_rho_within = 0;
+    size_t proxy_pairs = 0;
+
+    double bpw(uint64_t file) const { return 8.0 * static_cast<double>(file - std::min(file, data_offset)) / static_cast<double>(n_values); }
+};
+
+Planner::~Planner() = default;
+const Study& Planner::study() const { return impl_->study; }
+uint64_t Planner::smallest() const { return impl_->fixed + plan::smallest_bytes(impl_->unit_options); }
+uint64_t Planner::largest() const { return impl_->fixed + plan::largest_bytes(impl_->unit_options); }
+
+double Planner::bpw(uint64_t file_bytes) const { return impl_->bpw(file_bytes); }
+
+uint64_t Planner::budget_of(const PlanRequest& request) const {
+    if (request.target_bytes.has_value() == request.target_bpw.has_value()) throw Error("give one target: --target-size or --target-bpw");
+    if (request.target_bytes) return *request.target_bytes;
+    return impl_->data_offset + static_cast<uint64_t>(std::floor(*request.target_bpw * static_cast<double>(impl_->n_values) / 8));
+}
+
+Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl_(std::make_unique<Impl>()) {
+    Impl& d = *impl_;
     StudyOverrides overrides;
     overrides.input = request.input;
     overrides.out = request.study_dir;
-    MixPlan plan;
-    plan.study = load_study(request.study_dir / "study.yaml", catalog, overrides);
-    const Study& study = plan.study;
+    d.study = load_study(request.study_dir / "study.yaml", catalog, overrides);
+    const Study& study = d.study;
     if (study.mode != StudyMode::OneAtATime) throw Error("a plan sums one-at-a-time costs: this study is all_but_one");
     if (!study.baseline.empty())
         throw Error("plans for studies with baseline stages are not supported yet (the plan would have to apply them to the untreated tensors only)");
@@ -134,7 +160,7 @@ MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
     const auto results = read_results(request.study_dir);
 
     // The groups in study order, each with the baseline and every measured treatment.
-    std::vector<GroupOptions> groups;
+    std::vector<GroupOptions>& groups = d.groups;
     std::map<std::string, size_t> group_index;
     std::vector<std::string> missing;
     std::set<std::string> grouped;
@@ -177,9 +203,9 @@ MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
             p.push_back(proxy.back());
             m.push_back(measured.back());
         }
-    plan.proxy_pairs = proxy.size();
-    plan.proxy_rank_correlation = spearman(proxy, measured);
-    for (const auto& [t, pm] : per_treatment) plan.proxy_rank_correlation_within += spearman(pm.first, pm.second) / per_treatment.size();
+    d.proxy_pairs = proxy.size();
+    d.proxy_rho = spearman(proxy, measured);
+    for (const auto& [t, pm] : per_treatment) d.proxy_rho_within += spearman(pm.first, pm.second) / per_treatment.size();
 
     // Pins keep one option of each group they match.
     const auto pins = compile([&] {
@@ -206,7 +232,7 @@ MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
 
     // Ties: groups matching a tie with the same captured text form one unit (options they all have).
     const auto ties = compile(request.ties, "--tie");
-    std::vector<std::vector<size_t>> units;
+    std::vector<std::vector<size_t>>& units = d.units;
     std::map<std::string, size_t> unit_of_key;
     for (size_t i = 0; i < groups.size(); ++i) {
         std::string key = "group:" + groups[i].name;
@@ -221,8 +247,6 @@ MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
         if (added) units.emplace_back();
         units[it->second].push_back(i);
     }
-    std::vector<std::vector<plan::Option>> unit_options;
-    std::vector<std::vector<std::optional<size_t>>> unit_treatments;
     for (const auto& members : units) {
         std::vector<std::optional<size_t>> common = groups[members[0]].treatment;
         for (size_t m : members) {
@@ -243,38 +267,62 @@ MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
             }
             options.push_back(sum);
         }
-        unit_options.push_back(std::move(options));
-        unit_treatments.push_back(std::move(common));
+        d.unit_options.push_back(std::move(options));
+        d.unit_treatments.push_back(std::move(common));
     }
 
     // What no choice changes: the header and the ungrouped tensors.
-    uint64_t fixed = input.data_offset();
+    d.data_offset = input.data_offset();
+    d.n_values = n_values;
+    d.fixed = input.data_offset();
     for (const auto& t : input.tensors())
-        if (!grouped.count(t.name)) fixed += align_up(t.n_bytes, alignment);
-    plan.smallest = fixed + plan::smallest_bytes(unit_options);
-    plan.largest = fixed + plan::largest_bytes(unit_options);
-    if (request.target_bytes.has_value() == request.target_bpw.has_value()) throw Error("give one target: --target-size or --target-bpw");
-    plan.budget = request.target_bytes ? *request.target_bytes
-                                       : input.data_offset() + static_cast<uint64_t>(std::floor(*request.target_bpw * static_cast<double>(n_values) / 8));
-    const auto bpw = [&](uint64_t file) { return 8.0 * static_cast<double>(file - input.data_offset()) / static_cast<double>(n_values); };
-    if (plan.budget < plan.smallest)
+        if (!grouped.count(t.name)) d.fixed += align_up(t.n_bytes, alignment);
+}
+
+MixPlan Planner::plan(uint64_t budget) const {
+    const Impl& d = *impl_;
+    MixPlan plan;
+    plan.study = d.study;
+    plan.budget = budget;
+    plan.smallest = smallest();
+    plan.largest = largest();
+    plan.proxy_pairs = d.proxy_pairs;
+    plan.proxy_rank_correlation = d.proxy_rho;
+    plan.proxy_rank_correlation_within = d.proxy_rho_within;
+    if (budget < plan.smallest)
         throw Error(fmt::format("no plan fits {} bytes ({}, {:.3f} bits per weight): the smallest the study's choices reach is {} bytes ({}, {:.3f} bits per weight)",
-                                plan.budget, mib(plan.budget), bpw(std::max(plan.budget, input.data_offset())), plan.smallest, mib(plan.smallest), bpw(plan.smallest)));
-    const auto solution = plan::solve(unit_options, plan.budget - fixed);
+                                budget, mib(budget), d.bpw(budget), plan.smallest, mib(plan.smallest), d.bpw(plan.smallest)));
+    const auto solution = plan::solve(d.unit_options, budget - d.fixed);
     if (!solution) throw Error("no plan fits the budget");  // unreachable: checked above
 
-    std::vector<std::optional<size_t>> choice_of_group(groups.size());
-    for (size_t u = 0; u < units.size(); ++u)
-        for (size_t m : units[u]) choice_of_group[m] = unit_treatments[u][solution->choice[u]];
-    for (size_t i = 0; i < groups.size(); ++i) {
-        const auto& g = groups[i];
+    std::vector<std::optional<size_t>> choice_of_group(d.groups.size());
+    for (size_t u = 0; u < d.units.size(); ++u)
+        for (size_t m : d.units[u]) choice_of_group[m] = d.unit_treatments[u][solution->choice[u]];
+    for (size_t i = 0; i < d.groups.size(); ++i) {
+        const auto& g = d.groups[i];
         const size_t o = std::find(g.treatment.begin(), g.treatment.end(), choice_of_group[i]) - g.treatment.begin();
         plan.groups.push_back({g.name, choice_of_group[i], g.tensors, g.options[o].bytes, g.options[o].cost});
         plan.predicted += g.options[o].cost;
     }
-    plan.file_bytes = fixed + solution->bytes;
-    plan.bpw = bpw(plan.file_bytes);
+    plan.file_bytes = d.fixed + solution->bytes;
+    plan.bpw = d.bpw(plan.file_bytes);
     return plan;
+}
+
+MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
+    const Planner planner(request, catalog);
+    return planner.plan(planner.budget_of(request));
+}
+
+std::vector<MixPlan> plan_frontier(const Planner& planner, size_t n) {
+    std::vector<MixPlan> plans;
+    const uint64_t lo = planner.smallest(), hi = planner.largest();
+    for (size_t k = 0; k < n; ++k) {
+        // Geometric steps: the small sizes, where the choices matter most, get more plans.
+        const uint64_t budget = n == 1 ? hi : k + 1 == n ? hi : static_cast<uint64_t>(lo * std::pow(static_cast<double>(hi) / lo, static_cast<double>(k) / (n - 1)));
+        plans.push_back(planner.plan(budget));
+    }
+    return plans;
 }
 
 }  // namespace qframe

@@ -80,16 +80,22 @@ uint32_t first_changed_layer(const Treated& t, uint32_t n_layer) {
 }  // namespace
 
 Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads) {
+    Change change;
+    for (size_t i : candidate.tensors) change.emplace_back(i, &treatment);
+    Findings out = {{"group", candidate.group}, {"treatment", candidate.treatment_name}};
+    out.update(evaluate_change(change, models, threads));
+    return out;
+}
+
+Findings evaluate_change(const Change& change, const Models& models, unsigned threads) {
     Treated t;
-    for (size_t i : candidate.tensors) {
+    for (const auto& [i, treatment] : change) {
         const TensorInfo& source = models.input.tensors()[i];
         const TensorInfo* base = models.baseline.find_tensor(source.name);
         if (!base) throw Error(fmt::format("the baseline model has no tensor '{}'", source.name));
-        treat(models, source, *base, treatment, t);
+        treat(models, source, *base, *treatment, t);
     }
     Findings out = Findings::object();
-    out["group"] = candidate.group;
-    out["treatment"] = candidate.treatment_name;
     out["tensors"] = t.names;
     out["bytes_before"] = t.bytes_before;
     out["bytes_after"] = t.bytes_after;

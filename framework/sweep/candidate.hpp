@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "baseline.hpp"
@@ -32,5 +33,10 @@ struct TreatmentRun {
 // The result object of results.jsonl (without `seconds` and the study key, which the caller
 // adds). Throws on failure.
 Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads);
+
+// Any change: each listed input tensor (an index) through its treatment, the rest the baseline's.
+// The same keys as a candidate's result, without group and treatment.
+using Change = std::vector<std::pair<size_t, const TreatmentRun*>>;
+Findings evaluate_change(const Change& change, const Models& models, unsigned threads);
 
 }  // namespace qframe::sweep

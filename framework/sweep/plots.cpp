@@ -118,20 +118,24 @@ std::vector<std::string> draw_plots(const Study& study, const std::vector<Findin
     for (const auto& t : study.treatments) {
         const Grid g = grid_of(results, t.name);
         if (g.kld.empty()) continue;
-        const auto gnuplot = boost::process::search_path("gnuplot");
-        if (gnuplot.empty()) throw Error("the study's plots need gnuplot (Debian: apt-get install gnuplot-nox)");
         std::filesystem::create_directories(dir);
         const auto file = dir / fmt::format("{}.gnuplot", t.name);
-        const auto log = dir / fmt::format("{}.log", t.name);
         write_text_atomically(file, script(g, t.name, study.name));
-        // Run in the plots folder, so the script names its outputs without paths.
-        const int status = boost::process::system(gnuplot, file.filename().string(), boost::process::start_dir(dir.string()),
-                                                  boost::process::std_out > boost::process::null, boost::process::std_err > log.string());
-        if (status != 0) throw Error(fmt::format("gnuplot failed on {} (see {})", file.string(), log.string()));
+        run_gnuplot(file);
         for (const char* kind : {"heatmap", "roles"})
             for (const char* ext : {"svg", "png"}) written.push_back(fmt::format("plots/{}_{}.{}", kind, t.name, ext));
     }
     return written;
+}
+
+void run_gnuplot(const std::filesystem::path& script) {
+    const auto gnuplot = boost::process::search_path("gnuplot");
+    if (gnuplot.empty()) throw Error("the plots need gnuplot (Debian: apt-get install gnuplot-nox)");
+    auto log = script;
+    log.replace_extension(".log");
+    const int status = boost::process::system(gnuplot, script.filename().string(), boost::process::start_dir(script.parent_path().string()),
+                                              boost::process::std_out > boost::process::null, boost::process::std_err > log.string());
+    if (status != 0) throw Error(fmt::format("gnuplot failed on {} (see {})", script.string(), log.string()));
 }
 
 }  // namespace qframe::sweep

@@ -16,4 +16,8 @@ namespace qframe::sweep {
 // qframe::Error when gnuplot is needed but missing or fails.
 std::vector<std::string> draw_plots(const Study& study, const std::vector<Findings>& results);
 
+// Runs a gnuplot script in its own folder (so it names its outputs without paths), its messages
+// into SCRIPT.log; throws qframe::Error when gnuplot is missing or fails.
+void run_gnuplot(const std::filesystem::path& script);
+
 }  // namespace qframe::sweep

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <unordered_set>
 
@@ -236,5 +237,46 @@ SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const Swe
 }
 
 SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated) { return merge(OpenStudy(study), evaluated); }
+
+std::vector<Findings> measure_mixes(const Study& study, const std::vector<MixToMeasure>& mixes, const SweepOptions& options) {
+    const OpenStudy open(study);
+    const unsigned threads = options.threads ? options.threads : default_thread_count();
+    const auto base_path = sweep::baseline_model(study, open.base_key);
+    std::optional<GgufFile> generated;
+    if (base_path != study.input) generated = GgufFile::open(base_path);
+    const GgufFile& base_file = generated ? *generated : open.input;
+    const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, false, 0);
+    sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
+    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank};
+    std::map<std::string, size_t, std::less<>> index;
+    for (size_t i = 0; i < open.input.tensors().size(); ++i) index.emplace(open.input.tensors()[i].name, i);
+    const uint64_t alignment = base_file.alignment();
+    const auto aligned = [&](uint64_t n) { return (n + alignment - 1) / alignment * alignment; };
+
+    std::vector<Findings> out;
+    for (size_t m = 0; m < mixes.size(); ++m) {
+        const auto& mix = mixes[m];
+        std::vector<std::shared_ptr<Quantizer>> quantizers;
+        std::vector<sweep::TreatmentRun> runs;
+        runs.reserve(mix.tensors.size());  // the change points into it
+        sweep::Change change;
+        for (const auto& [name, call] : mix.tensors) {
+            const auto it = index.find(name);
+            if (it == index.end()) throw Error(fmt::format("mix {}: the model has no tensor '{}'", mix.name, name));
+            quantizers.push_back(make_call_as<Quantizer>(call));
+            runs.push_back({*quantizers.back(), sweep::treatment_text(call)});
+            change.emplace_back(it->second, &runs.back());
+        }
+        Findings r = {{"name", mix.name}};
+        r.update(sweep::evaluate_change(change, models, threads));
+        uint64_t file = base_file.data_offset();
+        const auto& after = r.at("bytes_after_per_tensor");
+        for (const auto& t : base_file.tensors()) file += aligned(after.contains(t.name) ? after.at(t.name).get<uint64_t>() : t.n_bytes);
+        r["file_bytes"] = file;
+        if (options.progress) options.progress(m + 1, mixes.size());
+        out.push_back(std::move(r));
+    }
+    return out;
+}
 
 }  // namespace qframe

@@ -54,6 +54,38 @@ for mix in Q4_K_M Q3_K_M Q2_K; do
     fail "at $mix's size the plan's KLD $plan_kld is not below the mix's $mix_kld"
 done
 
+# --measure: the plan and the mix measured against the study's baseline agree with the recipes'
+# eval.kl_divergence above; the mix's file size is the file quant.mix wrote.
+size=$(stat -c %s "$WORK/Q4_K_M.gguf")
+"$QFRAME" plan -q "$WORK/study" --target-size "$size" --out "$WORK/m.yaml" --measure --mixes Q4_K_M --report "$WORK/measured" > /dev/null ||
+  fail "plan --measure"
+$PY - "$WORK/measured/REPORT.json" "$size" "$(kld "$WORK/plan-Q4_K_M.yaml")" "$(kld "$WORK/Q4_K_M.yaml")" <<'PYEOF' || fail "--measure disagrees"
+import json, sys
+points = {p["name"]: p for p in json.load(open(sys.argv[1]))["points"]}
+size, plan_kld, mix_kld = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+assert points["Q4_K_M"]["file_bytes"] == size, points["Q4_K_M"]["file_bytes"]
+for name, ref in (("plan 1", plan_kld), ("Q4_K_M", mix_kld)):
+    got = points[name]["measured"]["kld_mean"]
+    assert abs(got - ref) <= 1e-4 * ref, (name, got, ref)
+PYEOF
+
+# --frontier: plans from the smallest to the largest size, predicted cost falling as size grows,
+# measured, with the mixes on one plot.
+"$QFRAME" plan -q "$WORK/study" --frontier 5 --measure --mixes Q2_K,Q4_K_M,Q8_0 --report "$WORK/frontier" > "$WORK/frontier.txt" || fail "--frontier"
+for f in REPORT.md REPORT.json frontier.svg frontier.png plan-1.yaml plan-5.yaml; do
+  [ -s "$WORK/frontier/$f" ] || fail "--frontier wrote no $f"
+done
+$PY - "$WORK/frontier/REPORT.json" <<'PYEOF' || fail "frontier"
+import json, sys
+r = json.load(open(sys.argv[1]))
+plans = [p for p in r["points"] if not p["mix"]]
+mixes = [p for p in r["points"] if p["mix"]]
+assert len(plans) == 5 and len(mixes) == 3
+assert plans[0]["file_bytes"] == r["smallest"] and plans[-1]["file_bytes"] <= r["largest"]
+assert all(a["file_bytes"] < b["file_bytes"] and a["predicted"] >= b["predicted"] for a, b in zip(plans, plans[1:]))
+assert all("kld_mean" in p["measured"] for p in r["points"])
+PYEOF
+
 # Below the smallest reachable size: refused, naming that size; nothing written.
 "$QFRAME" plan "$WORK/study" --target-size 1MiB --out "$WORK/none.yaml" 2> "$WORK/err" && fail "an infeasible budget was accepted"
 grep -q "no plan fits 1048576 bytes .* the smallest the study's choices reach is [0-9]* bytes" "$WORK/err" || fail "infeasible: $(cat "$WORK/err")"

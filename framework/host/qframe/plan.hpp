@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,9 +51,30 @@ struct MixPlan {
     size_t proxy_pairs = 0;
 };
 
-// Throws qframe::Error with the reason (an unfinished or all_but_one study, a bad regex, a budget
-// below the smallest reachable size — named).
+// A study read as choices, ready to plan at any budget. Throws qframe::Error with the reason (an
+// unfinished or all_but_one study, a bad regex, a pin that matches nothing).
+class Planner {
+public:
+    Planner(const PlanRequest& request, const StageCatalog& catalog);
+    ~Planner();
+    const Study& study() const;
+    uint64_t smallest() const;  // the file sizes the choices reach
+    uint64_t largest() const;
+    uint64_t budget_of(const PlanRequest& request) const;  // its target as a file size
+    double bpw(uint64_t file_bytes) const;                  // bits per weight of a file of the model
+    // The least predicted cost within `budget` file bytes; throws, naming the smallest reachable
+    // size, below it.
+    MixPlan plan(uint64_t budget) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog);
+
+// `n` plans at budgets from the smallest to the largest reachable size, in geometric steps.
+std::vector<MixPlan> plan_frontier(const Planner& planner, size_t n);
 
 // The plan as a recipe `qframe run` turns into the model: one stage per treatment, with the
 // tensors it takes by name and a comment with their predicted cost and bytes.

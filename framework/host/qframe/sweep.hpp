@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "qframe/findings.hpp"
 #include "qframe/study.hpp"
 
 namespace qframe {
@@ -73,6 +74,17 @@ SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const Swe
 // results.jsonl and the reports from the result files; `evaluated` carries the parts' counts.
 // Throws, naming them, when candidates have no result yet.
 SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated);
+
+// A whole mix measured like a candidate (qframe plan --measure): each named tensor of the input
+// through its stage (a quantizer call), the others as in the study's baseline.
+struct MixToMeasure {
+    std::string name;
+    std::vector<std::pair<std::string, StageCall>> tensors;  // tensor name → its quantizer
+};
+// One result per mix, with a candidate's keys (kld_mean, ppl, …) and `name` and `file_bytes`
+// (the GGUF file the mix makes, padding included); against the study's baseline, whose
+// log-probabilities the study folder caches. Throws on failure.
+std::vector<Findings> measure_mixes(const Study& study, const std::vector<MixToMeasure>& mixes, const SweepOptions& options);
 
 // Work the study will do, for --dry-run: tokens pushed through the model.
 uint64_t sweep_tokens(const Study& study, size_t candidates);

@@ -1,0 +1,140 @@
+#include "frontier.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "qframe/error.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/output_file.hpp"
+#include "qframe/recipe.hpp"
+#include "sweep/plots.hpp"
+
+namespace qframe::plan {
+namespace {
+
+// quant.mix with {mix: NAME} as a stage call, read the way a recipe names it.
+StageCall mix_call(const std::string& mix, const Study& study, const StageCatalog& catalog) {
+    const std::string text = fmt::format("qframe: 1\nname: mix\nmodel: {{ input: \"{}\" }}\nstages:\n  - quantize: mix\n    options: {{ mix: \"{}\" }}\n",
+                                         study.input.string(), mix);
+    return load_plan_text(text, "--mixes " + mix, catalog).stages.at(0).call;
+}
+
+MixToMeasure plan_change(const MixPlan& plan, const std::string& name) {
+    MixToMeasure m{name, {}};
+    for (const auto& g : plan.groups)
+        if (g.treatment)
+            for (const auto& t : g.tensors) m.tensors.emplace_back(t, plan.study.treatments[*g.treatment].call);
+    return m;
+}
+
+std::string number(double v) { return v < 0 ? std::string("–") : fmt::format("{:.5g}", v); }
+
+// The frontier plot: predicted and measured cost of the plans, the measured cost of the mixes.
+void draw(const std::vector<FrontierPoint>& points, const std::filesystem::path& dir, const std::string& study, const std::string& objective) {
+    std::string plans, mixes[2];  // the mixes' labels alternate above and below, so neighbours stay readable
+    size_t n_mixes = 0;
+    for (const auto& p : points) {
+        const double measured = p.measured.is_null() ? NAN : p.measured.value(objective, NAN);
+        if (p.is_mix) mixes[n_mixes++ % 2] += fmt::format("{:.6g} {:.6g} {}\n", p.bpw, measured, p.name);
+        else plans += fmt::format("{:.6g} {:.6g} {:.6g}\n", p.bpw, p.predicted, measured);
+    }
+    write_text_atomically(dir / "frontier_plans.dat", plans);
+    write_text_atomically(dir / "frontier_mixes_a.dat", mixes[0]);
+    write_text_atomically(dir / "frontier_mixes_b.dat", mixes[1]);
+    const bool log_y = objective != "dppl";
+    std::string script = fmt::format(R"GP(# qframe plan --frontier: {study}
+set title "{study}: mixed-precision plans and llama.cpp's mixes" noenhanced
+set xlabel "bits per weight (whole file)"
+set ylabel "{objective} against the baseline" noenhanced
+{logscale}
+set format y "%.0e"
+set grid
+set key top right
+do for [kind in "svg pngcairo"] {{
+  set terminal kind size 860,520 font ",11"
+  set output sprintf("frontier.%s", kind eq "svg" ? "svg" : "png")
+  plot "frontier_plans.dat" using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "plans: predicted (sum of one-at-a-time costs)", \
+       "frontier_plans.dat" using 1:3 with points pt 9 ps 1.4 title "plans: measured", \
+       "frontier_mixes_a.dat" using 1:2 with points pt 5 ps 1.2 lc rgb "#3a7bd5" title "llama.cpp mixes: measured", \
+       "frontier_mixes_b.dat" using 1:2 with points pt 5 ps 1.2 lc rgb "#3a7bd5" notitle, \
+       "frontier_mixes_a.dat" using 1:2:3 with labels offset 0.8,0.7 left font ",9" noenhanced notitle, \
+       "frontier_mixes_b.dat" using 1:2:3 with labels offset 0.8,-0.7 left font ",9" noenhanced notitle
+}}
+)GP",
+                                     fmt::arg("study", study), fmt::arg("objective", objective), fmt::arg("logscale", log_y ? "set logscale y" : ""));
+    write_text_atomically(dir / "frontier.gnuplot", script);
+    sweep::run_gnuplot(dir / "frontier.gnuplot");
+}
+
+}  // namespace
+
+std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vector<MixPlan>& plans, const StageCatalog& catalog,
+                                          const FrontierOptions& options) {
+    const Study& study = planner.study();
+    std::filesystem::create_directories(options.dir);
+    std::vector<FrontierPoint> points;
+    std::vector<MixToMeasure> to_measure;
+    for (size_t k = 0; k < plans.size(); ++k) {
+        FrontierPoint p{fmt::format("plan {}", k + 1), false, plans[k].file_bytes, plans[k].bpw, plans[k].predicted, nullptr,
+                        options.dir / fmt::format("plan-{}.yaml", k + 1)};
+        write_text_atomically(p.recipe, plan_recipe(plans[k], options.dir / fmt::format("plan-{}.gguf", k + 1)));
+        to_measure.push_back(plan_change(plans[k], p.name));
+        points.push_back(std::move(p));
+    }
+    if (options.measure) {
+        // The mixes change every tensor the mix quantizes; quant.mix leaves the others' bytes.
+        const GgufFile input = GgufFile::open(study.input);
+        for (const auto& mix : options.mixes) {
+            const StageCall call = mix_call(mix, study, catalog);
+            MixToMeasure m{mix, {}};
+            for (const auto& t : input.tensors()) m.tensors.emplace_back(t.name, call);
+            to_measure.push_back(std::move(m));
+            points.push_back({mix, true, 0, 0, -1, nullptr, {}});
+        }
+        spdlog::info("measuring {} plan(s) and {} mix(es) against the study's baseline", plans.size(), options.mixes.size());
+        const auto measured = measure_mixes(study, to_measure, options.evaluation);
+        for (size_t i = 0; i < points.size(); ++i) {
+            points[i].measured = measured[i];
+            if (points[i].is_mix) {
+                points[i].file_bytes = measured[i].at("file_bytes").get<uint64_t>();
+                points[i].bpw = planner.bpw(points[i].file_bytes);
+            }
+        }
+    }
+
+    // REPORT.json and REPORT.md.
+    Findings json = {{"study", study.name}, {"objective", options.objective}, {"smallest", planner.smallest()}, {"largest", planner.largest()}};
+    json["points"] = Findings::array();
+    std::string md = fmt::format("# Plans for study {}\n\nObjective: `{}` against the study's baseline (text `{}`, {} chunks × {} tokens); "
+                                 "predicted = the sum of the chosen groups' one-at-a-time costs. Reachable sizes: {} … {} bytes.\n\n",
+                                 study.name, options.objective, study.eval_text.string(), study.chunks, study.ctx, planner.smallest(), planner.largest());
+    md += fmt::format("| | file bytes | bits per weight | predicted {} | measured {} | measured PPL | recipe |\n|---|---:|---:|---:|---:|---:|---|\n",
+                      options.objective, options.objective);
+    for (const auto& p : points) {
+        Findings j = {{"name", p.name}, {"mix", p.is_mix}, {"file_bytes", p.file_bytes}, {"bpw", p.bpw}};
+        if (p.predicted >= 0) j["predicted"] = p.predicted;
+        if (!p.measured.is_null()) {
+            for (const char* key : {"kld_mean", "kld_p99", "kld_p999", "kld_max", "top1_agreement", "ppl", "ppl_baseline", "dppl", "dppl_err"})
+                if (p.measured.contains(key)) j["measured"][key] = p.measured.at(key);
+        }
+        if (!p.recipe.empty()) j["recipe"] = p.recipe.filename().string();
+        json["points"].push_back(j);
+        const double measured = p.measured.is_null() ? -1 : p.measured.value(options.objective, -1.0);
+        const double ppl = p.measured.is_null() ? -1 : p.measured.value("ppl", -1.0);
+        md += fmt::format("| {} | {} | {:.4f} | {} | {} | {} | {} |\n", p.is_mix ? "llama.cpp " + p.name : p.name, p.file_bytes, p.bpw,
+                          number(p.predicted), number(measured), number(ppl), p.recipe.empty() ? "" : "`" + p.recipe.filename().string() + "`");
+    }
+    if (points.size() > 1 || options.measure) {
+        try {
+            draw(points, options.dir, study.name, options.objective);
+            md += "\n![frontier](frontier.png) ([SVG](frontier.svg))\n";
+        } catch (const std::exception& e) {
+            spdlog::warn("no frontier plot: {}", e.what());
+        }
+    }
+    write_text_atomically(options.dir / "REPORT.json", json.dump(1) + "\n");
+    write_text_atomically(options.dir / "REPORT.md", md);
+    return points;
+}
+
+}  // namespace qframe::plan

@@ -1,0 +1,39 @@
+// The report of `qframe plan --frontier N` and `--measure`: plans at N budgets from the smallest to
+// the largest reachable size, each with its predicted cost; with measure, each plan and llama.cpp's
+// standard mixes (quant.mix) evaluated against the study's baseline, on the study's text, ctx and
+// chunks. Written to a folder: the plans' recipes, REPORT.md, REPORT.json, and a frontier plot
+// (bits per weight × mean KLD, SVG and PNG) with the mixes on the same axes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "qframe/plan.hpp"
+#include "qframe/sweep.hpp"
+
+namespace qframe::plan {
+
+struct FrontierOptions {
+    std::filesystem::path dir;          // where the report goes
+    std::string objective = "kld_mean";
+    bool measure = false;
+    std::vector<std::string> mixes;     // llama.cpp mixes measured beside the plans (with measure)
+    SweepOptions evaluation;            // threads, tensor bank, progress
+};
+
+struct FrontierPoint {
+    std::string name;                   // "plan 3" or "Q4_K_M"
+    bool is_mix = false;
+    uint64_t file_bytes = 0;
+    double bpw = 0;
+    double predicted = -1;              // -1: none (the mixes)
+    Findings measured;                  // null unless measured: a candidate's keys
+    std::filesystem::path recipe;       // the plan's recipe (plans only)
+};
+
+// Writes the report; returns its points (plans, then mixes).
+std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vector<MixPlan>& plans, const StageCatalog& catalog,
+                                          const FrontierOptions& options);
+
+}  // namespace qframe::plan
