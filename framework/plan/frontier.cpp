@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/output_file.hpp"
 #include "qframe/recipe.hpp"
+#include "statistics.hpp"
 #include "sweep/plots.hpp"
 
 namespace qframe::plan {
@@ -123,6 +127,25 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
         const double ppl = p.measured.is_null() ? -1 : p.measured.value("ppl", -1.0);
         md += fmt::format("| {} | {} | {:.4f} | {} | {} | {} | {} |\n", p.is_mix ? "llama.cpp " + p.name : p.name, p.file_bytes, p.bpw,
                           number(p.predicted), number(measured), number(ppl), p.recipe.empty() ? "" : "`" + p.recipe.filename().string() + "`");
+    }
+    // The cost model checked: how the predicted sums compare with the measured whole plans.
+    std::vector<double> predicted, measured;
+    double worst = 0, sum = 0;
+    for (const auto& p : points)
+        if (!p.is_mix && !p.measured.is_null() && p.measured.contains(options.objective) && p.predicted > 0) {
+            const double m = p.measured.at(options.objective).get<double>();
+            predicted.push_back(p.predicted);
+            measured.push_back(m);
+            const double error = m != 0 ? std::abs(p.predicted - m) / std::abs(m) : 0;
+            worst = std::max(worst, error);
+            sum += error;
+        }
+    if (!measured.empty()) {
+        const double rho = spearman(predicted, measured);
+        json["prediction"] = {{"plans", measured.size()}, {"mean_relative_error", sum / measured.size()}, {"max_relative_error", worst}, {"spearman", rho}};
+        md += fmt::format("\nThe cost model (the sum of one-at-a-time costs) against the measured plans: mean relative error {:.1f}%, at most "
+                          "{:.1f}%, rank correlation {:.3f} over {} plan(s).\n",
+                          100 * sum / measured.size(), 100 * worst, rho, measured.size());
     }
     if (points.size() > 1 || options.measure) {
         try {

@@ -1,9 +1,11 @@
 #include "qframe/plan.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -14,6 +16,7 @@
 #include "qframe/gguf.hpp"
 #include "qframe/stage_kinds.hpp"
 #include "solver.hpp"
+#include "statistics.hpp"
 
 namespace qframe {
 namespace {
@@ -53,32 +56,26 @@ std::vector<std::regex> compile(const std::vector<std::string>& patterns, const 
     return out;
 }
 
-// Ranks 1…n, ties sharing their mean rank.
-std::vector<double> ranks(const std::vector<double>& v) {
-    std::vector<size_t> order(v.size());
-    for (size_t i = 0; i < v.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(v.size());
-    for (size_t i = 0; i < order.size();) {
-        size_t j = i;
-        while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
-        for (size_t k = i; k <= j; ++k) r[order[k]] = (i + j) / 2.0 + 1;
-        i = j + 1;
-    }
-    return r;
+bool same_letters(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
-// Spearman's rank correlation: Pearson's on the ranks.
-double spearman(const std::vector<double>& x, const std::vector<double>& y) {
-    const auto rx = ranks(x), ry = ranks(y);
-    const double n = static_cast<double>(x.size()), mean = (n + 1) / 2;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-        sxy += (rx[i] - mean) * (ry[i] - mean);
-        sxx += (rx[i] - mean) * (rx[i] - mean);
-        syy += (ry[i] - mean) * (ry[i] - mean);
+// A treatment as the command line names it: its name in the study, or the GGUF type it writes
+// ("Q4_K": the one treatment whose `type` option it is); `baseline` where allowed.
+std::string treatment_named(const Study& study, const std::string& given, const char* flag, bool baseline_too) {
+    if (baseline_too && given == "baseline") return given;
+    std::vector<std::string> by_type, names;
+    for (const auto& t : study.treatments) {
+        if (t.name == given) return given;
+        names.push_back(t.name);
+        if (t.call.options.has("type") && std::holds_alternative<std::string>(t.call.options.values().at("type")) &&
+            same_letters(t.call.options.get_string("type"), given))
+            by_type.push_back(t.name);
     }
-    return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
+    if (by_type.size() == 1) return by_type.front();
+    throw Error(fmt::format("{} {}: {} (the study's treatments: {}{})", flag, given,
+                            by_type.empty() ? "no treatment of the study has that name or type" : "several treatments write that type; name one",
+                            fmt::join(names, ", "), baseline_too ? ", or baseline" : ""));
 }
 
 std::string mib(uint64_t bytes) { return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1 << 20)); }
@@ -142,12 +139,8 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
         throw Error("plans for studies with baseline stages are not supported yet (the plan would have to apply them to the untreated tensors only)");
     if (request.objective != "kld_mean" && request.objective != "kld_p99" && request.objective != "dppl")
         throw Error(fmt::format("--objective must be kld_mean, kld_p99 or dppl, not '{}'", request.objective));
-    std::set<std::string> allowed(request.types.begin(), request.types.end());
-    for (const auto& t : allowed) {
-        bool known = false;
-        for (const auto& s : study.treatments) known = known || s.name == t;
-        if (!known) throw Error(fmt::format("--types: the study has no treatment '{}'", t));
-    }
+    std::set<std::string> allowed;
+    for (const auto& t : request.types) allowed.insert(treatment_named(study, t, "--types", false));
 
     const GgufFile input = GgufFile::open(study.input);
     const uint64_t alignment = input.alignment();
@@ -204,8 +197,8 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
             m.push_back(measured.back());
         }
     d.proxy_pairs = proxy.size();
-    d.proxy_rho = spearman(proxy, measured);
-    for (const auto& [t, pm] : per_treatment) d.proxy_rho_within += spearman(pm.first, pm.second) / per_treatment.size();
+    d.proxy_rho = plan::spearman(proxy, measured);
+    for (const auto& [t, pm] : per_treatment) d.proxy_rho_within += plan::spearman(pm.first, pm.second) / per_treatment.size();
 
     // Pins keep one option of each group they match.
     const auto pins = compile([&] {
@@ -214,7 +207,7 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
         return p;
     }(), "--pin");
     for (size_t p = 0; p < pins.size(); ++p) {
-        const std::string& wanted = request.pins[p].second;
+        const std::string wanted = treatment_named(study, request.pins[p].second, "--pin", true);
         size_t matched = 0;
         for (auto& g : groups) {
             if (!std::regex_search(g.name, pins[p])) continue;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <cctype>
 #include <sstream>
 
 #include "llama_mix/mix_rules.hpp"
@@ -116,4 +117,33 @@ TEST_CASE("llama mixes: where llama-quantize refuses, so does the rule", "[llama
                                   Catch::Matchers::Contains("Unsupported tensor size"));
     CHECK(find_mix("Q4_K_M") != nullptr);
     CHECK(find_mix("IQ2_XS") == nullptr);
+}
+
+TEST_CASE("llama mixes: the llama-quantize files of ../shared/data/models, type for type", "[llama_mix]") {
+    // tiny-llama-<mix>.gguf were written by llama.cpp's own llama-quantize from tiny-llama-f16.gguf
+    // (../shared/data/README.md): the rule, run on the F16 file, gives each tensor its type there.
+    const auto source = shared("models/tiny-llama-f16.gguf");
+    if (!fs::exists(source)) {
+        WARN("SKIPPED: " << source.string() << " is absent");
+        return;
+    }
+    const auto f16 = qframe::GgufFile::open(source);
+    const qframe::FileModelInfo info(f16);
+    size_t files = 0;
+    for (const char* mix : {"Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"}) {
+        std::string lower = mix;
+        for (char& c : lower) c = static_cast<char>(std::tolower(c));
+        const auto path = shared("models/tiny-llama-" + lower + ".gguf");
+        if (!fs::exists(path)) continue;
+        ++files;
+        const auto quantized = qframe::GgufFile::open(path);
+        for (const auto& t : f16.tensors()) {
+            INFO(mix << " " << t.name);
+            const auto* q = quantized.find_tensor(t.name);
+            REQUIRE(q);
+            const auto chosen = qframe::llama_mix::mix_type(*find_mix(mix), qframe::tensor_view(t, &info.info));
+            CHECK(std::string(chosen ? qframe::type_name(*chosen) : t.type->name) == std::string(q->type->name));
+        }
+    }
+    CHECK(files == 10);
 }
