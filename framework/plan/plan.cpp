@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -135,15 +136,26 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     d.study = load_study(request.study_dir / "study.yaml", catalog, overrides);
     const Study& study = d.study;
     if (study.mode != StudyMode::OneAtATime) throw Error("a plan sums one-at-a-time costs: this study is all_but_one");
-    if (!study.baseline.empty())
-        throw Error("plans for studies with baseline stages are not supported yet (the plan would have to apply them to the untreated tensors only)");
     if (request.objective != "kld_mean" && request.objective != "kld_p99" && request.objective != "dppl")
         throw Error(fmt::format("--objective must be kld_mean, kld_p99 or dppl, not '{}'", request.objective));
     std::set<std::string> allowed;
     for (const auto& t : request.types) allowed.insert(treatment_named(study, t, "--types", false));
 
     const GgufFile input = GgufFile::open(study.input);
-    const uint64_t alignment = input.alignment();
+    // The baseline's bytes: the input's, or those of the baseline model the sweep wrote.
+    std::optional<GgufFile> generated;
+    if (!study.baseline.empty()) {
+        const auto path = study.out / "baseline.gguf";
+        if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: the study's baseline model is missing; run `qframe sweep` on the study again", path.string()));
+        generated = GgufFile::open(path);
+    }
+    const GgufFile& base = generated ? *generated : input;
+    const auto base_bytes = [&](const std::string& name) {
+        const TensorInfo* t = base.find_tensor(name);
+        if (!t) throw Error(fmt::format("the baseline model has no tensor '{}'", name));
+        return t->n_bytes;
+    };
+    const uint64_t alignment = base.alignment();
     std::map<std::string, const TensorInfo*, std::less<>> tensors;
     uint64_t n_values = 0;
     for (const auto& t : input.tensors()) {
@@ -163,7 +175,7 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
             GroupOptions g{c.group, {}, {std::nullopt}, {{0, 0.0}}};
             for (size_t i : c.tensors) {
                 g.tensors.push_back(input.tensors()[i].name);
-                g.options[0].bytes += align_up(input.tensors()[i].n_bytes, alignment);
+                g.options[0].bytes += align_up(base_bytes(input.tensors()[i].name), alignment);
                 grouped.insert(input.tensors()[i].name);
             }
             groups.push_back(std::move(g));
@@ -265,10 +277,10 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     }
 
     // What no choice changes: the header and the ungrouped tensors.
-    d.data_offset = input.data_offset();
+    d.data_offset = base.data_offset();
     d.n_values = n_values;
-    d.fixed = input.data_offset();
-    for (const auto& t : input.tensors())
+    d.fixed = base.data_offset();
+    for (const auto& t : base.tensors())
         if (!grouped.count(t.name)) d.fixed += align_up(t.n_bytes, alignment);
 }
 

@@ -2,6 +2,8 @@
 // with what it is predicted to cost) and exactly what --apply runs.
 #include <fmt/format.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <map>
 
 #include "qframe/plan.hpp"
@@ -41,12 +43,33 @@ std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output
         "# The output file: {} bytes exactly, {:.4f} bits per weight; predicted cost {:.6g}.\n"
         "# The cheap proxy rel_l2 ranks the study's {} candidates with Spearman's rho {:.3f} against the measured cost\n"
         "# ({:.3f} within a treatment, on average).\n"
-        "# Tensors not listed keep the input's bytes.\n"
+        "# Tensors no stage names keep the input's bytes.\n"
         "qframe: 1\nname: {}\nmodel:\n  input: {}\n  output: {}\nstages:\n",
         study.name, study.out.string(), plan.budget, plan.file_bytes, plan.bpw, plan.predicted, plan.proxy_pairs, plan.proxy_rank_correlation,
         plan.proxy_rank_correlation_within,
         yaml_quoted(study.name + "-plan"),
         yaml_quoted(study.input.string()), yaml_quoted(output.string()));
+    // The study's baseline stages first, on every tensor the plan does not treat: the treatments
+    // then quantize the input's values, as the study measured them.
+    std::vector<std::string> treated;
+    for (const auto& g : plan.groups)
+        if (g.treatment) treated.insert(treated.end(), g.tensors.begin(), g.tensors.end());
+    if (!study.baseline_text.empty()) {
+        out += "  # the study's baseline stages, on the tensors the plan leaves at the baseline\n";
+        YAML::Node baseline = YAML::Load(study.baseline_text);
+        for (YAML::Node entry : baseline) {
+            if (entry["select"] && entry["select"].IsMap() && !treated.empty()) {
+                YAML::Node names(YAML::NodeType::Sequence);
+                for (const auto& t : treated) names.push_back(t);
+                entry["select"]["exclude"] = names;
+            }
+            YAML::Emitter e;
+            e.SetMapFormat(YAML::Flow);
+            e.SetSeqFormat(YAML::Flow);
+            e << entry;
+            out += fmt::format("  - {}\n", e.c_str());
+        }
+    }
     // Per treatment, in the study's order: its groups' tensors.
     std::map<size_t, std::vector<const GroupChoice*>> by_treatment;
     for (const auto& g : plan.groups)
@@ -74,7 +97,7 @@ std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output
             out += " }\n";
         }
     }
-    if (by_treatment.empty()) out += "  []  # every group keeps its baseline bytes\n";
+    if (by_treatment.empty() && study.baseline_text.empty()) out += "  []  # every group keeps its baseline bytes\n";
     return out;
 }
 

@@ -54,6 +54,17 @@ private:
     std::vector<std::regex> regexes_;
 };
 
+// The tensors NameSelector would not select: `exclude:` takes some tensors out of a selection
+// (a plan keeps its tensors out of the baseline stages this way).
+class ExcludeSelector : public qframe::Selector {
+public:
+    explicit ExcludeSelector(const Options& o) : names_(o) {}
+    bool selects(const TensorData& t, const Metadata& model) const override { return !names_.selects(t, model); }
+
+private:
+    NameSelector names_;
+};
+
 // Layer ranges "0-5,10" and/or `more_bits` against the N of "blk.N.…"; tensors outside blocks
 // never match.
 class LayerSelector : public qframe::Selector {
@@ -138,6 +149,9 @@ auto factory() {
 void register_stages(qframe::Registry& r) {
     r.add("select.name", "tensor names matching globs, or regexes written re:…",
           {OptionSpec::string_list("pattern", "glob(s) or re:regex(es); any may match", std::nullopt)}, factory<NameSelector>());
+    r.add("select.exclude", "tensor names matching none of the globs or re:regexes (to take tensors out of a selection)",
+          {OptionSpec::string_list("pattern", "glob(s) or re:regex(es); a tensor matching any is left out", std::nullopt)},
+          factory<ExcludeSelector>());
     r.add("select.layers", "tensors of blocks blk.N whose N is in the ranges (or, for more_bits, in llama.cpp's use_more_bits set)",
           {OptionSpec::string("range", "comma-separated layers and ranges, e.g. 0-5,10; more_bits: llama.cpp's use_more_bits layers of the model",
                               std::nullopt)},

@@ -4,10 +4,52 @@
 # exactly the planned size, and `qframe run plan.yaml` the same bytes; an infeasible budget names
 # the smallest reachable size; --pin, --tie and --types shape the plan.
 source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+
+# A study with baseline stages (FFN matrices at Q8_0 first): the plan keeps those stages for the
+# tensors it does not treat and treats the others from the input's values, as the study measured.
+"$QFRAME" synth -q --preset llama3 --out "$WORK/l3.gguf"
+cat > "$WORK/based.yaml" <<Y
+qframe: 1
+model: { input: $WORK/l3.gguf }
+baseline:
+  - quantize: gguf_type
+    select: { name: "blk.*.ffn_*.weight", type: F16 }
+    options: { type: Q8_0 }
+study:
+  ctx: 64
+  chunks: 2
+  groups: { per: tensor, select: { name: "blk.*.attn_*.weight" } }
+  treatments: [{ quantize: gguf_type, options: { type: Q4_K }, name: q4_k }, { quantize: gguf_type, options: { type: Q8_0 }, name: q8_0 }]
+out: $WORK/based
+Y
+"$QFRAME" sweep -q "$WORK/based.yaml" -j 2 || fail "sweep with a baseline"
+"$QFRAME" plan -q "$WORK/based" --target-bpw 9 --out "$WORK/based-plan.yaml" --apply --output "$WORK/based-plan.gguf" --measure --mixes none \
+  --report "$WORK/based-report" > "$WORK/based-plan.txt" || fail "plan of a study with baseline stages"
+"$QFRAME" run -q "$WORK/based-plan.yaml" --output "$WORK/based-run.gguf" || fail "qframe run of that plan"
+cmp -s "$WORK/based-plan.gguf" "$WORK/based-run.gguf" || fail "qframe run differs from --apply (baseline stages)"
+printf 'qframe: 1\nstages: [{ quantize: gguf_type, select: { name: "blk.*.attn_*.weight" }, options: { type: Q4_K } }]\n' > "$WORK/q4.yaml"
+"$QFRAME" run -q "$WORK/q4.yaml" --input "$WORK/l3.gguf" --output "$WORK/q4.gguf" || fail "direct Q4_K"
+for f in based-plan q4 l3; do "$QFRAME" inspect --json "$WORK/$f.gguf" > "$WORK/$f.json"; done
+$PY - "$WORK" <<'PYEOF' || fail "the plan's tensors are not the study's baseline and treatments"
+import hashlib, json, sys
+w = sys.argv[1]
+def tensors(name):
+    j = json.load(open(f"{w}/{name}.json")); data = open(f"{w}/{name}.gguf", "rb").read()
+    return {t["name"]: (t["type"], hashlib.sha256(data[j["data_offset"] + t["offset"]:][:t["bytes"]]).hexdigest()) for t in j["tensors"]}
+plan, q4, f16 = tensors("based-plan"), tensors("q4"), tensors("l3")
+types = {n: t for n, (t, _) in plan.items()}
+assert all(types[n] == "Q8_0" for n in plan if ".ffn_" in n and n.endswith(".weight") and f16[n][0] == "F16"), "baseline stage lost"
+attn = [n for n in plan if ".attn_" in n and n.endswith(".weight") and "norm" not in n]
+assert {types[n] for n in attn} <= {"Q4_K", "Q8_0", "F16"} and "Q4_K" in {types[n] for n in attn}, {types[n] for n in attn}
+for n in attn:
+    if types[n] == "Q4_K": assert plan[n] == q4[n], f"{n}: not the input's values at Q4_K"
+    if types[n] == "F16": assert plan[n] == f16[n], f"{n}: baseline bytes changed"
+PYEOF
+
 need_data
 LIGHT=$(light_study_sets)  # one chunk in the sanitizer pass
 CHUNKS=4; [ "$SANITIZED" = 1 ] && CHUNKS=1
-PY=/usr/bin/python3
 MODEL=$DATA/models/trained-a-f16.gguf
 TEXT=$DATA/text/wikitext-2-raw-test.txt
 "$QFRAME" sweep $LIGHT -q tests/cli/data/trained_a_plan.yaml --out "$WORK/study" -j 2 || fail "sweep"
