@@ -97,7 +97,7 @@ std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output
             out += " }\n";
         }
     }
-    if (by_treatment.empty() && study.baseline_text.empty()) out += "  []  # every group keeps its baseline bytes\n";
+    if (by_treatment.empty() && study.baseline_text.empty()) out += "  []  # every group keeps its baseline bytes: a copy of the input\n";
     return out;
 }
 

@@ -133,6 +133,10 @@ PYEOF
 grep -q "no plan fits 1048576 bytes .* the smallest the study's choices reach is [0-9]* bytes" "$WORK/err" || fail "infeasible: $(cat "$WORK/err")"
 [ -e "$WORK/none.yaml" ] && fail "an infeasible plan wrote its recipe"
 
+# A budget that fits everything: nothing changes, and the plan's recipe is a copy.
+"$QFRAME" plan -q "$WORK/study" --target-size 1G --out "$WORK/all.yaml" --apply --output "$WORK/all.gguf" > /dev/null || fail "plan at 1 GB"
+cmp -s "$WORK/all.gguf" "$MODEL" || fail "a plan that changes nothing is not a copy of the input"
+
 # Bits per weight; pins; ties; a restricted set of types.
 "$QFRAME" plan -q "$WORK/study" --target-bpw 5 --pin 'output=q8_0' --tie 'blk\.([0-9]+)\.attn_[qkv]' --types q3_k,q4_k,q5_k,q8_0 \
   --out "$WORK/shaped.yaml" > "$WORK/shaped.txt" || fail "shaped plan"

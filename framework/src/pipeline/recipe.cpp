@@ -87,7 +87,8 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
     if (plan.input.empty()) loc.fail(root, "no input model: set model.input in the recipe or pass --input");
 
     YAML::Node stages = root["stages"];
-    if (!stages || !stages.IsSequence() || stages.size() == 0) loc.fail(stages ? stages : root, "stages must be a non-empty list");
+    // An empty list is a copy of the input (a plan that changes nothing says so).
+    if (!stages || !stages.IsSequence()) loc.fail(stages ? stages : root, "stages must be a list of stages (empty: the input is copied)");
     for (const auto& set : overrides.sets) apply_set(set, stages, loc);
 
     for (size_t i = 0; i < stages.size(); ++i) {
