@@ -1,6 +1,7 @@
 #include "qframe/sweep.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
@@ -64,7 +65,17 @@ struct OpenStudy {
 
     void create_folder() const {
         std::filesystem::create_directories(study.out / "candidates");
-        write_text_atomically(study.out / "study.yaml", study.text);
+        write_text_atomically(study.out / "study.yaml", as_run(study));
+    }
+
+    // The study as run: --set values applied, and the model and text as absolute paths, so that
+    // `qframe plan STUDY_DIR` reads the same study from anywhere.
+    static std::string as_run(const Study& study) {
+        YAML::Node root = YAML::Load(study.text);
+        root["model"]["input"] = std::filesystem::absolute(study.input).string();
+        root["study"]["text"] = std::filesystem::absolute(study.eval_text).string();
+        root.remove("out");
+        return "# qframe sweep: the study as run (--set values applied, paths made absolute)\n" + YAML::Dump(root) + "\n";
     }
 
     // A file name for a candidate id: group and treatment names are tensor names and words.

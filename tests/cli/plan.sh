@@ -9,21 +9,10 @@ PY=/usr/bin/python3
 # A study with baseline stages (FFN matrices at Q8_0 first): the plan keeps those stages for the
 # tensors it does not treat and treats the others from the input's values, as the study measured.
 "$QFRAME" synth -q --preset llama3 --out "$WORK/l3.gguf"
-cat > "$WORK/based.yaml" <<Y
-qframe: 1
-model: { input: $WORK/l3.gguf }
-baseline:
-  - quantize: gguf_type
-    select: { name: "blk.*.ffn_*.weight", type: F16 }
-    options: { type: Q8_0 }
-study:
-  ctx: 64
-  chunks: 2
-  groups: { per: tensor, select: { name: "blk.*.attn_*.weight" } }
-  treatments: [{ quantize: gguf_type, options: { type: Q4_K }, name: q4_k }, { quantize: gguf_type, options: { type: Q8_0 }, name: q8_0 }]
-out: $WORK/based
-Y
-"$QFRAME" sweep -q "$WORK/based.yaml" -j 2 || fail "sweep with a baseline"
+"$QFRAME" sweep -q tests/cli/data/baseline_q8_ffn.yaml --input "$WORK/l3.gguf" --out "$WORK/based" -j 2 --set study.groups.per=tensor \
+  --set 'study.groups.select.name=blk.*.attn_*.weight' \
+  --set 'study.treatments=[{quantize: gguf_type, options: {type: Q4_K}, name: q4_k}, {quantize: gguf_type, options: {type: Q8_0}, name: q8_0}]' ||
+  fail "sweep with a baseline"
 "$QFRAME" plan -q "$WORK/based" --target-bpw 9 --out "$WORK/based-plan.yaml" --apply --output "$WORK/based-plan.gguf" --measure --mixes none \
   --report "$WORK/based-report" > "$WORK/based-plan.txt" || fail "plan of a study with baseline stages"
 "$QFRAME" run -q "$WORK/based-plan.yaml" --output "$WORK/based-run.gguf" || fail "qframe run of that plan"

@@ -96,26 +96,13 @@ done
 # A study with baseline stages: the baseline model is written once into the study folder, and
 # candidates are measured against it (its perplexity differs from the input's).
 "$QFRAME" synth -q --preset llama3 --out "$WORK/l3.gguf"
-cat > "$WORK/base.yaml" <<Y
-qframe: 1
-model: { input: $WORK/l3.gguf }
-baseline:
-  - quantize: gguf_type
-    select: { name: "blk.*.ffn_*.weight", type: F16 }
-    options: { type: Q8_0 }
-study:
-  ctx: 64
-  chunks: 2
-  groups: { per: layer, select: { name: "blk.*.attn_q.weight" } }
-  treatments: [{ quantize: gguf_type, options: { type: Q4_K }, name: q4_k }]
-out: $WORK/base
-Y
-"$QFRAME" sweep -q "$WORK/base.yaml" || fail "sweep with a baseline"
+BASED=(tests/cli/data/baseline_q8_ffn.yaml --input "$WORK/l3.gguf" --out "$WORK/base")
+"$QFRAME" sweep -q "${BASED[@]}" || fail "sweep with a baseline"
 "$QFRAME" inspect "$WORK/base/baseline.gguf" --tensors 'blk.*.ffn_*' | grep -q "Q8_0 *12 tensors" || fail "baseline.gguf lacks the Q8_0 FFN matrices"
 touch -d '2000-01-01' "$WORK/base/baseline.gguf"
-"$QFRAME" sweep -q "$WORK/base.yaml" --set study.chunks=3 || fail "second sweep with a baseline"
+"$QFRAME" sweep -q "${BASED[@]}" --set study.chunks=3 || fail "second sweep with a baseline"
 [ "$(stat -c %Y "$WORK/base/baseline.gguf")" = "$(date -d 2000-01-01 +%s)" ] || fail "the baseline model was written again"
-"$QFRAME" sweep -q "$WORK/base.yaml" --out "$WORK/nobase" --set 'baseline=[]' || fail "sweep without a baseline"
+"$QFRAME" sweep -q tests/cli/data/baseline_q8_ffn.yaml --input "$WORK/l3.gguf" --out "$WORK/nobase" --set 'baseline=[]' || fail "sweep without a baseline"
 $PY - "$WORK/base/results.jsonl" "$WORK/nobase/results.jsonl" <<'PYEOF' || fail "baseline results"
 import json, sys
 a, b = [[json.loads(l) for l in open(p)] for p in sys.argv[1:]]
