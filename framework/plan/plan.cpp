@@ -24,8 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-uint64_t align_up(uint64_t n, uint64_t alignment) { return (n + alignment - 1) / alignment * alignment; }
-
 std::map<std::string, json> read_results(const std::filesystem::path& dir) {
     std::ifstream in(dir / "results.jsonl");
     if (!in) throw Error(fmt::format("{}: no results.jsonl (run `qframe sweep` on the study first)", dir.string()));
@@ -39,12 +37,24 @@ std::map<std::string, json> read_results(const std::filesystem::path& dir) {
     return by_id;
 }
 
+// One choice for a group (or a unit of tied groups): a treatment, or the baseline (nullopt), with
+// its bytes and cost.
+struct Choice {
+    std::optional<size_t> treatment;  // index into Study::treatments
+    plan::Option option;
+};
+
+const Choice* find_choice(const std::vector<Choice>& choices, const std::optional<size_t>& treatment) {
+    for (const auto& c : choices)
+        if (c.treatment == treatment) return &c;
+    return nullptr;
+}
+
 // A group as the plan sees it: its tensors and what each choice costs.
 struct GroupOptions {
     std::string name;
     std::vector<std::string> tensors;
-    std::vector<std::optional<size_t>> treatment;  // per option: nullopt is the baseline
-    std::vector<plan::Option> options;
+    std::vector<Choice> choices;  // the baseline first
 };
 
 std::vector<std::regex> compile(const std::vector<std::string>& patterns, const char* flag) {
@@ -102,23 +112,153 @@ uint64_t parse_size(const std::string& text) {
     return static_cast<uint64_t>(std::llround(value * it->second));
 }
 
+namespace {
+
+// The study's groups in study order, each with the baseline (its bytes in the study's baseline
+// model) and every treatment measured for it that --types allows; `grouped` gets their tensors.
+std::vector<GroupOptions> read_groups(const Study& study, const GgufFile& input, const GgufFile& base, const std::map<std::string, json>& results,
+                                      const PlanRequest& request, const std::set<std::string>& allowed, std::set<std::string>& grouped) {
+    const auto base_bytes = [&](const std::string& name) {
+        const TensorInfo* t = base.find_tensor(name);
+        if (!t) throw Error(fmt::format("the baseline model has no tensor '{}'", name));
+        return t->n_bytes;
+    };
+    std::vector<GroupOptions> groups;
+    std::map<std::string, size_t> group_index;
+    std::vector<std::string> missing;
+    for (const auto& c : plan_candidates(study, input)) {
+        auto [it, added] = group_index.emplace(c.group, groups.size());
+        if (added) {
+            GroupOptions g{c.group, {}, {{std::nullopt, {0, 0.0}}}};
+            for (size_t i : c.tensors) {
+                g.tensors.push_back(input.tensors()[i].name);
+                g.choices[0].option.bytes += base.padded(base_bytes(g.tensors.back()));
+                grouped.insert(g.tensors.back());
+            }
+            groups.push_back(std::move(g));
+        }
+        GroupOptions& g = groups[it->second];
+        const auto r = results.find(c.id());
+        if (r == results.end()) {
+            missing.push_back(c.id());
+            continue;
+        }
+        if (r->second.contains("error") || (!allowed.empty() && !allowed.count(c.treatment_name))) continue;
+        if (!r->second.contains("bytes_after_per_tensor"))
+            throw Error(fmt::format("{}: results without bytes_after_per_tensor (from an older qframe): run the study again", request.study_dir.string()));
+        Choice choice{c.treatment, {0, r->second.at(request.objective).get<double>()}};
+        for (const auto& name : g.tensors) choice.option.bytes += base.padded(r->second.at("bytes_after_per_tensor").at(name).get<uint64_t>());
+        g.choices.push_back(choice);
+    }
+    if (!missing.empty())
+        throw Error(fmt::format("{}: the study is not finished ({} candidates without a result, e.g. {}); run `qframe sweep` on it again",
+                                request.study_dir.string(), missing.size(), missing.front()));
+    return groups;
+}
+
+struct ProxyCheck {
+    double rho = 0, rho_within = 0;  // over all candidates; the mean over the treatments
+    size_t pairs = 0;
+};
+
+// How the cheap proxy rel_l2 ranks the study's candidates against the objective.
+ProxyCheck proxy_check(const std::map<std::string, json>& results, const std::string& objective) {
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> per_treatment;  // proxy, measured
+    std::vector<double> proxy, measured;
+    for (const auto& [id, r] : results)
+        if (!r.contains("error") && r.contains("rel_l2") && r.contains(objective)) {
+            proxy.push_back(r.at("rel_l2").get<double>());
+            measured.push_back(r.at(objective).get<double>());
+            auto& [p, m] = per_treatment[r.value("treatment", "")];
+            p.push_back(proxy.back());
+            m.push_back(measured.back());
+        }
+    ProxyCheck check{plan::spearman(proxy, measured), 0, proxy.size()};
+    for (const auto& [t, pm] : per_treatment) check.rho_within += plan::spearman(pm.first, pm.second) / per_treatment.size();
+    return check;
+}
+
+// Pins keep one choice of each group they match.
+void apply_pins(std::vector<GroupOptions>& groups, const Study& study, const std::vector<std::pair<std::string, std::string>>& pins) {
+    for (const auto& [pattern, given] : pins) {
+        const std::regex regex = compile({pattern}, "--pin").front();
+        const std::string wanted = treatment_named(study, given, "--pin", true);
+        size_t matched = 0;
+        for (auto& g : groups) {
+            if (!std::regex_search(g.name, regex)) continue;
+            ++matched;
+            const auto keep = std::find_if(g.choices.begin(), g.choices.end(), [&](const Choice& c) {
+                return (c.treatment ? study.treatments[*c.treatment].name : std::string("baseline")) == wanted;
+            });
+            if (keep == g.choices.end())
+                throw Error(fmt::format("--pin {}={}: group {} has no measured '{}' (treatments: the study's names, or baseline)", pattern, wanted, g.name, wanted));
+            g.choices = {*keep};
+        }
+        if (!matched) throw Error(fmt::format("--pin {}={}: no group matches", pattern, wanted));
+    }
+}
+
+// Ties: groups matching a tie with the same captured text form one unit; the others are units of
+// their own. Returns each unit's groups.
+std::vector<std::vector<size_t>> tie_units(const std::vector<GroupOptions>& groups, const std::vector<std::string>& patterns) {
+    const auto ties = compile(patterns, "--tie");
+    std::vector<std::vector<size_t>> units;
+    std::map<std::string, size_t> unit_of_key;
+    for (size_t i = 0; i < groups.size(); ++i) {
+        std::string key = "group:" + groups[i].name;
+        for (size_t t = 0; t < ties.size(); ++t) {
+            std::smatch m;
+            if (!std::regex_search(groups[i].name, m, ties[t])) continue;
+            key = fmt::format("tie{}", t);
+            for (size_t k = 1; k < m.size(); ++k) key += "|" + m[k].str();
+            break;
+        }
+        const auto [it, added] = unit_of_key.emplace(key, units.size());
+        if (added) units.emplace_back();
+        units[it->second].push_back(i);
+    }
+    return units;
+}
+
+// A unit's choices: the treatments all its groups have, their bytes and costs summed.
+std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const std::vector<size_t>& members) {
+    std::vector<Choice> out;
+    for (const Choice& first : groups[members[0]].choices) {
+        Choice sum{first.treatment, {}};
+        bool everywhere = true;
+        for (size_t m : members) {
+            const Choice* c = find_choice(groups[m].choices, first.treatment);
+            if (!c) {
+                everywhere = false;
+                break;
+            }
+            sum.option.bytes += c->option.bytes;
+            sum.option.cost += c->option.cost;
+        }
+        if (everywhere) out.push_back(sum);
+    }
+    if (out.empty()) throw Error(fmt::format("tied group {} and the groups tied to it share no choice (pins or failures differ)", groups[members[0]].name));
+    return out;
+}
+
+}  // namespace
+
 struct Planner::Impl {
     Study study;
     uint64_t data_offset = 0, n_values = 0, fixed = 0;
     std::vector<GroupOptions> groups;
-    std::vector<std::vector<size_t>> units;  // groups per unit
-    std::vector<std::vector<plan::Option>> unit_options;
-    std::vector<std::vector<std::optional<size_t>>> unit_treatments;
-    double proxy_rho = 0, proxy_rho_within = 0;
-    size_t proxy_pairs = 0;
+    std::vector<std::vector<size_t>> units;       // groups per unit
+    std::vector<std::vector<Choice>> choices;     // per unit
+    std::vector<std::vector<plan::Option>> options;  // the same, as the solver takes them
+    ProxyCheck proxy;
 
     double bpw(uint64_t file) const { return 8.0 * static_cast<double>(file - std::min(file, data_offset)) / static_cast<double>(n_values); }
 };
 
 Planner::~Planner() = default;
 const Study& Planner::study() const { return impl_->study; }
-uint64_t Planner::smallest() const { return impl_->fixed + plan::smallest_bytes(impl_->unit_options); }
-uint64_t Planner::largest() const { return impl_->fixed + plan::largest_bytes(impl_->unit_options); }
+uint64_t Planner::smallest() const { return impl_->fixed + plan::smallest_bytes(impl_->options); }
+uint64_t Planner::largest() const { return impl_->fixed + plan::largest_bytes(impl_->options); }
 
 double Planner::bpw(uint64_t file_bytes) const { return impl_->bpw(file_bytes); }
 
@@ -150,138 +290,25 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
         generated = GgufFile::open(path);
     }
     const GgufFile& base = generated ? *generated : input;
-    const auto base_bytes = [&](const std::string& name) {
-        const TensorInfo* t = base.find_tensor(name);
-        if (!t) throw Error(fmt::format("the baseline model has no tensor '{}'", name));
-        return t->n_bytes;
-    };
-    const uint64_t alignment = base.alignment();
-    std::map<std::string, const TensorInfo*, std::less<>> tensors;
-    uint64_t n_values = 0;
-    for (const auto& t : input.tensors()) {
-        tensors[t.name] = &t;
-        n_values += t.n_values;
-    }
     const auto results = read_results(request.study_dir);
 
-    // The groups in study order, each with the baseline and every measured treatment.
-    std::vector<GroupOptions>& groups = d.groups;
-    std::map<std::string, size_t> group_index;
-    std::vector<std::string> missing;
     std::set<std::string> grouped;
-    for (const auto& c : plan_candidates(study, input)) {
-        auto [it, added] = group_index.emplace(c.group, groups.size());
-        if (added) {
-            GroupOptions g{c.group, {}, {std::nullopt}, {{0, 0.0}}};
-            for (size_t i : c.tensors) {
-                g.tensors.push_back(input.tensors()[i].name);
-                g.options[0].bytes += align_up(base_bytes(input.tensors()[i].name), alignment);
-                grouped.insert(input.tensors()[i].name);
-            }
-            groups.push_back(std::move(g));
-        }
-        GroupOptions& g = groups[it->second];
-        const auto r = results.find(c.id());
-        if (r == results.end()) {
-            missing.push_back(c.id());
-            continue;
-        }
-        if (r->second.contains("error") || (!allowed.empty() && !allowed.count(c.treatment_name))) continue;
-        if (!r->second.contains("bytes_after_per_tensor"))
-            throw Error(fmt::format("{}: results without bytes_after_per_tensor (from an older qframe): run the study again", request.study_dir.string()));
-        plan::Option option{0, r->second.at(request.objective).get<double>()};
-        for (const auto& name : g.tensors) option.bytes += align_up(r->second.at("bytes_after_per_tensor").at(name).get<uint64_t>(), alignment);
-        g.treatment.push_back(c.treatment);
-        g.options.push_back(option);
-    }
-    if (!missing.empty())
-        throw Error(fmt::format("{}: the study is not finished ({} candidates without a result, e.g. {}); run `qframe sweep` on it again",
-                                request.study_dir.string(), missing.size(), missing.front()));
-
-    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> per_treatment;  // proxy, measured
-    std::vector<double> proxy, measured;
-    for (const auto& [id, r] : results)
-        if (!r.contains("error") && r.contains("rel_l2") && r.contains(request.objective)) {
-            proxy.push_back(r.at("rel_l2").get<double>());
-            measured.push_back(r.at(request.objective).get<double>());
-            auto& [p, m] = per_treatment[r.value("treatment", "")];
-            p.push_back(proxy.back());
-            m.push_back(measured.back());
-        }
-    d.proxy_pairs = proxy.size();
-    d.proxy_rho = plan::spearman(proxy, measured);
-    for (const auto& [t, pm] : per_treatment) d.proxy_rho_within += plan::spearman(pm.first, pm.second) / per_treatment.size();
-
-    // Pins keep one option of each group they match.
-    const auto pins = compile([&] {
-        std::vector<std::string> p;
-        for (const auto& [regex, treatment] : request.pins) p.push_back(regex);
-        return p;
-    }(), "--pin");
-    for (size_t p = 0; p < pins.size(); ++p) {
-        const std::string wanted = treatment_named(study, request.pins[p].second, "--pin", true);
-        size_t matched = 0;
-        for (auto& g : groups) {
-            if (!std::regex_search(g.name, pins[p])) continue;
-            ++matched;
-            size_t keep = g.options.size();
-            for (size_t o = 0; o < g.options.size(); ++o)
-                if ((g.treatment[o] ? study.treatments[*g.treatment[o]].name : std::string("baseline")) == wanted) keep = o;
-            if (keep == g.options.size())
-                throw Error(fmt::format("--pin {}={}: group {} has no measured '{}' (treatments: the study's names, or baseline)", request.pins[p].first, wanted, g.name, wanted));
-            g.options = {g.options[keep]};
-            g.treatment = {g.treatment[keep]};
-        }
-        if (!matched) throw Error(fmt::format("--pin {}={}: no group matches", request.pins[p].first, wanted));
-    }
-
-    // Ties: groups matching a tie with the same captured text form one unit (options they all have).
-    const auto ties = compile(request.ties, "--tie");
-    std::vector<std::vector<size_t>>& units = d.units;
-    std::map<std::string, size_t> unit_of_key;
-    for (size_t i = 0; i < groups.size(); ++i) {
-        std::string key = "group:" + groups[i].name;
-        for (size_t t = 0; t < ties.size(); ++t) {
-            std::smatch m;
-            if (!std::regex_search(groups[i].name, m, ties[t])) continue;
-            key = fmt::format("tie{}", t);
-            for (size_t k = 1; k < m.size(); ++k) key += "|" + m[k].str();
-            break;
-        }
-        const auto [it, added] = unit_of_key.emplace(key, units.size());
-        if (added) units.emplace_back();
-        units[it->second].push_back(i);
-    }
-    for (const auto& members : units) {
-        std::vector<std::optional<size_t>> common = groups[members[0]].treatment;
-        for (size_t m : members) {
-            std::vector<std::optional<size_t>> both;
-            for (const auto& t : common)
-                if (std::find(groups[m].treatment.begin(), groups[m].treatment.end(), t) != groups[m].treatment.end()) both.push_back(t);
-            common = both;
-        }
-        if (common.empty()) throw Error(fmt::format("tied group {} and the groups tied to it share no choice (pins or failures differ)", groups[members[0]].name));
-        std::vector<plan::Option> options;
-        for (const auto& t : common) {
-            plan::Option sum;
-            for (size_t m : members) {
-                const auto& g = groups[m];
-                const size_t o = std::find(g.treatment.begin(), g.treatment.end(), t) - g.treatment.begin();
-                sum.bytes += g.options[o].bytes;
-                sum.cost += g.options[o].cost;
-            }
-            options.push_back(sum);
-        }
-        d.unit_options.push_back(std::move(options));
-        d.unit_treatments.push_back(std::move(common));
+    d.groups = read_groups(study, input, base, results, request, allowed, grouped);
+    d.proxy = proxy_check(results, request.objective);
+    apply_pins(d.groups, study, request.pins);
+    d.units = tie_units(d.groups, request.ties);
+    for (const auto& members : d.units) {
+        d.choices.push_back(unit_choices(d.groups, members));
+        d.options.emplace_back();
+        for (const Choice& c : d.choices.back()) d.options.back().push_back(c.option);
     }
 
     // What no choice changes: the header and the ungrouped tensors.
+    for (const auto& t : input.tensors()) d.n_values += t.n_values;
     d.data_offset = base.data_offset();
-    d.n_values = n_values;
     d.fixed = base.data_offset();
     for (const auto& t : base.tensors())
-        if (!grouped.count(t.name)) d.fixed += align_up(t.n_bytes, alignment);
+        if (!grouped.count(t.name)) d.fixed += base.padded(t.n_bytes);
 }
 
 MixPlan Planner::plan(uint64_t budget) const {
@@ -291,23 +318,23 @@ MixPlan Planner::plan(uint64_t budget) const {
     plan.budget = budget;
     plan.smallest = smallest();
     plan.largest = largest();
-    plan.proxy_pairs = d.proxy_pairs;
-    plan.proxy_rank_correlation = d.proxy_rho;
-    plan.proxy_rank_correlation_within = d.proxy_rho_within;
+    plan.proxy_pairs = d.proxy.pairs;
+    plan.proxy_rank_correlation = d.proxy.rho;
+    plan.proxy_rank_correlation_within = d.proxy.rho_within;
     if (budget < plan.smallest)
         throw Error(fmt::format("no plan fits {} bytes ({}, {:.3f} bits per weight): the smallest the study's choices reach is {} bytes ({}, {:.3f} bits per weight)",
                                 budget, mib(budget), d.bpw(budget), plan.smallest, mib(plan.smallest), d.bpw(plan.smallest)));
-    const auto solution = plan::solve(d.unit_options, budget - d.fixed);
+    const auto solution = plan::solve(d.options, budget - d.fixed);
     if (!solution) throw Error("no plan fits the budget");  // unreachable: checked above
 
     std::vector<std::optional<size_t>> choice_of_group(d.groups.size());
     for (size_t u = 0; u < d.units.size(); ++u)
-        for (size_t m : d.units[u]) choice_of_group[m] = d.unit_treatments[u][solution->choice[u]];
+        for (size_t m : d.units[u]) choice_of_group[m] = d.choices[u][solution->choice[u]].treatment;
     for (size_t i = 0; i < d.groups.size(); ++i) {
         const auto& g = d.groups[i];
-        const size_t o = std::find(g.treatment.begin(), g.treatment.end(), choice_of_group[i]) - g.treatment.begin();
-        plan.groups.push_back({g.name, choice_of_group[i], g.tensors, g.options[o].bytes, g.options[o].cost});
-        plan.predicted += g.options[o].cost;
+        const Choice& c = *find_choice(g.choices, choice_of_group[i]);
+        plan.groups.push_back({g.name, c.treatment, g.tensors, c.option.bytes, c.option.cost});
+        plan.predicted += c.option.cost;
     }
     plan.file_bytes = d.fixed + solution->bytes;
     plan.bpw = d.bpw(plan.file_bytes);

@@ -31,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 // again. 2: bytes_after_per_tensor.
 constexpr int kResultsVersion = 2;
 
+unsigned threads_of(const SweepOptions& options) { return options.threads ? options.threads : default_thread_count(); }
+
 // What makes results reusable: the input file and the study as read (settings included).
 std::string input_key(const Study& study) {
     const auto size = std::filesystem::file_size(study.input);
@@ -61,6 +63,17 @@ struct OpenStudy {
             quantizers.push_back(make_call_as<Quantizer>(t.call));
             treatments.push_back({*quantizers.back(), sweep::treatment_text(t.call)});
         }
+    }
+
+    // The model every candidate starts from: the input, or the input through the study's baseline
+    // stages (written to the study folder once, on first need).
+    const GgufFile& baseline_file() const {
+        if (!baseline_ready_) {
+            const auto path = sweep::baseline_model(study, base_key);
+            if (path != study.input) generated_baseline_ = GgufFile::open(path);
+            baseline_ready_ = true;
+        }
+        return generated_baseline_ ? *generated_baseline_ : input;
     }
 
     void create_folder() const {
@@ -98,6 +111,10 @@ struct OpenStudy {
         }
         return nullptr;
     }
+
+private:
+    mutable bool baseline_ready_ = false;
+    mutable std::optional<GgufFile> generated_baseline_;
 };
 
 // Evaluates candidates[todo…] (all of the same study) and writes each one's result file.
@@ -106,13 +123,9 @@ SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, co
     SweepSummary summary;
     summary.candidates = open.candidates.size();
     if (todo.empty()) return summary;  // a finished study evaluates no model, not even the baseline
-    const unsigned threads = options.threads ? options.threads : default_thread_count();
+    const unsigned threads = threads_of(options);
     const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(todo.size())));
-    // The input is the baseline unless the study has baseline stages: then it is a file of its own.
-    const auto base_path = sweep::baseline_model(study, open.base_key);
-    std::optional<GgufFile> generated;
-    if (base_path != study.input) generated = GgufFile::open(base_path);
-    const GgufFile& base_file = generated ? *generated : open.input;
+    const GgufFile& base_file = open.baseline_file();
     const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, options.prefix_reuse, options.prefix_cap);
     summary.baseline_evaluated = baseline.evaluated;
     sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
@@ -170,9 +183,7 @@ SweepSummary merge(const OpenStudy& open, const SweepSummary& evaluated) {
     summary.failed = 0;
     for (const auto& r : results) summary.failed += r.contains("error");
     // The baseline's perplexity, from its cached log-probabilities.
-    const auto base_path = sweep::baseline_model(study, open.base_key);
-    summary.ppl_baseline =
-        sweep::prepare_baseline(study, base_path == study.input ? open.input : GgufFile::open(base_path), open.base_key, 1, false, 0).ppl;
+    summary.ppl_baseline = sweep::prepare_baseline(study, open.baseline_file(), open.base_key, 1, false, 0).ppl;
 
     std::string jsonl;
     for (const auto& r : results) jsonl += r.dump() + "\n";
@@ -207,9 +218,11 @@ SweepState sweep_state(const Study& study) {
     const OpenStudy open(study);
     SweepState state;
     state.candidates = open.candidates.size();
-    for (size_t i : unfinished(open)) {
-        state.unfinished.push_back(open.candidates[i].id());
-        if (!open.result(open.candidates[i], true).is_null()) state.failed.push_back(state.unfinished.back());
+    for (const auto& c : open.candidates) {
+        const Findings r = open.result(c, true);
+        if (!r.is_null() && !r.contains("error")) continue;
+        state.unfinished.push_back(c.id());
+        if (!r.is_null()) state.failed.push_back(c.id());
     }
     return state;
 }
@@ -221,10 +234,7 @@ SweepState open_sweep(const Study& study) {
 
 bool prepare_sweep_baseline(const Study& study, const SweepOptions& options) {
     const OpenStudy open(study);
-    const auto base_path = sweep::baseline_model(study, open.base_key);
-    const unsigned threads = options.threads ? options.threads : default_thread_count();
-    return sweep::prepare_baseline(study, base_path == study.input ? open.input : GgufFile::open(base_path), open.base_key, threads, false, 0)
-        .evaluated;
+    return sweep::prepare_baseline(study, open.baseline_file(), open.base_key, threads_of(options), false, 0).evaluated;
 }
 
 SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const SweepOptions& options) {
@@ -251,18 +261,13 @@ SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated) { re
 
 std::vector<Findings> measure_mixes(const Study& study, const std::vector<MixToMeasure>& mixes, const SweepOptions& options) {
     const OpenStudy open(study);
-    const unsigned threads = options.threads ? options.threads : default_thread_count();
-    const auto base_path = sweep::baseline_model(study, open.base_key);
-    std::optional<GgufFile> generated;
-    if (base_path != study.input) generated = GgufFile::open(base_path);
-    const GgufFile& base_file = generated ? *generated : open.input;
+    const unsigned threads = threads_of(options);
+    const GgufFile& base_file = open.baseline_file();
     const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, false, 0);
     sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
     const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank};
     std::map<std::string, size_t, std::less<>> index;
     for (size_t i = 0; i < open.input.tensors().size(); ++i) index.emplace(open.input.tensors()[i].name, i);
-    const uint64_t alignment = base_file.alignment();
-    const auto aligned = [&](uint64_t n) { return (n + alignment - 1) / alignment * alignment; };
 
     std::vector<Findings> out;
     for (size_t m = 0; m < mixes.size(); ++m) {
@@ -282,7 +287,7 @@ std::vector<Findings> measure_mixes(const Study& study, const std::vector<MixToM
         r.update(sweep::evaluate_change(change, models, threads));
         uint64_t file = base_file.data_offset();
         const auto& after = r.at("bytes_after_per_tensor");
-        for (const auto& t : base_file.tensors()) file += aligned(after.contains(t.name) ? after.at(t.name).get<uint64_t>() : t.n_bytes);
+        for (const auto& t : base_file.tensors()) file += base_file.padded(after.contains(t.name) ? after.at(t.name).get<uint64_t>() : t.n_bytes);
         r["file_bytes"] = file;
         if (options.progress) options.progress(m + 1, mixes.size());
         out.push_back(std::move(r));

@@ -68,6 +68,8 @@ public:
     const std::string& display_name() const { return name_; }
     uint32_t version() const { return version_; }
     uint64_t alignment() const { return alignment_; }
+    // The bytes a tensor of n bytes takes in this file's data section: n padded to the alignment.
+    uint64_t padded(uint64_t n) const { return (n + alignment_ - 1) / alignment_ * alignment_; }
     const Metadata& metadata() const { return metadata_; }
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
     const TensorInfo* find_tensor(std::string_view name) const;
