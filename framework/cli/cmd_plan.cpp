@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/split.hpp>
+
 #include <cstdio>
 #include <map>
 
@@ -23,12 +26,8 @@ namespace {
 
 std::vector<std::string> split_commas(const std::string& s) {
     std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= s.size()) {
-        const size_t comma = std::min(s.find(',', start), s.size());
-        if (comma > start) out.push_back(s.substr(start, comma - start));
-        start = comma + 1;
-    }
+    boost::algorithm::split(out, s, boost::algorithm::is_any_of(","));
+    std::erase(out, std::string());
     return out;
 }
 
