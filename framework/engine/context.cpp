@@ -11,6 +11,7 @@
 #include <limits>
 #include <new>
 
+#include "ggml_rounding.hpp"
 #include "kernels.hpp"
 #include "model_impl.hpp"
 #include "qframe/error.hpp"
@@ -45,10 +46,19 @@ private:
 };
 
 // Y[t][r] = Σ_k X[t][k] · W[r][k] for the nt tokens of X (row stride ldx, zero-padded to
-// padded(w.cols)), into Y (row stride ldy).
-void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads) {
+// padded(w.cols)), into Y (row stride ldy). With ggml numerics X is first rounded as ggml rounds
+// it for w's type, in `scratch` (room for nt rows of ldx floats).
+void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads,
+            Numerics numerics, float* scratch) {
     const kernels::Ops& ops = kernels::ops();
     const size_t n = padded(w.cols);
+    if (const ActivationType act = activation_type(w.type); numerics == Numerics::ggml && act != ActivationType::F32) {
+        parallel_for(nt, threads, [&](size_t t) {
+            std::copy_n(x + t * ldx, n, scratch + t * ldx);
+            round_activations(act, scratch + t * ldx, w.cols);
+        });
+        x = scratch;
+    }
     // Large blocks amortise the pass over X; small ones keep every thread busy on short inputs.
     size_t rb = nt >= 16 ? 64 : 16;
     const size_t min_items = 4 * std::max(1u, threads);
@@ -68,12 +78,17 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
     });
 }
 
-// out[t] = x[t] / sqrt(mean(x[t]²) + eps) · weight, like ggml_rms_norm then ggml_mul.
-void rms_norm(const float* x, size_t ld, size_t nt, size_t n, const std::vector<float>& weight, float eps, float* out) {
+// out[t] = x[t] / sqrt(mean(x[t]²) + eps) · weight, like ggml_rms_norm then ggml_mul (which
+// sums the squares, each rounded to float, in double).
+void rms_norm(const float* x, size_t ld, size_t nt, size_t n, const std::vector<float>& weight, float eps, float* out,
+              Numerics numerics) {
     for (size_t t = 0; t < nt; ++t) {
         const float* xt = x + t * ld;
         double sum = 0;
-        for (size_t k = 0; k < n; ++k) sum += double(xt[k]) * xt[k];
+        if (numerics == Numerics::ggml)
+            for (size_t k = 0; k < n; ++k) sum += static_cast<double>(xt[k] * xt[k]);
+        else
+            for (size_t k = 0; k < n; ++k) sum += double(xt[k]) * xt[k];
         const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + eps);
         float* ot = out + t * ld;
         for (size_t k = 0; k < n; ++k) ot[k] = xt[k] * scale * weight[k];
@@ -88,16 +103,18 @@ struct LlamaContext::State {
     const LlamaConfig& c;
     uint32_t n_ctx, n_batch;
     unsigned threads;
+    Numerics numerics;
     uint32_t pos = 0;
 
     size_t q_dim, kv_dim, ld_embd, ld_q, ld_ff;
     std::vector<Buffer> k_cache, v_cache;  // per layer: [n_ctx × kv_dim]
     Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]
+    Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
     std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
 
-    State(const LlamaModel& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_)
+    State(const LlamaModel& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_, Numerics numerics_)
         : model(model_), m(*model.impl()), c(m.config), n_ctx(n_ctx_), n_batch(std::min(n_batch_, n_ctx_)),
-          threads(threads_ ? threads_ : default_thread_count()) {
+          threads(threads_ ? threads_ : default_thread_count()), numerics(numerics_) {
         if (n_ctx == 0) throw Error(fmt::format("{}: a context needs at least one position", m.name));
         if (n_batch == 0) throw Error(fmt::format("{}: the batch size must be at least 1", m.name));
         q_dim = size_t(c.n_head) * c.head_dim;
@@ -117,6 +134,7 @@ struct LlamaContext::State {
         attn = Buffer(n_batch * ld_q);
         gate = Buffer(n_batch * std::max(ld_ff, ld_embd));  // also the FFN's output
         up = Buffer(n_batch * ld_ff);
+        if (numerics == Numerics::ggml) rounded = Buffer(n_batch * std::max({ld_embd, ld_q, ld_ff}));
         rope_cos.resize(size_t(n_batch) * c.head_dim / 2);
         rope_sin.resize(size_t(n_batch) * c.head_dim / 2);
     }
@@ -125,6 +143,30 @@ struct LlamaContext::State {
         for (size_t i = 0; i < tokens.size(); ++i)
             if (tokens[i] < 0 || uint32_t(tokens[i]) >= c.n_vocab)
                 throw Error(fmt::format("{}: token {} (at {}) is outside the vocabulary of {}", m.name, tokens[i], i, c.n_vocab));
+    }
+
+    // The rotary angles' cosines and sines for positions pos … pos + nt - 1. ggml computes them
+    // in float, each pair's angle from the previous one's (ggml_rope_cache_init); the f32
+    // numerics compute each angle in double.
+    void rope_angles(size_t nt) {
+        const size_t half = c.head_dim / 2;
+        const float theta_scale = std::pow(c.rope_freq_base, -2.0f / float(c.head_dim));
+        for (size_t t = 0; t < nt; ++t) {
+            float theta = static_cast<float>(pos + t);
+            for (size_t i = 0; i < half; ++i) {
+                if (numerics == Numerics::ggml) {
+                    const float ff = m.rope_factors.empty() ? 1.0f : m.rope_factors[i];
+                    const float angle = c.rope_freq_scale * (theta / ff);
+                    rope_cos[t * half + i] = std::cos(angle);
+                    rope_sin[t * half + i] = std::sin(angle);
+                    theta *= theta_scale;
+                } else {
+                    const double angle = double(pos + t) * m.inv_freq[i];
+                    rope_cos[t * half + i] = static_cast<float>(std::cos(angle));
+                    rope_sin[t * half + i] = static_cast<float>(std::sin(angle));
+                }
+            }
+        }
     }
 
     // Rotates pairs (2i, 2i+1) of every head of the nt rows of `data` (row stride ld).
@@ -157,10 +199,16 @@ struct LlamaContext::State {
         parallel_for(size_t(c.n_head) * chunks, threads, [&](size_t item) {
             const size_t h = item / chunks, t0 = (item % chunks) * chunk, t1 = std::min(nt, t0 + chunk);
             const size_t kv_off = (h / group) * hd;
-            thread_local std::vector<float> scores;
+            thread_local std::vector<float> scores, q_f16;
             if (scores.size() < n_ctx) scores.resize(n_ctx);
+            const bool ggml = numerics == Numerics::ggml;
             for (size_t t = t0; t < t1; ++t) {
                 const float* qt = q.data() + t * ld_q + h * hd;
+                if (ggml) {  // ggml multiplies an F16 copy of the queries with the F16 keys
+                    q_f16.resize(hd);
+                    for (size_t i = 0; i < hd; ++i) q_f16[i] = round_to_f16(qt[i]);
+                    qt = q_f16.data();
+                }
                 const size_t n_kv = pos + t + 1;
                 float max = -std::numeric_limits<float>::infinity();
                 for (size_t j = 0; j < n_kv; ++j) {
@@ -175,7 +223,11 @@ struct LlamaContext::State {
                 const float inv = static_cast<float>(1.0 / sum);
                 float* out = attn.data() + t * ld_q + h * hd;
                 std::fill(out, out + hd, 0.0f);
-                for (size_t j = 0; j < n_kv; ++j) ops.axpy(scores[j] * inv, vc + j * kv_dim + kv_off, out, hd);
+                for (size_t j = 0; j < n_kv; ++j) {
+                    // ggml multiplies an F16 copy of the attention weights with the F16 values.
+                    const float p = ggml ? round_to_f16(scores[j] * inv) : scores[j] * inv;
+                    ops.axpy(p, vc + j * kv_dim + kv_off, out, hd);
+                }
             }
         });
     }
@@ -192,41 +244,39 @@ struct LlamaContext::State {
         } else {
             for (size_t t = 0; t < nt; ++t) m.token_embd.decode_rows(size_t(tokens[t]), 1, x.data() + t * ld_embd, ld_embd);
         }
-        // Rotary angles for these positions.
-        const size_t half = c.head_dim / 2;
-        for (size_t t = 0; t < nt; ++t)
-            for (size_t i = 0; i < half; ++i) {
-                const double theta = double(pos + t) * m.inv_freq[i];
-                rope_cos[t * half + i] = static_cast<float>(std::cos(theta));
-                rope_sin[t * half + i] = static_cast<float>(std::sin(theta));
-            }
+        rope_angles(nt);
 
         for (uint32_t l = first_layer; l < c.n_layer; ++l) {
             if (record) record(l, x.data(), ld_embd);
             const Layer& L = m.layers[l];
-            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data());
-            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads);
+            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics);
+            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, rounded.data());
             // K and V go straight into the cache.
             float* kc = k_cache[l].data() + size_t(pos) * kv_dim;
             float* vc = v_cache[l].data() + size_t(pos) * kv_dim;
-            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads);
-            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads);
+            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, rounded.data());
+            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, rounded.data());
             rope(q.data(), ld_q, nt, c.n_head);
             rope(kc, kv_dim, nt, c.n_head_kv);
+            if (numerics == Numerics::ggml)  // llama.cpp's cache holds F16
+                for (size_t i = 0; i < nt * kv_dim; ++i) {
+                    kc[i] = round_to_f16(kc[i]);
+                    vc[i] = round_to_f16(vc[i]);
+                }
             attention(l, nt);
-            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads);
+            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, rounded.data());
             for (size_t t = 0; t < nt; ++t)
                 for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
 
-            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data());
-            matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads);
-            matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads);
+            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data(), numerics);
+            matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data());
+            matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data());
             for (size_t t = 0; t < nt; ++t) {
                 float* g = gate.data() + t * ld_ff;
                 const float* u = up.data() + t * ld_ff;
                 for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
             }
-            matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads);
+            matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data());
             for (size_t t = 0; t < nt; ++t)
                 for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
         }
@@ -234,15 +284,15 @@ struct LlamaContext::State {
         if (record) record(c.n_layer, x.data(), ld_embd);
         if (first_out < nt) {
             const size_t n_out = nt - first_out;
-            rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data());
-            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads);
+            rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data(), numerics);
+            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, rounded.data());
         }
         pos += static_cast<uint32_t>(nt);
     }
 };
 
-LlamaContext::LlamaContext(const LlamaModel& model, uint32_t n_ctx, unsigned threads, uint32_t n_batch)
-    : state_(std::make_unique<State>(model, n_ctx, threads, n_batch)) {}
+LlamaContext::LlamaContext(const LlamaModel& model, uint32_t n_ctx, unsigned threads, uint32_t n_batch, Numerics numerics)
+    : state_(std::make_unique<State>(model, n_ctx, threads, n_batch, numerics)) {}
 LlamaContext::~LlamaContext() = default;
 LlamaContext::LlamaContext(LlamaContext&&) noexcept = default;
 LlamaContext& LlamaContext::operator=(LlamaContext&&) noexcept = default;
@@ -307,6 +357,14 @@ std::vector<float> LlamaContext::eval_from_layer(std::span<const int32_t> tokens
     std::vector<float> logits(tokens.size() * s.c.n_vocab);
     s.forward(tokens, 0, logits.data(), first_layer, entering.data());
     return logits;
+}
+
+std::string_view numerics_name(Numerics numerics) { return numerics == Numerics::ggml ? "ggml" : "f32"; }
+
+std::optional<Numerics> numerics_from_name(std::string_view name) {
+    if (name == "ggml") return Numerics::ggml;
+    if (name == "f32") return Numerics::f32;
+    return std::nullopt;
 }
 
 std::vector<int32_t> generate(LlamaContext& context, std::span<const int32_t> prompt, uint32_t max_new,

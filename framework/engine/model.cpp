@@ -238,6 +238,7 @@ public:
             for (float f : factors)
                 if (!(f > 0)) fail("tensor 'rope_freqs.weight' holds a factor that is not positive");
             c.has_rope_freqs = true;
+            impl_.rope_factors = factors;
         }
         for (uint32_t i = 0; i < c.head_dim / 2; ++i) {
             const double freq = std::pow(static_cast<double>(c.rope_freq_base), -2.0 * i / c.head_dim);

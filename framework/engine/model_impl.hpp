@@ -42,6 +42,7 @@ struct LlamaModel::Impl {
     Matrix token_embd, output;
     std::vector<float> output_norm;
     std::vector<double> inv_freq;  // per rotary pair: freq_scale · base^(-2i/head_dim) / rope_freqs[i]
+    std::vector<float> rope_factors;  // rope_freqs.weight (empty when absent), for ggml's angles
     std::vector<Layer> layers;
     uint64_t weight_bytes = 0;
 };

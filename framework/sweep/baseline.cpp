@@ -42,6 +42,7 @@ std::filesystem::path baseline_model(const Study& study, const std::string& key)
 Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::string& key, unsigned threads, bool record_streams,
                           uint64_t stream_cap) {
     Baseline b;
+    b.numerics = *engine::numerics_from_name(study.numerics);
     const Tokenizer tokenizer = Tokenizer::from_gguf(file);
     const auto tokens = tokenizer.tokenize(engine::read_text(study.eval_text.string()), /*add_special=*/true);
     b.plan = engine::plan_chunks(study.eval_text.string(), tokens, study.ctx, study.chunks, tokenizer.adds_bos() ? tokenizer.bos() : -1);
@@ -59,7 +60,8 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
     b.nll.resize(rows);
 
     // The scored log-probabilities, cached beside their key (the model file and the scoring).
-    const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={}", key, sha256_file(study.eval_text), b.plan.n_ctx, b.plan.n_chunks);
+    const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={} numerics={}", key, sha256_file(study.eval_text),
+                                                b.plan.n_ctx, b.plan.n_chunks, study.numerics);
     const auto cache = study.out / "baseline.logprobs.f32", cache_key = study.out / "baseline.logprobs.key";
     std::error_code ec;
     const bool cached = read_small_file(cache_key) == scoring_key && std::filesystem::file_size(cache, ec) == b.log_probs.size() * sizeof(float);
@@ -72,7 +74,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
         spdlog::info("evaluating the baseline: {} chunks of {} tokens{}", b.plan.n_chunks, b.plan.n_ctx,
                      record_streams ? fmt::format(", keeping its layer streams ({} MiB)", stream_bytes >> 20) : "");
         // One batch per chunk, so that a candidate's pass can restart at any layer.
-        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx);
+        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
         if (record_streams) b.streams.resize(b.plan.n_chunks);
         std::vector<double> row;
         for (uint32_t i = 0; i < b.plan.n_chunks; ++i) {

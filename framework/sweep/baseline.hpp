@@ -15,6 +15,7 @@ namespace qframe::sweep {
 
 struct Baseline {
     engine::ChunkPlan plan;
+    engine::Numerics numerics = engine::Numerics::ggml;  // the study's; candidates are evaluated alike
     uint32_t n_vocab = 0;
     std::vector<float> log_probs;     // [chunk][scored position][token], log-softmax
     std::vector<double> nll;          // [chunk][scored position]: -log p(next token)

@@ -120,7 +120,7 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
         const engine::LlamaModel model = engine::LlamaModel::load(models.baseline, source);
         // One batch per chunk, as the baseline's pass: the same arithmetic, so an unchanged model
         // scores exactly zero and a restarted pass is the full pass.
-        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx);
+        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
         const uint32_t first = b.streams.empty() ? 0 : first_changed_layer(t, b.n_layer);
         std::vector<double> row;
         std::vector<float> lq(b.n_vocab);

@@ -3,8 +3,9 @@
 
 #include <string>
 
-#include "qframe/plugin.hpp"
+#include "qframe/engine/llama.hpp"
 #include "qframe/engine/scoring.hpp"
+#include "qframe/plugin.hpp"
 
 namespace qframe::model_eval {
 
@@ -20,6 +21,9 @@ struct LoadedModel;
 
 // Options of the scoring evaluators (perplexity, KL divergence).
 OptionSchema scoring_options();
+// The `numerics` option every model evaluator has, and its value.
+OptionSpec numerics_option();
+engine::Numerics numerics_setting(const Options& o);
 
 struct ScoringSettings {
     explicit ScoringSettings(const Options& o);
@@ -29,6 +33,7 @@ struct ScoringSettings {
     std::string text;
     uint32_t ctx, chunks;
     unsigned threads;
+    engine::Numerics numerics;
 };
 
 // The set-up perplexity and KL divergence share: both models loaded, the chunks planned with the
@@ -45,6 +50,7 @@ protected:
     virtual Findings score(const LoadedModel& original, const LoadedModel& result, const ChunkPlan& plan,
                            const ProgressFn& progress) const = 0;
     unsigned threads() const { return settings_.threads; }
+    engine::Numerics numerics() const { return settings_.numerics; }
 
 private:
     ScoringSettings settings_;

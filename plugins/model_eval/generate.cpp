@@ -26,7 +26,7 @@ class Generate : public ModelEvaluator {
 public:
     explicit Generate(const Options& o)
         : prompts_(o.get_strings("prompts")), max_tokens_(static_cast<uint32_t>(o.get_int("max_tokens"))), chat_(o.get_bool("chat")),
-          threads_(static_cast<unsigned>(o.get_int("threads"))) {}
+          threads_(static_cast<unsigned>(o.get_int("threads"))), numerics_(numerics_setting(o)) {}
 
     Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
         const LoadedModel a = load(original), b = load(result);
@@ -46,7 +46,8 @@ public:
 private:
     std::string complete(const LoadedModel& m, const std::string& text) const {
         const auto prompt = m.tokenizer.tokenize(text, /*add_special=*/true, /*parse_special=*/chat_);
-        engine::LlamaContext context(m.model, static_cast<uint32_t>(prompt.size()) + max_tokens_ + 1, threads_);
+        const uint32_t n_ctx = static_cast<uint32_t>(prompt.size()) + max_tokens_ + 1;
+        engine::LlamaContext context(m.model, n_ctx, threads_, n_ctx, numerics_);
         std::optional<int32_t> eos;
         if (m.tokenizer.eos() >= 0) eos = m.tokenizer.eos();
         const auto tokens = engine::generate(context, prompt, max_tokens_, eos);
@@ -57,6 +58,7 @@ private:
     uint32_t max_tokens_;
     bool chat_;
     unsigned threads_;
+    engine::Numerics numerics_;
 };
 
 }  // namespace
@@ -67,7 +69,7 @@ void register_generate(Registry& r) {
         {OptionSpec::string_list("prompts", "prompts to complete", std::vector<std::string>{"Once upon a time"}),
          OptionSpec::integer("max_tokens", "tokens to generate per prompt", 32, 1, 4096),
          OptionSpec::boolean("chat", "wrap each prompt in the model's chat format (from tokenizer.chat_template)", false),
-         OptionSpec::integer("threads", "threads (0: all cores)", 0, 0, 1024)},
+         OptionSpec::integer("threads", "threads (0: all cores)", 0, 0, 1024), numerics_option()},
         [](const Options& o) { return std::make_unique<Generate>(o); });
 }
 

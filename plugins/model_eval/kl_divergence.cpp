@@ -16,7 +16,7 @@ public:
 
 private:
     Findings score(const LoadedModel& a, const LoadedModel& b, const ChunkPlan& plan, const ProgressFn& progress) const override {
-        engine::LlamaContext ca(a.model, plan.n_ctx, threads()), cb(b.model, plan.n_ctx, threads());
+        engine::LlamaContext ca(a.model, plan.n_ctx, threads(), 512, numerics()), cb(b.model, plan.n_ctx, threads(), 512, numerics());
         const size_t n_vocab = a.model.config().n_vocab;
         if (b.model.config().n_vocab != n_vocab) throw Error("the two models have different vocabularies");
 

@@ -13,8 +13,9 @@ struct Perplexity {
 };
 
 // Accumulates the negative log-likelihood and its square, as llama.cpp does, for the ± estimate.
-Perplexity perplexity(const LoadedModel& m, const ChunkPlan& plan, unsigned threads, const std::function<void()>& chunk_done) {
-    engine::LlamaContext context(m.model, plan.n_ctx, threads);
+Perplexity perplexity(const LoadedModel& m, const ChunkPlan& plan, unsigned threads, engine::Numerics numerics,
+                      const std::function<void()>& chunk_done) {
+    engine::LlamaContext context(m.model, plan.n_ctx, threads, 512, numerics);
     const size_t n_vocab = m.model.config().n_vocab;
     double nll = 0, nll2 = 0;
     uint64_t count = 0;
@@ -44,7 +45,7 @@ private:
     Findings score(const LoadedModel& a, const LoadedModel& b, const ChunkPlan& plan, const ProgressFn& progress) const override {
         uint64_t done = 0;
         const auto step = [&] { if (progress) progress(++done, 2ull * plan.n_chunks); };
-        const Perplexity pa = perplexity(a, plan, threads(), step), pb = perplexity(b, plan, threads(), step);
+        const Perplexity pa = perplexity(a, plan, threads(), numerics(), step), pb = perplexity(b, plan, threads(), numerics(), step);
         return {{"ppl_original", pa.ppl}, {"ppl_original_error", pa.ppl_error},
                 {"ppl_result", pb.ppl}, {"ppl_result_error", pb.ppl_error},
                 {"ppl_ratio", pb.ppl / pa.ppl}, {"identical", pa.ppl == pb.ppl}};

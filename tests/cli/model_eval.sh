@@ -20,10 +20,11 @@ p, k, g = t["eval.perplexity"], t["eval.kl_divergence"], t["eval.generate"]
 assert p["chunks"] == 9 and p["scored_tokens"] == 9 * 127, p
 assert p["identical"] and p["ppl_original"] == p["ppl_result"], p
 # Regression value: synth tinyllama seed 1 on recipes/data/tinystories_sample.txt, ctx 256, as
-# computed by qframe_engine on 2026-11-25 (which agrees with the NumPy reference to 1e-6). By
-# hand, llama.cpp c392e50 `llama-perplexity -c 256 -b 256` gives 697.09 with the same 2489 tokens
-# (0.13% lower: its CPU backend rounds activations to Q8_0 for Q8_0 weights).
-assert abs(p["ppl_original"] - 698.01695) < 1e-3, p["ppl_original"]
+# computed by qframe_engine with numerics: ggml on 2026-11-26 (numerics: f32, which agrees with
+# the NumPy reference to 1e-6, gives 698.01695). By hand, llama.cpp c392e50
+# `llama-perplexity -c 256 -b 256` gives 697.094 with the same 2489 tokens (1e-4 from ggml
+# numerics, 0.13% from f32).
+assert abs(p["ppl_original"] - 697.02630) < 1e-2, p["ppl_original"]
 assert 0 < p["ppl_original_error"] < p["ppl_original"]
 assert k["kld_max"] == 0 and k["top1_agreement"] == 1 and k["ppl_ratio"] == 1, k
 assert g["all_identical"] and len(g["samples"]) == 2 and all(s["original"] for s in g["samples"]), g

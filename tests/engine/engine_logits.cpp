@@ -1,5 +1,6 @@
 // Test helper (not installed): evaluates tokens with qframe_engine and writes the logits.
 //   engine_logits MODEL TOKENS OUT.f32 [--threads N] [--batch N] [--generate N] [--last 1] [--time 1]
+//                 [--numerics ggml|f32]
 // TOKENS: comma-separated ids, or "random:N" (N ids from a fixed sequence starting with BOS).
 // OUT.f32 receives [n_tokens × n_vocab] little-endian floats (only the last row with --last 1).
 // With --generate N, prints N greedily generated ids (after TOKENS) instead, one line.
@@ -24,8 +25,15 @@ int main(int argc, char** argv) {
     unsigned threads = 0;
     uint32_t batch = 512, generate = 0;
     bool last = false, timing = false;
+    auto numerics = qframe::engine::Numerics::ggml;
     for (int i = 4; i + 1 < argc; i += 2) {
         const std::string opt = argv[i];
+        if (opt == "--numerics") {
+            const auto n = qframe::engine::numerics_from_name(argv[i + 1]);
+            if (!n) { std::cerr << "--numerics: ggml or f32\n"; return 2; }
+            numerics = *n;
+            continue;
+        }
         const unsigned long v = std::stoul(argv[i + 1]);
         if (opt == "--threads") threads = static_cast<unsigned>(v);
         else if (opt == "--batch") batch = static_cast<uint32_t>(v);
@@ -49,7 +57,7 @@ int main(int argc, char** argv) {
             std::stringstream list(list_arg);
             for (std::string item; std::getline(list, item, ',');) tokens.push_back(std::stoi(item));
         }
-        qframe::engine::LlamaContext ctx(model, static_cast<uint32_t>(tokens.size() + generate), threads, batch);
+        qframe::engine::LlamaContext ctx(model, static_cast<uint32_t>(tokens.size() + generate), threads, batch, numerics);
         const auto t1 = clock::now();
         if (generate) {
             const auto out = qframe::engine::generate(ctx, tokens, generate, model.config().eos_token);

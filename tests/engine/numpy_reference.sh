@@ -24,7 +24,7 @@ failures=0
 check() {
   local model=$1 n=$2 vocab=$3 tokens=1 i
   for ((i = 1; i < n; i++)); do tokens+=",$(((i * 7919 + 13) % vocab))"; done
-  if ! "$LOGITS" "$model" "$tokens" "$WORK/logits.f32" --threads 2 --batch 16; then
+  if ! "$LOGITS" "$model" "$tokens" "$WORK/logits.f32" --threads 2 --batch 16 --numerics f32; then
     echo "FAIL: engine_logits $model"; failures=$((failures + 1)); return
   fi
   "$PY" "$SCRIPT" "$model" --tokens "$tokens" --compare "$WORK/logits.f32" --qframe "$QFRAME" --tol 1e-4 ||

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <vector>
 
+#include "ggml_rounding.hpp"
 #include "kernels.hpp"
 #include "qframe/codec.hpp"
 #include "qframe/engine/llama.hpp"
@@ -233,11 +234,81 @@ TEST_CASE("the kernels' fast decoders give qframe::decode's values bit for bit",
     }
 }
 
+TEST_CASE("ggml numerics: activations take the values of ggml's quantized copies", "[engine]") {
+    CHECK(activation_type(TensorType::Q4_K) == ActivationType::Q8_K);
+    CHECK(activation_type(TensorType::Q6_K) == ActivationType::Q8_K);
+    CHECK(activation_type(TensorType::Q4_0) == ActivationType::Q8_0);
+    CHECK(activation_type(TensorType::Q8_0) == ActivationType::Q8_0);
+    CHECK(activation_type(TensorType::Q5_1) == ActivationType::Q8_1);
+    CHECK(activation_type(TensorType::F16) == ActivationType::F16);
+    CHECK(activation_type(TensorType::BF16) == ActivationType::BF16);
+    CHECK(activation_type(TensorType::F32) == ActivationType::F32);
+
+    std::vector<float> x(1024);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.7f * i) * (1.0f + 0.01f * i);
+
+    // Q8_0: ggml's x86 quantizer scales by 127/amax where the reference (qframe's Q8_0 encoder,
+    // bit-exact to ggml's quantize_row_q8_0_ref) multiplies by 1/d: the same codes but for ties.
+    std::vector<float> q8_0 = x;
+    round_activations(ActivationType::Q8_0, q8_0.data(), q8_0.size());
+    std::vector<std::byte> bytes(x.size() / 32 * 34);
+    encode(TensorType::Q8_0, x, bytes);
+    std::vector<float> reference(x.size());
+    decode(TensorType::Q8_0, bytes, reference);
+    size_t same = 0;
+    for (size_t i = 0; i < x.size(); ++i) same += q8_0[i] == reference[i];
+    CHECK(same >= x.size() - 2);
+
+    // Q8_K: 256-blocks, 255 levels, the largest magnitude kept (up to the float 1/iscale).
+    std::vector<float> q8_k = x;
+    q8_k[300] = -40.0f;  // the second block's extreme is negative
+    const std::vector<float> before = q8_k;
+    std::fill(q8_k.begin() + 512, q8_k.begin() + 768, 0.0f);  // an all-zero block stays zero
+    round_activations(ActivationType::Q8_K, q8_k.data(), q8_k.size());
+    CHECK(std::abs(q8_k[300] + 40.0f) < 1e-5f);
+    for (size_t b = 0; b < 4; ++b) {
+        float amax = 0;
+        for (size_t i = b * 256; i < (b + 1) * 256; ++i) amax = std::max(amax, std::abs(b == 2 ? 0.0f : before[i]));
+        const float step = amax / 127;
+        for (size_t i = b * 256; i < (b + 1) * 256; ++i) {
+            if (b == 2) { CHECK(q8_k[i] == 0.0f); continue; }
+            CHECK(std::abs(q8_k[i] - before[i]) <= step * 0.5001f);
+            const float level = q8_k[i] / step;
+            CHECK(std::abs(level - std::round(level)) < 1e-3f);
+        }
+    }
+
+    // F16 and BF16: round to nearest even.
+    CHECK(round_to_f16(1.0f + 0x1p-11f) == 1.0f);
+    CHECK(round_to_f16(1.0f + 0x1.8p-11f) == 1.0f + 0x1p-10f);
+    CHECK(round_to_f16(65519.0f) == 65504.0f);
+    std::vector<float> bf{1.0f + 0x1p-8f, 1.0f + 0x1.8p-8f, -3.0f};
+    round_activations(ActivationType::BF16, bf.data(), bf.size());
+    CHECK(bf == std::vector<float>{1.0f, 1.0f + 0x1p-7f, -3.0f});
+}
+
+TEST_CASE("ggml and f32 numerics: close, not equal; f32 is the reference arithmetic", "[engine]") {
+    Synth synth("micro");  // Q8_0 matrices
+    const auto model = LlamaModel::load(synth.path);
+    const uint32_t n_vocab = model.config().n_vocab;
+    const auto tokens = some_tokens(12, n_vocab);
+    const auto ggml = LlamaContext(model, 16, 2, 16, Numerics::ggml).eval(tokens, true);
+    const auto f32 = LlamaContext(model, 16, 2, 16, Numerics::f32).eval(tokens, true);
+    const double differ = max_rel_error(ggml, f32, n_vocab);
+    CHECK(differ > 1e-6);
+    CHECK(differ < 5e-2);
+    CHECK(numerics_from_name("ggml") == Numerics::ggml);
+    CHECK(numerics_from_name("f32") == Numerics::f32);
+    CHECK(!numerics_from_name("f16"));
+    CHECK(numerics_name(Numerics::f32) == "f32");
+}
+
 TEST_CASE("a weight source replaces tensors of the file", "[engine]") {
     Synth synth("micro");
     const auto file = GgufFile::open(synth.path);
     const auto tokens = some_tokens(6, 300);
-    const auto reference = LlamaContext(LlamaModel::load(file), 8, 1).eval(tokens, true);
+    // F32 numerics: with ggml's, an F32 matrix's activations are not rounded as a Q8_0 one's.
+    const auto reference = LlamaContext(LlamaModel::load(file), 8, 1, 8, Numerics::f32).eval(tokens, true);
 
     // The same values as F32 from the source: same logits.
     const TensorInfo& q = *file.find_tensor("blk.0.attn_q.weight");
@@ -251,7 +322,7 @@ TEST_CASE("a weight source replaces tensors of the file", "[engine]") {
     LlamaModel model = LlamaModel::load(file, as_f32);
     CHECK(calls >= 1);
     values.reset();  // the model keeps the owner alive
-    const auto same = LlamaContext(model, 8, 2).eval(tokens, true);
+    const auto same = LlamaContext(model, 8, 2, 8, Numerics::f32).eval(tokens, true);
     CHECK(max_rel_error(same, reference, 300) < 1e-5);
 
     // Other values: other logits.
@@ -260,7 +331,7 @@ TEST_CASE("a weight source replaces tensors of the file", "[engine]") {
         if (name != "blk.0.attn_q.weight") return std::nullopt;
         return TensorData{TensorType::F32, q.dims, std::as_bytes(std::span(*zeros)), zeros};
     };
-    const auto changed = LlamaContext(LlamaModel::load(file, zero_q), 8, 2).eval(tokens, true);
+    const auto changed = LlamaContext(LlamaModel::load(file, zero_q), 8, 2, 8, Numerics::f32).eval(tokens, true);
     CHECK(max_rel_error(changed, reference, 300) > 1e-3);
 }
 

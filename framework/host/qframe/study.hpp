@@ -47,6 +47,7 @@ struct Study {
     std::string name;
     std::filesystem::path input, out, eval_text;
     uint32_t ctx = 256, chunks = 8;
+    std::string numerics = "ggml";  // the engine's arithmetic: ggml (llama.cpp's roundings) or f32
     std::vector<PlannedStage> baseline;  // applied to the whole model first; may be empty
     std::string baseline_text;           // the baseline: section as YAML (keys the cached baseline)
     GroupBy per = GroupBy::LayerRole;

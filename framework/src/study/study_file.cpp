@@ -20,6 +20,7 @@ struct Named {
 };
 constexpr Named kGroupBy[] = {{"tensor", int(GroupBy::Tensor)}, {"layer", int(GroupBy::Layer)}, {"role", int(GroupBy::Role)},
                               {"layer_role", int(GroupBy::LayerRole)}};
+constexpr Named kNumerics[] = {{"ggml", 0}, {"f32", 1}};
 constexpr Named kModes[] = {{"one_at_a_time", int(StudyMode::OneAtATime)}, {"all_but_one", int(StudyMode::AllButOne)}};
 
 template <size_t N>
@@ -157,12 +158,13 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
 
     const YAML::Node s = root["study"];
     if (!s) loc.fail(root, "missing study: (text, ctx, chunks, groups, mode, treatments)");
-    check_keys(loc, s, {"text", "ctx", "chunks", "groups", "mode", "treatments"}, "study");
+    check_keys(loc, s, {"text", "ctx", "chunks", "numerics", "groups", "mode", "treatments"}, "study");
     study.eval_text = s["text"] ? path_value(loc, s["text"], "study.text") : std::filesystem::path("recipes/data/tinystories_sample.txt");
     if (!std::filesystem::is_regular_file(study.eval_text))
         loc.fail(s["text"] ? s["text"] : s, fmt::format("{}: no such text file", study.eval_text.string()));
     if (s["ctx"]) study.ctx = count(loc, s["ctx"], "study.ctx", 8, 1 << 20);
     if (s["chunks"]) study.chunks = count(loc, s["chunks"], "study.chunks", 1, 1 << 20);
+    if (s["numerics"]) study.numerics = kNumerics[choice(loc, s["numerics"], kNumerics, "study.numerics")].name;
     if (s["mode"]) study.mode = static_cast<StudyMode>(choice(loc, s["mode"], kModes, "study.mode"));
 
     const YAML::Node groups = s["groups"];

@@ -7,7 +7,8 @@
 // Weights are used where they lie (the file's mapping, or bytes a WeightSource hands over) in
 // any type qframe::decode() knows: a product decodes a block of rows into a thread-local
 // buffer and applies it to every token of the batch, so no F32 copy of the model is ever made.
-// Activations and the KV cache are F32.
+// Activations and the KV cache are F32; with Numerics::ggml they hold the values llama.cpp's CPU
+// backend rounds them to.
 #pragma once
 
 #include <cstdint>
@@ -78,12 +79,28 @@ private:
     std::shared_ptr<const Impl> impl_;
 };
 
+// What the arithmetic rounds.
+enum class Numerics {
+    // As llama.cpp's CPU backend computes: activations converted to the weight type's
+    // "vec_dot_type" before each product (Q8_K for the K-quants, Q8_0 or Q8_1 for the 32-blocks,
+    // F16 for F16, BF16 for BF16), a KV cache in F16, queries and attention weights rounded to
+    // F16 before their products with it. Perplexities match llama-perplexity's (docs/engine.md).
+    ggml,
+    // Activations and the cache in F32: the model's exact function up to F32 arithmetic (the
+    // reference the NumPy cross-check holds to 1e-6).
+    f32,
+};
+std::string_view numerics_name(Numerics numerics);
+// "ggml" or "f32"; nullopt for anything else.
+std::optional<Numerics> numerics_from_name(std::string_view name);
+
 // One sequence being evaluated: a KV cache of n_ctx positions plus scratch buffers.
 class LlamaContext {
 public:
     // threads = 0: every hardware thread. n_batch: the most tokens pushed through the layers
     // at once (longer inputs are split); it bounds the scratch memory.
-    LlamaContext(const LlamaModel& model, uint32_t n_ctx, unsigned threads = 0, uint32_t n_batch = 512);
+    LlamaContext(const LlamaModel& model, uint32_t n_ctx, unsigned threads = 0, uint32_t n_batch = 512,
+                 Numerics numerics = Numerics::ggml);
     ~LlamaContext();
     LlamaContext(LlamaContext&&) noexcept;
     LlamaContext& operator=(LlamaContext&&) noexcept;

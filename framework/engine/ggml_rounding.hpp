@@ -1,0 +1,34 @@
+// Private to the engine: the roundings ggml's CPU backend applies to activations
+// (`numerics: ggml`). Before a matrix product ggml converts the activations to the weight type's
+// "vec_dot_type" (ggml-cpu.c's type_traits_cpu): Q8_K for the K-quants, Q8_0 for Q4_0/Q5_0/Q8_0,
+// Q8_1 for Q4_1/Q5_1, F16 for F16, BF16 for BF16, nothing for F32. llama.cpp keeps the KV cache
+// in F16, so K, V, the queries multiplied with K and the attention weights multiplied with V are
+// rounded to F16 too.
+//
+// The engine emulates this by replacing activations with the values ggml's quantized copy stands
+// for (quantized the way ggml's x86 code does it, then decoded), and multiplying those in F32:
+// the same products up to the order of float additions.
+#pragma once
+
+#include <cstddef>
+
+#include "qframe/types.hpp"
+
+namespace qframe::engine {
+
+enum class ActivationType { F32, F16, BF16, Q8_0, Q8_1, Q8_K };
+
+// The type ggml converts activations to before multiplying them with a weight of `weight` type.
+ActivationType activation_type(TensorType weight);
+
+// The elements one quantized activation block covers (1 for the float types).
+size_t activation_block(ActivationType type);
+
+// Replaces x[0, n) with what ggml's copy of it in `type` decodes to; n is a multiple of
+// activation_block(type).
+void round_activations(ActivationType type, float* x, size_t n);
+
+// x rounded to F16 and back (round to nearest even), as ggml's F32 → F16 conversion.
+float round_to_f16(float x);
+
+}  // namespace qframe::engine
