@@ -12,6 +12,7 @@
 #include <new>
 
 #include "ggml_rounding.hpp"
+#include "int8_product.hpp"
 #include "kernels.hpp"
 #include "model_impl.hpp"
 #include "qframe/error.hpp"
@@ -45,13 +46,29 @@ private:
     size_t n_ = 0;
 };
 
+// With ggml numerics and a weight type the quantized-domain kernels handle: X quantized once,
+// then panels of 16 rows, each unpacked once and applied to every token.
+void matmul_int8(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads,
+                 int8::Activations& quantized) {
+    int8::quantize(activation_type(w.type), x, ldx, nt, w.cols, threads, quantized);
+    const size_t panels = (w.rows + int8::kRows - 1) / int8::kRows;
+    parallel_for(panels, threads, [&](size_t i) {
+        const size_t r0 = i * int8::kRows, nr = std::min(int8::kRows, w.rows - r0);
+        thread_local int8::Panel panel;
+        int8::unpack(w.type, w.data + r0 * w.row_bytes, w.row_bytes, nr, w.cols, panel);
+        int8::product(w.type, panel, quantized, nr, y + r0, ldy);
+    });
+}
+
 // Y[t][r] = Σ_k X[t][k] · W[r][k] for the nt tokens of X (row stride ldx, zero-padded to
 // padded(w.cols)), into Y (row stride ldy). With ggml numerics X is first rounded as ggml rounds
-// it for w's type, in `scratch` (room for nt rows of ldx floats).
+// it for w's type, in `scratch` (room for nt rows of ldx floats), or multiplied in the quantized
+// domain (`quantized`: the activations' codes) where a kernel exists.
 void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads,
-            Numerics numerics, float* scratch) {
+            Numerics numerics, float* scratch, int8::Activations& quantized) {
     const kernels::Ops& ops = kernels::ops();
     const size_t n = padded(w.cols);
+    if (numerics == Numerics::ggml && int8::supported(w.type)) return matmul_int8(w, x, ldx, nt, y, ldy, threads, quantized);
     if (const ActivationType act = activation_type(w.type); numerics == Numerics::ggml && act != ActivationType::F32) {
         parallel_for(nt, threads, [&](size_t t) {
             std::copy_n(x + t * ldx, n, scratch + t * ldx);
@@ -110,6 +127,7 @@ struct LlamaContext::State {
     std::vector<Buffer> k_cache, v_cache;  // per layer: [n_ctx × kv_dim]
     Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]
     Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
+    int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
     std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
 
     State(const LlamaModel& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_, Numerics numerics_)
@@ -250,12 +268,12 @@ struct LlamaContext::State {
             if (record) record(l, x.data(), ld_embd);
             const Layer& L = m.layers[l];
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics);
-            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, rounded.data());
+            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, rounded.data(), quantized);
             // K and V go straight into the cache.
             float* kc = k_cache[l].data() + size_t(pos) * kv_dim;
             float* vc = v_cache[l].data() + size_t(pos) * kv_dim;
-            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, rounded.data());
-            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, rounded.data());
+            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, rounded.data(), quantized);
+            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, rounded.data(), quantized);
             rope(q.data(), ld_q, nt, c.n_head);
             rope(kc, kv_dim, nt, c.n_head_kv);
             if (numerics == Numerics::ggml)  // llama.cpp's cache holds F16
@@ -264,19 +282,19 @@ struct LlamaContext::State {
                     vc[i] = round_to_f16(vc[i]);
                 }
             attention(l, nt);
-            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, rounded.data());
+            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
             for (size_t t = 0; t < nt; ++t)
                 for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
 
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data(), numerics);
-            matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data());
-            matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data());
+            matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+            matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
             for (size_t t = 0; t < nt; ++t) {
                 float* g = gate.data() + t * ld_ff;
                 const float* u = up.data() + t * ld_ff;
                 for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
             }
-            matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data());
+            matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
             for (size_t t = 0; t < nt; ++t)
                 for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
         }
@@ -285,7 +303,7 @@ struct LlamaContext::State {
         if (first_out < nt) {
             const size_t n_out = nt - first_out;
             rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data(), numerics);
-            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, rounded.data());
+            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, rounded.data(), quantized);
         }
         pos += static_cast<uint32_t>(nt);
     }

@@ -62,37 +62,48 @@ float round_to_bf16(float x) {
 // The product multiplies q by the F16 scale. (For Q8_1 the product's offset term uses an F16
 // copy of d·Σq, which this emulation does not round: a difference of at most 2⁻¹¹ of that term.)
 void round_q8_0(float* x, size_t n) {
+    int8_t q[32];
     for (size_t b = 0; b < n; b += 32) {
-        float* v = x + b;
-        float amax = 0;
-        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
-        const float d = round_to_f16(amax / 127.f);
-        const float id = amax != 0 ? 127.f / amax : 0.0f;
-        for (int i = 0; i < 32; ++i) v[i] = d * round_even(v[i] * id);
+        const float d = quantize_q8_0_block(x + b, q);
+        for (int i = 0; i < 32; ++i) x[b + i] = d * float(q[i]);
     }
 }
 
 // quantize_row_q8_K (quantize_row_q8_K_ref on x86): the signed value of largest magnitude (the
 // first one) maps to -127; q = min(127, round-to-even(x · iscale)), d = 1 / iscale.
 void round_q8_K(float* x, size_t n) {
+    int8_t q[256];
     for (size_t b = 0; b < n; b += 256) {
-        float* v = x + b;
-        float max = 0, amax = 0;
-        for (int i = 0; i < 256; ++i)
-            if (std::fabs(v[i]) > amax) {
-                amax = std::fabs(v[i]);
-                max = v[i];
-            }
-        if (amax == 0) {
-            std::fill(v, v + 256, 0.0f);
-            continue;
-        }
-        const float iscale = -127.f / max, d = 1 / iscale;
-        for (int i = 0; i < 256; ++i) v[i] = d * std::min(127.0f, round_even(iscale * v[i]));
+        const float d = quantize_q8_K_block(x + b, q);
+        for (int i = 0; i < 256; ++i) x[b + i] = d * float(q[i]);
     }
 }
 
 }  // namespace
+
+float quantize_q8_0_block(const float* x, int8_t* q) {
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const float id = amax != 0 ? 127.f / amax : 0.0f;
+    for (int i = 0; i < 32; ++i) q[i] = static_cast<int8_t>(round_even(x[i] * id));
+    return round_to_f16(amax / 127.f);
+}
+
+float quantize_q8_K_block(const float* x, int8_t* q) {
+    float max = 0, amax = 0;
+    for (int i = 0; i < 256; ++i)
+        if (std::fabs(x[i]) > amax) {
+            amax = std::fabs(x[i]);
+            max = x[i];
+        }
+    if (amax == 0) {
+        std::fill(q, q + 256, int8_t{0});
+        return 0;
+    }
+    const float iscale = -127.f / max;
+    for (int i = 0; i < 256; ++i) q[i] = static_cast<int8_t>(std::min(127.0f, round_even(iscale * x[i])));
+    return 1 / iscale;
+}
 
 void round_activations(ActivationType type, float* x, size_t n) {
     switch (type) {

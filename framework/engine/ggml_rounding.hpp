@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "qframe/types.hpp"
 
@@ -27,6 +28,11 @@ size_t activation_block(ActivationType type);
 // Replaces x[0, n) with what ggml's copy of it in `type` decodes to; n is a multiple of
 // activation_block(type).
 void round_activations(ActivationType type, float* x, size_t n);
+
+// ggml's quantizers of one activation block: the codes into q, the scale returned (Q8_0: 32
+// values, the F16 scale as a float; Q8_K: 256 values). round_activations(Q8_0 / Q8_K) is d · q.
+float quantize_q8_0_block(const float* x, int8_t* q);
+float quantize_q8_K_block(const float* x, int8_t* q);
 
 // x rounded to F16 and back (round to nearest even), as ggml's F32 → F16 conversion.
 float round_to_f16(float x);

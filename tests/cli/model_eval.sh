@@ -19,12 +19,12 @@ t = model_results(sys.argv[1])
 p, k, g = t["eval.perplexity"], t["eval.kl_divergence"], t["eval.generate"]
 assert p["chunks"] == 9 and p["scored_tokens"] == 9 * 127, p
 assert p["identical"] and p["ppl_original"] == p["ppl_result"], p
-# Regression value: synth tinyllama seed 1 on recipes/data/tinystories_sample.txt, ctx 256, as
-# computed by qframe_engine with numerics: ggml on 2026-11-26 (numerics: f32, which agrees with
-# the NumPy reference to 1e-6, gives 698.01695). By hand, llama.cpp c392e50
-# `llama-perplexity -c 256 -b 256` gives 697.094 with the same 2489 tokens (1e-4 from ggml
-# numerics, 0.13% from f32).
-assert abs(p["ppl_original"] - 697.02630) < 1e-2, p["ppl_original"]
+# Synth tinyllama seed 1 on recipes/data/tinystories_sample.txt, ctx 256: llama.cpp c392e50
+# `llama-perplexity -c 256 -b 256` gives 697.094 with the same 2489 tokens (measured by hand on
+# 2026-11-26). numerics: ggml gives 697.03 (F32 products of the rounded values) or 696.89 (the
+# AVX-512 VNNI integer kernels) — the order of float additions on random weights; numerics: f32,
+# which agrees with the NumPy reference to 1e-6, gives 698.017 (0.13% off).
+assert abs(p["ppl_original"] / 697.094 - 1) < 5e-4, p["ppl_original"]
 assert 0 < p["ppl_original_error"] < p["ppl_original"]
 assert k["kld_max"] == 0 and k["top1_agreement"] == 1 and k["ppl_ratio"] == 1, k
 assert g["all_identical"] and len(g["samples"]) == 2 and all(s["original"] for s in g["samples"]), g

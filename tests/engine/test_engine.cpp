@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ggml_rounding.hpp"
+#include "int8_product.hpp"
 #include "kernels.hpp"
 #include "qframe/codec.hpp"
 #include "qframe/engine/llama.hpp"
@@ -285,6 +286,49 @@ TEST_CASE("ggml numerics: activations take the values of ggml's quantized copies
     std::vector<float> bf{1.0f + 0x1p-8f, 1.0f + 0x1.8p-8f, -3.0f};
     round_activations(ActivationType::BF16, bf.data(), bf.size());
     CHECK(bf == std::vector<float>{1.0f, 1.0f + 0x1p-7f, -3.0f});
+}
+
+TEST_CASE("quantized-domain products equal the rounded activations times the decoded weights", "[engine]") {
+    const size_t n = 512, rows = 21, tokens = 9;  // 16 + 5 rows, 6 + 3 tokens: every leftover
+    std::vector<float> w(rows * n), x(tokens * n);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37f * i) * (1 + (i % 97) * 0.01f);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * i) * (1 + (i % 13) * 0.1f);
+    for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
+        INFO(type_name(type));
+        if (!int8::supported(type)) {
+            WARN("no quantized-domain kernel for " << type_name(type) << " on this CPU (AVX-512 VNNI): skipped");
+            continue;
+        }
+        const size_t row_bytes = *byte_size(type_info(type), n);
+        std::vector<std::byte> bytes(rows * row_bytes);
+        encode(type, w, bytes);
+        std::vector<float> decoded(w.size());
+        decode(type, bytes, decoded);
+        const ActivationType act = activation_type(type);
+        std::vector<float> rounded = x;
+        round_activations(act, rounded.data(), rounded.size());
+
+        int8::Activations quantized;
+        int8::quantize(act, x.data(), n, tokens, n, 2, quantized);
+        std::vector<float> y(tokens * rows, -1.0f);
+        int8::Panel panel;
+        for (size_t r0 = 0; r0 < rows; r0 += int8::kRows) {
+            const size_t nr = std::min(int8::kRows, rows - r0);
+            int8::unpack(type, bytes.data() + r0 * row_bytes, row_bytes, nr, n, panel);
+            int8::product(type, panel, quantized, nr, y.data() + r0, rows);
+        }
+        double worst = 0;
+        for (size_t t = 0; t < tokens; ++t)
+            for (size_t r = 0; r < rows; ++r) {
+                double ref = 0, scale = 0;
+                for (size_t k = 0; k < n; ++k) {
+                    ref += double(decoded[r * n + k]) * rounded[t * n + k];
+                    scale += std::abs(double(decoded[r * n + k]) * rounded[t * n + k]);
+                }
+                worst = std::max(worst, std::abs(y[t * rows + r] - ref) / scale);
+            }
+        CHECK(worst < 1e-6);
+    }
 }
 
 TEST_CASE("ggml and f32 numerics: close, not equal; f32 is the reference arithmetic", "[engine]") {

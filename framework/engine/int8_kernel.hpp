@@ -1,0 +1,34 @@
+// Private to the engine: what the per-instruction-set quantized-domain kernels see — plain
+// pointers only, so that their translation units (compiled with -mavx512…) instantiate no
+// inline library code another unit could end up calling on a CPU without those instructions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qframe::engine::int8 {
+
+inline constexpr size_t kRows = 16;  // weight rows per panel (SIMD lanes)
+
+// A panel's arrays (int8_product.hpp's Panel).
+struct PanelData {
+    const uint8_t* w;
+    const float *d, *dmin;
+    const int32_t* scale;
+    const int16_t* min;
+    int offset, group;
+    bool k_quant;
+};
+
+// Quantized activations (int8_product.hpp's Activations).
+struct ActivationData {
+    const int8_t* q;
+    const float* d;
+    const int16_t* sums;
+    size_t n, nt;
+};
+
+// y[t * ldy + r] = panel row r · token t for r < nr (≤ 16) and every token.
+void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
+
+}  // namespace qframe::engine::int8

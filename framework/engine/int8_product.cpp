@@ -1,0 +1,70 @@
+// The quantized-domain products' portable part: quantizing the activations as ggml does, and the
+// choice of kernel (int8_product_avx512.cpp holds the AVX-512 VNNI one).
+#include "int8_product.hpp"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "qframe/parallel.hpp"
+
+namespace qframe::engine::int8 {
+
+namespace {
+
+bool cpu_has_vnni() {
+#if defined(__x86_64__)
+    // QFRAME_ENGINE_ISA=avx2|generic turns the VNNI kernels off too (tests compare the paths).
+    if (const char* forced = std::getenv("QFRAME_ENGINE_ISA"); forced && std::string_view(forced) != "avx512") return false;
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+#else
+    return false;
+#endif
+}
+
+}  // namespace
+
+bool supported(TensorType type) {
+    static const bool vnni = cpu_has_vnni();
+    switch (type) {
+        case TensorType::Q8_0:
+        case TensorType::Q4_0:
+        case TensorType::Q4_K:
+        case TensorType::Q5_K:
+        case TensorType::Q6_K: return vnni;
+        default: return false;
+    }
+}
+
+void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out) {
+    const size_t block = activation_block(type);
+    out.type = type;
+    out.n = n;
+    out.nt = nt;
+    out.q.resize(nt * n);
+    out.d.resize(nt * (n / block));
+    out.sums.resize(nt * (n / 16));
+    parallel_for(nt, threads, [&](size_t t) {
+        int8_t* q = out.q.data() + t * n;
+        for (size_t b = 0; b < n / block; ++b)
+            out.d[t * (n / block) + b] = type == ActivationType::Q8_K ? quantize_q8_K_block(x + t * ldx + b * block, q + b * block)
+                                                                      : quantize_q8_0_block(x + t * ldx + b * block, q + b * block);
+        for (size_t g = 0; g < n / 16; ++g) {
+            int sum = 0;
+            for (size_t i = 0; i < 16; ++i) sum += q[g * 16 + i];
+            out.sums[t * (n / 16) + g] = static_cast<int16_t>(sum);
+        }
+    });
+}
+
+void product(TensorType type, const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy) {
+    const bool k_quant = type != TensorType::Q8_0 && type != TensorType::Q4_0;
+    const PanelData p{panel.w.data(), panel.d.data(), panel.dmin.data(), panel.scale.data(), panel.min.data(), panel.offset, panel.group, k_quant};
+    const ActivationData a{x.q.data(), x.d.data(), x.sums.data(), x.n, x.nt};
+#if defined(__x86_64__)
+    product_avx512_vnni(p, a, nr, y, ldy);
+#else
+    (void)p, (void)a, (void)nr, (void)y, (void)ldy;
+#endif
+}
+
+}  // namespace qframe::engine::int8

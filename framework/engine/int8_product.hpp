@@ -1,0 +1,56 @@
+// Private to the engine: matrix products in the quantized domain (numerics: ggml), as llama.cpp's
+// CPU backend computes them — the activations quantized once per product (Q8_0 or Q8_K), each
+// block's (or sub-block's) dot product an exact integer sum, scaled and added in float.
+//
+// The weights of 16 rows are unpacked into a panel (framework/engine/weight_panel.cpp): codes as
+// unsigned bytes, 4 consecutive values of each row side by side, so that one AVX-512 VNNI
+// instruction multiplies 4 values of 16 rows with 4 values of one token (vpdpbusd). Each SIMD lane
+// is one weight row: no horizontal sums. Types and CPUs without a kernel take the F32 path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "ggml_rounding.hpp"
+#include "int8_kernel.hpp"
+#include "qframe/types.hpp"
+
+namespace qframe::engine::int8 {
+
+// The activations of nt tokens as ggml quantizes them for one weight type.
+struct Activations {
+    ActivationType type = ActivationType::Q8_0;
+    size_t n = 0, nt = 0;       // values per token (whole blocks), tokens
+    std::vector<int8_t> q;      // [nt][n] codes
+    std::vector<float> d;       // [nt][n / block] scales
+    std::vector<int16_t> sums;  // [nt][n / 16] sums of 16 codes (Q8_K's bsums)
+};
+
+// Quantizes rows x[t * ldx …] (t < nt) of n values; `threads` share the tokens.
+void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out);
+
+// 16 weight rows unpacked for the kernels. Value i of row r is
+//   Q8_0, Q4_0 (block b = i/32):  d[b][r] · (w[i][r] − offset)
+//   K-quants (super-block s = i/256, group g = i/16):  d[s][r] · scale[g][r] · w[i][r] − dmin[s][r] · min[g][r]
+// with w stored as w[i/4][r][i%4] (64 bytes per 4 values of 16 rows).
+struct Panel {
+    std::vector<uint8_t> w;       // [n/4][16][4]
+    std::vector<float> d, dmin;   // [blocks or super-blocks][16]
+    std::vector<int32_t> scale;   // [n/16][16]            (K-quants)
+    std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (K-quants)
+    int offset = 0;               // Q8_0: 128, Q4_0: 8
+    int group = 16;               // values per integer scale: 16 (Q6_K) or 32 (Q4_K, Q5_K)
+};
+
+// Whether the quantized-domain kernels handle this weight type on this CPU.
+bool supported(TensorType type);
+
+// Unpacks rows [r0, r0 + nr) (nr ≤ 16; missing rows are zero) of a matrix of `type` with n
+// values per row (row_bytes apart) into `panel`.
+void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& panel);
+
+// y[t * ldy + r] = row r of the panel · token t, for r < nr and the tokens of x.
+void product(TensorType type, const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy);
+
+}  // namespace qframe::engine::int8

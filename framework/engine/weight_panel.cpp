@@ -1,0 +1,127 @@
+// Weights unpacked for the quantized-domain kernels (int8_product.hpp): each block's codes as
+// unsigned bytes and its scales as integers, from ggml's block layouts (codec/blocks.hpp).
+#include <cstring>
+
+#include "codec/blocks.hpp"
+#include "codec/k_scales.hpp"
+#include "int8_product.hpp"
+
+namespace qframe::engine::int8 {
+namespace {
+
+using namespace codec;
+
+float half_at(const uint8_t* p) {
+    _Float16 h;
+    std::memcpy(&h, p, 2);
+    return static_cast<float>(h);
+}
+
+template <class Block>
+Block block_at(const std::byte* row, size_t b) {
+    Block blk;
+    std::memcpy(&blk, row + b * sizeof(Block), sizeof(Block));
+    return blk;
+}
+
+// Where value i of panel row r goes.
+inline uint8_t& code(Panel& p, size_t i, size_t r) { return p.w[(i / 4) * 64 + r * 4 + i % 4]; }
+
+void unpack_q8_0(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t b = 0; b < n / QK; ++b) {
+        const auto blk = block_at<BlockQ8_0>(row, b);
+        p.d[b * kRows + r] = half_at(blk.d);
+        for (int l = 0; l < QK; ++l) code(p, b * QK + l, r) = static_cast<uint8_t>(blk.qs[l] + 128);
+    }
+}
+
+void unpack_q4_0(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t b = 0; b < n / QK; ++b) {
+        const auto blk = block_at<BlockQ4_0>(row, b);
+        p.d[b * kRows + r] = half_at(blk.d);
+        for (int l = 0; l < QK / 2; ++l) {
+            code(p, b * QK + l, r) = blk.qs[l] & 0x0f;
+            code(p, b * QK + l + QK / 2, r) = blk.qs[l] >> 4;
+        }
+    }
+}
+
+void set_min_pair(Panel& p, size_t pair, size_t r, int first, int second) {
+    p.min[(pair * kRows + r) * 2] = static_cast<int16_t>(first);
+    p.min[(pair * kRows + r) * 2 + 1] = static_cast<int16_t>(second);
+}
+
+// Q4_K, Q5_K: 8 sub-blocks of 32 with a 6-bit scale and min each (value = d·sc·q − dmin·m).
+template <class Block>
+void unpack_scale_min_k(const std::byte* row, size_t r, size_t n, Panel& p) {
+    constexpr bool kFifthBit = requires(const Block& blk) { blk.qh; };
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<Block>(row, s);
+        p.d[s * kRows + r] = half_at(blk.d);
+        p.dmin[s * kRows + r] = half_at(blk.dmin);
+        for (int j = 0; j < 8; ++j) {
+            const auto [sc, mn] = scale_min_k4(blk.scales, j);
+            const size_t first = s * QK_K + 32 * j;
+            p.scale[(first / 16) * kRows + r] = sc;
+            p.scale[(first / 16 + 1) * kRows + r] = sc;
+            set_min_pair(p, first / 32, r, mn, mn);
+            const uint8_t* q = blk.qs + 32 * (j / 2);
+            const int shift = 4 * (j % 2);
+            for (int l = 0; l < 32; ++l) {
+                int v = (q[l] >> shift) & 0x0f;
+                if constexpr (kFifthBit) v |= ((blk.qh[l] >> j) & 1) << 4;
+                code(p, first + l, r) = static_cast<uint8_t>(v);
+            }
+        }
+    }
+}
+
+// Q6_K: 16 groups of 16 with an int8 scale; the 6-bit code q is stored +32, so
+// value = d·sc·(q − 32) = d·sc·q − d·(32·sc).
+void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<BlockQ6_K>(row, s);
+        const float d = half_at(blk.d);
+        p.d[s * kRows + r] = d;
+        p.dmin[s * kRows + r] = d;
+        for (int g = 0; g < 16; ++g) {
+            const int half = g / 8, k = (g % 8) / 2, part = g % 2;
+            const uint8_t* ql = blk.ql + 64 * half + 32 * (k % 2) + 16 * part;
+            const uint8_t* qh = blk.qh + 32 * half + 16 * part;
+            const int lshift = 4 * (k / 2);
+            const size_t first = s * QK_K + 16 * g;
+            p.scale[(first / 16) * kRows + r] = blk.scales[g];
+            for (int l = 0; l < 16; ++l)
+                code(p, first + l, r) = static_cast<uint8_t>(((ql[l] >> lshift) & 0x0f) | ((qh[l] >> (2 * k)) & 3) << 4);
+        }
+        for (int pair = 0; pair < 8; ++pair)
+            set_min_pair(p, s * 8 + pair, r, 32 * blk.scales[2 * pair], 32 * blk.scales[2 * pair + 1]);
+    }
+}
+
+}  // namespace
+
+void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& p) {
+    const bool k_quant = type != TensorType::Q8_0 && type != TensorType::Q4_0;
+    const size_t blocks = k_quant ? n / QK_K : n / QK;
+    p.w.assign(n * kRows, 0);
+    p.d.assign(blocks * kRows, 0.0f);
+    p.dmin.assign(k_quant ? blocks * kRows : 0, 0.0f);
+    p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
+    p.min.assign(k_quant ? n / 32 * kRows * 2 : 0, 0);
+    p.offset = type == TensorType::Q8_0 ? 128 : type == TensorType::Q4_0 ? 8 : 0;
+    p.group = type == TensorType::Q6_K ? 16 : 32;
+    for (size_t r = 0; r < nr; ++r) {
+        const std::byte* row = rows + r * row_bytes;
+        switch (type) {
+            case TensorType::Q8_0: unpack_q8_0(row, r, n, p); break;
+            case TensorType::Q4_0: unpack_q4_0(row, r, n, p); break;
+            case TensorType::Q4_K: unpack_scale_min_k<BlockQ4_K>(row, r, n, p); break;
+            case TensorType::Q5_K: unpack_scale_min_k<BlockQ5_K>(row, r, n, p); break;
+            case TensorType::Q6_K: unpack_q6_k(row, r, n, p); break;
+            default: break;
+        }
+    }
+}
+
+}  // namespace qframe::engine::int8
