@@ -35,8 +35,6 @@ size_t activation_block(ActivationType type) {
     }
 }
 
-float round_to_f16(float x) { return static_cast<float>(static_cast<_Float16>(x)); }
-
 namespace {
 
 // Round to nearest even for |v| < 2²² (ggml's nearest_int trick; it vectorises where

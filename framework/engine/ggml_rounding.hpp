@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "qframe/types.hpp"
 
@@ -34,7 +35,26 @@ void round_activations(ActivationType type, float* x, size_t n);
 float quantize_q8_0_block(const float* x, int8_t* q);
 float quantize_q8_K_block(const float* x, int8_t* q);
 
-// x rounded to F16 and back (round to nearest even), as ggml's F32 → F16 conversion.
-float round_to_f16(float x);
+// x rounded to F16 and back (round to nearest even, overflow to infinity), as ggml's F32 → F16
+// conversion; in integer arithmetic, because without F16C (the engine's portable code) the
+// compiler's conversions are library calls, and this runs per attention weight.
+inline float round_to_f16(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    const uint32_t sign = u & 0x80000000u, a = u & 0x7fffffffu;
+    if (a >= 0x477ff000u) {  // ≥ 65520 rounds to infinity; NaNs stay NaN (made quiet)
+        u = a > 0x7f800000u ? u | 0x00400000u : sign | 0x7f800000u;
+    } else if (a < 0x38800000u) {  // below 2⁻¹⁴: F16's subnormals, a grid of 2⁻²⁴
+        float v;
+        std::memcpy(&v, &a, 4);
+        v = ((v * 0x1p24f + 12582912.f) - 12582912.f) * 0x1p-24f;  // round half to even (|v·2²⁴| < 2²²)
+        std::memcpy(&u, &v, 4);
+        u |= sign;
+    } else {  // keep 11 significant bits, ties to even
+        u = (u + 0x0fffu + ((u >> 13) & 1)) & 0xffffe000u;
+    }
+    std::memcpy(&x, &u, 4);
+    return x;
+}
 
 }  // namespace qframe::engine

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <vector>
 
 #include "ggml_rounding.hpp"
@@ -279,7 +280,19 @@ TEST_CASE("ggml numerics: activations take the values of ggml's quantized copies
         }
     }
 
-    // F16 and BF16: round to nearest even.
+    // F16 and BF16: round to nearest even; the integer F16 rounding is the compiler's conversion
+    // for normal, subnormal, overflowing and tie values.
+    std::vector<float> probes{0.0f, -0.0f, 1e-8f, 2.98e-8f, 0x1p-25f, 0x1.8p-24f, 0x1p-14f, 0x1.ffcp-15f, 65504.0f, 65519.99f,
+                              65520.0f, -70000.0f, 3.14159f, -2.71828e-3f};
+    for (int i = 0; i < 200000; ++i) probes.push_back(std::ldexp(std::sin(0.731f * i), (i % 60) - 30));
+    for (float v : probes) {
+        INFO(v);
+        const float want = static_cast<float>(static_cast<_Float16>(v));
+        const float got = round_to_f16(v);
+        CHECK(std::memcmp(&want, &got, 4) == 0);
+    }
+    CHECK(std::isinf(round_to_f16(std::numeric_limits<float>::infinity())));
+    CHECK(std::isnan(round_to_f16(std::numeric_limits<float>::quiet_NaN())));
     CHECK(round_to_f16(1.0f + 0x1p-11f) == 1.0f);
     CHECK(round_to_f16(1.0f + 0x1.8p-11f) == 1.0f + 0x1p-10f);
     CHECK(round_to_f16(65519.0f) == 65504.0f);
