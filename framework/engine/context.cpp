@@ -51,6 +51,14 @@ private:
 void matmul_int8(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads,
                  int8::Activations& quantized) {
     int8::quantize(activation_type(w.type), x, ldx, nt, w.cols, threads, quantized);
+    if (nt <= int8::small_batch()) {  // each row read once, no panel to build
+        constexpr size_t rb = 32;
+        parallel_for((w.rows + rb - 1) / rb, threads, [&](size_t i) {
+            const size_t r0 = i * rb, nr = std::min(rb, w.rows - r0);
+            int8::product_rows(w.type, w.data + r0 * w.row_bytes, w.row_bytes, nr, quantized, y + r0, ldy);
+        });
+        return;
+    }
     const size_t panels = (w.rows + int8::kRows - 1) / int8::kRows;
     parallel_for(panels, threads, [&](size_t i) {
         const size_t r0 = i * int8::kRows, nr = std::min(int8::kRows, w.rows - r0);

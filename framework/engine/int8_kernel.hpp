@@ -31,4 +31,12 @@ struct ActivationData {
 // y[t * ldy + r] = panel row r · token t for r < nr (≤ 16) and every token.
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 
+// The weight types with kernels.
+enum class Kind { q8_0, q4_0, q4_k, q5_k, q6_k };
+
+// The same products without a panel, for batches of at most rows_max_tokens() tokens: nr rows of
+// `kind` blocks (row_bytes apart) against every token of x; bit-identical to the panel kernel.
+void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy);
+size_t rows_max_tokens();
+
 }  // namespace qframe::engine::int8

@@ -56,10 +56,34 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
     });
 }
 
+namespace {
+
+ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.n, x.nt}; }
+
+}  // namespace
+
+size_t small_batch() {
+#if defined(__x86_64__)
+    return rows_max_tokens();
+#else
+    return 0;
+#endif
+}
+
+void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, const Activations& x, float* y, size_t ldy) {
+#if defined(__x86_64__)
+    const Kind kind = type == TensorType::Q8_0 ? Kind::q8_0 : type == TensorType::Q4_0 ? Kind::q4_0 : type == TensorType::Q4_K ? Kind::q4_k
+                    : type == TensorType::Q5_K ? Kind::q5_k : Kind::q6_k;
+    rows_avx512_vnni(kind, rows, row_bytes, nr, view(x), y, ldy);
+#else
+    (void)type, (void)rows, (void)row_bytes, (void)nr, (void)x, (void)y, (void)ldy;
+#endif
+}
+
 void product(TensorType type, const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy) {
     const bool k_quant = type != TensorType::Q8_0 && type != TensorType::Q4_0;
     const PanelData p{panel.w.data(), panel.d.data(), panel.dmin.data(), panel.scale.data(), panel.min.data(), panel.offset, panel.group, k_quant};
-    const ActivationData a{x.q.data(), x.d.data(), x.sums.data(), x.n, x.nt};
+    const ActivationData a = view(x);
 #if defined(__x86_64__)
     product_avx512_vnni(p, a, nr, y, ldy);
 #else

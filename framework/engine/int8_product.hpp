@@ -53,4 +53,9 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
 // y[t * ldy + r] = row r of the panel · token t, for r < nr and the tokens of x.
 void product(TensorType type, const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy);
 
+// Small batches (at most small_batch() tokens, e.g. generation): the same products, bit for bit,
+// straight from nr rows of the matrix (row_bytes apart) without unpacking a panel first.
+size_t small_batch();
+void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, const Activations& x, float* y, size_t ldy);
+
 }  // namespace qframe::engine::int8

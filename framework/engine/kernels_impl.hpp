@@ -7,6 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#if defined(__AVX512F__) || defined(__F16C__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 inside its own _mm512_cvtph_ps
+#include <immintrin.h>
+#endif
 
 #include "codec/blocks.hpp"
 #include "kernels.hpp"
@@ -130,6 +134,21 @@ inline float half(const std::byte* p) {
 }
 inline void store16(float* dst, vf16 v) { std::memcpy(dst, &v, sizeof v); }
 
+// 16 F16 values widened into dst (vcvtph2ps: GCC scalarises __builtin_convertvector from
+// _Float16 vectors).
+inline void widen16(float* dst, const std::byte* src) {
+#if defined(__AVX512F__)
+    _mm512_storeu_ps(dst, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src))));
+#elif defined(__F16C__)
+    _mm256_storeu_ps(dst, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src))));
+    _mm256_storeu_ps(dst + 8, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16))));
+#else
+    vh16 h;
+    std::memcpy(&h, src, sizeof h);
+    store16(dst, __builtin_convertvector(h, vf16));
+#endif
+}
+
 bool decode(TensorType type, const std::byte* src, float* dst, size_t n_blocks) {
     switch (type) {
         case TensorType::F16:
@@ -138,9 +157,7 @@ bool decode(TensorType type, const std::byte* src, float* dst, size_t n_blocks) 
                     for (; i < n_blocks; ++i) dst[i] = half(src + 2 * i);
                     break;
                 }
-                vh16 h;
-                std::memcpy(&h, src + 2 * i, sizeof h);
-                store16(dst + i, __builtin_convertvector(h, vf16));
+                widen16(dst + i, src + 2 * i);
             }
             return true;
         case TensorType::BF16:

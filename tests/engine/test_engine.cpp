@@ -341,6 +341,20 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
                 worst = std::max(worst, std::abs(y[t * rows + r] - ref) / scale);
             }
         CHECK(worst < 1e-6);
+
+        // Small batches go row by row without a panel: the same floats, bit for bit.
+        const size_t few = std::min(tokens, int8::small_batch());
+        int8::Activations some;
+        int8::quantize(act, x.data(), n, few, n, 1, some);
+        std::vector<float> by_panel(few * rows), by_rows(few * rows);
+        for (size_t r0 = 0; r0 < rows; r0 += int8::kRows) {
+            const size_t nr = std::min(int8::kRows, rows - r0);
+            int8::unpack(type, bytes.data() + r0 * row_bytes, row_bytes, nr, n, panel);
+            int8::product(type, panel, some, nr, by_panel.data() + r0, rows);
+        }
+        int8::product_rows(type, bytes.data(), row_bytes, rows, some, by_rows.data(), rows);
+        CHECK(few > 0);
+        CHECK(std::memcmp(by_panel.data(), by_rows.data(), by_rows.size() * sizeof(float)) == 0);
     }
 }
 

@@ -1,0 +1,190 @@
+// The quantized-domain products for small batches (generation), AVX-512 VNNI: no panel — each
+// weight row's blocks are unpacked into a short linear buffer of codes and multiplied with every
+// token at once. Integer sums are the panel kernel's (int8_product_avx512.cpp) and the float
+// steps are the same operations in the same order, so a token's result does not depend on the
+// batch it came in.
+//
+// Only intrinsics and this file's own functions (internal linkage) are compiled here with
+// -mavx512…: codec/blocks.hpp is plain layouts; the Q4_K/Q5_K scale unpacking is written out
+// below rather than taken from codec/k_scales.hpp, whose inline functions other units share.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 inside _mm512_cvtepi32_ps
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "codec/blocks.hpp"
+#include "int8_kernel.hpp"
+
+namespace qframe::engine::int8 {
+namespace {
+
+using namespace codec;
+
+constexpr size_t kMaxTokens = 8;
+
+float half_at(const uint8_t* p) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+// One super-block of one row: codes 0…255 in order, per 16 values an integer scale and min.
+struct Unpacked {
+    alignas(64) uint8_t code[256];
+    alignas(64) int32_t scale[16], min[16];
+    float d, dmin;
+};
+
+inline __m256i nibbles_low(__m256i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0f)); }
+inline __m256i nibbles_high(__m256i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f)); }
+
+// Q4_K, Q5_K: sub-blocks 2c and 2c+1 are the low and high nibbles of qs[32c …]; 6-bit scales and
+// mins packed in 12 bytes (sub-blocks 4-7 split over the spare top bits).
+template <class Block>
+void unpack_scale_min_k(const Block& blk, Unpacked& u) {
+    constexpr bool kFifthBit = requires { blk.qh; };
+    u.d = half_at(blk.d);
+    u.dmin = half_at(blk.dmin);
+    for (int j = 0; j < 8; ++j) {
+        const uint8_t* s = blk.scales;
+        const int sc = j < 4 ? s[j] & 63 : (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
+        const int mn = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | (s[j] >> 6) << 4;
+        u.scale[2 * j] = u.scale[2 * j + 1] = sc;
+        u.min[2 * j] = u.min[2 * j + 1] = mn;
+    }
+    for (int c = 0; c < 4; ++c) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs + 32 * c));
+        __m256i lo = nibbles_low(q), hi = nibbles_high(q);
+        if constexpr (kFifthBit) {
+            const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh));
+            const __m256i one = _mm256_set1_epi8(1);
+            const auto bit = [&](int j) { return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, j), one), 4); };
+            lo = _mm256_or_si256(lo, bit(2 * c));
+            hi = _mm256_or_si256(hi, bit(2 * c + 1));
+        }
+        _mm256_store_si256(reinterpret_cast<__m256i*>(u.code + 64 * c), lo);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(u.code + 64 * c + 32), hi);
+    }
+}
+
+// Q6_K: values 128h + 32k + l (l < 32) take a nibble of ql[64h + 32(k%2) + l] and 2 bits of
+// qh[32h + l]; the code is stored +32, so the min of a group is 32 · its scale.
+void unpack_q6_k(const BlockQ6_K& blk, Unpacked& u) {
+    u.d = u.dmin = half_at(blk.d);
+    for (int g = 0; g < 16; ++g) {
+        u.scale[g] = blk.scales[g];
+        u.min[g] = 32 * blk.scales[g];
+    }
+    for (int h = 0; h < 2; ++h) {
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh + 32 * h));
+        for (int k = 0; k < 4; ++k) {
+            const __m256i ql = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.ql + 64 * h + 32 * (k % 2)));
+            const __m256i lo = k < 2 ? nibbles_low(ql) : nibbles_high(ql);
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), _mm256_set1_epi8(3));
+            _mm256_store_si256(reinterpret_cast<__m256i*>(u.code + 128 * h + 32 * k), _mm256_or_si256(lo, _mm256_slli_epi16(high, 4)));
+        }
+    }
+}
+
+// Σ_g scale[g] · (codes · x over group g) for 256 values, exact.
+inline int32_t scaled_dot(const Unpacked& u, const int8_t* x) {
+    const __m512i scales = _mm512_load_si512(u.scale);
+    __m512i sum = _mm512_setzero_si512();
+    for (int c = 0; c < 4; ++c) {
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_load_si512(u.code + 64 * c), _mm512_loadu_si512(x + 64 * c));
+        // Lane l of chunk c covers values 64c + 4l …: group 4c + l/4.
+        const __m512i lane_scale = _mm512_permutexvar_epi32(
+            _mm512_setr_epi32(4 * c, 4 * c, 4 * c, 4 * c, 4 * c + 1, 4 * c + 1, 4 * c + 1, 4 * c + 1, 4 * c + 2, 4 * c + 2, 4 * c + 2,
+                              4 * c + 2, 4 * c + 3, 4 * c + 3, 4 * c + 3, 4 * c + 3),
+            scales);
+        sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot, lane_scale));
+    }
+    return _mm512_reduce_add_epi32(sum);
+}
+
+template <class Unpack>
+void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy,
+            Unpack unpack) {
+    const size_t supers = x.n / 256;
+    Unpacked u;
+    for (size_t r = 0; r < nr; ++r) {
+        float acc[kMaxTokens] = {};
+        for (size_t s = 0; s < supers; ++s) {
+            unpack(rows + r * row_bytes + s * block_bytes, u);
+            const __m512i mins = _mm512_load_si512(u.min);
+            for (size_t t = 0; t < x.nt; ++t) {
+                const int32_t isum = scaled_dot(u, x.q + t * x.n + s * 256);
+                const __m512i bsums = _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sums + t * (x.n / 16) + s * 16)));
+                const int32_t imin = _mm512_reduce_add_epi32(_mm512_mullo_epi32(mins, bsums));
+                // The panel kernel's steps: f = d·isum − dmin·imin, acc += f · d_x.
+                const float f = std::fma(u.d, float(isum), -(u.dmin * float(imin)));
+                acc[t] = std::fma(f, x.d[t * supers + s], acc[t]);
+            }
+        }
+        for (size_t t = 0; t < x.nt; ++t) y[t * ldy + r] = acc[t];
+    }
+}
+
+// Q8_0, Q4_0: per block of 32, Σ (code − offset) · x exactly, acc += isum · (d_w · d_x).
+template <class Block>
+void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
+    const size_t blocks = x.n / 32;
+    alignas(32) uint8_t code[32];
+    for (size_t r = 0; r < nr; ++r) {
+        float acc[kMaxTokens] = {};
+        for (size_t b = 0; b < blocks; ++b) {
+            Block blk;
+            std::memcpy(&blk, rows + r * row_bytes + b * sizeof(Block), sizeof(Block));
+            int offset;
+            if constexpr (sizeof(Block) == sizeof(BlockQ8_0)) {
+                const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs));
+                _mm256_store_si256(reinterpret_cast<__m256i*>(code), _mm256_xor_si256(q, _mm256_set1_epi8(char(0x80))));
+                offset = 128;
+            } else {
+                const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+                _mm_store_si128(reinterpret_cast<__m128i*>(code), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
+                _mm_store_si128(reinterpret_cast<__m128i*>(code + 16), _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)));
+                offset = 8;
+            }
+            const float dw = half_at(blk.d);
+            const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(code));
+            for (size_t t = 0; t < x.nt; ++t) {
+                const int16_t* s = x.sums + t * (x.n / 16) + 2 * b;
+                const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q + t * x.n + 32 * b));
+                const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, xv);
+                const __m128i half = _mm_add_epi32(_mm256_castsi256_si128(dot), _mm256_extracti128_si256(dot, 1));
+                const __m128i quarter = _mm_add_epi32(half, _mm_unpackhi_epi64(half, half));
+                const int32_t isum = _mm_cvtsi128_si32(_mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, 1))) - offset * (s[0] + s[1]);
+                acc[t] = std::fma(float(isum), dw * x.d[t * blocks + b], acc[t]);
+            }
+        }
+        for (size_t t = 0; t < x.nt; ++t) y[t * ldy + r] = acc[t];
+    }
+}
+
+}  // namespace
+
+size_t rows_max_tokens() { return kMaxTokens; }
+
+void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
+    const auto block = [](auto tag, auto&& f) {
+        return [f](const std::byte* p, Unpacked& u) {
+            decltype(tag) blk;
+            std::memcpy(&blk, p, sizeof blk);
+            f(blk, u);
+        };
+    };
+    switch (kind) {
+        case Kind::q8_0: return rows_q8_0<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q4_0: return rows_q8_0<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q4_k:
+            return rows_k(rows, row_bytes, sizeof(BlockQ4_K), nr, x, y, ldy, block(BlockQ4_K{}, [](const BlockQ4_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
+        case Kind::q5_k:
+            return rows_k(rows, row_bytes, sizeof(BlockQ5_K), nr, x, y, ldy, block(BlockQ5_K{}, [](const BlockQ5_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
+        case Kind::q6_k:
+            return rows_k(rows, row_bytes, sizeof(BlockQ6_K), nr, x, y, ldy, block(BlockQ6_K{}, [](const BlockQ6_K& b, Unpacked& u) { unpack_q6_k(b, u); }));
+    }
+}
+
+}  // namespace qframe::engine::int8
