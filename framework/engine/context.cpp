@@ -90,10 +90,15 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
     while (rb > 4 && (w.rows + rb - 1) / rb < min_items) rb /= 2;
     const size_t items = (w.rows + rb - 1) / rb;
     const float* direct = w.direct();
+    const bool f16_in_place = w.type == TensorType::F16 && ops.dot_block_f16 && w.cols == n;
     parallel_for(items, threads, [&](size_t i) {
         const size_t r0 = i * rb, nr = std::min(rb, w.rows - r0);
         if (direct) {
             ops.dot_block(direct + r0 * w.cols, w.cols, nr, x, ldx, nt, n, y + r0, ldy);
+            return;
+        }
+        if (f16_in_place) {
+            ops.dot_block_f16(reinterpret_cast<const uint16_t*>(w.data + r0 * w.row_bytes), w.cols, nr, x, ldx, nt, n, y + r0, ldy);
             return;
         }
         thread_local std::vector<float> rows;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "qframe/types.hpp"
@@ -21,6 +22,9 @@ struct Ops {
     // n is a multiple of kPad.
     void (*dot_block)(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt,
                       size_t n, float* y, size_t ldy);
+    // dot_block for F16 weights (their bits) read in place; null where the set cannot widen F16.
+    void (*dot_block_f16)(const uint16_t* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y,
+                          size_t ldy);
     // Σ a[k] · b[k] for any n.
     float (*dot)(const float* a, const float* b, size_t n);
     // y[k] += a · x[k] for any n.

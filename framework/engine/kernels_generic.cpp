@@ -7,5 +7,5 @@
 #include "kernels_impl.hpp"
 
 namespace qframe::engine::kernels {
-const Ops ops_generic{"generic", generic::dot_block, generic::dot, generic::axpy, generic::decode};
+const Ops ops_generic{"generic", generic::dot_block, nullptr, generic::dot, generic::axpy, generic::decode};
 }  // namespace qframe::engine::kernels

@@ -7,8 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#if defined(__AVX512F__) || defined(__F16C__)
+#if QF_FAST_DECODE
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 inside its own _mm512_cvtph_ps
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #endif
 
@@ -33,16 +34,28 @@ inline float hsum(vf v) {
     return s;
 }
 
-// The register tile: R weight rows against T tokens, over n floats (a multiple of kPad, hence
+// A vector of VW weights: F32 as they are, or F16 (their bits, uint16_t) widened exactly.
+inline vf load_weights(const float* p) { return load(p); }
+#if QF_FAST_DECODE
+inline vf load_weights(const uint16_t* p) {
+#if QF_VW == 16
+    return reinterpret_cast<vf>(_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
+#else
+    return reinterpret_cast<vf>(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+#endif
+}
+#endif
+
+// The register tile: R weight rows against T tokens, over n values (a multiple of kPad, hence
 // of VW); adds to y when `add`.
-template <int R, int T>
-inline void tile(const float* w, size_t ldw, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
+template <int R, int T, class W>
+inline void tile(const W* w, size_t ldw, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
     vf acc[R][T];
     for (int r = 0; r < R; ++r)
         for (int t = 0; t < T; ++t) acc[r][t] = vf{};
     for (size_t k = 0; k < n; k += VW) {
         vf wv[R];
-        for (int r = 0; r < R; ++r) wv[r] = load(w + r * ldw + k);
+        for (int r = 0; r < R; ++r) wv[r] = load_weights(w + r * ldw + k);
         for (int t = 0; t < T; ++t) {
             const vf xv = load(x + t * ldx + k);
             for (int r = 0; r < R; ++r) acc[r][t] += wv[r] * xv;
@@ -53,20 +66,20 @@ inline void tile(const float* w, size_t ldw, const float* x, size_t ldx, size_t 
 }
 
 // Rows left over at the end of a block (fewer than QF_R): one row against T tokens at a time.
-template <int T>
-inline void tile_rows(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
+template <int T, class W>
+inline void tile_rows(const W* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
     for (size_t r = 0; r < nr; ++r) tile<1, T>(w + r * ldw, ldw, x, ldx, n, y + r, ldy, add);
 }
 
-template <int T>
-inline void rows_for_tokens(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
+template <int T, class W>
+inline void rows_for_tokens(const W* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t n, float* y, size_t ldy, bool add) {
     size_t r = 0;
     for (; r + QF_R <= nr; r += QF_R) tile<QF_R, T>(w + r * ldw, ldw, x, ldx, n, y + r, ldy, add);
     tile_rows<T>(w + r * ldw, ldw, nr - r, x, ldx, n, y + r, ldy, add);
 }
 
-template <int T>
-void leftover_tokens(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy, bool add) {
+template <int T, class W>
+void leftover_tokens(const W* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy, bool add) {
     if constexpr (T > 0) {
         if (nt == T) rows_for_tokens<T>(w, ldw, nr, x, ldx, n, y, ldy, add);
         else leftover_tokens<T - 1>(w, ldw, nr, x, ldx, nt, n, y, ldy, add);
@@ -78,7 +91,8 @@ void leftover_tokens(const float* w, size_t ldw, size_t nr, const float* x, size
 // result does not depend on which tile computed it (or on the batch it came in).
 constexpr size_t kSlice = 512;
 
-void dot_block(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+template <class W>
+void dot_block_of(const W* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
     for (size_t k0 = 0; k0 < n; k0 += kSlice) {
         const size_t kn = n - k0 < kSlice ? n - k0 : kSlice;
         const bool add = k0 > 0;
@@ -87,6 +101,18 @@ void dot_block(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx
         if (t < nt) leftover_tokens<QF_T - 1>(w + k0, ldw, nr, x + t * ldx + k0, ldx, nt - t, kn, y + t * ldy, ldy, add);
     }
 }
+
+void dot_block(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    dot_block_of(w, ldw, nr, x, ldx, nt, n, y, ldy);
+}
+
+#if QF_FAST_DECODE
+// F16 rows read in place, widened in registers: the same values and additions as decoding them
+// first and calling dot_block, without the F32 copy (generation reads each weight once).
+void dot_block_f16(const uint16_t* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    dot_block_of(w, ldw, nr, x, ldx, nt, n, y, ldy);
+}
+#endif
 
 float dot(const float* a, const float* b, size_t n) {
     vf acc0{}, acc1{};

@@ -192,6 +192,19 @@ TEST_CASE("every instruction set's kernels agree with a double-precision product
                 for (size_t k = 0; k < n; ++k) ref += double(w[r * n + k]) * x[t * n + k];
                 CHECK(std::abs(y[t * rows + r] - ref) < 1e-4);
             }
+        if (ops->dot_block_f16) {  // F16 rows in place: dot_block of the widened values, bit for bit
+            std::vector<uint16_t> w16(w.size());
+            std::vector<float> widened(w.size());
+            for (size_t i = 0; i < w.size(); ++i) {
+                const _Float16 h = static_cast<_Float16>(w[i]);
+                std::memcpy(&w16[i], &h, 2);
+                widened[i] = static_cast<float>(h);
+            }
+            std::vector<float> a(tokens * rows), b(tokens * rows);
+            ops->dot_block(widened.data(), n, rows, x.data(), n, tokens, n, a.data(), rows);
+            ops->dot_block_f16(w16.data(), n, rows, x.data(), n, tokens, n, b.data(), rows);
+            CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+        }
         for (size_t len : {1, 7, 16, 37, 80}) {
             double ref = 0;
             for (size_t k = 0; k < len; ++k) ref += double(w[k]) * x[k];
