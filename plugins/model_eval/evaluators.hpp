@@ -59,5 +59,6 @@ private:
 void register_perplexity(Registry& r);
 void register_kl_divergence(Registry& r);
 void register_generate(Registry& r);
+void register_speed(Registry& r);
 
 }  // namespace qframe::model_eval

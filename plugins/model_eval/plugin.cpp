@@ -1,4 +1,4 @@
-// Model evaluators built on qframe's Llama engine: perplexity, KL divergence, generations.
+// Model evaluators built on qframe's Llama engine: perplexity, KL divergence, generations, speed.
 #include "evaluators.hpp"
 
 namespace {
@@ -7,6 +7,7 @@ void register_stages(qframe::Registry& r) {
     qframe::model_eval::register_perplexity(r);
     qframe::model_eval::register_kl_divergence(r);
     qframe::model_eval::register_generate(r);
+    qframe::model_eval::register_speed(r);
 }
 
 }  // namespace

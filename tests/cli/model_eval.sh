@@ -36,4 +36,31 @@ assert k["kld_max"] > 0 and k["kld_mean"] < 1e-2 and k["top1_agreement"] > 0.9, 
 assert abs(p["ppl_ratio"] - k["ppl_ratio"]) < 1e-6 * p["ppl_ratio"] * 10, (p["ppl_ratio"], k["ppl_ratio"])
 PYEOF
 grep "| Once upon a time |" "$WORK/r1/REPORT.md" > /dev/null || fail "REPORT.md lacks the generations table"
+
+# eval.speed: the Llama-3-like model with every matrix at Q8_0 against its F16 original. Speed is
+# not asserted (shared machine); the findings' shape and arithmetic are.
+cat > "$WORK/speed.yaml" <<'YAML'
+qframe: 1
+stages:
+  - quantize: gguf_type
+    select: { name: "blk.*.weight", type: F16 }
+    options: { type: Q8_0 }
+  - evaluate: speed
+    options: { prompt_tokens: 24, gen_tokens: 6, repetitions: 3, threads: 2 }
+YAML
+"$QFRAME" run -q "$WORK/speed.yaml" --input "$WORK/l3.gguf" --output "$WORK/s.gguf" --report "$WORK/r3" || fail "eval.speed run"
+$PY - "$WORK/r3/REPORT.json" <<'PYEOF' || fail "eval.speed findings"
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = [st["results"][0] for st in r["stages"] if st["stage"] == "eval.speed"][0]
+print("eval.speed:", {k: s[k] for k in ("prompt_tps_original", "prompt_tps_result", "prompt_speed_ratio", "gen_tps_original", "gen_tps_result", "gen_speed_ratio")})
+assert s["repetitions"] == 3 and s["prompt_tokens"] == 24 and s["gen_tokens"] == 6 and s["threads"] == 2 and s["numerics"] == "ggml", s
+for kind in ("prompt", "gen"):
+    for model in ("original", "result"):
+        lo, hi = s[f"{kind}_tps_{model}_range"]
+        assert 0 < lo <= s[f"{kind}_tps_{model}"] <= hi, (kind, model, s)
+    # The median of the paired ratios lies between the extreme ratios the ranges allow.
+    ro, rr = s[f"{kind}_tps_original_range"], s[f"{kind}_tps_result_range"]
+    assert rr[0] / ro[1] <= s[f"{kind}_speed_ratio"] <= rr[1] / ro[0], (kind, s)
+PYEOF
 finish

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -60,10 +61,14 @@ int main(int argc, char** argv) {
         qframe::engine::LlamaContext ctx(model, static_cast<uint32_t>(tokens.size() + generate), threads, batch, numerics);
         const auto t1 = clock::now();
         if (generate) {
-            const auto out = qframe::engine::generate(ctx, tokens, generate, model.config().eos_token);
+            // The prompt but its last token first, so that the generation's time is its own.
+            if (tokens.size() > 1) ctx.eval(std::span(tokens).first(tokens.size() - 1), false);
+            const auto t_prompt = clock::now();
+            const auto out = qframe::engine::generate(ctx, std::span(tokens).last(1), generate, model.config().eos_token);
             const auto t2 = clock::now();
             if (timing)
-                std::cerr << "load " << seconds(t0, t1) << " s, prompt + " << out.size() << " generated tokens " << seconds(t1, t2) << " s\n";
+                std::cerr << "load " << seconds(t0, t1) << " s, prompt " << seconds(t1, t_prompt) << " s, " << out.size()
+                          << " generated tokens " << seconds(t_prompt, t2) << " s: " << out.size() / seconds(t_prompt, t2) << " tokens/s\n";
             for (size_t i = 0; i < out.size(); ++i) std::cout << (i ? " " : "") << out[i];
             std::cout << "\n";
             return 0;
