@@ -111,6 +111,11 @@ void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t 
     for (size_t r = 0; r < nr; ++r) {
         float acc[kMaxTokens] = {};
         for (size_t s = 0; s < supers; ++s) {
+            // Generation is bound by memory: ask for the blocks a few steps ahead.
+            const std::byte* ahead = rows + r * row_bytes + (s + 8) * block_bytes;
+            _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(ahead) + 64, _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(ahead) + 128, _MM_HINT_T0);
             unpack(rows + r * row_bytes + s * block_bytes, u);
             const __m512i mins = _mm512_load_si512(u.min);
             for (size_t t = 0; t < x.nt; ++t) {
