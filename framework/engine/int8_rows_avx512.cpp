@@ -46,13 +46,17 @@ void unpack_scale_min_k(const Block& blk, Unpacked& u) {
     constexpr bool kFifthBit = requires { blk.qh; };
     u.d = half_at(blk.d);
     u.dmin = half_at(blk.dmin);
-    for (int j = 0; j < 8; ++j) {
-        const uint8_t* s = blk.scales;
-        const int sc = j < 4 ? s[j] & 63 : (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
-        const int mn = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | (s[j] >> 6) << 4;
-        u.scale[2 * j] = u.scale[2 * j + 1] = sc;
-        u.min[2 * j] = u.min[2 * j + 1] = mn;
-    }
+    // The 12 bytes as three words, 4 sub-blocks per word: scales 0-3 and mins 0-3 are the low
+    // 6 bits of words 0 and 1; scales and mins 4-7 take their low nibbles from word 2 and their
+    // top 2 bits from the top of words 0 and 1.
+    uint32_t w[3];
+    std::memcpy(w, blk.scales, 12);
+    const uint32_t packed[4] = {w[0] & 0x3f3f3f3fu, (w[2] & 0x0f0f0f0fu) | ((w[0] >> 6) & 0x03030303u) << 4,
+                                w[1] & 0x3f3f3f3fu, ((w[2] >> 4) & 0x0f0f0f0fu) | ((w[1] >> 6) & 0x03030303u) << 4};
+    // Bytes: scales 0-7, mins 0-7; each applies to two groups of 16.
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
+    _mm512_store_si512(u.scale, _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(bytes, bytes)));
+    _mm512_store_si512(u.min, _mm512_cvtepu8_epi32(_mm_unpackhi_epi8(bytes, bytes)));
     for (int c = 0; c < 4; ++c) {
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs + 32 * c));
         __m256i lo = nibbles_low(q), hi = nibbles_high(q);
@@ -72,10 +76,9 @@ void unpack_scale_min_k(const Block& blk, Unpacked& u) {
 // qh[32h + l]; the code is stored +32, so the min of a group is 32 · its scale.
 void unpack_q6_k(const BlockQ6_K& blk, Unpacked& u) {
     u.d = u.dmin = half_at(blk.d);
-    for (int g = 0; g < 16; ++g) {
-        u.scale[g] = blk.scales[g];
-        u.min[g] = 32 * blk.scales[g];
-    }
+    const __m512i scales = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales)));
+    _mm512_store_si512(u.scale, scales);
+    _mm512_store_si512(u.min, _mm512_slli_epi32(scales, 5));
     for (int h = 0; h < 2; ++h) {
         const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh + 32 * h));
         for (int k = 0; k < 4; ++k) {
