@@ -137,7 +137,12 @@ struct LlamaContext::State {
     uint32_t pos = 0;
 
     size_t q_dim, kv_dim, ld_embd, ld_q, ld_ff;
-    std::vector<Buffer> k_cache, v_cache;  // per layer: [n_ctx × kv_dim]
+    // Attention as two matrix products (heads whose width is a multiple of kPad): the values are
+    // kept transposed, [kv_dim × n_ctx_pad] per layer, as llama.cpp does without flash attention.
+    bool attention_products;
+    size_t n_ctx_pad;
+    std::vector<Buffer> k_cache, v_cache;  // per layer: [n_ctx × kv_dim]; v_cache without attention_products
+    std::vector<Buffer> vt_cache;          // per layer: [kv_dim × n_ctx_pad] with attention_products
     Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]
     Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
     int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
@@ -153,9 +158,12 @@ struct LlamaContext::State {
         ld_embd = padded(c.n_embd);
         ld_q = padded(q_dim);
         ld_ff = padded(c.n_ff);
+        attention_products = c.head_dim % kernels::kPad == 0;
+        n_ctx_pad = padded(n_ctx);
         for (uint32_t l = 0; l < c.n_layer; ++l) {
             k_cache.emplace_back(size_t(n_ctx) * kv_dim);
-            v_cache.emplace_back(size_t(n_ctx) * kv_dim);
+            if (attention_products) vt_cache.emplace_back(kv_dim * n_ctx_pad);
+            else v_cache.emplace_back(size_t(n_ctx) * kv_dim);
         }
         x = Buffer(n_batch * ld_embd);
         xn = Buffer(n_batch * ld_embd);
@@ -217,8 +225,49 @@ struct LlamaContext::State {
         }
     }
 
+    // attention() with two products per head: scores = K · q for every cached position up to the
+    // batch's last (dot_block: the register tiles), softmax per token with its own causal limit
+    // (later positions weigh 0), attn = Vᵀ · weights. A token's sums run over the same values
+    // whatever its batch (zero weights add nothing), so results do not depend on the batch.
+    void attention_by_products(uint32_t layer, size_t nt) {
+        const kernels::Ops& ops = kernels::ops();
+        const float* kc = k_cache[layer].data();
+        const float* vt = vt_cache[layer].data();
+        const size_t hd = c.head_dim, group = c.n_head / c.n_head_kv, n_kv = pos + nt, ld_s = padded(n_kv);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        const bool ggml = numerics == Numerics::ggml;
+        if (ggml)  // ggml multiplies an F16 copy of the queries with the F16 keys
+            for (size_t t = 0; t < nt; ++t)
+                for (size_t i = 0; i < q_dim; ++i) q.data()[t * ld_q + i] = round_to_f16(q.data()[t * ld_q + i]);
+        parallel_for(c.n_head, threads, [&](size_t h) {
+            const size_t kv_off = (h / group) * hd;
+            thread_local std::vector<float> scores;
+            if (scores.size() < nt * ld_s) scores.resize(nt * ld_s);
+            ops.dot_block(kc + kv_off, kv_dim, n_kv, q.data() + h * hd, ld_q, nt, hd, scores.data(), ld_s);
+            for (size_t t = 0; t < nt; ++t) {
+                float* row = scores.data() + t * ld_s;
+                const size_t own = pos + t + 1;
+                float max = -std::numeric_limits<float>::infinity();
+                for (size_t j = 0; j < own; ++j) {
+                    row[j] *= scale;
+                    max = std::max(max, row[j]);
+                }
+                double sum = 0;
+                for (size_t j = 0; j < own; ++j) {
+                    row[j] = std::exp(row[j] - max);
+                    sum += row[j];
+                }
+                const float inv = static_cast<float>(1.0 / sum);
+                // ggml multiplies an F16 copy of the attention weights with the F16 values.
+                for (size_t j = 0; j < own; ++j) row[j] = ggml ? round_to_f16(row[j] * inv) : row[j] * inv;
+                std::fill(row + own, row + ld_s, 0.0f);
+            }
+            ops.dot_block(vt + kv_off * n_ctx_pad, n_ctx_pad, hd, scores.data(), ld_s, nt, ld_s, attn.data() + h * hd, ld_q);
+        });
+    }
+
     // Causal attention of nt new tokens (at positions pos..pos+nt-1, already in the cache) over
-    // every cached position up to their own: q → attn.
+    // every cached position up to their own: q → attn. (Heads of other widths.)
     void attention(uint32_t layer, size_t nt) {
         const kernels::Ops& ops = kernels::ops();
         const float* kc = k_cache[layer].data();
@@ -282,9 +331,9 @@ struct LlamaContext::State {
             const Layer& L = m.layers[l];
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics);
             matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, rounded.data(), quantized);
-            // K and V go straight into the cache.
+            // K goes straight into the cache, V too (or is transposed into it below).
             float* kc = k_cache[l].data() + size_t(pos) * kv_dim;
-            float* vc = v_cache[l].data() + size_t(pos) * kv_dim;
+            float* vc = attention_products ? v.data() : v_cache[l].data() + size_t(pos) * kv_dim;
             matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, rounded.data(), quantized);
             matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, rounded.data(), quantized);
             rope(q.data(), ld_q, nt, c.n_head);
@@ -294,7 +343,19 @@ struct LlamaContext::State {
                     kc[i] = round_to_f16(kc[i]);
                     vc[i] = round_to_f16(vc[i]);
                 }
-            attention(l, nt);
+            if (attention_products) {
+                // Positions pos … pos+nt-1 into the transposed values, and zeros up to the padded
+                // end (older chunks' values may lie there; their weights are 0, and 0 · finite = 0).
+                float* vt = vt_cache[l].data();
+                const size_t end = padded(pos + nt);
+                for (size_t d = 0; d < kv_dim; ++d) {
+                    for (size_t t = 0; t < nt; ++t) vt[d * n_ctx_pad + pos + t] = vc[t * kv_dim + d];
+                    std::fill(vt + d * n_ctx_pad + pos + nt, vt + d * n_ctx_pad + end, 0.0f);
+                }
+                attention_by_products(l, nt);
+            } else {
+                attention(l, nt);
+            }
             matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
             for (size_t t = 0; t < nt; ++t)
                 for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
