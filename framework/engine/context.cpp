@@ -225,6 +225,24 @@ struct LlamaContext::State {
         }
     }
 
+    // Scores q·k of one token over its n positions → softmax(scale · scores) in place, as ggml's
+    // soft_max (sum in double); ggml then multiplies an F16 copy of these weights with the values.
+    void attention_weights(float* row, size_t n, float scale) const {
+        float max = -std::numeric_limits<float>::infinity();
+        for (size_t j = 0; j < n; ++j) {
+            row[j] *= scale;
+            max = std::max(max, row[j]);
+        }
+        double sum = 0;
+        for (size_t j = 0; j < n; ++j) {
+            row[j] = std::exp(row[j] - max);
+            sum += row[j];
+        }
+        const float inv = static_cast<float>(1.0 / sum);
+        const bool ggml = numerics == Numerics::ggml;
+        for (size_t j = 0; j < n; ++j) row[j] = ggml ? round_to_f16(row[j] * inv) : row[j] * inv;
+    }
+
     // attention() with two products per head: scores = K · q for every cached position up to the
     // batch's last (dot_block: the register tiles), softmax per token with its own causal limit
     // (later positions weigh 0), attn = Vᵀ · weights. A token's sums run over the same values
@@ -247,19 +265,7 @@ struct LlamaContext::State {
             for (size_t t = 0; t < nt; ++t) {
                 float* row = scores.data() + t * ld_s;
                 const size_t own = pos + t + 1;
-                float max = -std::numeric_limits<float>::infinity();
-                for (size_t j = 0; j < own; ++j) {
-                    row[j] *= scale;
-                    max = std::max(max, row[j]);
-                }
-                double sum = 0;
-                for (size_t j = 0; j < own; ++j) {
-                    row[j] = std::exp(row[j] - max);
-                    sum += row[j];
-                }
-                const float inv = static_cast<float>(1.0 / sum);
-                // ggml multiplies an F16 copy of the attention weights with the F16 values.
-                for (size_t j = 0; j < own; ++j) row[j] = ggml ? round_to_f16(row[j] * inv) : row[j] * inv;
+                attention_weights(row, own, scale);
                 std::fill(row + own, row + ld_s, 0.0f);
             }
             ops.dot_block(vt + kv_off * n_ctx_pad, n_ctx_pad, hd, scores.data(), ld_s, nt, ld_s, attn.data() + h * hd, ld_q);
@@ -290,24 +296,11 @@ struct LlamaContext::State {
                     qt = q_f16.data();
                 }
                 const size_t n_kv = pos + t + 1;
-                float max = -std::numeric_limits<float>::infinity();
-                for (size_t j = 0; j < n_kv; ++j) {
-                    scores[j] = ops.dot(qt, kc + j * kv_dim + kv_off, hd) * scale;
-                    max = std::max(max, scores[j]);
-                }
-                double sum = 0;
-                for (size_t j = 0; j < n_kv; ++j) {
-                    scores[j] = std::exp(scores[j] - max);
-                    sum += scores[j];
-                }
-                const float inv = static_cast<float>(1.0 / sum);
+                for (size_t j = 0; j < n_kv; ++j) scores[j] = ops.dot(qt, kc + j * kv_dim + kv_off, hd);
+                attention_weights(scores.data(), n_kv, scale);
                 float* out = attn.data() + t * ld_q + h * hd;
                 std::fill(out, out + hd, 0.0f);
-                for (size_t j = 0; j < n_kv; ++j) {
-                    // ggml multiplies an F16 copy of the attention weights with the F16 values.
-                    const float p = ggml ? round_to_f16(scores[j] * inv) : scores[j] * inv;
-                    ops.axpy(p, vc + j * kv_dim + kv_off, out, hd);
-                }
+                for (size_t j = 0; j < n_kv; ++j) ops.axpy(scores[j], vc + j * kv_dim + kv_off, out, hd);
             }
         });
     }
