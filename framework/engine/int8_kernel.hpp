@@ -32,7 +32,7 @@ struct ActivationData {
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 
 // The weight types with kernels.
-enum class Kind { q8_0, q4_0, q4_k, q5_k, q6_k };
+enum class Kind { q8_0, q4_0, q2_k, q3_k, q4_k, q5_k, q6_k };
 
 // The same products without a panel, for batches of at most rows_max_tokens() tokens: nr rows of
 // `kind` blocks (row_bytes apart) against every token of x; bit-identical to the panel kernel.

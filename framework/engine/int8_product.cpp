@@ -30,7 +30,9 @@ bool supported(TensorType type) {
         case TensorType::Q4_0:
         case TensorType::Q4_K:
         case TensorType::Q5_K:
-        case TensorType::Q6_K: return vnni;
+        case TensorType::Q6_K:
+        case TensorType::Q2_K:
+        case TensorType::Q3_K: return vnni;
         default: return false;
     }
 }
@@ -73,7 +75,8 @@ size_t small_batch() {
 void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, const Activations& x, float* y, size_t ldy) {
 #if defined(__x86_64__)
     const Kind kind = type == TensorType::Q8_0 ? Kind::q8_0 : type == TensorType::Q4_0 ? Kind::q4_0 : type == TensorType::Q4_K ? Kind::q4_k
-                    : type == TensorType::Q5_K ? Kind::q5_k : Kind::q6_k;
+                    : type == TensorType::Q5_K ? Kind::q5_k : type == TensorType::Q2_K ? Kind::q2_k : type == TensorType::Q3_K ? Kind::q3_k
+                    : Kind::q6_k;
     rows_avx512_vnni(kind, rows, row_bytes, nr, view(x), y, ldy);
 #else
     (void)type, (void)rows, (void)row_bytes, (void)nr, (void)x, (void)y, (void)ldy;

@@ -72,6 +72,44 @@ void unpack_scale_min_k(const Block& blk, Unpacked& u) {
     }
 }
 
+// Q2_K: values 128h + 32k + l (l < 32) are bits [2k, 2k+2) of qs[32h + l]; per 16 a byte with
+// the scale (low nibble) and min (high nibble).
+void unpack_q2_k(const BlockQ2_K& blk, Unpacked& u) {
+    u.d = half_at(blk.d);
+    u.dmin = half_at(blk.dmin);
+    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales));
+    _mm512_store_si512(u.scale, _mm512_cvtepu8_epi32(_mm_and_si128(s, _mm_set1_epi8(0x0f))));
+    _mm512_store_si512(u.min, _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0f))));
+    for (int h = 0; h < 2; ++h) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs + 32 * h));
+        for (int k = 0; k < 4; ++k)
+            _mm256_store_si256(reinterpret_cast<__m256i*>(u.code + 128 * h + 32 * k),
+                               _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3)));
+    }
+}
+
+// Q3_K: Q2_K's low bits plus bit 4h + k of hmask[l] as the third; the code low + 4·high stands
+// for (code − 4), so the min of a group is 4 · its scale. 16 signed 6-bit scales, stored +32:
+// low nibbles in bytes 0-7 (group g and g + 8 share byte g % 8), top 2 bits in bytes 8-11.
+void unpack_q3_k(const BlockQ3_K& blk, Unpacked& u) {
+    u.d = u.dmin = half_at(blk.d);
+    for (int g = 0; g < 16; ++g) {
+        const int low = g < 8 ? blk.scales[g] & 0x0f : blk.scales[g - 8] >> 4;
+        const int high = (blk.scales[8 + g % 4] >> (2 * (g / 4))) & 3;
+        u.scale[g] = (low | high << 4) - 32;
+        u.min[g] = 4 * u.scale[g];
+    }
+    const __m256i hm = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.hmask));
+    for (int h = 0; h < 2; ++h) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs + 32 * h));
+        for (int k = 0; k < 4; ++k) {
+            const __m256i low = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + k), _mm256_set1_epi8(1));
+            _mm256_store_si256(reinterpret_cast<__m256i*>(u.code + 128 * h + 32 * k), _mm256_or_si256(low, _mm256_slli_epi16(high, 2)));
+        }
+    }
+}
+
 // Q6_K: values 128h + 32k + l (l < 32) take a nibble of ql[64h + 32(k%2) + l] and 2 bits of
 // qh[32h + l]; the code is stored +32, so the min of a group is 32 · its scale.
 void unpack_q6_k(const BlockQ6_K& blk, Unpacked& u) {
@@ -186,6 +224,10 @@ void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t
     switch (kind) {
         case Kind::q8_0: return rows_q8_0<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q4_0: return rows_q8_0<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q2_k:
+            return rows_k(rows, row_bytes, sizeof(BlockQ2_K), nr, x, y, ldy, block(BlockQ2_K{}, [](const BlockQ2_K& b, Unpacked& u) { unpack_q2_k(b, u); }));
+        case Kind::q3_k:
+            return rows_k(rows, row_bytes, sizeof(BlockQ3_K), nr, x, y, ldy, block(BlockQ3_K{}, [](const BlockQ3_K& b, Unpacked& u) { unpack_q3_k(b, u); }));
         case Kind::q4_k:
             return rows_k(rows, row_bytes, sizeof(BlockQ4_K), nr, x, y, ldy, block(BlockQ4_K{}, [](const BlockQ4_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
         case Kind::q5_k:

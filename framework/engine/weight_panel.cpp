@@ -46,6 +46,12 @@ void unpack_q4_0(const std::byte* row, size_t r, size_t n, Panel& p) {
     }
 }
 
+// A super-block's float scales: value = d · scale · code − dmin · min.
+void set_super_scales(Panel& p, size_t s, size_t r, float d, float dmin) {
+    p.d[s * kRows + r] = d;
+    p.dmin[s * kRows + r] = dmin;
+}
+
 void set_min_pair(Panel& p, size_t pair, size_t r, int first, int second) {
     p.min[(pair * kRows + r) * 2] = static_cast<int16_t>(first);
     p.min[(pair * kRows + r) * 2 + 1] = static_cast<int16_t>(second);
@@ -57,8 +63,7 @@ void unpack_scale_min_k(const std::byte* row, size_t r, size_t n, Panel& p) {
     constexpr bool kFifthBit = requires(const Block& blk) { blk.qh; };
     for (size_t s = 0; s < n / QK_K; ++s) {
         const auto blk = block_at<Block>(row, s);
-        p.d[s * kRows + r] = half_at(blk.d);
-        p.dmin[s * kRows + r] = half_at(blk.dmin);
+        set_super_scales(p, s, r, half_at(blk.d), half_at(blk.dmin));
         for (int j = 0; j < 8; ++j) {
             const auto [sc, mn] = scale_min_k4(blk.scales, j);
             const size_t first = s * QK_K + 32 * j;
@@ -76,14 +81,51 @@ void unpack_scale_min_k(const std::byte* row, size_t r, size_t n, Panel& p) {
     }
 }
 
+// Q2_K: 16 groups of 16 with a 4-bit scale and min; group g = 8·half + 2·shift + part takes bits
+// [2·shift, 2·shift + 2) of qs[32·half + 16·part + l].
+void unpack_q2_k(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<BlockQ2_K>(row, s);
+        set_super_scales(p, s, r, half_at(blk.d), half_at(blk.dmin));
+        for (int g = 0; g < 16; ++g) {
+            const size_t first = s * QK_K + 16 * g;
+            p.scale[(first / 16) * kRows + r] = blk.scales[g] & 0x0f;
+            const uint8_t* q = blk.qs + 32 * (g / 8) + 16 * (g % 2);
+            const int shift = 2 * ((g % 8) / 2);
+            for (int l = 0; l < 16; ++l) code(p, first + l, r) = static_cast<uint8_t>((q[l] >> shift) & 3);
+        }
+        for (int pair = 0; pair < 8; ++pair)
+            set_min_pair(p, s * 8 + pair, r, blk.scales[2 * pair] >> 4, blk.scales[2 * pair + 1] >> 4);
+    }
+}
+
+// Q3_K: Q2_K's low bits plus a high bit in hmask; the value is (low + 4·high) − 4, so the code
+// is low + 4·high and the min of a group is 4 · its (signed 6-bit) scale.
+void unpack_q3_k(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<BlockQ3_K>(row, s);
+        set_super_scales(p, s, r, half_at(blk.d), half_at(blk.d));
+        int scales[16];
+        for (int g = 0; g < 16; ++g) {
+            scales[g] = scale_q3_k(blk.scales, g);
+            const size_t first = s * QK_K + 16 * g;
+            p.scale[(first / 16) * kRows + r] = scales[g];
+            const int half = g / 8, part = g % 2, shift = (g % 8) / 2;
+            const uint8_t* q = blk.qs + 32 * half + 16 * part;
+            const uint8_t* hm = blk.hmask + 16 * part;
+            for (int l = 0; l < 16; ++l)
+                code(p, first + l, r) = static_cast<uint8_t>(((q[l] >> (2 * shift)) & 3) | ((hm[l] >> (4 * half + shift)) & 1) << 2);
+        }
+        for (int pair = 0; pair < 8; ++pair) set_min_pair(p, s * 8 + pair, r, 4 * scales[2 * pair], 4 * scales[2 * pair + 1]);
+    }
+}
+
 // Q6_K: 16 groups of 16 with an int8 scale; the 6-bit code q is stored +32, so
 // value = d·sc·(q − 32) = d·sc·q − d·(32·sc).
 void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
     for (size_t s = 0; s < n / QK_K; ++s) {
         const auto blk = block_at<BlockQ6_K>(row, s);
-        const float d = half_at(blk.d);
-        p.d[s * kRows + r] = d;
-        p.dmin[s * kRows + r] = d;
+        set_super_scales(p, s, r, half_at(blk.d), half_at(blk.d));
         for (int g = 0; g < 16; ++g) {
             const int half = g / 8, k = (g % 8) / 2, part = g % 2;
             const uint8_t* ql = blk.ql + 64 * half + 32 * (k % 2) + 16 * part;
@@ -110,7 +152,7 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
     p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
     p.min.assign(k_quant ? n / 32 * kRows * 2 : 0, 0);
     p.offset = type == TensorType::Q8_0 ? 128 : type == TensorType::Q4_0 ? 8 : 0;
-    p.group = type == TensorType::Q6_K ? 16 : 32;
+    p.group = type == TensorType::Q4_K || type == TensorType::Q5_K ? 32 : 16;
     for (size_t r = 0; r < nr; ++r) {
         const std::byte* row = rows + r * row_bytes;
         switch (type) {
@@ -119,6 +161,8 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
             case TensorType::Q4_K: unpack_scale_min_k<BlockQ4_K>(row, r, n, p); break;
             case TensorType::Q5_K: unpack_scale_min_k<BlockQ5_K>(row, r, n, p); break;
             case TensorType::Q6_K: unpack_q6_k(row, r, n, p); break;
+            case TensorType::Q2_K: unpack_q2_k(row, r, n, p); break;
+            case TensorType::Q3_K: unpack_q3_k(row, r, n, p); break;
             default: break;
         }
     }
