@@ -64,7 +64,7 @@ void matmul_int8(const Matrix& w, const float* x, size_t ldx, size_t nt, float* 
         const size_t r0 = i * int8::kRows, nr = std::min(int8::kRows, w.rows - r0);
         thread_local int8::Panel panel;
         int8::unpack(w.type, w.data + r0 * w.row_bytes, w.row_bytes, nr, w.cols, panel);
-        int8::product(w.type, panel, quantized, nr, y + r0, ldy);
+        int8::product(panel, quantized, nr, y + r0, ldy);
     });
 }
 
@@ -143,7 +143,7 @@ struct LlamaContext::State {
     size_t n_ctx_pad;
     std::vector<Buffer> k_cache, v_cache;  // per layer: [n_ctx × kv_dim]; v_cache without attention_products
     std::vector<Buffer> vt_cache;          // per layer: [kv_dim × n_ctx_pad] with attention_products
-    Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]
+    Buffer x, xn, q, v, attn, gate, up;  // [n_batch × padded width]; v: values before the transposed cache
     Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
     int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
     std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
@@ -168,7 +168,6 @@ struct LlamaContext::State {
         x = Buffer(n_batch * ld_embd);
         xn = Buffer(n_batch * ld_embd);
         q = Buffer(n_batch * ld_q);
-        k = Buffer(n_batch * kv_dim);
         v = Buffer(n_batch * kv_dim);
         attn = Buffer(n_batch * ld_q);
         gate = Buffer(n_batch * std::max(ld_ff, ld_embd));  // also the FFN's output

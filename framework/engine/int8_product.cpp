@@ -23,18 +23,22 @@ bool cpu_has_vnni() {
 
 }  // namespace
 
+std::optional<Kind> kernel_kind(TensorType type) {
+    switch (type) {
+        case TensorType::Q8_0: return Kind::q8_0;
+        case TensorType::Q4_0: return Kind::q4_0;
+        case TensorType::Q2_K: return Kind::q2_k;
+        case TensorType::Q3_K: return Kind::q3_k;
+        case TensorType::Q4_K: return Kind::q4_k;
+        case TensorType::Q5_K: return Kind::q5_k;
+        case TensorType::Q6_K: return Kind::q6_k;
+        default: return std::nullopt;
+    }
+}
+
 bool supported(TensorType type) {
     static const bool vnni = cpu_has_vnni();
-    switch (type) {
-        case TensorType::Q8_0:
-        case TensorType::Q4_0:
-        case TensorType::Q4_K:
-        case TensorType::Q5_K:
-        case TensorType::Q6_K:
-        case TensorType::Q2_K:
-        case TensorType::Q3_K: return vnni;
-        default: return false;
-    }
+    return vnni && kernel_kind(type);
 }
 
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out) {
@@ -74,18 +78,15 @@ size_t small_batch() {
 
 void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, const Activations& x, float* y, size_t ldy) {
 #if defined(__x86_64__)
-    const Kind kind = type == TensorType::Q8_0 ? Kind::q8_0 : type == TensorType::Q4_0 ? Kind::q4_0 : type == TensorType::Q4_K ? Kind::q4_k
-                    : type == TensorType::Q5_K ? Kind::q5_k : type == TensorType::Q2_K ? Kind::q2_k : type == TensorType::Q3_K ? Kind::q3_k
-                    : Kind::q6_k;
-    rows_avx512_vnni(kind, rows, row_bytes, nr, view(x), y, ldy);
+    rows_avx512_vnni(*kernel_kind(type), rows, row_bytes, nr, view(x), y, ldy);
 #else
     (void)type, (void)rows, (void)row_bytes, (void)nr, (void)x, (void)y, (void)ldy;
 #endif
 }
 
-void product(TensorType type, const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy) {
-    const bool k_quant = type != TensorType::Q8_0 && type != TensorType::Q4_0;
-    const PanelData p{panel.w.data(), panel.d.data(), panel.dmin.data(), panel.scale.data(), panel.min.data(), panel.offset, panel.group, k_quant};
+void product(const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy) {
+    const PanelData p{panel.w.data(), panel.d.data(), panel.dmin.data(), panel.scale.data(), panel.min.data(), panel.offset, panel.group,
+                      panel.k_quant};
     const ActivationData a = view(x);
 #if defined(__x86_64__)
     product_avx512_vnni(p, a, nr, y, ldy);

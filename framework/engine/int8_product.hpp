@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ggml_rounding.hpp"
@@ -40,9 +41,12 @@ struct Panel {
     std::vector<int32_t> scale;   // [n/16][16]            (K-quants)
     std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (K-quants)
     int offset = 0;               // Q8_0: 128, Q4_0: 8
-    int group = 16;               // values per integer scale: 16 (Q6_K) or 32 (Q4_K, Q5_K)
+    int group = 16;               // values per integer scale: 32 (Q4_K, Q5_K) or 16 (the other K-quants)
+    bool k_quant = false;         // super-blocks with d, dmin, scale, min (else blocks with d, offset)
 };
 
+// The kernel for a weight type, if there is one (whatever the CPU).
+std::optional<Kind> kernel_kind(TensorType type);
 // Whether the quantized-domain kernels handle this weight type on this CPU.
 bool supported(TensorType type);
 
@@ -51,7 +55,7 @@ bool supported(TensorType type);
 void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& panel);
 
 // y[t * ldy + r] = row r of the panel · token t, for r < nr and the tokens of x.
-void product(TensorType type, const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy);
+void product(const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy);
 
 // Small batches (at most small_batch() tokens, e.g. generation): the same products, bit for bit,
 // straight from nr rows of the matrix (row_bytes apart) without unpacking a panel first.

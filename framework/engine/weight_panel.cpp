@@ -144,7 +144,8 @@ void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
 }  // namespace
 
 void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& p) {
-    const bool k_quant = type != TensorType::Q8_0 && type != TensorType::Q4_0;
+    const bool k_quant = int8::k_quant(*kernel_kind(type));
+    p.k_quant = k_quant;
     const size_t blocks = k_quant ? n / QK_K : n / QK;
     p.w.assign(n * kRows, 0);
     p.d.assign(blocks * kRows, 0.0f);

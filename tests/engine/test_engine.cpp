@@ -342,7 +342,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
         for (size_t r0 = 0; r0 < rows; r0 += int8::kRows) {
             const size_t nr = std::min(int8::kRows, rows - r0);
             int8::unpack(type, bytes.data() + r0 * row_bytes, row_bytes, nr, n, panel);
-            int8::product(type, panel, quantized, nr, y.data() + r0, rows);
+            int8::product(panel, quantized, nr, y.data() + r0, rows);
         }
         double worst = 0;
         for (size_t t = 0; t < tokens; ++t)
@@ -364,7 +364,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
         for (size_t r0 = 0; r0 < rows; r0 += int8::kRows) {
             const size_t nr = std::min(int8::kRows, rows - r0);
             int8::unpack(type, bytes.data() + r0 * row_bytes, row_bytes, nr, n, panel);
-            int8::product(type, panel, some, nr, by_panel.data() + r0, rows);
+            int8::product(panel, some, nr, by_panel.data() + r0, rows);
         }
         int8::product_rows(type, bytes.data(), row_bytes, rows, some, by_rows.data(), rows);
         CHECK(few > 0);
