@@ -40,11 +40,15 @@ TEST_CASE("parallel_for: the helper threads are kept between calls", "[parallel]
 }
 
 TEST_CASE("parallel_for: the first exception stops the hand-out and is rethrown", "[parallel]") {
+    // The other items take 50 µs each, so all 100 000 could only run if the thread holding item 10
+    // stalled for seconds between taking it and throwing (on a loaded 2-core CI machine, a thread
+    // can stall for milliseconds: with empty items this check once failed there).
     std::atomic<size_t> ran{0};
     CHECK_THROWS_WITH(qframe::parallel_for(100000, 3,
                                            [&](size_t i) {
                                                ++ran;
                                                if (i == 10) throw std::runtime_error("item 10");
+                                               std::this_thread::sleep_for(std::chrono::microseconds(50));
                                            }),
                       "item 10");
     CHECK(ran < 100000);
