@@ -1,4 +1,4 @@
-// qframe inspect FILE [--json] [--tensors GLOB]
+// qframe inspect FILE [--json] [--tensors GLOB]: header, metadata (and how qframe made the file), tensors.
 #include <fnmatch.h>
 
 #include <fmt/format.h>
@@ -9,6 +9,7 @@
 
 #include "common.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/provenance.hpp"
 
 namespace qframe::cli {
 namespace {
@@ -40,6 +41,46 @@ nlohmann::json value_json(const Value& v) {
     }
 }
 
+constexpr size_t kStringCharsShown = 100;
+
+// One line per key: strings with their line breaks escaped and long ones cut (the recipe text
+// is printed whole in its own section); the file type with llama.cpp's name for it.
+std::string value_text(const std::string& key, const Value& v) {
+    if (key == kFileTypeKey && v.type() == ValueType::UINT32)
+        return fmt::format("{} ({})", v.as_u64(), llama_file_type_name(static_cast<uint32_t>(v.as_u64())));
+    if (v.type() != ValueType::STRING) return v.to_string(kArrayItemsShown);
+    std::string text;
+    for (char c : v.as_string()) text += c == '\n' ? std::string("\\n") : std::string(1, c);
+    if (text.size() > kStringCharsShown) text = fmt::format("{}… ({} bytes)", text.substr(0, kStringCharsShown), v.as_string().size());
+    return fmt::format("\"{}\"", text);
+}
+
+// What the qframe.* keys say, for people: which qframe, when, from what, with which recipe.
+void print_provenance(const Metadata& m) {
+    namespace key = provenance_key;
+    const auto text = [&](std::string_view k) -> std::string {
+        const Value* v = m.find(k);
+        return v && v->type() == ValueType::STRING ? v->as_string() : "?";
+    };
+    if (!m.find(key::version)) return;
+    fmt::print("\nmade by qframe {} on {}\n", text(key::version), text(key::date));
+    fmt::print("  from   {} (SHA-256 {})\n", text(key::input_file), text(key::input_sha256));
+    fmt::print("  recipe {}", text(key::recipe_name));
+    if (m.find(key::recipe_sha256)) fmt::print(" (SHA-256 {})", text(key::recipe_sha256));
+    fmt::print("\n");
+    if (const Value* sets = m.find(key::recipe_overrides); sets && sets->is_array() && sets->element_type() == ValueType::STRING)
+        for (const auto& set : sets->strings()) fmt::print("  --set  {}\n", set);
+    if (m.find(key::recipe_text)) {
+        fmt::print("  recipe text:\n");
+        const std::string whole = text(key::recipe_text);
+        for (std::string_view all = whole; !all.empty();) {
+            const size_t end = all.find('\n');
+            fmt::print("    | {}\n", all.substr(0, end));
+            all = end == std::string_view::npos ? std::string_view() : all.substr(end + 1);
+        }
+    }
+}
+
 struct Totals {
     size_t count = 0;
     uint64_t bytes = 0, values = 0;
@@ -52,7 +93,8 @@ void print_text(const GgufFile& f, const std::string& glob) {
     size_t key_width = 0;
     for (const auto& [k, v] : f.metadata().entries()) key_width = std::max(key_width, k.size());
     for (const auto& [k, v] : f.metadata().entries())
-        fmt::print("  {:<{}}  {:<16} {}\n", k, key_width, type_label(v), v.to_string(kArrayItemsShown));
+        fmt::print("  {:<{}}  {:<16} {}\n", k, key_width, type_label(v), value_text(k, v));
+    print_provenance(f.metadata());
 
     std::map<std::string, Totals> totals;
     size_t name_width = 4;

@@ -17,6 +17,7 @@
 #include "plan/frontier.hpp"
 #include "progress.hpp"
 #include "qframe/output_file.hpp"
+#include "qframe/file_type.hpp"
 #include "qframe/plan.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
@@ -40,6 +41,7 @@ void print_plan(const MixPlan& plan, const std::string& objective) {
     }
     fmt::print("plan for {} within {} bytes: {} bytes ({:.4f} bits per weight), predicted {} {:.6g}\n", plan.study.name, plan.budget,
                plan.file_bytes, plan.bpw, objective, plan.predicted);
+    fmt::print("  llama.cpp will call the file {} (general.file_type {})\n", llama_file_type_name(plan.file_type), plan.file_type);
     for (const auto& [name, v] : per) fmt::print("  {:<12} {:>4} group(s) {:>14} bytes\n", name, v.first, v.second);
     fmt::print("  (reachable: {} … {} bytes)\n", plan.smallest, plan.largest);
     fmt::print("the proxy rel_l2 ranks the study's {} candidates with Spearman's rho {:.3f} against {} ({:.3f} within a treatment)\n",
@@ -113,7 +115,7 @@ int run_plan_command(const std::vector<std::string>& args) {
     report.evaluation.progress = [&bar](size_t done, size_t total) { bar.update("measured", done, total); };
 
     if (frontier) {
-        const auto plans = plan_frontier(planner, (*vm)["frontier"].as<unsigned>());
+        const auto plans = plan_frontier(planner, (*vm)["frontier"].as<unsigned>(), report.dir);
         const auto points = plan::write_frontier(planner, plans, catalog, report);
         bar.finish();
         for (const auto& p : points)
@@ -124,11 +126,11 @@ int run_plan_command(const std::vector<std::string>& args) {
         return 0;
     }
 
-    const MixPlan plan = planner.plan(planner.budget_of(request));
-    print_plan(plan, request.objective);
     const std::filesystem::path recipe = vm->count("out") ? std::filesystem::path((*vm)["out"].as<std::string>()) : request.study_dir / "plan.yaml";
     const std::filesystem::path model = vm->count("output") ? std::filesystem::path((*vm)["output"].as<std::string>()) : request.study_dir / "plan.gguf";
-    write_text_atomically(recipe, plan_recipe(plan, model));
+    const MixPlan plan = planner.plan(planner.budget_of(request), model);
+    print_plan(plan, request.objective);
+    write_text_atomically(recipe, plan.recipe);
     spdlog::info("plan recipe: {} (`qframe run {}` writes {})", recipe.string(), recipe.string(), model.string());
     if (vm->count("apply")) {
         // The recipe just written, read back: --apply and `qframe run` are the same run.

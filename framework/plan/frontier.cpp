@@ -81,7 +81,7 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
     for (size_t k = 0; k < plans.size(); ++k) {
         FrontierPoint p{fmt::format("plan {}", k + 1), false, plans[k].file_bytes, plans[k].bpw, plans[k].predicted, nullptr,
                         options.dir / fmt::format("plan-{}.yaml", k + 1)};
-        write_text_atomically(p.recipe, plan_recipe(plans[k], options.dir / fmt::format("plan-{}.gguf", k + 1)));
+        write_text_atomically(p.recipe, plans[k].recipe);
         to_measure.push_back(plan_change(plans[k], p.name));
         points.push_back(std::move(p));
     }
@@ -107,11 +107,13 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
     }
 
     // REPORT.json and REPORT.md.
-    Findings json = {{"study", study.name}, {"objective", options.objective}, {"smallest", planner.smallest()}, {"largest", planner.largest()}};
+    // The smallest plan exactly (as plan-1.yaml writes it: the header holds the recipe).
+    const uint64_t smallest = planner.smallest_plan_bytes(options.dir / "plan-1.gguf");
+    Findings json = {{"study", study.name}, {"objective", options.objective}, {"smallest", smallest}, {"largest", planner.largest()}};
     json["points"] = Findings::array();
     std::string md = fmt::format("# Plans for study {}\n\nObjective: `{}` against the study's baseline (text `{}`, {} chunks × {} tokens); "
                                  "predicted = the sum of the chosen groups' one-at-a-time costs. Reachable sizes: {} … {} bytes.\n\n",
-                                 study.name, options.objective, study.eval_text.string(), study.chunks, study.ctx, planner.smallest(), planner.largest());
+                                 study.name, options.objective, study.eval_text.string(), study.chunks, study.ctx, smallest, planner.largest());
     md += fmt::format("| | file bytes | bits per weight | predicted {} | measured {} | measured PPL | recipe |\n|---|---:|---:|---:|---:|---:|---|\n",
                       options.objective, options.objective);
     for (const auto& p : points) {

@@ -15,6 +15,8 @@
 
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/gguf_writer.hpp"
+#include "qframe/provenance.hpp"
 #include "qframe/stage_kinds.hpp"
 #include "solver.hpp"
 #include "statistics.hpp"
@@ -42,6 +44,7 @@ std::map<std::string, json> read_results(const std::filesystem::path& dir) {
 struct Choice {
     std::optional<size_t> treatment;  // index into Study::treatments
     plan::Option option;
+    std::vector<uint32_t> types;      // per tensor of the group: its type in the output
 };
 
 const Choice* find_choice(const std::vector<Choice>& choices, const std::optional<size_t>& treatment) {
@@ -129,10 +132,11 @@ std::vector<GroupOptions> read_groups(const Study& study, const GgufFile& input,
     for (const auto& c : plan_candidates(study, input)) {
         auto [it, added] = group_index.emplace(c.group, groups.size());
         if (added) {
-            GroupOptions g{c.group, {}, {{std::nullopt, {0, 0.0}}}};
+            GroupOptions g{c.group, {}, {{std::nullopt, {0, 0.0}, {}}}};
             for (size_t i : c.tensors) {
                 g.tensors.push_back(input.tensors()[i].name);
                 g.choices[0].option.bytes += base.padded(base_bytes(g.tensors.back()));
+                g.choices[0].types.push_back(base.find_tensor(g.tensors.back())->type_id);
                 grouped.insert(g.tensors.back());
             }
             groups.push_back(std::move(g));
@@ -144,10 +148,17 @@ std::vector<GroupOptions> read_groups(const Study& study, const GgufFile& input,
             continue;
         }
         if (r->second.contains("error") || (!allowed.empty() && !allowed.count(c.treatment_name))) continue;
-        if (!r->second.contains("bytes_after_per_tensor"))
-            throw Error(fmt::format("{}: results without bytes_after_per_tensor (from an older qframe): run the study again", request.study_dir.string()));
-        Choice choice{c.treatment, {0, r->second.at(request.objective).get<double>()}};
-        for (const auto& name : g.tensors) choice.option.bytes += base.padded(r->second.at("bytes_after_per_tensor").at(name).get<uint64_t>());
+        if (!r->second.contains("bytes_after_per_tensor") || !r->second.contains("type_after_per_tensor"))
+            throw Error(fmt::format("{}: results without bytes_after_per_tensor or type_after_per_tensor (from an older qframe): run the study again",
+                                    request.study_dir.string()));
+        Choice choice{c.treatment, {0, r->second.at(request.objective).get<double>()}, {}};
+        for (const auto& name : g.tensors) {
+            choice.option.bytes += base.padded(r->second.at("bytes_after_per_tensor").at(name).get<uint64_t>());
+            const std::string type = r->second.at("type_after_per_tensor").at(name).get<std::string>();
+            const TypeInfo* info = find_type(type);
+            if (!info) throw Error(fmt::format("{}: result {} gives tensor {} the unknown type '{}'", request.study_dir.string(), c.id(), name, type));
+            choice.types.push_back(static_cast<uint32_t>(info->type));
+        }
         g.choices.push_back(choice);
     }
     if (!missing.empty())
@@ -224,7 +235,7 @@ std::vector<std::vector<size_t>> tie_units(const std::vector<GroupOptions>& grou
 std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const std::vector<size_t>& members) {
     std::vector<Choice> out;
     for (const Choice& first : groups[members[0]].choices) {
-        Choice sum{first.treatment, {}};
+        Choice sum{first.treatment, {}, {}};
         bool everywhere = true;
         for (size_t m : members) {
             const Choice* c = find_choice(groups[m].choices, first.treatment);
@@ -245,7 +256,11 @@ std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const 
 
 struct Planner::Impl {
     Study study;
-    uint64_t data_offset = 0, n_values = 0, fixed = 0;
+    std::optional<GgufFile> input;
+    std::vector<NamedTensorType> base_types;  // every tensor's type when no group is treated, file order
+    // data_offset: the input's (bits per weight count the tensors only); header: the output's
+    // header without the plan's recipe text, the least it can be; fixed: the ungrouped tensors.
+    uint64_t data_offset = 0, header = 0, n_values = 0, fixed = 0;
     std::vector<GroupOptions> groups;
     std::vector<std::vector<size_t>> units;       // groups per unit
     std::vector<std::vector<Choice>> choices;     // per unit
@@ -253,12 +268,68 @@ struct Planner::Impl {
     ProxyCheck proxy;
 
     double bpw(uint64_t file) const { return 8.0 * static_cast<double>(file - std::min(file, data_offset)) / static_cast<double>(n_values); }
+
+    // Per unit, the choice with the fewest bytes (the cheaper of equals).
+    std::vector<size_t> smallest_choice() const {
+        std::vector<size_t> out;
+        for (const auto& unit : options) {
+            size_t best = 0;
+            for (size_t i = 1; i < unit.size(); ++i)
+                if (std::pair(unit[i].bytes, unit[i].cost) < std::pair(unit[best].bytes, unit[best].cost)) best = i;
+            out.push_back(best);
+        }
+        return out;
+    }
+
+    // The plan of one choice per unit, as the recipe that writes `output`, with its exact size.
+    MixPlan assemble(const std::vector<size_t>& unit_choice, uint64_t budget, const std::filesystem::path& output, const Planner& planner) const {
+        MixPlan plan;
+        plan.study = study;
+        plan.budget = budget;
+        plan.smallest = planner.smallest();
+        plan.largest = planner.largest();
+        plan.proxy_pairs = proxy.pairs;
+        plan.proxy_rank_correlation = proxy.rho;
+        plan.proxy_rank_correlation_within = proxy.rho_within;
+        std::vector<std::optional<size_t>> choice_of_group(groups.size());
+        for (size_t u = 0; u < units.size(); ++u)
+            for (size_t m : units[u]) choice_of_group[m] = choices[u][unit_choice[u]].treatment;
+        std::vector<NamedTensorType> types = base_types;
+        std::map<std::string_view, size_t> position;
+        for (size_t i = 0; i < types.size(); ++i) position[types[i].name] = i;
+        uint64_t chosen_bytes = 0;
+        for (size_t i = 0; i < groups.size(); ++i) {
+            const auto& g = groups[i];
+            const Choice& c = *find_choice(g.choices, choice_of_group[i]);
+            plan.groups.push_back({g.name, c.treatment, g.tensors, c.option.bytes, c.option.cost});
+            plan.predicted += c.option.cost;
+            chosen_bytes += c.option.bytes;
+            for (size_t k = 0; k < g.tensors.size(); ++k) types[position.at(g.tensors[k])].type_id = c.types[k];
+        }
+        plan.recipe = plan_recipe(plan, output);
+        plan.file_bytes = output_data_offset(types, plan.recipe) + fixed + chosen_bytes;
+        plan.bpw = bpw(plan.file_bytes);
+        plan.file_type = guess_llama_file_type(types);
+        return plan;
+    }
+
+    // Where the data of the file `qframe run` makes from `recipe` begins: the header holds the
+    // recipe's text and the type llama.cpp will call the file (provenance.hpp).
+    uint64_t output_data_offset(const std::vector<NamedTensorType>& types, const std::string& recipe) const {
+        const Provenance provenance{study.name + "-plan", recipe, {}, study.input.filename().string(), std::string(64, '0')};
+        std::vector<OutputTensor> skeleton;  // names, dims and types make the header; the bytes do not
+        for (size_t i = 0; i < types.size(); ++i) {
+            const TensorInfo& t = input->tensors()[i];
+            skeleton.push_back({t.name, types[i].type_id, t.dims, 0, {}, {}});
+        }
+        return data_section_offset(output_layout(*input, types, provenance), skeleton);
+    }
 };
 
 Planner::~Planner() = default;
 const Study& Planner::study() const { return impl_->study; }
-uint64_t Planner::smallest() const { return impl_->fixed + plan::smallest_bytes(impl_->options); }
-uint64_t Planner::largest() const { return impl_->fixed + plan::largest_bytes(impl_->options); }
+uint64_t Planner::smallest() const { return impl_->header + impl_->fixed + plan::smallest_bytes(impl_->options); }
+uint64_t Planner::largest() const { return impl_->header + impl_->fixed + plan::largest_bytes(impl_->options); }
 
 double Planner::bpw(uint64_t file_bytes) const { return impl_->bpw(file_bytes); }
 
@@ -281,7 +352,8 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     std::set<std::string> allowed;
     for (const auto& t : request.types) allowed.insert(treatment_named(study, t, "--types", false));
 
-    const GgufFile input = GgufFile::open(study.input);
+    d.input = GgufFile::open(study.input);
+    const GgufFile& input = *d.input;
     // The baseline's bytes: the input's, or those of the baseline model the sweep wrote.
     std::optional<GgufFile> generated;
     if (!study.baseline.empty()) {
@@ -303,56 +375,60 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
         for (const Choice& c : d.choices.back()) d.options.back().push_back(c.option);
     }
 
-    // What no choice changes: the header and the ungrouped tensors.
-    for (const auto& t : input.tensors()) d.n_values += t.n_values;
-    d.data_offset = base.data_offset();
-    d.fixed = base.data_offset();
+    // What no choice changes: the ungrouped tensors; and the header's least size.
+    for (const auto& t : input.tensors()) {
+        d.n_values += t.n_values;
+        d.base_types.push_back({t.name, base.find_tensor(t.name)->type_id});
+    }
+    d.data_offset = input.data_offset();
     for (const auto& t : base.tensors())
         if (!grouped.count(t.name)) d.fixed += base.padded(t.n_bytes);
+    d.header = d.output_data_offset(d.base_types, "");
 }
 
-MixPlan Planner::plan(uint64_t budget) const {
-    const Impl& d = *impl_;
-    MixPlan plan;
-    plan.study = d.study;
-    plan.budget = budget;
-    plan.smallest = smallest();
-    plan.largest = largest();
-    plan.proxy_pairs = d.proxy.pairs;
-    plan.proxy_rank_correlation = d.proxy.rho;
-    plan.proxy_rank_correlation_within = d.proxy.rho_within;
-    if (budget < plan.smallest)
-        throw Error(fmt::format("no plan fits {} bytes ({}, {:.3f} bits per weight): the smallest the study's choices reach is {} bytes ({}, {:.3f} bits per weight)",
-                                budget, mib(budget), d.bpw(budget), plan.smallest, mib(plan.smallest), d.bpw(plan.smallest)));
-    const auto solution = plan::solve(d.options, budget - d.fixed);
-    if (!solution) throw Error("no plan fits the budget");  // unreachable: checked above
-
-    std::vector<std::optional<size_t>> choice_of_group(d.groups.size());
-    for (size_t u = 0; u < d.units.size(); ++u)
-        for (size_t m : d.units[u]) choice_of_group[m] = d.choices[u][solution->choice[u]].treatment;
-    for (size_t i = 0; i < d.groups.size(); ++i) {
-        const auto& g = d.groups[i];
-        const Choice& c = *find_choice(g.choices, choice_of_group[i]);
-        plan.groups.push_back({g.name, c.treatment, g.tensors, c.option.bytes, c.option.cost});
-        plan.predicted += c.option.cost;
+uint64_t Planner::smallest_plan_bytes(const std::filesystem::path& output) const {
+    // The recipe states its budget, so the size depends on the budget's digits: the least
+    // budget that holds the plan written with it.
+    uint64_t budget = 0;
+    while (true) {
+        const uint64_t bytes = impl_->assemble(impl_->smallest_choice(), budget, output, *this).file_bytes;
+        if (bytes <= budget) return budget;
+        budget = bytes;
     }
-    plan.file_bytes = d.fixed + solution->bytes;
-    plan.bpw = d.bpw(plan.file_bytes);
-    return plan;
 }
 
-MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog) {
+MixPlan Planner::plan(uint64_t budget, const std::filesystem::path& output) const {
+    const Impl& d = *impl_;
+    const MixPlan least = d.assemble(d.smallest_choice(), budget, output, *this);
+    if (budget < least.file_bytes)
+        throw Error(fmt::format("no plan fits {} bytes ({}, {:.3f} bits per weight): the smallest the study's choices reach is {} bytes ({}, {:.3f} bits per weight)",
+                                budget, mib(budget), d.bpw(budget), least.file_bytes, mib(least.file_bytes), d.bpw(least.file_bytes)));
+    // The header holds the plan's recipe, which names the choices: solve for a header size, write
+    // the recipe, and solve again for the header it makes until that fits (the header grows each
+    // time, so this ends). Should a longer recipe leave no room, the smallest plan still fits.
+    for (uint64_t header = d.header;;) {
+        const auto solution = budget >= header + d.fixed ? plan::solve(d.options, budget - header - d.fixed) : std::nullopt;
+        if (!solution) return least;
+        MixPlan plan = d.assemble(solution->choice, budget, output, *this);
+        const uint64_t needed = plan.file_bytes - d.fixed - solution->bytes;
+        if (needed <= header) return plan;
+        header = needed;
+    }
+}
+
+MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog, const std::filesystem::path& output) {
     const Planner planner(request, catalog);
-    return planner.plan(planner.budget_of(request));
+    return planner.plan(planner.budget_of(request), output);
 }
 
-std::vector<MixPlan> plan_frontier(const Planner& planner, size_t n) {
+std::vector<MixPlan> plan_frontier(const Planner& planner, size_t n, const std::filesystem::path& dir) {
     std::vector<MixPlan> plans;
-    const uint64_t lo = planner.smallest(), hi = planner.largest();
+    // The least budget: the smallest plan as its recipe makes it (the recipes' lengths differ).
+    const uint64_t lo = planner.smallest_plan_bytes(dir / "plan-1.gguf"), hi = std::max(lo, planner.largest());
     for (size_t k = 0; k < n; ++k) {
         // Geometric steps: the small sizes, where the choices matter most, get more plans.
         const uint64_t budget = n == 1 ? hi : k + 1 == n ? hi : static_cast<uint64_t>(lo * std::pow(static_cast<double>(hi) / lo, static_cast<double>(k) / (n - 1)));
-        plans.push_back(planner.plan(budget));
+        plans.push_back(planner.plan(budget, dir / fmt::format("plan-{}.gguf", k + 1)));
     }
     return plans;
 }

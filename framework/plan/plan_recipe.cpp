@@ -40,12 +40,12 @@ std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output
     std::string out = fmt::format(
         "# qframe plan of study '{}' ({}): every grouped tensor's treatment, chosen so that the\n"
         "# predicted cost — the sum of the groups' one-at-a-time costs — is least within {} bytes.\n"
-        "# The output file: {} bytes exactly, {:.4f} bits per weight; predicted cost {:.6g}.\n"
+        "# Predicted cost {:.6g} (`qframe plan` prints the file's exact size; this text is in its header).\n"
         "# The cheap proxy rel_l2 ranks the study's {} candidates with Spearman's rho {:.3f} against the measured cost\n"
         "# ({:.3f} within a treatment, on average).\n"
         "# Tensors no stage names keep the input's bytes.\n"
         "qframe: 1\nname: {}\nmodel:\n  input: {}\n  output: {}\nstages:\n",
-        study.name, study.out.string(), plan.budget, plan.file_bytes, plan.bpw, plan.predicted, plan.proxy_pairs, plan.proxy_rank_correlation,
+        study.name, study.out.string(), plan.budget, plan.predicted, plan.proxy_pairs, plan.proxy_rank_correlation,
         plan.proxy_rank_correlation_within,
         yaml_quoted(study.name + "-plan"),
         yaml_quoted(study.input.string()), yaml_quoted(output.string()));

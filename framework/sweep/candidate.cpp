@@ -25,6 +25,7 @@ struct Treated {
     double err2 = 0, ref2 = 0;             // summed over the group: its relative L2 error
     uint64_t bytes_before = 0, bytes_after = 0;
     std::map<std::string, uint64_t> tensor_bytes_after;  // per tensor: a plan's exact file size
+    std::map<std::string, std::string> tensor_type_after;  // per tensor: a plan's general.file_type
     std::map<std::string, engine::TensorData, std::less<>> replaced;
 };
 
@@ -43,6 +44,7 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
         out.skip_reasons[source.name] = e.what();
         out.bytes_after += base.n_bytes;
         out.tensor_bytes_after[source.name] = base.n_bytes;
+        out.tensor_type_after[source.name] = std::string(base.type_name());
         return;
     }
     // Relative L2 error against the source values: a proxy that needs no model run.
@@ -60,6 +62,7 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
     out.ref2 += ref2;
     out.bytes_after += q.bytes.size();
     out.tensor_bytes_after[source.name] = q.bytes.size();
+    out.tensor_type_after[source.name] = std::string(type_name(q.type));
     auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
     out.replaced[source.name] = engine::TensorData{q.type, source.dims, *owned, owned};
 }
@@ -100,6 +103,7 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
     out["bytes_before"] = t.bytes_before;
     out["bytes_after"] = t.bytes_after;
     out["bytes_after_per_tensor"] = t.tensor_bytes_after;
+    out["type_after_per_tensor"] = t.tensor_type_after;
 
     const Baseline& b = models.scores;
     const uint64_t per_chunk = b.plan.scored_per_chunk(), n = b.plan.n_chunks * per_chunk;

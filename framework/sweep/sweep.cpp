@@ -29,7 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 // Part of every result's key: a result written by an older qframe, with fewer keys, is evaluated
 // again. 2: bytes_after_per_tensor. 3: the engine's ggml numerics (study.numerics).
-constexpr int kResultsVersion = 3;
+// 4: type_after_per_tensor.
+constexpr int kResultsVersion = 4;
 
 unsigned threads_of(const SweepOptions& options) { return options.threads ? options.threads : default_thread_count(); }
 

@@ -3,76 +3,32 @@
 usage: check_bf16_run.py INPUT OUTPUT REPORT.json
 
 Parses both files' headers itself, then checks that
-  - the header bytes (metadata, tensor infos) are identical, and every tensor the run did not
-    change has identical data;
+  - the header bytes (metadata but for the qframe.* keys, tensor infos) are identical, the
+    qframe.* keys name the input, and every tensor the run did not change has identical data;
   - every changed tensor is the input's F32 data with the low 16 bits of each value cleared;
   - eval.tensor_diff's numbers (changed count, max abs, mean abs, max rel) match a recomputation.
 Prints one line per changed tensor; exits 1 on any mismatch.
 """
 import json
+import os
 import struct
 import sys
 
 
-def read_u(fmt, data, pos):
-    value = struct.unpack_from("<" + fmt, data, pos)[0]
-    return value, pos + struct.calcsize("<" + fmt)
-
-
-def skip_value(data, pos, vtype):
-    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
-    if vtype in sizes:
-        return pos + sizes[vtype]
-    if vtype == 8:
-        n, pos = read_u("Q", data, pos)
-        return pos + n
-    if vtype == 9:
-        etype, pos = read_u("I", data, pos)
-        n, pos = read_u("Q", data, pos)
-        for _ in range(n):
-            pos = skip_value(data, pos, etype)
-        return pos
-    raise ValueError(f"bad value type {vtype}")
-
-
-def parse(path):
-    data = open(path, "rb").read()
-    assert data[:4] == b"GGUF", path
-    pos = 8
-    n_tensors, pos = read_u("Q", data, pos)
-    n_kv, pos = read_u("Q", data, pos)
-    alignment = 32
-    for _ in range(n_kv):
-        klen, pos = read_u("Q", data, pos)
-        key = data[pos:pos + klen].decode()
-        pos += klen
-        vtype, pos = read_u("I", data, pos)
-        if key == "general.alignment":
-            alignment = struct.unpack_from("<I", data, pos)[0]
-        pos = skip_value(data, pos, vtype)
-    tensors = {}
-    for _ in range(n_tensors):
-        nlen, pos = read_u("Q", data, pos)
-        name = data[pos:pos + nlen].decode()
-        pos += nlen
-        n_dims, pos = read_u("I", data, pos)
-        dims = struct.unpack_from(f"<{n_dims}Q", data, pos)
-        pos += 8 * n_dims
-        ttype, pos = read_u("I", data, pos)
-        offset, pos = read_u("Q", data, pos)
-        tensors[name] = (ttype, dims, offset)
-    data_start = (pos + alignment - 1) // alignment * alignment
-    return data, data_start, tensors
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gguf_bytes import Gguf, provenance  # noqa: E402
 
 
 def main():
     in_path, out_path, report_path = sys.argv[1:4]
     report = json.load(open(report_path))
-    a, a_start, a_tensors = parse(in_path)
-    b, b_start, b_tensors = parse(out_path)
+    a_file, b_file = Gguf(in_path), Gguf(out_path)
+    a, a_start, a_tensors = a_file.data, a_file.data_start, a_file.tensors
+    b, b_start = b_file.data, b_file.data_start
     failures = []
-    if a[:a_start] != b[:b_start]:
-        failures.append("header bytes differ")
+    if a_file.without_provenance() != b_file.without_provenance() or a_file.infos != b_file.infos:
+        failures.append("header bytes differ (other than the qframe.* keys)")
+    failures += provenance(b_file, in_path)
     changed = set(report["rewritten_tensors"])
     if not set(report["changed_tensors"]) <= changed:
         failures.append("changed_tensors is not a subset of rewritten_tensors")

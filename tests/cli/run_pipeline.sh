@@ -12,13 +12,14 @@ CHECK="$(dirname "$0")/check_bf16_run.py"
 "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/tiny-out.gguf" --report "$WORK/r1"
 [ -f "$WORK/r1/REPORT.json" ] && [ -f "$WORK/r1/REPORT.md" ] || fail "reports missing"
 $PY "$CHECK" "$WORK/tiny.gguf" "$WORK/tiny-out.gguf" "$WORK/r1/REPORT.json" || fail "independent check (tinyllama)"
-cmp -s "$WORK/tiny.gguf" "$WORK/tiny-out.gguf" || fail "BF16-exact norms changed the file"
+$PY "$(dirname "$0")/gguf_bytes.py" same-model "$WORK/tiny.gguf" "$WORK/tiny-out.gguf" || fail "BF16-exact norms changed the model"
+$PY "$(dirname "$0")/gguf_bytes.py" provenance "$WORK/tiny-out.gguf" "$WORK/tiny.gguf" recipes/ffn_norm_bf16.yaml || fail "provenance keys"
 $PY - "$WORK/r1/REPORT.json" "$WORK/tiny.gguf" <<'PYEOF' || fail "REPORT.json content (tinyllama)"
 import hashlib, json, sys
 r = json.load(open(sys.argv[1]))
 stages = {s["stage"]: s for s in r["stages"]}
 assert r["input"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
-assert r["output"]["sha256"] == r["input"]["sha256"]
+assert r["output"]["sha256"] != r["input"]["sha256"]  # the same model, plus the qframe.* keys
 assert r["changed_tensors"] == [] and len(r["rewritten_tensors"]) == 4, (r["changed_tensors"], r["rewritten_tensors"])
 q = stages["quant.bf16_truncate"]
 assert q["selected"] == [f"blk.{i}.ffn_norm.weight" for i in range(4)], q["selected"]

@@ -98,7 +98,7 @@ done
 "$QFRAME" synth -q --preset llama3 --out "$WORK/l3.gguf"
 BASED=(tests/cli/data/baseline_q8_ffn.yaml --input "$WORK/l3.gguf" --out "$WORK/base")
 "$QFRAME" sweep -q "${BASED[@]}" || fail "sweep with a baseline"
-"$QFRAME" inspect "$WORK/base/baseline.gguf" --tensors 'blk.*.ffn_*' | grep -q "Q8_0 *12 tensors" || fail "baseline.gguf lacks the Q8_0 FFN matrices"
+grep -q "Q8_0 *12 tensors" <<< "$("$QFRAME" inspect "$WORK/base/baseline.gguf" --tensors 'blk.*.ffn_*')" || fail "baseline.gguf lacks the Q8_0 FFN matrices"
 touch -d '2000-01-01' "$WORK/base/baseline.gguf"
 "$QFRAME" sweep -q "${BASED[@]}" --set study.chunks=3 || fail "second sweep with a baseline"
 [ "$(stat -c %Y "$WORK/base/baseline.gguf")" = "$(date -d 2000-01-01 +%s)" ] || fail "the baseline model was written again"

@@ -51,6 +51,10 @@ QFRAME_API GgufLayout layout_of(const GgufFile& file);
 QFRAME_API OutputTensor pass_through(const GgufFile& file, const TensorInfo& tensor);
 QFRAME_API std::vector<OutputTensor> pass_through_all(const GgufFile& file);
 
+// Where the data section of the file write_gguf would write begins: the header's bytes, padded
+// (the tensors' names, dims and types count; their bytes do not).
+QFRAME_API uint64_t data_section_offset(const GgufLayout& layout, const std::vector<OutputTensor>& tensors);
+
 // Writes the file atomically (temp file in the target directory, fsync, rename).
 // Throws qframe::Error; on any failure nothing is left under `path`.
 QFRAME_API void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,

@@ -38,7 +38,9 @@ struct GroupChoice {
 struct MixPlan {
     Study study;
     std::vector<GroupChoice> groups;   // in study order
+    std::string recipe;                // the plan as a recipe (plan_recipe): what its file's header holds
     uint64_t file_bytes = 0;           // the output file, exactly
+    uint32_t file_type = 0;            // its general.file_type, as llama.cpp names it (file_type.hpp)
     uint64_t budget = 0;               // the file size it had to fit
     double predicted = 0;              // Σ cost: the objective the plan predicts
     double bpw = 0;                    // bits per weight over every tensor
@@ -58,23 +60,26 @@ public:
     Planner(const PlanRequest& request, const StageCatalog& catalog);
     ~Planner();
     const Study& study() const;
-    uint64_t smallest() const;  // the file sizes the choices reach
-    uint64_t largest() const;
+    uint64_t smallest() const;  // the file sizes the choices reach, less the plan's recipe text
+    uint64_t largest() const;   // (which the header holds: a few KB more)
+    uint64_t smallest_plan_bytes(const std::filesystem::path& output) const;  // exactly, recipe included
     uint64_t budget_of(const PlanRequest& request) const;  // its target as a file size
     double bpw(uint64_t file_bytes) const;                  // bits per weight of a file of the model
-    // The least predicted cost within `budget` file bytes; throws, naming the smallest reachable
-    // size, below it.
-    MixPlan plan(uint64_t budget) const;
+    // The least predicted cost within `budget` file bytes, as a recipe that writes `output`;
+    // throws, naming the smallest reachable size, below it. The budget holds the header too, and
+    // the header holds the recipe (provenance.hpp).
+    MixPlan plan(uint64_t budget, const std::filesystem::path& output) const;
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 
-MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog);
+MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog, const std::filesystem::path& output);
 
-// `n` plans at budgets from the smallest to the largest reachable size, in geometric steps.
-std::vector<MixPlan> plan_frontier(const Planner& planner, size_t n);
+// `n` plans at budgets from the smallest to the largest reachable size, in geometric steps,
+// writing dir/plan-K.gguf.
+std::vector<MixPlan> plan_frontier(const Planner& planner, size_t n, const std::filesystem::path& dir);
 
 // The plan as a recipe `qframe run` turns into the model: one stage per treatment, with the
 // tensors it takes by name and a comment with their predicted cost and bytes.

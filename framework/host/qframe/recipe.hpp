@@ -33,6 +33,7 @@ struct PlannedStage {
 struct Plan {
     std::filesystem::path recipe_path;
     std::string recipe_text;
+    std::vector<std::string> overrides;  // the --set STAGE.OPTION=VALUE applied to the text
     std::string name;
     std::filesystem::path input, output, report;  // output/report empty: not written
     std::vector<PlannedStage> stages;

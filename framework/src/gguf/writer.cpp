@@ -79,6 +79,31 @@ void refuse_overwriting_inputs(const std::filesystem::path& path, const std::vec
             throw Error(fmt::format("{}: refusing to write the output onto the input file", path.string()));
 }
 
+// The header: magic, counts, key/values and tensor infos (offsets within the data section).
+HeaderBytes header_of(const GgufLayout& layout, const std::vector<OutputTensor>& tensors, uint64_t alignment, uint64_t& data_bytes) {
+    HeaderBytes header;
+    header.put_raw("GGUF", 4);
+    header.put<uint32_t>(layout.version);
+    header.put<uint64_t>(tensors.size());
+    header.put<uint64_t>(layout.metadata.size());
+    for (const auto& [key, value] : layout.metadata.entries()) {
+        header.put_string(key);
+        header.put<uint32_t>(static_cast<uint32_t>(value.type()));
+        header.put_value(value);
+    }
+    uint64_t offset = 0;
+    for (const auto& t : tensors) {
+        header.put_string(t.name);
+        header.put<uint32_t>(static_cast<uint32_t>(t.dims.size()));
+        for (uint64_t d : t.dims) header.put<uint64_t>(d);
+        header.put<uint32_t>(t.type_id);
+        header.put<uint64_t>(offset);
+        offset = gguf::align_up(offset + t.n_bytes, alignment);
+    }
+    data_bytes = offset;
+    return header;
+}
+
 }  // namespace
 
 GgufLayout layout_of(const GgufFile& file) {
@@ -99,33 +124,20 @@ std::vector<OutputTensor> pass_through_all(const GgufFile& file) {
     return out;
 }
 
+uint64_t data_section_offset(const GgufLayout& layout, const std::vector<OutputTensor>& tensors) {
+    uint64_t data_bytes = 0;
+    const uint64_t header = header_of(layout, tensors, alignment_of(layout.metadata), data_bytes).bytes().size();
+    return tensors.empty() && !layout.pad_empty_data_section ? header : gguf::align_up(header, alignment_of(layout.metadata));
+}
+
 void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
                 const WriteOptions& options) {
     if (layout.version != 2 && layout.version != 3) throw Error(fmt::format("cannot write GGUF version {}", layout.version));
     check_tensors(tensors);
     refuse_overwriting_inputs(path, options.inputs);
     const uint64_t alignment = alignment_of(layout.metadata);
-
-    HeaderBytes header;
-    header.put_raw("GGUF", 4);
-    header.put<uint32_t>(layout.version);
-    header.put<uint64_t>(tensors.size());
-    header.put<uint64_t>(layout.metadata.size());
-    for (const auto& [key, value] : layout.metadata.entries()) {
-        header.put_string(key);
-        header.put<uint32_t>(static_cast<uint32_t>(value.type()));
-        header.put_value(value);
-    }
-    uint64_t offset = 0, total = 0;
-    for (const auto& t : tensors) {
-        header.put_string(t.name);
-        header.put<uint32_t>(static_cast<uint32_t>(t.dims.size()));
-        for (uint64_t d : t.dims) header.put<uint64_t>(d);
-        header.put<uint32_t>(t.type_id);
-        header.put<uint64_t>(offset);
-        offset = gguf::align_up(offset + t.n_bytes, alignment);
-    }
-    total = offset;
+    uint64_t total = 0;
+    const HeaderBytes header = header_of(layout, tensors, alignment, total);
 
     OutputFile out(path);
     out.write(header.bytes());

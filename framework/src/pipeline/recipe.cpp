@@ -74,6 +74,7 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
     Plan plan;
     plan.recipe_path = recipe;
     plan.recipe_text = r.text;
+    plan.overrides = overrides.sets;
     plan.name = root["name"] ? scalar(loc, root["name"], "name") : recipe.stem().string();
     if (const auto model = root["model"]) {
         check_keys(loc, model, {"input", "output"}, "model");

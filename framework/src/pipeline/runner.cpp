@@ -15,6 +15,7 @@
 #include "qframe/tensor_view.hpp"
 #include "qframe/gguf_writer.hpp"
 #include "qframe/parallel.hpp"
+#include "qframe/provenance.hpp"
 #include "qframe/sha256.hpp"
 
 namespace qframe {
@@ -125,7 +126,7 @@ public:
         result.input.sha256 = sha256_file(plan_.input);
         if (!plan_.output.empty()) {
             const auto write_start = Clock::now();
-            write_output();
+            write_output(result.input.sha256);
             result.write_seconds = seconds_since(write_start);
             result.output = {plan_.output, std::filesystem::file_size(plan_.output), sha256_file(plan_.output)};
         }
@@ -227,8 +228,10 @@ private:
         return std::move(q.findings);
     }
 
-    void write_output() {
+    void write_output(const std::string& input_sha256) {
         std::vector<OutputTensor> tensors;
+        std::vector<NamedTensorType> after;
+        for (const auto& s : states_) after.push_back({s.original->name, s.type_id});
         for (const auto& s : states_) {
             if (!s.rewritten()) {
                 tensors.push_back(pass_through(input_, *s.original));
@@ -244,7 +247,8 @@ private:
         WriteOptions write_options{{plan_.input}, {}};
         if (options_.progress)
             write_options.progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
-        write_gguf(plan_.output, layout_of(input_), tensors, write_options);
+        const Provenance provenance{plan_.name, plan_.recipe_text, plan_.overrides, plan_.input.filename().string(), input_sha256};
+        write_gguf(plan_.output, output_layout(input_, after, provenance), tensors, write_options);
     }
 
     const Plan& plan_;

@@ -5,6 +5,7 @@
 
 #include "qframe/codec.hpp"
 #include "qframe/error.hpp"
+#include "qframe/file_type.hpp"
 #include "qframe/llama_rules.hpp"
 #include "qframe/stage.hpp"
 #include "qframe/synth.hpp"
@@ -30,20 +31,10 @@ constexpr std::array kPresets{
                 22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::F16, false},
 };
 
-// llama.cpp's general.file_type (llama_ftype) for a model whose matrices are all `type`.
+// llama.cpp's general.file_type for a model whose matrices are all `type`.
 uint32_t file_type_of(TensorType type) {
-    switch (type) {
-        case TensorType::F32: return 0;
-        case TensorType::F16: return 1;
-        case TensorType::Q4_0: return 2;
-        case TensorType::Q4_1: return 3;
-        case TensorType::Q8_0: return 7;
-        case TensorType::Q5_0: return 8;
-        case TensorType::Q5_1: return 9;
-        case TensorType::BF16: return 32;
-        case TensorType::Q4_K: return 15;  // Q4_K_M
-        default: throw Error(fmt::format("synth: no file type for {} matrices", type_name(type)));
-    }
+    if (const auto file_type = llama_file_type_of(static_cast<uint32_t>(type))) return *file_type;
+    throw Error(fmt::format("synth: no file type for {} matrices", type_name(type)));
 }
 
 // Llama-3's rope scaling factors (factor 8, low 1, high 4, original context 8192): 1 for high

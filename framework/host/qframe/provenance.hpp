@@ -1,0 +1,56 @@
+// What a written model says about how it was made: general.file_type and
+// general.quantization_version as llama.cpp reads them, and qframe.* keys naming the qframe
+// version, the recipe, the input and the date.
+#pragma once
+
+#include "qframe/export.hpp"
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qframe/file_type.hpp"
+#include "qframe/gguf.hpp"
+#include "qframe/gguf_writer.hpp"
+#include "qframe/metadata.hpp"
+
+namespace qframe {
+
+namespace provenance_key {
+inline constexpr std::string_view version = "qframe.version";
+inline constexpr std::string_view date = "qframe.date";
+inline constexpr std::string_view recipe_name = "qframe.recipe.name";
+inline constexpr std::string_view recipe_sha256 = "qframe.recipe.sha256";
+inline constexpr std::string_view recipe_text = "qframe.recipe.text";
+inline constexpr std::string_view recipe_overrides = "qframe.recipe.overrides";
+inline constexpr std::string_view input_file = "qframe.input.file";
+inline constexpr std::string_view input_sha256 = "qframe.input.sha256";
+}  // namespace provenance_key
+
+struct Provenance {
+    std::string recipe_name;
+    std::string recipe_text;                     // empty: the plan was not read from a recipe
+    std::vector<std::string> recipe_overrides;   // --set STAGE.OPTION=VALUE, in order
+    std::string input_file;                      // the input's file name, without its folder
+    std::string input_sha256;
+};
+
+// The output's metadata: the input's, with
+// - when any tensor's type changed: general.file_type guessed as llama.cpp does (file_type.hpp),
+//   and general.quantization_version = 2 when any tensor is block-quantized (unchanged types
+//   keep the input's keys, or their absence);
+// - every qframe.* key of the input replaced by this run's.
+// `before` and `after` list the same tensors, in the same order.
+QFRAME_API Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType> before,
+                                    std::span<const NamedTensorType> after, const Provenance& provenance);
+
+// The layout of a run's output from `input`: its version and padding, output_metadata's keys.
+// `after` gives each of the input's tensors' type in the output, in file order.
+QFRAME_API GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType> after, const Provenance& provenance);
+
+// The time a run records, ISO 8601 UTC to the second: now, or SOURCE_DATE_EPOCH when it is set
+// (the reproducible-builds convention), so that two runs can be compared byte for byte.
+QFRAME_API std::string provenance_date();
+
+}  // namespace qframe

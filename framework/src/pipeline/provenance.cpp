@@ -1,0 +1,85 @@
+#include "qframe/provenance.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+#include "qframe/error.hpp"
+#include "qframe/sha256.hpp"
+#include "qframe/types.hpp"
+
+#ifndef QFRAME_VERSION_STRING
+#error "QFRAME_VERSION_STRING is set by framework/CMakeLists.txt"
+#endif
+
+namespace qframe {
+namespace {
+
+bool block_quantized(uint32_t type_id) {
+    const TypeInfo* type = find_type(type_id);
+    return type && type->block_size > 1;
+}
+
+bool any_type_changed(std::span<const NamedTensorType> before, std::span<const NamedTensorType> after) {
+    return !std::equal(before.begin(), before.end(), after.begin(), after.end(),
+                       [](const NamedTensorType& a, const NamedTensorType& b) { return a.type_id == b.type_id; });
+}
+
+}  // namespace
+
+std::string provenance_date() {
+    std::time_t t = std::time(nullptr);
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+        char* end = nullptr;
+        const long long v = std::strtoll(epoch, &end, 10);
+        if (*end != '\0' || v < 0) throw Error(fmt::format("SOURCE_DATE_EPOCH='{}' is not a number of seconds", epoch));
+        t = static_cast<std::time_t>(v);
+    }
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
+}
+
+Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType> before, std::span<const NamedTensorType> after,
+                         const Provenance& provenance) {
+    Metadata out;
+    for (const auto& [key, value] : input.entries())
+        if (!key.starts_with("qframe.")) out.set(key, value);
+
+    // What the types say is rewritten only when a type changed: otherwise the input's keys still
+    // describe the tensors (and a run that changes no type keeps them as they were).
+    if (any_type_changed(before, after)) {
+        out.set(std::string(kFileTypeKey), Value::u32(guess_llama_file_type(after)));
+        if (std::any_of(after.begin(), after.end(), [](const NamedTensorType& t) { return block_quantized(t.type_id); }))
+            out.set(std::string(kQuantizationVersionKey), Value::u32(kQuantizationVersion));
+    }
+
+    namespace key = provenance_key;
+    out.set(std::string(key::version), Value::string(QFRAME_VERSION_STRING));
+    out.set(std::string(key::date), Value::string(provenance_date()));
+    out.set(std::string(key::recipe_name), Value::string(provenance.recipe_name));
+    if (!provenance.recipe_text.empty()) {
+        out.set(std::string(key::recipe_sha256), Value::string(sha256_hex(provenance.recipe_text)));
+        out.set(std::string(key::recipe_text), Value::string(provenance.recipe_text));
+    }
+    if (!provenance.recipe_overrides.empty())
+        out.set(std::string(key::recipe_overrides), Value::string_array(provenance.recipe_overrides));
+    out.set(std::string(key::input_file), Value::string(provenance.input_file));
+    out.set(std::string(key::input_sha256), Value::string(provenance.input_sha256));
+    return out;
+}
+
+GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType> after, const Provenance& provenance) {
+    std::vector<NamedTensorType> before;
+    before.reserve(input.tensors().size());
+    for (const auto& t : input.tensors()) before.push_back({t.name, t.type_id});
+    GgufLayout layout = layout_of(input);
+    layout.metadata = output_metadata(input.metadata(), before, after, provenance);
+    return layout;
+}
+
+}  // namespace qframe
