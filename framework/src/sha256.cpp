@@ -24,6 +24,28 @@ std::string hex(const unsigned char* digest, unsigned length) {
 
 }  // namespace
 
+struct Sha256::State {
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+    if (!state_->ctx || !EVP_DigestInit_ex(state_->ctx.get(), EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
+}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(std::span<const std::byte> bytes) {
+    if (!EVP_DigestUpdate(state_->ctx.get(), bytes.data(), bytes.size())) throw Error("SHA-256 failed");
+}
+
+std::string Sha256::hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!EVP_DigestFinal_ex(state_->ctx.get(), digest, &length)) throw Error("SHA-256 failed");
+    return qframe::hex(digest, length);
+}
+
 std::string sha256_hex(std::string_view bytes) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -35,17 +57,12 @@ std::string sha256_hex(std::string_view bytes) {
 std::string sha256_file(const std::filesystem::path& path) {
     std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    if (!ctx || !EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr)) throw Error("SHA-256 failed");
-    std::vector<unsigned char> buffer(1 << 20);
+    Sha256 digest;
+    std::vector<std::byte> buffer(1 << 20);
     size_t n;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), f.get())) > 0)
-        if (!EVP_DigestUpdate(ctx.get(), buffer.data(), n)) throw Error("SHA-256 failed");
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), f.get())) > 0) digest.update(std::span(buffer).first(n));
     if (std::ferror(f.get())) throw Error(fmt::format("{}: read failed", path.string()));
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (!EVP_DigestFinal_ex(ctx.get(), digest, &length)) throw Error("SHA-256 failed");
-    return hex(digest, length);
+    return digest.hex();
 }
 
 }  // namespace qframe

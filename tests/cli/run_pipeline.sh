@@ -20,6 +20,7 @@ r = json.load(open(sys.argv[1]))
 stages = {s["stage"]: s for s in r["stages"]}
 assert r["input"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
 assert r["output"]["sha256"] != r["input"]["sha256"]  # the same model, plus the qframe.* keys
+assert r["output"]["sha256"] == hashlib.sha256(open(r["output"]["path"], "rb").read()).hexdigest()
 assert r["changed_tensors"] == [] and len(r["rewritten_tensors"]) == 4, (r["changed_tensors"], r["rewritten_tensors"])
 q = stages["quant.bf16_truncate"]
 assert q["selected"] == [f"blk.{i}.ffn_norm.weight" for i in range(4)], q["selected"]
@@ -31,6 +32,19 @@ assert len(p["results"]) == 9 and all(row["bf16_exact"] for row in p["results"])
 assert all(s["seconds"] >= 0 for s in r["stages"])
 PYEOF
 grep -q "| \`blk.0.ffn_norm.weight\` |" "$WORK/r1/REPORT.md" || fail "REPORT.md lacks the tensor table"
+
+# The same run with --no-hash: the same model, no digests; and with the output on another file
+# system (tmpfs), where the kernel cannot copy, the bytes and the digest are still right.
+"$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/nohash.gguf" --report "$WORK/r-nohash" --no-hash
+$PY "$(dirname "$0")/gguf_bytes.py" same-model "$WORK/tiny.gguf" "$WORK/nohash.gguf" || fail "--no-hash changed the model"
+grep -q '"sha256": ""' "$WORK/r-nohash/REPORT.json" || fail "--no-hash still hashed"
+grep -q "not computed (--no-hash)" "$WORK/r-nohash/REPORT.md" || fail "REPORT.md does not say the digests were skipped"
+if SHM=$(mktemp -d -p /dev/shm 2> /dev/null); then
+  "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$SHM/out.gguf" --report "$WORK/r-shm"
+  $PY "$(dirname "$0")/gguf_bytes.py" same-model "$WORK/tiny.gguf" "$SHM/out.gguf" || fail "a copy across file systems changed the model"
+  grep -q "\"sha256\": \"$(sha256sum "$SHM/out.gguf" | cut -c1-64)\"" "$WORK/r-shm/REPORT.json" || fail "the digest across file systems is wrong"
+  rm -rf "$SHM"
+fi
 
 # 2. Every F32 tensor of the Llama-3-like model: rope_freqs.weight changes measurably.
 "$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/l3.gguf" --output "$WORK/l3-out.gguf" --report "$WORK/r2"

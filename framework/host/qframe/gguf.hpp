@@ -29,6 +29,8 @@ public:
 
     std::span<const std::byte> bytes() const { return {data_, size_}; }
     const std::filesystem::path& path() const { return path_; }
+    // The open file, kept for copies in the kernel (copy_file_range) of ranges of the mapping.
+    int descriptor() const { return fd_; }
     // Drops the whole pages of `range` (which must lie in this mapping) from the process's
     // resident set once they have been used; a later access reads them again from the file.
     // Keeps peak memory flat while a large model streams through.
@@ -38,6 +40,7 @@ private:
     std::filesystem::path path_;
     const std::byte* data_ = nullptr;
     size_t size_ = 0;
+    int fd_ = -1;
 };
 
 struct QFRAME_API TensorInfo {

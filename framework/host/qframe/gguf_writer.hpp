@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ struct OutputTensor {
     Producer produce;
     // Optional: called once the bytes are written (pass-through tensors release their pages).
     std::function<void()> written;
+    // Optional: the mapping `produce` returns a range of; the range is then copied by the kernel.
+    std::shared_ptr<const MappedFile> source;
 };
 
 struct GgufLayout {
@@ -44,6 +47,8 @@ struct WriteOptions {
     std::vector<std::filesystem::path> inputs;
     // Called after each tensor with (bytes written so far, total bytes).
     std::function<void(uint64_t, uint64_t)> progress;
+    // Compute the output's SHA-256 from the bytes as they are written.
+    bool hash = false;
 };
 
 // The layout and pass-through tensors of `file`: writing them back reproduces the file.
@@ -55,9 +60,10 @@ QFRAME_API std::vector<OutputTensor> pass_through_all(const GgufFile& file);
 // (the tensors' names, dims and types count; their bytes do not).
 QFRAME_API uint64_t data_section_offset(const GgufLayout& layout, const std::vector<OutputTensor>& tensors);
 
-// Writes the file atomically (temp file in the target directory, fsync, rename).
-// Throws qframe::Error; on any failure nothing is left under `path`.
-QFRAME_API void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
+// Writes the file atomically (temp file in the target directory, fsync, rename); returns its
+// SHA-256 with options.hash (else empty). Throws qframe::Error; on any failure nothing is left
+// under `path`.
+QFRAME_API std::string write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
                 const WriteOptions& options = {});
 
 }  // namespace qframe

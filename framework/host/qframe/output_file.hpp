@@ -6,11 +6,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "qframe/sha256.hpp"
+
 namespace qframe {
+
+class MappedFile;
 
 // A whole file written through OutputFile: complete or absent, never half-written.
 QFRAME_API void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
@@ -20,8 +26,9 @@ inline void write_text_atomically(const std::filesystem::path& path, std::string
 
 class QFRAME_API OutputFile {
 public:
-    // Creates a temporary file beside `target`; throws qframe::Error.
-    explicit OutputFile(std::filesystem::path target);
+    // Creates a temporary file beside `target`; throws qframe::Error. With `hash`, the SHA-256
+    // of every byte written is computed on the way (sha256() after commit()).
+    explicit OutputFile(std::filesystem::path target, bool hash = false);
     // Removes the temporary file unless commit() succeeded.
     ~OutputFile();
     OutputFile(const OutputFile&) = delete;
@@ -29,12 +36,19 @@ public:
 
     void write(std::span<const std::byte> bytes);
     void write_zeros(uint64_t n);
+    // Appends `range`, a part of `source`'s mapping, copied by the kernel from the source file
+    // (copy_file_range; read and written through user space where the kernel cannot, e.g.
+    // across file systems). Its hash is computed from the mapping meanwhile, on another thread.
+    void copy(const MappedFile& source, std::span<const std::byte> range);
     uint64_t position() const { return written_; }
     // Flushes, fsyncs and renames the temporary file onto the target.
     void commit();
+    // The SHA-256 of the committed file; empty without `hash`.
+    const std::string& sha256() const { return sha256_; }
 
 private:
     void flush_buffer();
+    void buffer(std::span<const std::byte> bytes);
 
     std::filesystem::path target_;
     std::filesystem::path temp_;
@@ -43,6 +57,8 @@ private:
     uint64_t written_ = 0;
     std::vector<std::byte> buffer_;
     size_t buffered_ = 0;
+    std::optional<Sha256> digest_;
+    std::string sha256_;
 };
 
 }  // namespace qframe

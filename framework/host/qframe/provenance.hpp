@@ -33,7 +33,7 @@ struct Provenance {
     std::string recipe_text;                     // empty: the plan was not read from a recipe
     std::vector<std::string> recipe_overrides;   // --set STAGE.OPTION=VALUE, in order
     std::string input_file;                      // the input's file name, without its folder
-    std::string input_sha256;
+    std::string input_sha256;                    // empty: not computed (--no-hash), not written
 };
 
 // The output's metadata: the input's, with

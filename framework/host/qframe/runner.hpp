@@ -21,6 +21,9 @@ struct RunOptions {
     // Called (from worker threads too) as work completes: a label ("2: quant.int8", "write"),
     // units done and the total (tensors for stages, bytes for the write).
     std::function<void(const std::string& label, uint64_t done, uint64_t total)> progress;
+    // SHA-256 of the input (on its own thread while the stages run) and of the output (from the
+    // bytes as they are written); false: neither, and no qframe.input.sha256 in the output.
+    bool hash = true;
 };
 
 struct StageResult {
@@ -38,7 +41,7 @@ struct FileDigest {
 
 struct RunResult {
     const Plan* plan = nullptr;
-    FileDigest input, output;  // output.path empty when nothing was written
+    FileDigest input, output;  // output.path empty when nothing was written; sha256 empty: not hashed
     std::vector<StageResult> stages;
     std::vector<std::string> rewritten;  // tensors a quantizer replaced
     std::vector<std::string> changed;    // of those, the ones whose type or bytes differ from the input

@@ -3,11 +3,29 @@
 
 #include "qframe/export.hpp"
 
+#include <cstddef>
 #include <filesystem>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace qframe {
+
+// A digest fed piece by piece (a file as it is written).
+class QFRAME_API Sha256 {
+public:
+    Sha256();
+    ~Sha256();
+    Sha256(Sha256&&) noexcept;
+    Sha256& operator=(Sha256&&) noexcept;
+    void update(std::span<const std::byte> bytes);
+    std::string hex();  // the digest of everything fed so far; ends the digest
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
 
 QFRAME_API std::string sha256_file(const std::filesystem::path& path);
 // Of bytes in memory (the sweep keys its cached results by the study text).

@@ -39,7 +39,7 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
         // Tensors are read front to back, mostly once.
         ::madvise(p, size_, MADV_SEQUENTIAL);
     }
-    ::close(fd);  // the mapping keeps the file alive
+    fd_ = fd;
 }
 
 void MappedFile::release(std::span<const std::byte> range) const {
@@ -52,6 +52,7 @@ void MappedFile::release(std::span<const std::byte> range) const {
 
 MappedFile::~MappedFile() {
     if (data_) ::munmap(const_cast<std::byte*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace qframe

@@ -113,7 +113,10 @@ GgufLayout layout_of(const GgufFile& file) {
 OutputTensor pass_through(const GgufFile& file, const TensorInfo& tensor) {
     auto view = tensor.data;
     OutputTensor out{tensor.name, tensor.type_id, tensor.dims, tensor.n_bytes, [view](std::vector<std::byte>&) { return view; }, {}};
-    if (auto mapping = file.mapping()) out.written = [mapping, view] { mapping->release(view); };
+    if (auto mapping = file.mapping()) {
+        out.written = [mapping, view] { mapping->release(view); };
+        out.source = mapping;
+    }
     return out;
 }
 
@@ -130,7 +133,7 @@ uint64_t data_section_offset(const GgufLayout& layout, const std::vector<OutputT
     return tensors.empty() && !layout.pad_empty_data_section ? header : gguf::align_up(header, alignment_of(layout.metadata));
 }
 
-void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
+std::string write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
                 const WriteOptions& options) {
     if (layout.version != 2 && layout.version != 3) throw Error(fmt::format("cannot write GGUF version {}", layout.version));
     check_tensors(tensors);
@@ -139,7 +142,7 @@ void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, con
     uint64_t total = 0;
     const HeaderBytes header = header_of(layout, tensors, alignment, total);
 
-    OutputFile out(path);
+    OutputFile out(path, options.hash);
     out.write(header.bytes());
     if (!tensors.empty() || layout.pad_empty_data_section) out.write_zeros(gguf::align_up(out.position(), alignment) - out.position());
 
@@ -149,12 +152,14 @@ void write_gguf(const std::filesystem::path& path, const GgufLayout& layout, con
         const auto bytes = t.produce(scratch);
         if (bytes.size() != t.n_bytes)
             throw Error(fmt::format("tensor '{}': produced {} bytes, expected {}", t.name, bytes.size(), t.n_bytes));
-        out.write(bytes);
+        if (t.source) out.copy(*t.source, bytes);
+        else out.write(bytes);
         out.write_zeros(gguf::align_up(t.n_bytes, alignment) - t.n_bytes);
         if (t.written) t.written();
         if (options.progress) options.progress(out.position() - data_start, total);
     }
     out.commit();
+    return out.sha256();
 }
 
 }  // namespace qframe

@@ -69,7 +69,7 @@ Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType>
     if (!provenance.recipe_overrides.empty())
         out.set(std::string(key::recipe_overrides), Value::string_array(provenance.recipe_overrides));
     out.set(std::string(key::input_file), Value::string(provenance.input_file));
-    out.set(std::string(key::input_sha256), Value::string(provenance.input_sha256));
+    if (!provenance.input_sha256.empty()) out.set(std::string(key::input_sha256), Value::string(provenance.input_sha256));
     return out;
 }
 

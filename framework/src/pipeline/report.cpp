@@ -112,9 +112,10 @@ std::string model_findings(const Findings& f, int depth = 0) {
 std::string report_markdown(const RunResult& r) {
     std::string md = fmt::format("# qframe report: {}\n\nRecipe `{}`.\n\n", r.plan->name, r.plan->recipe_path.string());
     md += "| file | path | bytes | SHA-256 |\n|---|---|---:|---|\n";
-    md += fmt::format("| input | `{}` | {} | `{}` |\n", r.input.path.string(), r.input.size, r.input.sha256);
+    const auto digest = [](const std::string& sha256) { return sha256.empty() ? std::string("not computed (--no-hash)") : "`" + sha256 + "`"; };
+    md += fmt::format("| input | `{}` | {} | {} |\n", r.input.path.string(), r.input.size, digest(r.input.sha256));
     if (!r.output.path.empty())
-        md += fmt::format("| output | `{}` | {} | `{}` |\n", r.output.path.string(), r.output.size, r.output.sha256);
+        md += fmt::format("| output | `{}` | {} | {} |\n", r.output.path.string(), r.output.size, digest(r.output.sha256));
     md += fmt::format("\n{} tensor(s) rewritten by quantizers, {} of them different from the input{}. Total {:.3f} s (writing {:.3f} s).\n",
                       r.rewritten.size(), r.changed.size(),
                       r.changed.empty() ? "" : ": " + fmt::format("`{}`", fmt::join(r.changed, "`, `")), r.total_seconds, r.write_seconds);

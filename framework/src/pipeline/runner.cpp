@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <unordered_map>
 
@@ -113,6 +114,10 @@ public:
         RunResult result;
         result.plan = &plan_;
         result.input = {plan_.input, input_.file_size(), {}};
+        // Read through a buffer, not the mapping: hashing must not make the model resident.
+        std::future<std::string> input_hash;
+        if (options_.hash && !options_.dry_run)
+            input_hash = std::async(std::launch::async, [path = plan_.input] { return sha256_file(path); });
         for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(plan_.stages[i], instances_[i]));
         if (options_.dry_run) return result;
 
@@ -123,12 +128,12 @@ public:
                               std::equal(s.bytes.begin(), s.bytes.end(), s.original->data.begin());
             if (!same) result.changed.push_back(s.original->name);
         }
-        result.input.sha256 = sha256_file(plan_.input);
+        if (input_hash.valid()) result.input.sha256 = input_hash.get();
         if (!plan_.output.empty()) {
             const auto write_start = Clock::now();
-            write_output(result.input.sha256);
+            const std::string output_sha256 = write_output(result.input.sha256);
             result.write_seconds = seconds_since(write_start);
-            result.output = {plan_.output, std::filesystem::file_size(plan_.output), sha256_file(plan_.output)};
+            result.output = {plan_.output, std::filesystem::file_size(plan_.output), output_sha256};
         }
         result.total_seconds = seconds_since(start);
         return result;
@@ -228,7 +233,8 @@ private:
         return std::move(q.findings);
     }
 
-    void write_output(const std::string& input_sha256) {
+    // Returns the output's SHA-256 (empty without options_.hash).
+    std::string write_output(const std::string& input_sha256) {
         std::vector<OutputTensor> tensors;
         std::vector<NamedTensorType> after;
         for (const auto& s : states_) after.push_back({s.original->name, s.type_id});
@@ -244,11 +250,11 @@ private:
         }
         spdlog::info("writing {}", plan_.output.string());
         if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
-        WriteOptions write_options{{plan_.input}, {}};
+        WriteOptions write_options{{plan_.input}, {}, options_.hash};
         if (options_.progress)
             write_options.progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
         const Provenance provenance{plan_.name, plan_.recipe_text, plan_.overrides, plan_.input.filename().string(), input_sha256};
-        write_gguf(plan_.output, output_layout(input_, after, provenance), tensors, write_options);
+        return write_gguf(plan_.output, output_layout(input_, after, provenance), tensors, write_options);
     }
 
     const Plan& plan_;
