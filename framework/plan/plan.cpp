@@ -320,7 +320,7 @@ struct Planner::Impl {
         std::vector<OutputTensor> skeleton;  // names, dims and types make the header; the bytes do not
         for (size_t i = 0; i < types.size(); ++i) {
             const TensorInfo& t = input->tensors()[i];
-            skeleton.push_back({t.name, types[i].type_id, t.dims, 0, {}, {}});
+            skeleton.push_back({t.name, types[i].type_id, t.dims, 0, {}, {}, {}});
         }
         return data_section_offset(output_layout(*input, types, provenance), skeleton);
     }

@@ -15,7 +15,7 @@ namespace {
 OutputTensor bytes_tensor(std::string name, uint32_t type, std::vector<uint64_t> dims, std::vector<std::byte> data) {
     auto shared = std::make_shared<std::vector<std::byte>>(std::move(data));
     return {std::move(name), type, std::move(dims), shared->size(),
-            [shared](std::vector<std::byte>&) { return std::span<const std::byte>(*shared); }, {}};
+            [shared](std::vector<std::byte>&) { return std::span<const std::byte>(*shared); }, {}, {}};
 }
 
 std::vector<std::byte> floats(std::vector<float> v) {
@@ -95,14 +95,14 @@ TEST_CASE("writer: a failure leaves no output and no temporary file") {
     std::vector<OutputTensor> tensors{bytes_tensor("a", 0, {1}, floats({1}))};
     tensors.push_back({"boom", 0, {1}, 4, [](std::vector<std::byte>&) -> std::span<const std::byte> {
                            throw Error("producer failed");
-                       }, {}});
+                       }, {}, {}});
     CHECK_THROWS_WITH(write_gguf(dir / "out.gguf", {}, tensors), "producer failed");
     CHECK(dir.file_count() == 0);
 
     tensors.back() = {"short", 0, {2}, 8, [](std::vector<std::byte>& scratch) {
                           scratch.assign(4, std::byte{0});
                           return std::span<const std::byte>(scratch);
-                      }, {}};
+                      }, {}, {}};
     CHECK_THROWS_WITH(write_gguf(dir / "out.gguf", {}, tensors), Catch::Contains("produced 4 bytes, expected 8"));
     CHECK(dir.file_count() == 0);
 
@@ -117,7 +117,7 @@ TEST_CASE("writer: an existing output is replaced only when the new one is compl
     { std::ofstream(dir / "out.gguf") << "old"; }
     std::vector<OutputTensor> bad{{"boom", 0, {1}, 4, [](std::vector<std::byte>&) -> std::span<const std::byte> {
                                        throw Error("producer failed");
-                                   }, {}}};
+                                   }, {}, {}}};
     CHECK_THROWS(write_gguf(dir / "out.gguf", {}, bad));
     std::ifstream in(dir / "out.gguf");
     std::string content;

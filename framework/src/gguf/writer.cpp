@@ -112,7 +112,7 @@ GgufLayout layout_of(const GgufFile& file) {
 
 OutputTensor pass_through(const GgufFile& file, const TensorInfo& tensor) {
     auto view = tensor.data;
-    OutputTensor out{tensor.name, tensor.type_id, tensor.dims, tensor.n_bytes, [view](std::vector<std::byte>&) { return view; }, {}};
+    OutputTensor out{tensor.name, tensor.type_id, tensor.dims, tensor.n_bytes, [view](std::vector<std::byte>&) { return view; }, {}, {}};
     if (auto mapping = file.mapping()) {
         out.written = [mapping, view] { mapping->release(view); };
         out.source = mapping;

@@ -246,7 +246,7 @@ private:
             auto bytes = s.bytes;
             auto keep_alive = s.owned;
             tensors.push_back({s.original->name, s.type_id, s.original->dims, bytes.size(),
-                               [bytes, keep_alive](std::vector<std::byte>&) { return bytes; }, {}});
+                               [bytes, keep_alive](std::vector<std::byte>&) { return bytes; }, {}, {}});
         }
         spdlog::info("writing {}", plan_.output.string());
         if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());

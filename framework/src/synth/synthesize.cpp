@@ -138,7 +138,7 @@ private:
                            encode(t, values, scratch);
                            return std::span<const std::byte>(scratch);
                        },
-                       {}});
+                       {}, {}});
     }
 
     // RMSNorm weights near 1, rounded to BF16 so that they are BF16-exact like real checkpoints.
@@ -153,7 +153,7 @@ private:
         const uint64_t n = values.size();
         auto shared = std::make_shared<const std::vector<float>>(std::move(values));
         out.push_back({std::move(name), static_cast<uint32_t>(TensorType::F32), {n}, n * sizeof(float),
-                       [shared](std::vector<std::byte>&) { return as_bytes(*shared); }, {}});
+                       [shared](std::vector<std::byte>&) { return as_bytes(*shared); }, {}, {}});
     }
 
     const SynthPreset& p_;
