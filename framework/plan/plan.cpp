@@ -17,6 +17,7 @@
 #include "qframe/gguf.hpp"
 #include "qframe/gguf_writer.hpp"
 #include "qframe/provenance.hpp"
+#include "qframe/sha256.hpp"
 #include "qframe/stage_kinds.hpp"
 #include "solver.hpp"
 #include "statistics.hpp"
@@ -307,7 +308,10 @@ struct Planner::Impl {
             for (size_t k = 0; k < g.tensors.size(); ++k) types[position.at(g.tensors[k])].type_id = c.types[k];
         }
         plan.recipe = plan_recipe(plan, output);
-        plan.file_bytes = output_data_offset(types, plan.recipe) + fixed + chosen_bytes;
+        // `qframe run` rewrites tensors (and adds llama-quantize's keys) when a stage quantizes.
+        const bool rewritten = !study.baseline_text.empty() ||
+                               std::any_of(plan.groups.begin(), plan.groups.end(), [](const GroupChoice& g) { return g.treatment.has_value(); });
+        plan.file_bytes = output_data_offset(types, plan.recipe, rewritten) + fixed + chosen_bytes;
         plan.bpw = bpw(plan.file_bytes);
         plan.file_type = guess_llama_file_type(types);
         return plan;
@@ -315,14 +319,14 @@ struct Planner::Impl {
 
     // Where the data of the file `qframe run` makes from `recipe` begins: the header holds the
     // recipe's text and the type llama.cpp will call the file (provenance.hpp).
-    uint64_t output_data_offset(const std::vector<NamedTensorType>& types, const std::string& recipe) const {
-        const Provenance provenance{study.name + "-plan", recipe, {}, study.input.filename().string(), std::string(64, '0')};
+    uint64_t output_data_offset(const std::vector<NamedTensorType>& types, const std::string& recipe, bool rewritten) const {
+        const Provenance provenance{study.name + "-plan", recipe, {}, study.input.filename().string(), std::string(kSha256HexDigits, '0')};
         std::vector<OutputTensor> skeleton;  // names, dims and types make the header; the bytes do not
         for (size_t i = 0; i < types.size(); ++i) {
             const TensorInfo& t = input->tensors()[i];
             skeleton.push_back({t.name, types[i].type_id, t.dims, 0, {}, {}, {}});
         }
-        return data_section_offset(output_layout(*input, types, provenance), skeleton);
+        return data_section_offset(output_layout(*input, types, rewritten, provenance), skeleton);
     }
 };
 
@@ -383,7 +387,7 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     d.data_offset = input.data_offset();
     for (const auto& t : base.tensors())
         if (!grouped.count(t.name)) d.fixed += base.padded(t.n_bytes);
-    d.header = d.output_data_offset(d.base_types, "");
+    d.header = d.output_data_offset(d.base_types, "", false);
 }
 
 uint64_t Planner::smallest_plan_bytes(const std::filesystem::path& output) const {

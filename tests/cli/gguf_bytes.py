@@ -2,7 +2,9 @@
 
 As a program:
   gguf_bytes.py same-model A B   exit 0 when B is A but for qframe.* keys: the same other key/values
-                                 in the same order, the same tensor infos and the same data
+                                 in the same order, the same tensor infos and the same data (B may
+                                 add general.quantization_version = 2, as llama-quantize always
+                                 does once a tensor is rewritten)
   gguf_bytes.py provenance OUT IN [RECIPE]
                                  exit 0 when OUT's qframe.* keys name IN (file name, SHA-256) and,
                                  given, RECIPE (its text and SHA-256)
@@ -81,11 +83,17 @@ class Gguf:
     def without_provenance(self):
         return [entry for entry in self.kv if not entry[0].startswith("qframe.")]
 
+    def model_keys_beside(self, original):
+        """without_provenance(), less a general.quantization_version = 2 that `original` lacks."""
+        has = {k for k, _, _ in original.kv}
+        added = ("general.quantization_version", 4, struct.pack("<I", 2))
+        return [e for e in self.without_provenance() if e != added or e[0] in has]
+
 
 def same_model(a, b):
     """The differences between A and B other than qframe.* keys, as messages."""
     problems = []
-    if a.without_provenance() != b.without_provenance():
+    if a.without_provenance() != b.model_keys_beside(a):
         problems.append("key/values other than qframe.* differ")
     if a.infos != b.infos:
         problems.append("tensor infos differ")

@@ -61,7 +61,7 @@ TEST_CASE("file type: counted in llama.cpp's tensor order, the first to reach th
     CHECK(llama_file_type_name(4) == "unknown");
 }
 
-TEST_CASE("provenance: file type only where a type changed, qframe.* keys replaced, SOURCE_DATE_EPOCH", "[provenance]") {
+TEST_CASE("provenance: llama-quantize's keys once a tensor is rewritten, the guessed file type where a type changed, qframe.* keys replaced", "[provenance]") {
     Metadata input;
     input.set("general.architecture", Value::string("llama"));
     input.set("general.file_type", Value::u32(1));
@@ -71,7 +71,7 @@ TEST_CASE("provenance: file type only where a type changed, qframe.* keys replac
     const Provenance p{"study", "qframe: 1\n", {}, "in.gguf", std::string(64, 'a')};
     ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 
-    const Metadata same = output_metadata(input, before, before, p);
+    const Metadata same = output_metadata(input, before, before, false, p);
     CHECK(same.find("general.file_type")->as_u64() == 1);
     CHECK_FALSE(same.find("general.quantization_version"));
     CHECK_FALSE(same.find("qframe.recipe.overrides"));  // the earlier run's keys are gone
@@ -80,11 +80,22 @@ TEST_CASE("provenance: file type only where a type changed, qframe.* keys replac
     CHECK(same.find("qframe.input.file")->as_string() == "in.gguf");
     CHECK(same.entries().front().first == "general.architecture");  // the input's keys keep their order
 
-    const Metadata changed = output_metadata(input, before, quantized, p);
+    const Metadata changed = output_metadata(input, before, quantized, true, p);
     CHECK(changed.find("general.file_type")->as_u64() == 0);  // a tie: blk.0.attn_norm (F32) sorts before blk.0.attn_q
     CHECK(changed.find("general.quantization_version")->as_u64() == 2);
 
+    // Rewritten values in the same types: the input's file type stays (it may say Q4_K_S, which
+    // the types cannot), and the keys are the same as for a changed type, so is the header's size.
+    const Metadata values_only = output_metadata(input, before, before, true, p);
+    CHECK(values_only.find("general.file_type")->as_u64() == 1);
+    CHECK(values_only.find("general.quantization_version")->as_u64() == 2);
+    CHECK(values_only.size() == changed.size());
+    Metadata without = input;
+    without.erase("general.file_type");
+    CHECK(output_metadata(without, before, before, true, p).find("general.file_type")->as_u64() == 0);  // guessed (the tie above)
+    CHECK(output_metadata(without, before, before, false, p).find("general.file_type") == nullptr);
+
     ::setenv("SOURCE_DATE_EPOCH", "soon", 1);
-    CHECK_THROWS_WITH(output_metadata(input, before, before, p), Catch::Contains("SOURCE_DATE_EPOCH='soon'"));
+    CHECK_THROWS_WITH(output_metadata(input, before, before, false, p), Catch::Contains("SOURCE_DATE_EPOCH='soon'"));
     ::unsetenv("SOURCE_DATE_EPOCH");
 }

@@ -2,10 +2,15 @@
 // written, and that a failing stage leaves no output.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
+#include "qframe/sha256.hpp"
 #include "temp_dir.hpp"
 #include "test_stages.hpp"
 
@@ -84,13 +89,68 @@ TEST_CASE("runner: a quantizer's result replaces the tensor; evaluators see befo
     CHECK(r.output.size == std::filesystem::file_size(f.dir / "out.gguf"));
 }
 
+namespace {
+
+std::vector<std::string> files_in(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string file_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+TEST_CASE("runner: results go straight into the output from any number of threads; earlier quantizers' through a spill file") {
+    Fixture f;
+    ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    // Stage 1 negates every tensor into the spill file: the F16 matrices become F32, so every
+    // offset after them moves. Stage 2, streamed into the output, negates the norms back.
+    const Plan p = f.plan("  - quantize: test_negate\n  - quantize: test_negate\n    select: { name: \"*_norm.weight\" }\n");
+    std::string first;
+    RunResult r;
+    for (unsigned threads : {1u, 2u, 3u}) {
+        r = run_plan(p, {threads, false, {}});
+        const std::string bytes = file_text(f.dir / "out.gguf");
+        if (first.empty()) first = bytes;
+        CHECK(bytes == first);  // the same file whatever the threads' order
+    }
+    ::unsetenv("SOURCE_DATE_EPOCH");
+    CHECK(files_in(f.dir.path) == Names{"in.gguf", "out.gguf"});  // the spill file had no name
+
+    const GgufFile in = GgufFile::open(f.dir / "in.gguf"), out = GgufFile::open(f.dir / "out.gguf");
+    REQUIRE(out.tensors().size() == in.tensors().size());
+    CHECK(r.rewritten.size() == in.tensors().size());
+    size_t norms = 0;
+    for (size_t i = 0; i < in.tensors().size(); ++i) {
+        const auto &a = in.tensors()[i], &b = out.tensors()[i];
+        const bool norm = a.name.ends_with("_norm.weight");
+        norms += norm;
+        CHECK(std::count(r.changed.begin(), r.changed.end(), a.name) == !norm);
+        if (norm) {
+            CHECK(std::equal(a.data.begin(), a.data.end(), b.data.begin(), b.data.end()));
+            continue;
+        }
+        CHECK(b.type_id == static_cast<uint32_t>(TensorType::F32));
+        const auto va = in.decode(a), vb = out.decode(b);
+        for (size_t k = 0; k < va.size(); ++k) REQUIRE(vb[k] == -va[k]);
+    }
+    CHECK(norms == 3);
+    CHECK(r.output.sha256 == sha256_file(f.dir / "out.gguf"));
+}
+
 TEST_CASE("runner: failures name the stage and the tensor, and no output is written") {
     Fixture f;
     const Plan p = f.plan("  - quantize: test_negate\n  - quantize: test_throws\n    select: { name: output.weight }\n");
-    CHECK_THROWS_WITH(run_plan(p, {1, false, {}}),
-                      Catch::Contains("stage 2: quant.test_throws (quantizer from plugin 'pipeline_tests', (test stages)) failed on "
-                                      "tensor 'output.weight': deliberate failure"));
-    CHECK_FALSE(std::filesystem::exists(f.dir / "out.gguf"));
+    for (unsigned threads : {1u, 2u})
+        CHECK_THROWS_WITH(run_plan(p, {threads, false, {}}),
+                          Catch::Contains("stage 2: quant.test_throws (quantizer from plugin 'pipeline_tests', (test stages)) failed on "
+                                          "tensor 'output.weight': deliberate failure"));
+    CHECK(files_in(f.dir.path) == Names{"in.gguf"});  // no output, no temporary file, no spill file
 
     // A selector's bad option fails when the run starts, before any stage, with its location.
     const Plan bad = f.plan("  - quantize: test_negate\n    select: { layers: \"3-1\" }\n");

@@ -43,6 +43,9 @@ private:
     int fd_ = -1;
 };
 
+// Drops the whole pages of `range`, a part of a file mapping, from the process's resident set.
+QFRAME_API void release_pages(std::span<const std::byte> range);
+
 struct QFRAME_API TensorInfo {
     std::string name;
     std::vector<uint64_t> dims;     // ne0 (the contiguous row) first, like ggml

@@ -51,6 +51,10 @@ struct WriteOptions {
     bool hash = false;
 };
 
+// Throws qframe::Error when `path` is one of `inputs` (write_gguf checks; so can a caller that
+// writes later, before any work).
+QFRAME_API void refuse_overwriting(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs);
+
 // The layout and pass-through tensors of `file`: writing them back reproduces the file.
 QFRAME_API GgufLayout layout_of(const GgufFile& file);
 QFRAME_API OutputTensor pass_through(const GgufFile& file, const TensorInfo& tensor);
@@ -59,6 +63,11 @@ QFRAME_API std::vector<OutputTensor> pass_through_all(const GgufFile& file);
 // Where the data section of the file write_gguf would write begins: the header's bytes, padded
 // (the tensors' names, dims and types count; their bytes do not).
 QFRAME_API uint64_t data_section_offset(const GgufLayout& layout, const std::vector<OutputTensor>& tensors);
+// What write_gguf writes before the first tensor's bytes: the header and its padding. A
+// tensor's type and size change its bytes, never their number.
+QFRAME_API std::vector<std::byte> header_bytes(const GgufLayout& layout, const std::vector<OutputTensor>& tensors);
+// The alignment of every tensor's bytes in the data section (general.alignment, or 32).
+QFRAME_API uint64_t data_alignment(const GgufLayout& layout);
 
 // Writes the file atomically (temp file in the target directory, fsync, rename); returns its
 // SHA-256 with options.hash (else empty). Throws qframe::Error; on any failure nothing is left

@@ -18,6 +18,23 @@ namespace qframe {
 
 class MappedFile;
 
+// Bytes of an open file, for copies made by the kernel: `fd` from `offset`, also readable as
+// `bytes` (a mapping of them) for what the kernel will not copy. fd -1: only `bytes`.
+struct FileBytes {
+    int fd = -1;
+    uint64_t offset = 0;
+    std::span<const std::byte> bytes;
+};
+// `range`, a part of `file`'s mapping, as FileBytes; throws qframe::Error when it is not.
+QFRAME_API FileBytes file_bytes(const MappedFile& file, std::span<const std::byte> range);
+
+// Positional writes, safe from several threads at once; `name` says which file in errors.
+// All of `bytes` at `offset` of `fd`.
+QFRAME_API void write_at(int fd, uint64_t offset, std::span<const std::byte> bytes, const std::filesystem::path& name);
+// `from` to `offset` of `fd`: copied by the kernel (copy_file_range) where it can, and through
+// user space, from the mapping, where it cannot (another file system, an old kernel).
+QFRAME_API void copy_at(const FileBytes& from, int fd, uint64_t offset, const std::filesystem::path& name);
+
 // A whole file written through OutputFile: complete or absent, never half-written.
 QFRAME_API void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
 inline void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
@@ -41,6 +58,16 @@ public:
     // across file systems). Its hash is computed from the mapping meanwhile, on another thread.
     void copy(const MappedFile& source, std::span<const std::byte> range);
     uint64_t position() const { return written_; }
+
+    // Positional writing, for files assembled out of order (from several threads at once); do
+    // not mix with the appending calls above.
+    int descriptor() const { return fd_; }
+    void write_at(uint64_t offset, std::span<const std::byte> bytes);
+    void copy_at(uint64_t offset, const FileBytes& from);
+    void resize(uint64_t size);
+    // Starts writing the dirty pages back to the disk, without waiting; commit()'s fsync then
+    // has less left to do.
+    void start_writeback();
     // Flushes, fsyncs and renames the temporary file onto the target.
     void commit();
     // The SHA-256 of the committed file; empty without `hash`.

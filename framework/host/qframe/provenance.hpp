@@ -37,17 +37,20 @@ struct Provenance {
 };
 
 // The output's metadata: the input's, with
-// - when any tensor's type changed: general.file_type guessed as llama.cpp does (file_type.hpp),
-//   and general.quantization_version = 2 when any tensor is block-quantized (unchanged types
-//   keep the input's keys, or their absence);
+// - when a quantizer rewrote any tensor (`rewritten`), what llama-quantize always writes:
+//   general.quantization_version = 2, and general.file_type as llama.cpp guesses it from the
+//   types (file_type.hpp) when a type changed; otherwise the input's value stays (types alone
+//   cannot tell Q4_K_S from Q4_K_M), or the guess is added where the input has none;
 // - every qframe.* key of the input replaced by this run's.
-// `before` and `after` list the same tensors, in the same order.
+// Which keys there are depends on `rewritten` only, never on the types, so a header's size is
+// known before the quantizers run. `before` and `after` list the same tensors, in the same order.
 QFRAME_API Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType> before,
-                                    std::span<const NamedTensorType> after, const Provenance& provenance);
+                                    std::span<const NamedTensorType> after, bool rewritten, const Provenance& provenance);
 
 // The layout of a run's output from `input`: its version and padding, output_metadata's keys.
 // `after` gives each of the input's tensors' type in the output, in file order.
-QFRAME_API GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType> after, const Provenance& provenance);
+QFRAME_API GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType> after, bool rewritten,
+                                    const Provenance& provenance);
 
 // The time a run records, ISO 8601 UTC to the second: now, or SOURCE_DATE_EPOCH when it is set
 // (the reproducible-builds convention), so that two runs can be compared byte for byte.

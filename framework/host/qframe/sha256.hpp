@@ -12,6 +12,9 @@
 
 namespace qframe {
 
+// A digest's length in hexadecimal digits (what hex() returns).
+inline constexpr size_t kSha256HexDigits = 64;
+
 // A digest fed piece by piece (a file as it is written).
 class QFRAME_API Sha256 {
 public:

@@ -44,6 +44,10 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
 
 void MappedFile::release(std::span<const std::byte> range) const {
     if (range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_) return;
+    release_pages(range);
+}
+
+void release_pages(std::span<const std::byte> range) {
     const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
     const auto begin = (reinterpret_cast<uintptr_t>(range.data()) + page - 1) & ~(page - 1);
     const auto end = (reinterpret_cast<uintptr_t>(range.data()) + range.size()) & ~(page - 1);

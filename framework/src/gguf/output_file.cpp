@@ -23,7 +23,45 @@ constexpr size_t kBufferBytes = 8u << 20;
     throw Error(fmt::format("{}: {}: {}", p.string(), what, std::strerror(err)));
 }
 
+// Returns how many bytes the kernel copied (all, or fewer where it cannot).
+size_t copy_in_kernel(const FileBytes& from, int fd, uint64_t offset) {
+    if (from.fd < 0) return 0;
+    loff_t in = static_cast<loff_t>(from.offset), out = static_cast<loff_t>(offset);
+    size_t copied = 0;
+    while (copied < from.bytes.size()) {
+        const ssize_t n = ::copy_file_range(from.fd, &in, fd, &out, from.bytes.size() - copied, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        copied += static_cast<size_t>(n);
+    }
+    return copied;
+}
+
 }  // namespace
+
+FileBytes file_bytes(const MappedFile& file, std::span<const std::byte> range) {
+    const auto whole = file.bytes();
+    if (range.data() < whole.data() || range.data() + range.size() > whole.data() + whole.size())
+        throw Error(fmt::format("{}: bytes from outside its mapping", file.path().string()));
+    return {file.descriptor(), static_cast<uint64_t>(range.data() - whole.data()), range};
+}
+
+void write_at(int fd, uint64_t offset, std::span<const std::byte> bytes, const std::filesystem::path& name) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail(name, "write failed", errno);
+        }
+        done += static_cast<size_t>(n);
+    }
+}
+
+void copy_at(const FileBytes& from, int fd, uint64_t offset, const std::filesystem::path& name) {
+    const size_t copied = copy_in_kernel(from, fd, offset);
+    write_at(fd, offset + copied, from.bytes.subspan(copied), name);
+}
 
 OutputFile::OutputFile(std::filesystem::path target, bool hash) : target_(std::move(target)), buffer_(kBufferBytes) {
     if (hash) digest_.emplace();
@@ -82,25 +120,27 @@ void OutputFile::write_zeros(uint64_t n) {
 }
 
 void OutputFile::copy(const MappedFile& source, std::span<const std::byte> range) {
-    const auto whole = source.bytes();
-    if (range.data() < whole.data() || range.data() + range.size() > whole.data() + whole.size())
-        throw Error(fmt::format("{}: a copy from outside the source's mapping", target_.string()));
+    const FileBytes from = file_bytes(source, range);
     flush_buffer();
     std::future<void> hashed;
     if (digest_) hashed = std::async(std::launch::async, [this, range] { digest_->update(range); });
-    loff_t from = range.data() - whole.data();
-    size_t copied = 0;
-    while (copied < range.size()) {
-        const ssize_t n = ::copy_file_range(source.descriptor(), &from, fd_, nullptr, range.size() - copied, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        copied += static_cast<size_t>(n);
-    }
+    const size_t copied = copy_in_kernel(from, fd_, written_);
     written_ += copied;
-    // What the kernel did not copy (another file system, an old kernel): from the mapping.
+    if (::lseek(fd_, static_cast<off_t>(written_), SEEK_SET) < 0) fail(target_, "seek failed", errno);
+    // What the kernel did not copy: from the mapping.
     buffer(range.subspan(copied));
     if (hashed.valid()) hashed.get();
 }
+
+void OutputFile::write_at(uint64_t offset, std::span<const std::byte> bytes) { qframe::write_at(fd_, offset, bytes, target_); }
+
+void OutputFile::copy_at(uint64_t offset, const FileBytes& from) { qframe::copy_at(from, fd_, offset, target_); }
+
+void OutputFile::resize(uint64_t size) {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) fail(target_, "cannot set its size", errno);
+}
+
+void OutputFile::start_writeback() { ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
 void OutputFile::commit() {
     flush_buffer();

@@ -16,6 +16,7 @@ namespace {
 // Serialises header fields into a byte vector (the header is small next to the tensors).
 class HeaderBytes {
 public:
+    HeaderBytes() { bytes_.reserve(4096); }  // (also keeps GCC 12 from a false -Wstringop-overflow)
     template <class T>
     void put(T v) {
         const auto* p = reinterpret_cast<const std::byte*>(&v);
@@ -72,13 +73,6 @@ void check_tensors(const std::vector<OutputTensor>& tensors) {
     }
 }
 
-void refuse_overwriting_inputs(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs) {
-    std::error_code ec;
-    for (const auto& input : inputs)
-        if (std::filesystem::equivalent(path, input, ec))
-            throw Error(fmt::format("{}: refusing to write the output onto the input file", path.string()));
-}
-
 // The header: magic, counts, key/values and tensor infos (offsets within the data section).
 HeaderBytes header_of(const GgufLayout& layout, const std::vector<OutputTensor>& tensors, uint64_t alignment, uint64_t& data_bytes) {
     HeaderBytes header;
@@ -106,6 +100,13 @@ HeaderBytes header_of(const GgufLayout& layout, const std::vector<OutputTensor>&
 
 }  // namespace
 
+void refuse_overwriting(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs) {
+    std::error_code ec;
+    for (const auto& input : inputs)
+        if (std::filesystem::equivalent(path, input, ec))
+            throw Error(fmt::format("{}: refusing to write the output onto the input file", path.string()));
+}
+
 GgufLayout layout_of(const GgufFile& file) {
     return GgufLayout{file.version(), file.metadata(), !file.ends_before_data_section()};
 }
@@ -127,17 +128,26 @@ std::vector<OutputTensor> pass_through_all(const GgufFile& file) {
     return out;
 }
 
-uint64_t data_section_offset(const GgufLayout& layout, const std::vector<OutputTensor>& tensors) {
+std::vector<std::byte> header_bytes(const GgufLayout& layout, const std::vector<OutputTensor>& tensors) {
+    const uint64_t alignment = alignment_of(layout.metadata);
     uint64_t data_bytes = 0;
-    const uint64_t header = header_of(layout, tensors, alignment_of(layout.metadata), data_bytes).bytes().size();
-    return tensors.empty() && !layout.pad_empty_data_section ? header : gguf::align_up(header, alignment_of(layout.metadata));
+    const HeaderBytes header = header_of(layout, tensors, alignment, data_bytes);
+    std::vector<std::byte> out(header.bytes().begin(), header.bytes().end());
+    if (!tensors.empty() || layout.pad_empty_data_section) out.resize(gguf::align_up(out.size(), alignment));
+    return out;
 }
+
+uint64_t data_section_offset(const GgufLayout& layout, const std::vector<OutputTensor>& tensors) {
+    return header_bytes(layout, tensors).size();
+}
+
+uint64_t data_alignment(const GgufLayout& layout) { return alignment_of(layout.metadata); }
 
 std::string write_gguf(const std::filesystem::path& path, const GgufLayout& layout, const std::vector<OutputTensor>& tensors,
                 const WriteOptions& options) {
     if (layout.version != 2 && layout.version != 3) throw Error(fmt::format("cannot write GGUF version {}", layout.version));
     check_tensors(tensors);
-    refuse_overwriting_inputs(path, options.inputs);
+    refuse_overwriting(path, options.inputs);
     const uint64_t alignment = alignment_of(layout.metadata);
     uint64_t total = 0;
     const HeaderBytes header = header_of(layout, tensors, alignment, total);

@@ -19,11 +19,6 @@
 namespace qframe {
 namespace {
 
-bool block_quantized(uint32_t type_id) {
-    const TypeInfo* type = find_type(type_id);
-    return type && type->block_size > 1;
-}
-
 bool any_type_changed(std::span<const NamedTensorType> before, std::span<const NamedTensorType> after) {
     return !std::equal(before.begin(), before.end(), after.begin(), after.end(),
                        [](const NamedTensorType& a, const NamedTensorType& b) { return a.type_id == b.type_id; });
@@ -45,17 +40,15 @@ std::string provenance_date() {
 }
 
 Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType> before, std::span<const NamedTensorType> after,
-                         const Provenance& provenance) {
+                         bool rewritten, const Provenance& provenance) {
     Metadata out;
     for (const auto& [key, value] : input.entries())
         if (!key.starts_with("qframe.")) out.set(key, value);
 
-    // What the types say is rewritten only when a type changed: otherwise the input's keys still
-    // describe the tensors (and a run that changes no type keeps them as they were).
-    if (any_type_changed(before, after)) {
-        out.set(std::string(kFileTypeKey), Value::u32(guess_llama_file_type(after)));
-        if (std::any_of(after.begin(), after.end(), [](const NamedTensorType& t) { return block_quantized(t.type_id); }))
-            out.set(std::string(kQuantizationVersionKey), Value::u32(kQuantizationVersion));
+    if (rewritten) {
+        if (any_type_changed(before, after) || !input.find(kFileTypeKey))
+            out.set(std::string(kFileTypeKey), Value::u32(guess_llama_file_type(after)));
+        out.set(std::string(kQuantizationVersionKey), Value::u32(kQuantizationVersion));
     }
 
     namespace key = provenance_key;
@@ -73,12 +66,12 @@ Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType>
     return out;
 }
 
-GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType> after, const Provenance& provenance) {
+GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType> after, bool rewritten, const Provenance& provenance) {
     std::vector<NamedTensorType> before;
     before.reserve(input.tensors().size());
     for (const auto& t : input.tensors()) before.push_back({t.name, t.type_id});
     GgufLayout layout = layout_of(input);
-    layout.metadata = output_metadata(input.metadata(), before, after, provenance);
+    layout.metadata = output_metadata(input.metadata(), before, after, rewritten, provenance);
     return layout;
 }
 

@@ -8,9 +8,12 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "pipeline/selection.hpp"
+#include "pipeline/streamed_output.hpp"
+#include "pipeline/written_tensors.hpp"
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/tensor_view.hpp"
@@ -26,18 +29,29 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// A tensor's current state: the input's bytes until a quantizer replaces them.
+// A tensor's current state: the input's bytes until a quantizer replaces them; then bytes in the
+// spill file or in the output (written_tensors.hpp), read back through their mappings.
 struct TensorState {
     const TensorInfo* original;
     const ModelInfo* model;  // the input model, as stages see it
     uint32_t type_id;
     const TypeInfo* type;
     std::span<const std::byte> bytes;
-    std::shared_ptr<const std::vector<std::byte>> owned;
+    bool in_spill = false;  // rewritten before the last quantizing stage
+    bool rewritten = false;
+    bool changed = false;   // type or bytes differ from the input's
 
     TensorData view() const { return {original->name, type_id, type, original->dims, bytes, model}; }
     TensorData original_view() const { return tensor_view(*original, model); }
-    bool rewritten() const { return owned != nullptr; }
+    // What a quantizer returned replaces the bytes (already written to `bytes`' file).
+    void replace(const QuantizedTensor& q, const TypeInfo& result_type, std::span<const std::byte> written) {
+        changed = q.type != static_cast<TensorType>(original->type_id) || q.bytes.size() != original->data.size() ||
+                  !std::equal(q.bytes.begin(), q.bytes.end(), original->data.begin());
+        type_id = static_cast<uint32_t>(q.type);
+        type = &result_type;
+        bytes = written;
+        rewritten = true;
+    }
 };
 
 // A stage's objects, created before any stage runs so that a bad option value (a regex that
@@ -104,9 +118,15 @@ public:
         states_.reserve(input_.tensors().size());
         for (const auto& t : input_.tensors()) {
             index_.emplace(t.name, states_.size());
-            states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data, nullptr});
+            states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data});
         }
         for (const auto& stage : plan.stages) instances_.push_back(instantiate(stage));
+        if (writes_output()) {
+            refuse_overwriting(plan_.output, {plan_.input});
+            if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
+            for (size_t i = 0; i < plan_.stages.size(); ++i)
+                if (plan_.stages[i].call.stage->kind == StageKind::Quantizer) streamed_stage_ = i;
+        }
     }
 
     RunResult run() {
@@ -118,20 +138,17 @@ public:
         std::future<std::string> input_hash;
         if (options_.hash && !options_.dry_run)
             input_hash = std::async(std::launch::async, [path = plan_.input] { return sha256_file(path); });
-        for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(plan_.stages[i], instances_[i]));
+        for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(i, instances_[i]));
         if (options_.dry_run) return result;
 
         for (const auto& s : states_) {
-            if (!s.rewritten()) continue;
-            result.rewritten.push_back(s.original->name);
-            const bool same = s.type_id == s.original->type_id && s.bytes.size() == s.original->data.size() &&
-                              std::equal(s.bytes.begin(), s.bytes.end(), s.original->data.begin());
-            if (!same) result.changed.push_back(s.original->name);
+            if (s.rewritten) result.rewritten.push_back(s.original->name);
+            if (s.changed) result.changed.push_back(s.original->name);
         }
         if (input_hash.valid()) result.input.sha256 = input_hash.get();
-        if (!plan_.output.empty()) {
+        if (writes_output()) {
             const auto write_start = Clock::now();
-            const std::string output_sha256 = write_output(result.input.sha256);
+            const std::string output_sha256 = finish_output(result.input.sha256);
             result.write_seconds = seconds_since(write_start);
             result.output = {plan_.output, std::filesystem::file_size(plan_.output), output_sha256};
         }
@@ -143,13 +160,16 @@ private:
     std::vector<size_t> select(const PlannedStage& stage, const Selection& selection) {
         std::vector<size_t> out;
         for (size_t i = 0; i < states_.size(); ++i) {
-            const bool candidate = stage.has_selection || !kind_info(stage.call.stage->kind).changed_by_default || states_[i].rewritten();
+            const bool candidate = stage.has_selection || !kind_info(stage.call.stage->kind).changed_by_default || states_[i].rewritten;
             if (candidate && selection.accepts(states_[i].view(), input_.metadata())) out.push_back(i);
         }
         return out;
     }
 
-    StageResult run_stage(const PlannedStage& stage, const StageInstances& objects) {
+    bool writes_output() const { return !plan_.output.empty() && !options_.dry_run; }
+
+    StageResult run_stage(size_t index, const StageInstances& objects) {
+        const PlannedStage& stage = plan_.stages[index];
         const auto start = Clock::now();
         StageResult result;
         result.planned = &stage;
@@ -183,7 +203,18 @@ private:
             }
             case StageKind::Quantizer: {
                 const auto& quantizer = static_cast<const Quantizer&>(object);
-                for_each(stage, chosen, result, [&](TensorState& s) { return apply(s, quantizer.quantize(s.view())); });
+                if (index == streamed_stage_) {
+                    stream(stage, quantizer, chosen, result);
+                    break;
+                }
+                SpillFile& spill = spill_file();
+                for_each(stage, chosen, result, [&](TensorState& s) {
+                    QuantizedTensor q = quantizer.quantize(s.view());
+                    const TypeInfo& type = checked_result_type(s.original_view(), q);
+                    s.replace(q, type, spill.append(q.bytes));
+                    s.in_spill = true;
+                    return std::move(q.findings);
+                });
                 break;
             }
             case StageKind::Selector:
@@ -221,40 +252,90 @@ private:
         });
     }
 
-    // Checks a quantizer's result against its declared type before it replaces the tensor.
-    // (for_each reports a failed check as the stage's failure on this tensor.)
-    static Findings apply(TensorState& s, QuantizedTensor q) {
-        const TypeInfo& type = checked_result_type(s.original_view(), q);
-        auto owned = std::make_shared<const std::vector<std::byte>>(std::move(q.bytes));
-        s.type_id = static_cast<uint32_t>(q.type);
-        s.type = &type;
-        s.bytes = *owned;
-        s.owned = std::move(owned);
-        return std::move(q.findings);
+    // Where results go until the last quantizing stage: beside the output (its file system), or
+    // in the temporary folder when nothing is written.
+    SpillFile& spill_file() {
+        if (!spill_) {
+            uint64_t capacity = 0;
+            for (const auto& t : input_.tensors()) capacity += largest_tensor_bytes(t.n_values, t.n_bytes) + 64;
+            size_t quantizing = 0;
+            for (const auto& stage : plan_.stages) quantizing += stage.call.stage->kind == StageKind::Quantizer;
+            const auto dir = writes_output() ? std::filesystem::absolute(plan_.output).parent_path() : std::filesystem::temp_directory_path();
+            spill_.emplace(dir, capacity * quantizing);
+        }
+        return *spill_;
+    }
+
+    // A tensor's current bytes as bytes of a file, for copies made by the kernel.
+    FileBytes file_bytes_of(const TensorState& s) const {
+        if (s.in_spill) return spill_->tensors().file_bytes(s.bytes);
+        if (const auto mapping = input_.mapping()) return file_bytes(*mapping, s.bytes);
+        return {-1, 0, s.bytes};
+    }
+
+    // The last quantizing stage, when an output is written: its results, and every other tensor,
+    // go straight to their place in the output (streamed_output.hpp), in file order as far as
+    // the threads go; a result waits in memory only for the tensors before it to have a size.
+    void stream(const PlannedStage& stage, const Quantizer& quantizer, const std::vector<size_t>& chosen, StageResult& result) {
+        std::vector<std::optional<size_t>> slot(states_.size());
+        for (size_t k = 0; k < chosen.size(); ++k) slot[chosen[k]] = k;
+        std::vector<OutputTensor> tensors;
+        bool rewritten = !chosen.empty();
+        for (const auto& s : states_) {
+            tensors.push_back({s.original->name, s.type_id, s.original->dims, s.bytes.size(), {}, {}, {}});
+            rewritten = rewritten || s.rewritten;
+        }
+        // The input's digest is not known yet: a stand-in of its length keeps the header's size.
+        const std::string digest_stand_in(options_.hash ? kSha256HexDigits : 0, '0');
+        output_.emplace(plan_.output, layout(rewritten, digest_stand_in), std::move(tensors));
+
+        std::atomic<size_t> done{0};
+        parallel_for(states_.size(), options_.threads, [&](size_t i) {
+            TensorState& s = states_[i];
+            try {
+                if (!slot[i]) {
+                    output_->copy(i, s.type_id, file_bytes_of(s));
+                    return;
+                }
+                QuantizedTensor q = quantizer.quantize(s.view());
+                const TypeInfo& type = checked_result_type(s.original_view(), q);
+                const auto written = output_->write(i, static_cast<uint32_t>(q.type), q.bytes);
+                if (!written) return;  // another tensor failed
+                if (!s.in_spill && input_.mapping()) input_.mapping()->release(s.bytes);  // read once: keep RSS flat
+                s.replace(q, type, *written);
+                s.in_spill = false;
+                result.findings[*slot[i]] = {s.original->name, std::move(q.findings)};
+            } catch (const StageFailure&) {
+                output_->abandon();
+                throw;
+            } catch (const std::exception& e) {
+                output_->abandon();
+                stage_failed(stage, tensor_subject(s.original->name), e.what());
+            }
+            if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
+        });
+    }
+
+    GgufLayout layout(bool rewritten, const std::string& input_sha256) const {
+        std::vector<NamedTensorType> after;
+        for (const auto& s : states_) after.push_back({s.original->name, s.type_id});
+        const Provenance provenance{plan_.name, plan_.recipe_text, plan_.overrides, plan_.input.filename().string(), input_sha256};
+        return output_layout(input_, after, rewritten, provenance);
     }
 
     // Returns the output's SHA-256 (empty without options_.hash).
-    std::string write_output(const std::string& input_sha256) {
-        std::vector<OutputTensor> tensors;
-        std::vector<NamedTensorType> after;
-        for (const auto& s : states_) after.push_back({s.original->name, s.type_id});
-        for (const auto& s : states_) {
-            if (!s.rewritten()) {
-                tensors.push_back(pass_through(input_, *s.original));
-                continue;
-            }
-            auto bytes = s.bytes;
-            auto keep_alive = s.owned;
-            tensors.push_back({s.original->name, s.type_id, s.original->dims, bytes.size(),
-                               [bytes, keep_alive](std::vector<std::byte>&) { return bytes; }, {}, {}});
+    std::string finish_output(const std::string& input_sha256) {
+        std::function<void(uint64_t, uint64_t)> progress;
+        if (options_.progress) progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
+        const bool rewritten = std::any_of(states_.begin(), states_.end(), [](const TensorState& s) { return s.rewritten; });
+        if (output_) {
+            spdlog::info("writing the header of {}", plan_.output.string());
+            return output_->commit(layout(rewritten, input_sha256), options_.hash, progress);
         }
+        // No stage quantizes: every tensor is the input's.
         spdlog::info("writing {}", plan_.output.string());
-        if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
-        WriteOptions write_options{{plan_.input}, {}, options_.hash};
-        if (options_.progress)
-            write_options.progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
-        const Provenance provenance{plan_.name, plan_.recipe_text, plan_.overrides, plan_.input.filename().string(), input_sha256};
-        return write_gguf(plan_.output, output_layout(input_, after, provenance), tensors, write_options);
+        WriteOptions write_options{{plan_.input}, progress, options_.hash};
+        return write_gguf(plan_.output, layout(rewritten, input_sha256), pass_through_all(input_), write_options);
     }
 
     const Plan& plan_;
@@ -264,6 +345,9 @@ private:
     std::vector<TensorState> states_;
     TensorIndex index_;
     std::vector<StageInstances> instances_;
+    std::optional<size_t> streamed_stage_;  // the last quantizing stage, when an output is written
+    std::optional<SpillFile> spill_;
+    std::optional<StreamedOutput> output_;
 };
 
 }  // namespace
