@@ -48,7 +48,9 @@ std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output
         study.name, study.out.string(), plan.budget, plan.predicted, plan.proxy_pairs, plan.proxy_rank_correlation,
         plan.proxy_rank_correlation_within,
         yaml_quoted(study.name + "-plan"),
-        yaml_quoted(study.input.string()), yaml_quoted(output.string()));
+        // Absolute: the recipe is read from its own folder, wherever `qframe plan` ran.
+        yaml_quoted(std::filesystem::absolute(study.input).lexically_normal().string()),
+        yaml_quoted(std::filesystem::absolute(output).lexically_normal().string()));
     // The study's baseline stages first, on every tensor the plan does not treat: the treatments
     // then quantize the input's values, as the study measured them.
     std::vector<std::string> treated;

@@ -38,7 +38,8 @@ unsigned threads_of(const SweepOptions& options) { return options.threads ? opti
 std::string input_key(const Study& study) {
     const auto size = std::filesystem::file_size(study.input);
     const auto mtime = std::filesystem::last_write_time(study.input).time_since_epoch().count();
-    return fmt::format("{} {} {}", std::filesystem::absolute(study.input).string(), size, mtime);
+    // Canonical: the same file named from another folder (a Slurm task's) is the same input.
+    return fmt::format("{} {} {}", std::filesystem::weakly_canonical(study.input).string(), size, mtime);
 }
 
 // Every step of a sweep starts here: the keys, the model, the candidates and the treatments'
@@ -88,6 +89,10 @@ struct OpenStudy {
         YAML::Node root = YAML::Load(study.text);
         root["model"]["input"] = std::filesystem::absolute(study.input).string();
         root["study"]["text"] = std::filesystem::absolute(study.eval_text).string();
+        for (size_t i = 0; root["plugins"] && i < root["plugins"].size(); ++i) {
+            const std::filesystem::path plugin = root["plugins"][i].as<std::string>();
+            root["plugins"][i] = std::filesystem::absolute(study.path.parent_path() / plugin).lexically_normal().string();
+        }
         root.remove("out");
         return "# qframe sweep: the study as run (--set values applied, paths made absolute)\n" + YAML::Dump(root) + "\n";
     }

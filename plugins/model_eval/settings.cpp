@@ -1,14 +1,13 @@
 #include "evaluators.hpp"
 #include "loaded_model.hpp"
+#include "qframe/recipe.hpp"
 
 namespace qframe::model_eval {
 
-// A text the repository ships, so that recipes run without downloads; point `text` at
-// ../shared/data/text/wikitext-2-raw-test.txt for the study's numbers.
-constexpr const char* kDefaultText = "recipes/data/tinystories_sample.txt";
-
+// By default a text the repository ships, so that recipes run without downloads; point `text`
+// at ../shared/data/text/wikitext-2-raw-test.txt for the study's numbers.
 OptionSchema scoring_options() {
-    return {OptionSpec::string("text", "UTF-8 text file to score", std::string(kDefaultText)),
+    return {OptionSpec::file("text", "UTF-8 text file to score", default_text().string()),
             OptionSpec::integer("ctx", "tokens per chunk (the second half of each is scored)", 512, 8, 1 << 16),
             OptionSpec::integer("chunks", "chunks to score (0: every whole chunk of the text)", 0, 0, 1 << 20),
             OptionSpec::integer("threads", "threads (0: all cores)", 0, 0, 1024),

@@ -1,6 +1,7 @@
 # Shared by the CLI tests: $QFRAME is the executable, $DATA the shared data folder, $WORK a
-# scratch folder removed on exit. `fail` stops the test with a message.
+# scratch folder removed on exit, $ROOT the repository. `fail` stops the test with a message.
 set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 QFRAME=$1
 DATA=$2
 BUILD=${3:-}

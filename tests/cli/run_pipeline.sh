@@ -76,4 +76,24 @@ assert q["options"] == {"output_type": "BF16", "rounding": "nearest_even"}, q["o
 assert all(row["output_type"] == "BF16" for row in q["results"])
 PYEOF
 "$QFRAME" inspect "$WORK/l3-ne.gguf" --tensors rope_freqs.weight | grep "rope_freqs.weight *BF16" > /dev/null || fail "output_type BF16 not stored"
+
+# A shipped recipe works from any folder: its paths are its folder's, the command line's the
+# working directory's (here a model and an output given relative to $WORK).
+mkdir -p "$WORK/elsewhere"
+(cd "$WORK/elsewhere" && "$QFRAME" run -q "$ROOT/recipes/ffn_norm_bf16.yaml" --input ../tiny.gguf --output sub/model.gguf --report rep) \
+  || fail "a recipe run from another folder"
+[ -f "$WORK/elsewhere/sub/model.gguf" ] && [ -f "$WORK/elsewhere/rep/REPORT.md" ] || fail "the output or report is not where the command line said"
+grep -q "tinystories_sample.txt" "$WORK/elsewhere/rep/REPORT.md" || fail "the shipped text was not found from another folder"
+
+# Where the run writes is checked before any stage works: nothing is written, not even a folder.
+expect_refused() {  # expect_refused PATTERN OUTPUT
+  set +e; "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$2" --report "$WORK/refused" 2> "$WORK/err"; local code=$?; set -e
+  [ "$code" -eq 1 ] && grep -q -- "$1" "$WORK/err" || fail "output $2: exit $code, $(cat "$WORK/err")"
+  [ ! -e "$WORK/refused" ] || fail "output $2: the report folder was created"
+  grep -q "stage" "$WORK/err" && fail "output $2: a stage ran: $(cat "$WORK/err")"
+  true
+}
+mkdir -p "$WORK/a-folder"
+expect_refused "a-folder: is a folder; the output is a file" "$WORK/a-folder"
+expect_refused "is a file" "$WORK/tiny.gguf/model.gguf"
 finish

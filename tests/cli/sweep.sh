@@ -45,9 +45,9 @@ stages:
     select: { name: blk.1.ffn_down.weight }
     options: { type: Q3_K }
   - evaluate: kl_divergence
-    options: { ctx: 64, chunks: 3, text: recipes/data/tinystories_sample.txt }
+    options: { ctx: 64, chunks: 3, text: $ROOT/recipes/data/tinystories_sample.txt }
   - evaluate: perplexity
-    options: { ctx: 64, chunks: 3, text: recipes/data/tinystories_sample.txt }
+    options: { ctx: 64, chunks: 3, text: $ROOT/recipes/data/tinystories_sample.txt }
 Y
 "$QFRAME" run -q "$WORK/one.yaml" --input "$WORK/m.gguf" --report "$WORK/one"
 $PY - "$WORK/a/results.jsonl" "$WORK/one/REPORT.json" <<'PYEOF' || fail "sweep and recipe disagree"

@@ -35,7 +35,7 @@ study:
   groups: { per: tensor, select: { name: "blk.99.*" } }
   treatments: [{ quantize: int8 }]
 Y
-check missing_text "missing_text.yaml:5:9: nowhere.txt: no such text file" <<'Y'
+check missing_text "missing_text.yaml:5:9: $WORK/nowhere.txt: no such text file (a relative path is read from the study file's folder)" <<'Y'
 study:
   text: nowhere.txt
   groups: { per: tensor }

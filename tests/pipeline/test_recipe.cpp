@@ -2,7 +2,11 @@
 // defaults, selections, --set, and located errors.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "qframe/recipe.hpp"
+#include "temp_dir.hpp"
 #include "test_stages.hpp"
 
 using namespace qframe;
@@ -109,4 +113,51 @@ TEST_CASE("options: reading an option as the wrong type, or one not declared, na
     CHECK_THROWS_WITH(o.get_bool("mode"), "option 'mode' is a string, read as a bool");
     CHECK_THROWS_WITH(o.get_strings("mode"), "option 'mode' is a string, read as a list of strings");
     CHECK_THROWS_WITH(o.get_int("depth"), "option 'depth' is not declared by this stage");
+}
+
+TEST_CASE("recipe: relative paths in a recipe are read from its folder; the command line's and absolute ones as given") {
+    test::TempDir dir;
+    std::filesystem::create_directories(dir / "recipes");
+    std::ofstream(dir / "recipes" / "text.txt") << "some text";
+    const std::string text = R"(qframe: 1
+model: { input: ../models/in.gguf, output: ../out/model.gguf }
+report: ../out
+stages:
+  - analyze: test_reads_file
+    options: { file: text.txt }
+)";
+    const auto recipe = dir / "recipes" / "r.yaml";
+    const Plan p = load_plan_text(text, recipe, catalog());
+    CHECK(p.input == dir / "models" / "in.gguf");
+    CHECK(p.output == dir / "out" / "model.gguf");
+    CHECK(p.report == dir / "out");
+    CHECK(p.stages.at(0).call.options.get_string("file") == (dir / "recipes" / "text.txt").string());
+
+    // --input, --output and --set come from the command line: the working directory's.
+    RecipeOverrides o;
+    o.input = "m.gguf";
+    o.sets = {"1.file=" + (dir / "recipes" / "text.txt").string()};
+    const Plan q = load_plan_text(text, recipe, catalog(), o);
+    CHECK(q.input == "m.gguf");
+    CHECK(q.stages.at(0).call.options.get_string("file") == (dir / "recipes" / "text.txt").string());
+    o.sets = {"1.file=text.txt"};  // not in the working directory
+    CHECK_THROWS_WITH(load_plan_text(text, recipe, catalog(), o),
+                      Catch::Contains("r.yaml (--set 1.file=text.txt): option 'file' of analyze.test_reads_file: text.txt: no such file"));
+
+    // A file a stage reads must be there before anything runs, with the recipe's location.
+    const std::string missing = R"(qframe: 1
+model: { input: in.gguf }
+stages:
+  - analyze: test_reads_file
+    options: { file: nowhere.txt }
+)";
+    CHECK_THROWS_WITH(load_plan_text(missing, recipe, catalog()),
+                      Catch::Contains("r.yaml:5:20: option 'file' of analyze.test_reads_file: " + (dir / "recipes" / "nowhere.txt").string() + ": no such file"));
+    const std::string folder = R"(qframe: 1
+model: { input: in.gguf }
+stages:
+  - analyze: test_reads_file
+    options: { file: . }
+)";
+    CHECK_THROWS_WITH(load_plan_text(folder, recipe, catalog()), Catch::Contains(": not a file"));
 }

@@ -71,6 +71,8 @@ inline void register_test_stages(Registry& r) {
     r.add("analyze.test_configured", "echoes its options",
           {OptionSpec::integer("bits", "a width", 4, 2, 8), OptionSpec::choice("mode", "a choice", {"a", "b"}, std::nullopt)},
           [](const Options& o) { return std::make_unique<Configured>(o); });
+    r.add("analyze.test_reads_file", "names the file it would read", {OptionSpec::file("file", "a file", std::nullopt)},
+          [](const Options& o) { return std::make_unique<Configured>(Options({{"bits", int64_t{0}}, {"mode", o.get_string("file")}})); });
     r.add("eval.test_same_bytes", "tensor bytes unchanged?", {}, [](const Options&) { return std::make_unique<SameBytes>(); });
     r.add("eval.test_count_changed", "tensors changed", {}, [](const Options&) { return std::make_unique<CountChanged>(); });
 }

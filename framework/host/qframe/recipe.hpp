@@ -55,7 +55,11 @@ std::shared_ptr<T> make_call_as(const StageCall& call) {
     return std::static_pointer_cast<T>(make_call(call));
 }
 
-// The `plugins:` paths a recipe names (relative to the working directory).
+// The text evaluations score when a recipe names none: recipes/data/tinystories_sample.txt of
+// the source tree qframe was built from, as an absolute path (so it is found from any folder).
+QFRAME_API std::filesystem::path default_text();
+
+// The `plugins:` paths a recipe names (a relative one against the recipe's folder).
 QFRAME_API std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe);
 
 // Reads, resolves and validates the whole recipe; throws qframe::Error with a location.

@@ -13,7 +13,10 @@
 
 namespace qframe {
 
-enum class OptionKind { Bool, Int, Float, String, Choice, StringList };
+// A File is a string naming a file the stage reads (a text, an importance matrix): the host
+// resolves a relative path against the recipe's folder (a --set value: the working directory;
+// a default: as written) and refuses a file it cannot read before any stage runs.
+enum class OptionKind { Bool, Int, Float, String, Choice, StringList, File };
 
 // A StringList accepts one string or a YAML list of strings.
 using OptionValue = std::variant<bool, int64_t, double, std::string, std::vector<std::string>>;
@@ -36,6 +39,7 @@ struct QFRAME_API OptionSpec {
     static OptionSpec choice(std::string name, std::string description, std::vector<std::string> choices,
                              std::optional<std::string> def);
     static OptionSpec string_list(std::string name, std::string description, std::optional<std::vector<std::string>> def);
+    static OptionSpec file(std::string name, std::string description, std::optional<std::string> def);
 };
 
 using OptionSchema = std::vector<OptionSpec>;

@@ -49,6 +49,12 @@ OptionSpec OptionSpec::string_list(std::string name, std::string description, st
     return s;
 }
 
+OptionSpec OptionSpec::file(std::string name, std::string description, std::optional<std::string> def) {
+    OptionSpec s = string(std::move(name), std::move(description), std::move(def));
+    s.kind = OptionKind::File;
+    return s;
+}
+
 std::string to_string(const OptionValue& value) {
     return std::visit(
         [](const auto& v) -> std::string {
@@ -70,6 +76,7 @@ std::string describe(const OptionSpec& spec) {
         case OptionKind::String: type = "string"; break;
         case OptionKind::Choice: type = fmt::format("{}", fmt::join(spec.choices, "|")); break;
         case OptionKind::StringList: type = "string or list of strings"; break;
+        case OptionKind::File: type = "file"; break;
     }
     std::string out = fmt::format("{}: {}", spec.name, type);
     if (spec.min || spec.max)

@@ -8,6 +8,10 @@
 #include "pipeline/recipe_reader.hpp"
 #include "qframe/error.hpp"
 
+#ifndef QFRAME_DATA_DIR
+#error "QFRAME_DATA_DIR is set by framework/CMakeLists.txt"
+#endif
+
 namespace qframe {
 namespace {
 
@@ -46,13 +50,15 @@ std::shared_ptr<Stage> make_call(const StageCall& call) {
     }
 }
 
+std::filesystem::path default_text() { return std::filesystem::path(QFRAME_DATA_DIR) / "tinystories_sample.txt"; }
+
 std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe) {
     const auto r = parse_recipe(read_text(recipe), recipe);
     const Locator loc(recipe.string());
     std::vector<std::filesystem::path> out;
     if (const auto plugins = r.root["plugins"]) {
         if (!plugins.IsSequence()) loc.fail(plugins, "plugins must be a list of paths");
-        for (const auto& p : plugins) out.emplace_back(scalar(loc, p, "a plugin path"));
+        for (const auto& p : plugins) out.push_back(path_value(loc, p, "a plugin path"));
     }
     return out;
 }

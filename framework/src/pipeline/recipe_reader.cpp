@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -58,6 +62,17 @@ OptionValue convert_option(const Locator& loc, const YAML::Node& node, const Opt
         default:
             return text;
     }
+}
+
+// A File option's path once checked: every file a stage reads is there before any stage runs.
+std::string readable_file(const Locator& loc, const YAML::Node& node, const std::filesystem::path& path, const OptionSpec& spec,
+                          const std::string& stage) {
+    try {
+        check_readable_file(path);
+    } catch (const Error& e) {
+        loc.fail(node, fmt::format("option '{}' of {}: {}", spec.name, stage, e.what()));
+    }
+    return path.string();
 }
 
 // The stage a recipe names under `key` (a kind's recipe key, or "select" for selectors).
@@ -134,12 +149,14 @@ Options validate_options(const Locator& loc, const YAML::Node& given, const Stag
                                                names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
             }
             values[key] = convert_option(loc, kv.second, *spec, stage.name);
+            if (spec->kind == OptionKind::File) values[key] = readable_file(loc, kv.second, loc.resolve(kv.second, kv.second.as<std::string>()), *spec, stage.name);
         }
     }
     for (const auto& spec : stage.schema) {
         if (values.count(spec.name)) continue;
         if (!spec.default_value) loc.fail(where, fmt::format("{} needs option '{}' ({})", stage.name, spec.name, describe(spec)));
         values[spec.name] = *spec.default_value;
+        if (spec.kind == OptionKind::File) readable_file(loc, where, std::get<std::string>(*spec.default_value), spec, stage.name);
     }
     return Options(std::move(values));
 }
@@ -212,7 +229,14 @@ PlannedStage read_stage(const Locator& loc, const StageCatalog& catalog, const Y
 }
 
 std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, const char* what) {
-    return node ? std::filesystem::path(scalar(loc, node, what)) : std::filesystem::path();
+    return node ? loc.resolve(node, scalar(loc, node, what)) : std::filesystem::path();
+}
+
+void check_readable_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
+    if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: not a file", path.string()));
+    if (::access(path.c_str(), R_OK) != 0) throw Error(fmt::format("{}: cannot read it: {}", path.string(), std::strerror(errno)));
 }
 
 void set_from_command_line(Locator& loc, YAML::Node map, const std::string& key, const std::string& value, const std::string& set) {

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -16,7 +17,7 @@ namespace qframe {
 
 class Locator {
 public:
-    explicit Locator(std::string file) : file_(std::move(file)) {}
+    explicit Locator(std::string file) : file_(std::move(file)), folder_(std::filesystem::path(file_).parent_path()) {}
     std::string at(const YAML::Node& node) const {
         for (const auto& [set_node, flag] : from_command_line_)
             if (set_node.is(node)) return fmt::format("{} ({})", file_, flag);
@@ -27,9 +28,20 @@ public:
     [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const { throw Error(at(node) + ": " + what); }
     // Values that came from `--set ...` are named by that flag rather than a recipe position.
     void note_command_line(const YAML::Node& node, std::string flag) { from_command_line_.emplace_back(node, std::move(flag)); }
+    bool from_command_line(const YAML::Node& node) const {
+        return std::any_of(from_command_line_.begin(), from_command_line_.end(), [&](const auto& entry) { return entry.first.is(node); });
+    }
+    // A path `node` gives: relative to the file's folder, or as given when it came from --set
+    // (relative to the working directory) or is absolute.
+    std::filesystem::path resolve(const YAML::Node& node, const std::string& value) const {
+        const std::filesystem::path path(value);
+        if (path.is_absolute() || from_command_line(node)) return path;
+        return (folder_ / path).lexically_normal();
+    }
 
 private:
     std::string file_;
+    std::filesystem::path folder_;
     std::vector<std::pair<YAML::Node, std::string>> from_command_line_;
 };
 
@@ -64,6 +76,9 @@ PlannedStage read_stage(const Locator& loc, const StageCatalog& catalog, const Y
 // coming from the command-line flag `--set <set>` so errors name the flag.
 void set_from_command_line(Locator& loc, YAML::Node map, const std::string& key, const std::string& value, const std::string& set);
 
+// A path the file gives (Locator::resolve); empty when `node` is absent.
 std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, const char* what);
+// Throws qframe::Error unless `path` is a file this process can read: "<path>: no such file".
+void check_readable_file(const std::filesystem::path& path);
 
 }  // namespace qframe

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -68,6 +72,26 @@ StageInstances instantiate(const PlannedStage& stage) {
     return {std::move(selection), make_call(stage.call)};
 }
 
+// The folder itself, or the nearest of its parents that exists (where it would be created).
+std::filesystem::path existing_folder(std::filesystem::path folder) {
+    folder = std::filesystem::absolute(folder);
+    while (!std::filesystem::exists(folder) && folder.has_relative_path()) folder = folder.parent_path();
+    return folder;
+}
+
+// Throws qframe::Error when files cannot be written into `folder` (created later, when needed).
+void check_writable_folder(const std::filesystem::path& folder) {
+    const auto existing = existing_folder(folder);
+    if (!std::filesystem::is_directory(existing)) throw Error(fmt::format("{}: cannot create this folder: {} is a file", folder.string(), existing.string()));
+    if (::access(existing.c_str(), W_OK | X_OK) != 0) throw Error(fmt::format("{}: cannot write into {}: {}", folder.string(), existing.string(), std::strerror(errno)));
+}
+
+void check_writable_file(const std::filesystem::path& file) {
+    if (std::filesystem::is_directory(file))
+        throw Error(fmt::format("{}: is a folder; the output is a file (e.g. {})", file.string(), (file / "model.gguf").string()));
+    check_writable_folder(file.has_parent_path() ? file.parent_path() : std::filesystem::path("."));
+}
+
 // Every failure inside a plugin is reported with the plugin, the stage and the tensor.
 struct StageFailure : Error {
     using Error::Error;
@@ -121,9 +145,11 @@ public:
             states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data});
         }
         for (const auto& stage : plan.stages) instances_.push_back(instantiate(stage));
+        if (!plan_.report.empty() && !options_.dry_run) check_writable_folder(plan_.report);
+        // Where the run writes is checked before any stage works.
         if (writes_output()) {
             refuse_overwriting(plan_.output, {plan_.input});
-            if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
+            check_writable_file(plan_.output);
             for (size_t i = 0; i < plan_.stages.size(); ++i)
                 if (plan_.stages[i].call.stage->kind == StageKind::Quantizer) streamed_stage_ = i;
         }
@@ -260,7 +286,7 @@ private:
             for (const auto& t : input_.tensors()) capacity += largest_tensor_bytes(t.n_values, t.n_bytes) + 64;
             size_t quantizing = 0;
             for (const auto& stage : plan_.stages) quantizing += stage.call.stage->kind == StageKind::Quantizer;
-            const auto dir = writes_output() ? std::filesystem::absolute(plan_.output).parent_path() : std::filesystem::temp_directory_path();
+            const auto dir = writes_output() ? existing_folder(std::filesystem::absolute(plan_.output).parent_path()) : std::filesystem::temp_directory_path();
             spill_.emplace(dir, capacity * quantizing);
         }
         return *spill_;
@@ -287,6 +313,7 @@ private:
         }
         // The input's digest is not known yet: a stand-in of its length keeps the header's size.
         const std::string digest_stand_in(options_.hash ? kSha256HexDigits : 0, '0');
+        create_output_folder();
         output_.emplace(plan_.output, layout(rewritten, digest_stand_in), std::move(tensors));
 
         std::atomic<size_t> done{0};
@@ -316,6 +343,10 @@ private:
         });
     }
 
+    void create_output_folder() const {
+        if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
+    }
+
     GgufLayout layout(bool rewritten, const std::string& input_sha256) const {
         std::vector<NamedTensorType> after;
         for (const auto& s : states_) after.push_back({s.original->name, s.type_id});
@@ -334,6 +365,7 @@ private:
         }
         // No stage quantizes: every tensor is the input's.
         spdlog::info("writing {}", plan_.output.string());
+        create_output_folder();
         WriteOptions write_options{{plan_.input}, progress, options_.hash};
         return write_gguf(plan_.output, layout(rewritten, input_sha256), pass_through_all(input_), write_options);
     }
