@@ -18,6 +18,7 @@ using engine::read_text;
 using engine::scored_logits;
 
 struct LoadedModel;
+class ScoredLogits;
 
 // Options of the scoring evaluators (perplexity, KL divergence).
 OptionSchema scoring_options();
@@ -38,7 +39,8 @@ struct ScoringSettings {
 
 // The set-up perplexity and KL divergence share: both models loaded, the chunks planned with the
 // input's vocabulary, and the findings that say what was scored (text, ctx, chunks,
-// scored_tokens) ahead of the evaluator's own.
+// scored_tokens) and which models this stage evaluated, ahead of the evaluator's own. The input
+// model is evaluated once per run (shared_scores.hpp), a result with the input's tensors never.
 class ScoringEvaluator : public ModelEvaluator {
 public:
     explicit ScoringEvaluator(const Options& o) : settings_(o) {}
@@ -46,8 +48,9 @@ public:
     Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const final;
 
 protected:
-    // The evaluator's own findings, over the planned chunks.
-    virtual Findings score(const LoadedModel& original, const LoadedModel& result, const ChunkPlan& plan,
+    // The evaluator's own findings, over the planned chunks, from each model's logits; `result`
+    // is null when its tensors are the original's (its logits would be the same).
+    virtual Findings score(ScoredLogits& original, ScoredLogits* result, const ChunkPlan& plan, size_t n_vocab,
                            const ProgressFn& progress) const = 0;
     unsigned threads() const { return settings_.threads; }
     engine::Numerics numerics() const { return settings_.numerics; }

@@ -4,8 +4,7 @@
 #include <cmath>
 
 #include "evaluators.hpp"
-#include "qframe/error.hpp"
-#include "loaded_model.hpp"
+#include "shared_scores.hpp"
 
 namespace qframe::model_eval {
 namespace {
@@ -15,16 +14,14 @@ public:
     using ScoringEvaluator::ScoringEvaluator;
 
 private:
-    Findings score(const LoadedModel& a, const LoadedModel& b, const ChunkPlan& plan, const ProgressFn& progress) const override {
-        engine::LlamaContext ca(a.model, plan.n_ctx, threads(), 512, numerics()), cb(b.model, plan.n_ctx, threads(), 512, numerics());
-        const size_t n_vocab = a.model.config().n_vocab;
-        if (b.model.config().n_vocab != n_vocab) throw Error("the two models have different vocabularies");
+    Findings score(ScoredLogits& original, ScoredLogits* result, const ChunkPlan& plan, size_t n_vocab, const ProgressFn& progress) const override {
 
         std::vector<double> klds, lp, lq;
         uint64_t top1_same = 0;
         double sum_dp = 0, nll_p = 0, nll_q = 0;
         for (uint32_t i = 0; i < plan.n_chunks; ++i) {
-            const auto la = scored_logits(ca, plan, i), lb = scored_logits(cb, plan, i);
+            const auto la = original.chunk(i);
+            const auto lb = result ? result->chunk(i) : la;
             for (uint64_t k = 0; k < plan.scored_per_chunk(); ++k) {
                 const std::span<const float> ra(la.data() + k * n_vocab, n_vocab), rb(lb.data() + k * n_vocab, n_vocab);
                 log_softmax(ra, lp);

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "evaluators.hpp"
-#include "loaded_model.hpp"
+#include "shared_scores.hpp"
 #include "qframe/engine/scoring.hpp"
 
 namespace qframe::model_eval {
@@ -13,14 +13,11 @@ struct Perplexity {
 };
 
 // Accumulates the negative log-likelihood and its square, as llama.cpp does, for the ± estimate.
-Perplexity perplexity(const LoadedModel& m, const ChunkPlan& plan, unsigned threads, engine::Numerics numerics,
-                      const std::function<void()>& chunk_done) {
-    engine::LlamaContext context(m.model, plan.n_ctx, threads, 512, numerics);
-    const size_t n_vocab = m.model.config().n_vocab;
+Perplexity perplexity(ScoredLogits& model, const ChunkPlan& plan, size_t n_vocab, const std::function<void()>& chunk_done) {
     double nll = 0, nll2 = 0;
     uint64_t count = 0;
     for (uint32_t i = 0; i < plan.n_chunks; ++i) {
-        const auto logits = scored_logits(context, plan, i);
+        const auto logits = model.chunk(i);
         for (uint64_t k = 0; k < plan.scored_per_chunk(); ++k) {
             const double v = -log_prob({logits.data() + k * n_vocab, n_vocab}, plan.next_token(i, plan.first_scored() + k));
             nll += v;
@@ -42,10 +39,11 @@ public:
     using ScoringEvaluator::ScoringEvaluator;
 
 private:
-    Findings score(const LoadedModel& a, const LoadedModel& b, const ChunkPlan& plan, const ProgressFn& progress) const override {
+    Findings score(ScoredLogits& original, ScoredLogits* result, const ChunkPlan& plan, size_t n_vocab, const ProgressFn& progress) const override {
         uint64_t done = 0;
-        const auto step = [&] { if (progress) progress(++done, 2ull * plan.n_chunks); };
-        const Perplexity pa = perplexity(a, plan, threads(), numerics(), step), pb = perplexity(b, plan, threads(), numerics(), step);
+        const uint64_t total = (result ? 2ull : 1ull) * plan.n_chunks;
+        const auto step = [&] { if (progress) progress(++done, total); };
+        const Perplexity pa = perplexity(original, plan, n_vocab, step), pb = result ? perplexity(*result, plan, n_vocab, step) : pa;
         return {{"ppl_original", pa.ppl}, {"ppl_original_error", pa.ppl_error},
                 {"ppl_result", pb.ppl}, {"ppl_result_error", pb.ppl_error},
                 {"ppl_ratio", pb.ppl / pa.ppl}, {"identical", pa.ppl == pb.ppl}};

@@ -8,7 +8,17 @@ PY=/usr/bin/python3
 "$QFRAME" synth -q --preset llama3 --seed 1 --out "$WORK/l3.gguf"
 "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/t.gguf" --report "$WORK/r1"
 "$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/l3.gguf" --output "$WORK/l.gguf" --report "$WORK/r2"
-$PY - "$WORK/r1/REPORT.json" "$WORK/r2/REPORT.json" <<'PYEOF' || fail "model evaluations"
+# The KL divergence alone, evaluating both models itself: the same figures as after perplexity.
+cat > "$WORK/kld_only.yaml" <<'Y'
+qframe: 1
+stages:
+  - quantize: bf16_truncate
+    select: { type: F32 }
+  - evaluate: kl_divergence
+    options: { ctx: 256 }
+Y
+"$QFRAME" run -q "$WORK/kld_only.yaml" --input "$WORK/l3.gguf" --report "$WORK/r3"
+$PY - "$WORK/r1/REPORT.json" "$WORK/r2/REPORT.json" "$WORK/r3/REPORT.json" <<'PYEOF' || fail "model evaluations"
 import json, sys
 
 def model_results(path):
@@ -28,12 +38,22 @@ assert abs(p["ppl_original"] / 697.094 - 1) < 5e-4, p["ppl_original"]
 assert 0 < p["ppl_original_error"] < p["ppl_original"]
 assert k["kld_max"] == 0 and k["top1_agreement"] == 1 and k["ppl_ratio"] == 1, k
 assert g["all_identical"] and len(g["samples"]) == 2 and all(s["original"] for s in g["samples"]), g
+# Each model evaluated once: a result with the input's tensors never, the input by the first stage.
+assert (p["original_evaluated"], p["result_evaluated"]) == (True, False), p
+assert (k["original_evaluated"], k["result_evaluated"]) == (False, False), k
+assert not g["result_evaluated"], g
 
 l = model_results(sys.argv[2])
 p, k = l["eval.perplexity"], l["eval.kl_divergence"]
 print("llama3, every F32 tensor to BF16: PPL", p["ppl_original"], "->", p["ppl_result"], "KLD mean", k["kld_mean"], "max", k["kld_max"])
 assert k["kld_max"] > 0 and k["kld_mean"] < 1e-2 and k["top1_agreement"] > 0.9, k
 assert abs(p["ppl_ratio"] - k["ppl_ratio"]) < 1e-6 * p["ppl_ratio"] * 10, (p["ppl_ratio"], k["ppl_ratio"])
+assert (p["original_evaluated"], p["result_evaluated"]) == (True, True), p
+assert (k["original_evaluated"], k["result_evaluated"]) == (False, True), k
+alone = model_results(sys.argv[3])["eval.kl_divergence"]
+assert (alone["original_evaluated"], alone["result_evaluated"]) == (True, True), alone
+for key in ("kld_mean", "kld_median", "kld_p99", "kld_max", "top1_agreement", "mean_delta_p_correct", "ppl_ratio"):
+    assert alone[key] == k[key], (key, alone[key], k[key])  # the kept logits are the computed ones
 PYEOF
 grep "| Once upon a time |" "$WORK/r1/REPORT.md" > /dev/null || fail "REPORT.md lacks the generations table"
 
