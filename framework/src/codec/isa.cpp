@@ -1,0 +1,73 @@
+// Chooses the codecs' kernel variants for the CPU at hand (as engine/kernels.cpp does for the
+// engine's).
+
+#include "codec/isa.hpp"
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "qframe/error.hpp"
+
+namespace qframe::codec {
+namespace {
+
+constexpr Variants kGeneric{Isa::generic,        "generic",           decode_f16_generic,
+                            decode_bf16_generic, encode_f16_generic,  encode_bf16_generic,
+                            encode_q8_0_generic};
+#if defined(__x86_64__)
+constexpr Variants kAvx2{Isa::avx2,       "avx2",          decode_f16_avx2, decode_bf16_avx2,
+                         encode_f16_avx2, encode_bf16_avx2, encode_q8_0_avx2};
+constexpr Variants kAvx512{Isa::avx512,       "avx512",          decode_f16_avx512, decode_bf16_avx512,
+                           encode_f16_avx512, encode_bf16_avx512, encode_q8_0_avx512};
+#endif
+
+bool runs(Isa isa) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();  // harmless when already done; needed if we run before constructors
+    switch (isa) {
+        case Isa::generic: return true;
+        // libgcc's checks include the OS's support (XCR0) for the AVX and AVX-512 registers.
+        case Isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+        case Isa::avx512: return __builtin_cpu_supports("avx512f");
+    }
+    return false;
+#else
+    return isa == Isa::generic;
+#endif
+}
+
+const Variants& choose() {
+    if (const char* forced = std::getenv("QFRAME_CODEC_ISA"); forced && *forced) {
+        for (Isa isa : {Isa::generic, Isa::avx2, Isa::avx512})
+            if (const Variants* v = variants(isa); v && std::string_view(v->name) == forced) return *v;
+        throw Error(std::string("QFRAME_CODEC_ISA=") + forced +
+                    ": not an instruction set this CPU runs (generic, avx2 or avx512)");
+    }
+    for (Isa isa : {Isa::avx512, Isa::avx2})
+        if (const Variants* v = variants(isa)) return *v;
+    return kGeneric;
+}
+
+}  // namespace
+
+const Variants* variants(Isa isa) {
+    if (!runs(isa)) return nullptr;
+    switch (isa) {
+        case Isa::generic: return &kGeneric;
+#if defined(__x86_64__)
+        case Isa::avx2: return &kAvx2;
+        case Isa::avx512: return &kAvx512;
+#else
+        default: break;
+#endif
+    }
+    return nullptr;
+}
+
+const Variants& chosen_variants() {
+    static const Variants& chosen = choose();
+    return chosen;
+}
+
+}  // namespace qframe::codec
