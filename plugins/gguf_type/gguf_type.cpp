@@ -36,9 +36,7 @@ public:
                                                           : std::string(" (set fallback: to a type that fits, or select other tensors)")));
             type = fallback_;
         }
-        const std::vector<float> values = t.decode();
-        qframe::QuantizedTensor out{type->type, std::vector<std::byte>(*qframe::byte_size(*type, values.size())), {}};
-        qframe::encode(type->type, values, out.bytes);
+        qframe::QuantizedTensor out{type->type, t.encoded_as(type->type), {}};
         out.findings = {{"from", t.type_name()}, {"to", std::string(type->name)},
                         {"fallback", type != type_}, {"bytes_before", t.bytes.size()}, {"bytes_after", out.bytes.size()}};
         return out;

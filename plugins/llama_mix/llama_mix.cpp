@@ -23,11 +23,7 @@ public:
         if (!type) return {static_cast<TensorType>(t.type_id), {t.bytes.begin(), t.bytes.end()}, {{"to", t.type_name()}, {"changed", false}}};
         if (!can_encode(*type))
             throw Error(fmt::format("llama.cpp's {} gives this tensor {}, which qframe cannot encode yet", mix_->name, type_name(*type)));
-        const std::vector<float> values = t.decode();
-        QuantizedTensor out{*type, std::vector<std::byte>(*byte_size(*find_type(static_cast<uint32_t>(*type)), values.size())), {}};
-        encode(*type, values, out.bytes);
-        out.findings = {{"to", std::string(type_name(*type))}, {"changed", true}};
-        return out;
+        return {*type, t.encoded_as(*type), {{"to", std::string(type_name(*type))}, {"changed", true}}};
     }
 
 private:

@@ -55,6 +55,10 @@ struct QFRAME_API TensorData {
     bool decodable() const;
     // The values as F32; throws qframe::Error naming the tensor when the type cannot be decoded.
     std::vector<float> decode() const;
+    // The values encoded as `type` (encode()'s bytes, codec.hpp), decoded a band of rows at a
+    // time: no F32 copy of the whole tensor is made. The rows must be whole blocks of `type`;
+    // throws qframe::Error naming the tensor otherwise, or when either type has no codec.
+    std::vector<std::byte> encoded_as(TensorType type) const;
 };
 
 enum class StageKind { Selector, Quantizer, Analyzer, Evaluator, ModelEvaluator };

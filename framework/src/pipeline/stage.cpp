@@ -58,4 +58,26 @@ std::vector<float> TensorData::decode() const {
     return values;
 }
 
+std::vector<std::byte> TensorData::encoded_as(TensorType to) const {
+    if (!decodable()) throw Error(fmt::format("tensor '{}' has type {}, which qframe cannot decode", name, type_name()));
+    const TypeInfo& out_type = type_info(to);
+    if (!can_encode(to)) throw Error(fmt::format("tensor '{}': qframe cannot encode {}", name, out_type.name));
+    const uint64_t row = row_length();
+    if (row == 0 || row % out_type.block_size != 0)
+        throw Error(fmt::format("tensor '{}': its rows of {} values are not whole blocks of {} ({} values)", name, row, out_type.name, out_type.block_size));
+    const uint64_t rows = n_values() / row;
+    // About 1 M values of F32 scratch (4 MiB), whole rows.
+    const uint64_t band = std::max<uint64_t>(1, (1u << 20) / row);
+    const uint64_t in_row = *byte_size(*type, row), out_row = *byte_size(out_type, row);
+    std::vector<std::byte> out(rows * out_row);
+    std::vector<float> scratch(std::min(rows, band) * row);
+    for (uint64_t r = 0; r < rows; r += band) {
+        const uint64_t n = std::min(band, rows - r);
+        const std::span<float> values(scratch.data(), n * row);
+        qframe::decode(type->type, bytes.subspan(r * in_row, n * in_row), values);
+        qframe::encode(to, values, std::span(out).subspan(r * out_row, n * out_row));
+    }
+    return out;
+}
+
 }  // namespace qframe
