@@ -33,10 +33,11 @@ int run_run(const std::vector<std::string>& args) {
         ("set", po::value<std::vector<std::string>>()->composing(), "STAGE.OPTION=VALUE: override a stage option (STAGE: index, name or short name)")
         ("threads,t", po::value<unsigned>()->default_value(0), "worker threads (0: all cores)")
         ("dry-run,n", "print which tensors each stage would touch; change nothing")
-        ("no-hash", "skip the SHA-256 of the input and the output (the report and qframe.input.sha256 then lack them)");
+        ("no-hash", "skip the SHA-256 of the input and the output (the report and qframe.input.sha256 then lack them)")
+        ("sync", "fsync the output before it takes its name, so that it survives a power loss (waits for the disk)");
     po::positional_options_description positional;
     positional.add("recipe", 1);
-    const auto vm = parse(args, "qframe run [RECIPE] [--input M] [--output O] [--set stage.option=v]... [--dry-run] [--no-hash]", options, positional);
+    const auto vm = parse(args, "qframe run [RECIPE] [--input M] [--output O] [--set stage.option=v]... [--dry-run] [--no-hash] [--sync]", options, positional);
     if (!vm) return 0;
 
     const std::filesystem::path recipe = (*vm)["recipe"].as<std::string>();
@@ -52,7 +53,7 @@ int run_run(const std::vector<std::string>& args) {
     ProgressBar bar(!vm->count("quiet"));
     RunOptions run_options{(*vm)["threads"].as<unsigned>(), vm->count("dry-run") > 0,
                            [&bar](const std::string& label, uint64_t done, uint64_t total) { bar.update(label, done, total); },
-                           vm->count("no-hash") == 0};
+                           vm->count("no-hash") == 0, vm->count("sync") > 0};
     const RunResult result = run_plan(plan, run_options);
     bar.finish();
     if (run_options.dry_run) {

@@ -39,6 +39,10 @@ grep -q "| \`blk.0.ffn_norm.weight\` |" "$WORK/r1/REPORT.md" || fail "REPORT.md 
 $PY "$(dirname "$0")/gguf_bytes.py" same-model "$WORK/tiny.gguf" "$WORK/nohash.gguf" || fail "--no-hash changed the model"
 grep -q '"sha256": ""' "$WORK/r-nohash/REPORT.json" || fail "--no-hash still hashed"
 grep -q "not computed (--no-hash)" "$WORK/r-nohash/REPORT.md" || fail "REPORT.md does not say the digests were skipped"
+# --sync (fsync before the rename) writes the same bytes.
+SOURCE_DATE_EPOCH=1700000000 "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/sync.gguf" --report "$WORK/r-sync" --sync
+SOURCE_DATE_EPOCH=1700000000 "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/nosync.gguf" --report "$WORK/r-sync"
+cmp -s "$WORK/sync.gguf" "$WORK/nosync.gguf" || fail "--sync changed the output"
 if SHM=$(mktemp -d -p /dev/shm 2> /dev/null); then
   "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$SHM/out.gguf" --report "$WORK/r-shm"
   $PY "$(dirname "$0")/gguf_bytes.py" same-model "$WORK/tiny.gguf" "$SHM/out.gguf" || fail "a copy across file systems changed the model"

@@ -49,6 +49,9 @@ struct WriteOptions {
     std::function<void(uint64_t, uint64_t)> progress;
     // Compute the output's SHA-256 from the bytes as they are written.
     bool hash = false;
+    // fsync before the rename: the file then survives a power loss too. A killed process never
+    // leaves a partial file either way. Off, like cp and llama-quantize: it waits for the disk.
+    bool sync = false;
 };
 
 // Throws qframe::Error when `path` is one of `inputs` (write_gguf checks; so can a caller that

@@ -68,8 +68,10 @@ public:
     // Starts writing the dirty pages back to the disk, without waiting; commit()'s fsync then
     // has less left to do.
     void start_writeback();
-    // Flushes, fsyncs and renames the temporary file onto the target.
-    void commit();
+    // Flushes, fsyncs when `sync` (so that the file survives a power loss, not just a killed
+    // process, which the rename already covers), and renames the temporary file onto the target.
+    void commit(bool sync);
+    void commit() { commit(true); }
     // The SHA-256 of the committed file; empty without `hash`.
     const std::string& sha256() const { return sha256_; }
 

@@ -24,6 +24,9 @@ struct RunOptions {
     // SHA-256 of the input (on its own thread while the stages run) and of the output (from the
     // bytes as they are written); false: neither, and no qframe.input.sha256 in the output.
     bool hash = true;
+    // fsync the output before its rename, so that it survives a power loss (a killed run never
+    // leaves a partial output either way); off by default, like cp and llama-quantize.
+    bool sync = false;
 };
 
 struct StageResult {

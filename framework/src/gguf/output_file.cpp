@@ -142,9 +142,9 @@ void OutputFile::resize(uint64_t size) {
 
 void OutputFile::start_writeback() { ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
-void OutputFile::commit() {
+void OutputFile::commit(bool sync) {
     flush_buffer();
-    if (::fsync(fd_) != 0) fail(target_, "fsync failed", errno);
+    if (sync && ::fsync(fd_) != 0) fail(target_, "fsync failed", errno);
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) fail(target_, "close failed", errno);

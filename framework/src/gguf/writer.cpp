@@ -168,7 +168,7 @@ std::string write_gguf(const std::filesystem::path& path, const GgufLayout& layo
         if (t.written) t.written();
         if (options.progress) options.progress(out.position() - data_start, total);
     }
-    out.commit();
+    out.commit(options.sync);
     return out.sha256();
 }
 

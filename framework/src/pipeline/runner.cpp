@@ -161,9 +161,8 @@ public:
         result.plan = &plan_;
         result.input = {plan_.input, input_.file_size(), {}};
         // Read through a buffer, not the mapping: hashing must not make the model resident.
-        std::future<std::string> input_hash;
         if (options_.hash && !options_.dry_run)
-            input_hash = std::async(std::launch::async, [path = plan_.input] { return sha256_file(path); });
+            input_hash_ = std::async(std::launch::async, [path = plan_.input] { return sha256_file(path); }).share();
         for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(i, instances_[i]));
         if (options_.dry_run) return result;
 
@@ -171,7 +170,7 @@ public:
             if (s.rewritten) result.rewritten.push_back(s.original->name);
             if (s.changed) result.changed.push_back(s.original->name);
         }
-        if (input_hash.valid()) result.input.sha256 = input_hash.get();
+        if (input_hash_.valid()) result.input.sha256 = input_hash_.get();
         if (writes_output()) {
             const auto write_start = Clock::now();
             const std::string output_sha256 = finish_output(result.input.sha256);
@@ -314,7 +313,16 @@ private:
         // The input's digest is not known yet: a stand-in of its length keeps the header's size.
         const std::string digest_stand_in(options_.hash ? kSha256HexDigits : 0, '0');
         create_output_folder();
-        output_.emplace(plan_.output, layout(rewritten, digest_stand_in), std::move(tensors));
+        output_.emplace(plan_.output, layout(types_of(tensors), rewritten, digest_stand_in), std::move(tensors));
+        // The output's digest follows the writers: the header is known once every tensor has its
+        // size and the input's digest is done, and each tensor is hashed as soon as it is written.
+        if (options_.hash)
+            output_hash_ = std::async(std::launch::async, [this, rewritten] {
+                const auto sized = output_->wait_for_sizes();
+                if (!sized) return std::string();  // a tensor failed: nothing is committed
+                output_->set_header(layout(types_of(*sized), rewritten, input_hash_.get()));
+                return output_->hash();
+            });
 
         std::atomic<size_t> done{0};
         parallel_for(states_.size(), options_.threads, [&](size_t i) {
@@ -341,15 +349,26 @@ private:
             }
             if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
         });
+        if (options_.sync) output_->start_writeback();
     }
 
     void create_output_folder() const {
         if (plan_.output.has_parent_path()) std::filesystem::create_directories(plan_.output.parent_path());
     }
 
-    GgufLayout layout(bool rewritten, const std::string& input_sha256) const {
-        std::vector<NamedTensorType> after;
-        for (const auto& s : states_) after.push_back({s.original->name, s.type_id});
+    static std::vector<NamedTensorType> types_of(const std::vector<OutputTensor>& tensors) {
+        std::vector<NamedTensorType> types;
+        for (const auto& t : tensors) types.push_back({t.name, t.type_id});
+        return types;
+    }
+
+    std::vector<NamedTensorType> current_types() const {
+        std::vector<NamedTensorType> types;
+        for (const auto& s : states_) types.push_back({s.original->name, s.type_id});
+        return types;
+    }
+
+    GgufLayout layout(const std::vector<NamedTensorType>& after, bool rewritten, const std::string& input_sha256) const {
         const Provenance provenance{plan_.name, plan_.recipe_text, plan_.overrides, plan_.input.filename().string(), input_sha256};
         return output_layout(input_, after, rewritten, provenance);
     }
@@ -361,13 +380,17 @@ private:
         const bool rewritten = std::any_of(states_.begin(), states_.end(), [](const TensorState& s) { return s.rewritten; });
         if (output_) {
             spdlog::info("writing the header of {}", plan_.output.string());
-            return output_->commit(layout(rewritten, input_sha256), options_.hash, progress);
+            std::string digest;
+            if (output_hash_.valid()) digest = output_hash_.get();
+            else output_->set_header(layout(current_types(), rewritten, input_sha256));
+            output_->commit(options_.sync);
+            return digest;
         }
         // No stage quantizes: every tensor is the input's.
         spdlog::info("writing {}", plan_.output.string());
         create_output_folder();
-        WriteOptions write_options{{plan_.input}, progress, options_.hash};
-        return write_gguf(plan_.output, layout(rewritten, input_sha256), pass_through_all(input_), write_options);
+        WriteOptions write_options{{plan_.input}, progress, options_.hash, options_.sync};
+        return write_gguf(plan_.output, layout(current_types(), rewritten, input_sha256), pass_through_all(input_), write_options);
     }
 
     const Plan& plan_;
@@ -380,6 +403,8 @@ private:
     std::optional<size_t> streamed_stage_;  // the last quantizing stage, when an output is written
     std::optional<SpillFile> spill_;
     std::optional<StreamedOutput> output_;
+    std::shared_future<std::string> input_hash_;
+    std::future<std::string> output_hash_;  // declared after output_: joined before it goes
 };
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -36,14 +35,27 @@ public:
     // Wakes every waiting writer: a tensor failed and the file will not be committed.
     void abandon();
 
-    // Writes the header for `layout` (which must have the constructor's keys) and the tensors'
-    // types, then fsyncs and renames the file into place. With `hash`, returns the file's SHA-256
-    // (the header from memory, the data read back from the page cache, page by page), calling
-    // `progress(done, total)` on the way.
-    std::string commit(const GgufLayout& layout, bool hash, const std::function<void(uint64_t, uint64_t)>& progress);
+    // The tensors with their final types and sizes, once every one has them (nullopt once
+    // abandoned): what the header needs, known before the last bytes are written.
+    std::optional<std::vector<OutputTensor>> wait_for_sizes();
+    // The header, made from `layout` (which must have the constructor's keys) and the final
+    // types; set once, before hash() or commit().
+    void set_header(const GgufLayout& layout);
+    // The file's SHA-256, computed while the tensors are still being written (on a thread of its
+    // own): the header, then each tensor as soon as it is written, read back from the page cache
+    // and dropped from the resident set. Throws qframe::Error once abandoned.
+    std::string hash();
+
+    // Once every tensor is written: starts writing the pages back to the disk (commit()'s fsync
+    // then has less left to wait for).
+    void start_writeback() { file_.start_writeback(); }
+    // Writes the header (set_header's) where it was kept, fsyncs when `sync`, and renames the
+    // file into place.
+    void commit(bool sync);
 
 private:
     std::optional<uint64_t> place(size_t i, uint32_t type_id, uint64_t n_bytes);
+    void mark_written(size_t i);
 
     OutputFile file_;
     std::vector<OutputTensor> tensors_;
@@ -51,12 +63,15 @@ private:
     uint64_t data_start_;
     std::optional<WrittenTensors> written_;
 
+    std::mutex write_mutex_;
     std::mutex mutex_;
     std::condition_variable placed_;
-    std::vector<bool> sized_;
+    std::vector<bool> sized_, written_flags_;
     std::vector<uint64_t> offsets_;  // offsets_[k], within the data section, is known for k <= known_
     size_t known_ = 0;
     bool abandoned_ = false;
+    std::condition_variable written_or_abandoned_;
+    std::vector<std::byte> header_;
 };
 
 }  // namespace qframe
