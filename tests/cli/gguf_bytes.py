@@ -5,6 +5,8 @@ As a program:
                                  in the same order, the same tensor infos and the same data (B may
                                  add general.quantization_version = 2, as llama-quantize always
                                  does once a tensor is rewritten)
+  gguf_bytes.py same-tensors A B  exit 0 when A and B hold the same tensors, in any order: names,
+                                 types, shapes and bytes (their metadata may differ)
   gguf_bytes.py provenance OUT IN [RECIPE]
                                  exit 0 when OUT's qframe.* keys name IN (file name, SHA-256) and,
                                  given, RECIPE (its text and SHA-256)
@@ -80,6 +82,12 @@ class Gguf:
                 return raw[8:].decode()
         return None
 
+    def tensor_ranges(self):
+        """name → (start, end) in the file: up to the next tensor's start, or the file's end."""
+        starts = sorted((offset, name) for name, (_, _, offset) in self.tensors.items())
+        ends = [o for o, _ in starts[1:]] + [len(self.data) - self.data_start]
+        return {name: (self.data_start + o, self.data_start + e) for (o, name), e in zip(starts, ends)}
+
     def without_provenance(self):
         return [entry for entry in self.kv if not entry[0].startswith("qframe.")]
 
@@ -88,6 +96,16 @@ class Gguf:
         has = {k for k, _, _ in original.kv}
         added = ("general.quantization_version", 4, struct.pack("<I", 2))
         return [e for e in self.without_provenance() if e != added or e[0] in has]
+
+
+def same_tensors(a, b):
+    """Tensor by tensor, in any order: the same names, types, shapes and bytes (with padding)."""
+    if set(a.tensors) != set(b.tensors):
+        return ["the tensor names differ"]
+    ra, rb = a.tensor_ranges(), b.tensor_ranges()
+    return [f"{name}: {'type or shape' if a.tensors[name][:2] != b.tensors[name][:2] else 'bytes'} differ"
+            for name in a.tensors
+            if a.tensors[name][:2] != b.tensors[name][:2] or a.data[slice(*ra[name])] != b.data[slice(*rb[name])]]
 
 
 def same_model(a, b):
@@ -123,6 +141,8 @@ def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "same-model":
         problems = same_model(Gguf(args[0]), Gguf(args[1]))
+    elif command == "same-tensors":
+        problems = same_tensors(Gguf(args[0]), Gguf(args[1]))
     elif command == "provenance":
         problems = provenance(Gguf(args[0]), *args[1:])
     else:

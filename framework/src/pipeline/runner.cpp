@@ -160,9 +160,7 @@ public:
         RunResult result;
         result.plan = &plan_;
         result.input = {plan_.input, input_.file_size(), {}};
-        // Read through a buffer, not the mapping: hashing must not make the model resident.
-        if (options_.hash && !options_.dry_run)
-            input_hash_ = std::async(std::launch::async, [path = plan_.input] { return sha256_file(path); }).share();
+        if (options_.hash && !options_.dry_run) input_hash_ = std::async(std::launch::async, [this] { return input_sha256(); }).share();
         for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(i, instances_[i]));
         if (options_.dry_run) return result;
 
@@ -192,6 +190,22 @@ private:
     }
 
     bool writes_output() const { return !plan_.output.empty() && !options_.dry_run; }
+
+    // From the mapping, 64 MiB at a time, each piece dropped from the resident set once hashed
+    // (reading through a buffer costs a copy of the whole file in system time).
+    std::string input_sha256() const {
+        const auto mapping = input_.mapping();
+        if (!mapping) return sha256_file(plan_.input);
+        constexpr size_t kPiece = 64u << 20;
+        Sha256 sha;
+        const auto bytes = mapping->bytes();
+        for (size_t done = 0; done < bytes.size(); done += kPiece) {
+            const auto piece = bytes.subspan(done, std::min(kPiece, bytes.size() - done));
+            sha.update(piece);
+            mapping->release(piece);
+        }
+        return sha.hex();
+    }
 
     StageResult run_stage(size_t index, const StageInstances& objects) {
         const PlannedStage& stage = plan_.stages[index];
