@@ -3,16 +3,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
-#if defined(__x86_64__)
-// GCC 12 warns inside its own AVX-512 intrinsics (their _mm512_undefined_* operands); the
-// header's lines only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
 
+#include "codec/intrinsics.hpp"
 #include "codec/block_io.hpp"
 #include "codec/float_to_int.hpp"
 #include "codec/isa.hpp"

@@ -47,26 +47,23 @@ std::optional<uint64_t> StreamedOutput::place(size_t i, uint32_t type_id, uint64
 }
 
 std::optional<std::span<const std::byte>> StreamedOutput::write(size_t i, uint32_t type_id, std::span<const std::byte> bytes) {
-    const auto offset = place(i, type_id, bytes.size());
+    return put(i, type_id, bytes.size(), [&](uint64_t offset) { return written_->write(offset, bytes); });
+}
+
+std::optional<std::span<const std::byte>> StreamedOutput::copy(size_t i, uint32_t type_id, const FileBytes& from) {
+    return put(i, type_id, from.bytes.size(), [&](uint64_t offset) { return written_->copy(offset, from); });
+}
+
+template <class Put>
+std::optional<std::span<const std::byte>> StreamedOutput::put(size_t i, uint32_t type_id, uint64_t n_bytes, Put put_at) {
+    const auto offset = place(i, type_id, n_bytes);
     if (!offset) return std::nullopt;
     std::span<const std::byte> view;
     {
         // One writer at a time: writers into one file queue on its inode lock, and the kernel
         // spins while they wait (a third of the CPU time of two copying threads, measured).
         std::lock_guard lock(write_mutex_);
-        view = written_->write(*offset, bytes);
-    }
-    mark_written(i);
-    return view;
-}
-
-std::optional<std::span<const std::byte>> StreamedOutput::copy(size_t i, uint32_t type_id, const FileBytes& from) {
-    const auto offset = place(i, type_id, from.bytes.size());
-    if (!offset) return std::nullopt;
-    std::span<const std::byte> view;
-    {
-        std::lock_guard lock(write_mutex_);
-        view = written_->copy(*offset, from);
+        view = put_at(*offset);
     }
     mark_written(i);
     return view;

@@ -55,6 +55,9 @@ public:
 
 private:
     std::optional<uint64_t> place(size_t i, uint32_t type_id, uint64_t n_bytes);
+    // place(), then `put_at(offset)` (which writes and returns the view), then mark_written().
+    template <class Put>
+    std::optional<std::span<const std::byte>> put(size_t i, uint32_t type_id, uint64_t n_bytes, Put put_at);
     void mark_written(size_t i);
 
     OutputFile file_;
