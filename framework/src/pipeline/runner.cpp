@@ -339,6 +339,16 @@ private:
             });
 
         std::atomic<size_t> done{0};
+        // A failing tensor abandons the output at once (writers waiting for it wake up); whatever
+        // else ends the loop early (a progress callback's exception) abandons it here, or the
+        // digest's thread would wait forever.
+        struct AbandonUnlessFinished {
+            StreamedOutput& out;
+            bool finished = false;
+            ~AbandonUnlessFinished() {
+                if (!finished) out.abandon();
+            }
+        } guard{*output_};
         parallel_for(states_.size(), options_.threads, [&](size_t i) {
             TensorState& s = states_[i];
             try {
@@ -363,6 +373,7 @@ private:
             }
             if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
         });
+        guard.finished = true;
         if (options_.sync) output_->start_writeback();
     }
 
