@@ -15,6 +15,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "gguf/layout.hpp"
 #include "pipeline/selection.hpp"
 #include "pipeline/streamed_output.hpp"
 #include "pipeline/written_tensors.hpp"
@@ -349,11 +350,13 @@ private:
                 if (!finished) out.abandon();
             }
         } guard{*output_};
-        parallel_for(states_.size(), options_.threads, [&](size_t i) {
+        const auto units = stream_units(slot);
+        parallel_for(units.size(), options_.threads, [&](size_t u) {
+            const size_t i = units[u].first;
             TensorState& s = states_[i];
             try {
                 if (!slot[i]) {
-                    output_->copy(i, s.type_id, file_bytes_of(s));
+                    copy_unit(units[u]);
                     return;
                 }
                 QuantizedTensor q = quantizer.quantize(s.view());
@@ -375,6 +378,40 @@ private:
         });
         guard.finished = true;
         if (options_.sync) output_->start_writeback();
+    }
+
+    // What the streamed stage's threads take in turn: one tensor to quantize, or a run of untouched
+    // tensors that lie in the input as they will in the output, copied by one call (a call per
+    // tensor cost a third more than cp's single call, measured).
+    struct StreamUnit {
+        size_t first, last;
+    };
+
+    std::vector<StreamUnit> stream_units(const std::vector<std::optional<size_t>>& slot) const {
+        const uint64_t alignment = output_->alignment();
+        std::vector<StreamUnit> units;
+        for (size_t i = 0; i < states_.size(); ++i) {
+            if (!units.empty() && !slot[i] && !slot[units.back().last]) {
+                const TensorState &a = states_[units.back().last], &b = states_[i];
+                const bool from_input = !a.in_spill && !b.in_spill && input_.mapping();
+                if (from_input && b.bytes.data() == a.bytes.data() + gguf::align_up(a.bytes.size(), alignment)) {
+                    units.back().last = i;
+                    continue;
+                }
+            }
+            units.push_back({i, i});
+        }
+        return units;
+    }
+
+    void copy_unit(const StreamUnit& unit) {
+        const TensorState &a = states_[unit.first], &b = states_[unit.last];
+        if (unit.first == unit.last) {
+            output_->copy(unit.first, a.type_id, file_bytes_of(a));
+            return;
+        }
+        const std::span<const std::byte> run(a.bytes.data(), b.bytes.data() + b.bytes.size());
+        output_->copy_run(unit.first, unit.last, file_bytes(*input_.mapping(), run));
     }
 
     void create_output_folder() const {

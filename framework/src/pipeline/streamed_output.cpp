@@ -32,31 +32,42 @@ StreamedOutput::StreamedOutput(const std::filesystem::path& target, const GgufLa
     written_.emplace(file_.descriptor(), capacity, target);
 }
 
-std::optional<uint64_t> StreamedOutput::place(size_t i, uint32_t type_id, uint64_t n_bytes) {
+std::optional<uint64_t> StreamedOutput::place(size_t first, size_t last, std::optional<FinalType> final) {
     std::unique_lock lock(mutex_);
-    tensors_[i].type_id = type_id;
-    tensors_[i].n_bytes = n_bytes;
-    sized_[i] = true;
+    if (final) {
+        tensors_[first].type_id = final->type_id;
+        tensors_[first].n_bytes = final->n_bytes;
+    }
+    for (size_t k = first; k <= last; ++k) sized_[k] = true;
     bool advanced = false;
     for (; known_ < tensors_.size() && sized_[known_]; ++known_, advanced = true)
         offsets_[known_ + 1] = gguf::align_up(offsets_[known_] + tensors_[known_].n_bytes, alignment_);
     if (advanced) placed_.notify_all();
-    placed_.wait(lock, [&] { return abandoned_ || known_ >= i; });
+    placed_.wait(lock, [&] { return abandoned_ || known_ >= first; });
     if (abandoned_) return std::nullopt;
-    return data_start_ + offsets_[i];
+    return data_start_ + offsets_[first];
 }
 
 std::optional<std::span<const std::byte>> StreamedOutput::write(size_t i, uint32_t type_id, std::span<const std::byte> bytes) {
-    return put(i, type_id, bytes.size(), [&](uint64_t offset) { return written_->write(offset, bytes); });
+    return put(i, i, FinalType{type_id, bytes.size()}, [&](uint64_t offset) { return written_->write(offset, bytes); });
 }
 
 std::optional<std::span<const std::byte>> StreamedOutput::copy(size_t i, uint32_t type_id, const FileBytes& from) {
-    return put(i, type_id, from.bytes.size(), [&](uint64_t offset) { return written_->copy(offset, from); });
+    return put(i, i, FinalType{type_id, from.bytes.size()}, [&](uint64_t offset) { return written_->copy(offset, from); });
+}
+
+std::optional<std::span<const std::byte>> StreamedOutput::copy_run(size_t first, size_t last, const FileBytes& from) {
+    return put(first, last, std::nullopt, [&](uint64_t offset) {
+        // Every size in the run is the constructor's, so its offsets are known already.
+        if (offset + from.bytes.size() != data_start_ + offsets_[last] + tensors_[last].n_bytes)
+            throw Error(fmt::format("internal error: tensors {}…{} are not laid out in their source as in the output", first, last));
+        return written_->copy(offset, from);
+    });
 }
 
 template <class Put>
-std::optional<std::span<const std::byte>> StreamedOutput::put(size_t i, uint32_t type_id, uint64_t n_bytes, Put put_at) {
-    const auto offset = place(i, type_id, n_bytes);
+std::optional<std::span<const std::byte>> StreamedOutput::put(size_t first, size_t last, std::optional<FinalType> final, Put put_at) {
+    const auto offset = place(first, last, final);
     if (!offset) return std::nullopt;
     std::span<const std::byte> view;
     {
@@ -65,13 +76,13 @@ std::optional<std::span<const std::byte>> StreamedOutput::put(size_t i, uint32_t
         std::lock_guard lock(write_mutex_);
         view = put_at(*offset);
     }
-    mark_written(i);
+    mark_written(first, last);
     return view;
 }
 
-void StreamedOutput::mark_written(size_t i) {
+void StreamedOutput::mark_written(size_t first, size_t last) {
     std::lock_guard lock(mutex_);
-    written_flags_[i] = true;
+    for (size_t k = first; k <= last; ++k) written_flags_[k] = true;
     written_or_abandoned_.notify_all();
 }
 
@@ -101,25 +112,38 @@ void StreamedOutput::set_header(const GgufLayout& layout) {
 
 std::string StreamedOutput::hash() {
     static const std::byte zeros[256] = {};
-    Sha256 sha;
-    sha.update(header_);
-    for (size_t i = 0; i < tensors_.size(); ++i) {
-        {
-            std::unique_lock lock(mutex_);
-            written_or_abandoned_.wait(lock, [&] { return abandoned_ || written_flags_[i]; });
-            if (abandoned_) throw Error("the output was abandoned");
-        }
-        for (uint64_t done = 0; done < tensors_[i].n_bytes;) {
-            const auto chunk = written_->view(data_start_ + offsets_[i] + done, std::min(kHashChunk, tensors_[i].n_bytes - done));
+    const auto wait_written = [&](size_t i) {
+        std::unique_lock lock(mutex_);
+        written_or_abandoned_.wait(lock, [&] { return abandoned_ || written_flags_[i]; });
+        if (abandoned_) throw Error("the output was abandoned");
+    };
+    const auto hash_back = [&](Sha256& sha, uint64_t offset, uint64_t n) {
+        for (uint64_t done = 0; done < n;) {
+            const auto chunk = written_->view(offset + done, std::min(kHashChunk, n - done));
             sha.update(chunk);
             written_->release(chunk);
             done += chunk.size();
         }
-        // The padding: zeros, not read back (what follows may not be written yet).
-        for (uint64_t pad = offsets_[i + 1] - offsets_[i] - tensors_[i].n_bytes; pad > 0;) {
-            const uint64_t n = std::min<uint64_t>(pad, sizeof zeros);
-            sha.update({zeros, n});
-            pad -= n;
+    };
+    Sha256 sha;
+    sha.update(header_);
+    const size_t n = tensors_.size();
+    for (size_t i = 0; i < n; ++i) {
+        wait_written(i);
+        const uint64_t end = offsets_[i] + tensors_[i].n_bytes;
+        hash_back(sha, data_start_ + offsets_[i], tensors_[i].n_bytes);
+        // The padding as the file holds it (a run copied in one piece brings its source's), read
+        // once the next tensor is written, so that it lies inside the file; after the last
+        // tensor, zeros (commit() sets the size).
+        if (i + 1 < n) {
+            wait_written(i + 1);
+            hash_back(sha, data_start_ + end, offsets_[i + 1] - end);
+        } else {
+            for (uint64_t pad = offsets_[n] - end; pad > 0;) {
+                const uint64_t k = std::min<uint64_t>(pad, sizeof zeros);
+                sha.update({zeros, k});
+                pad -= k;
+            }
         }
     }
     return sha.hex();

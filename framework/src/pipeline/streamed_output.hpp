@@ -32,8 +32,13 @@ public:
     std::optional<std::span<const std::byte>> write(size_t i, uint32_t type_id, std::span<const std::byte> bytes);
     // The same for bytes already in a file (copied by the kernel).
     std::optional<std::span<const std::byte>> copy(size_t i, uint32_t type_id, const FileBytes& from);
+    // Tensors first…last, untouched (the constructor's types and sizes), in one copy: `from`
+    // holds them laid out as the output lays them out (its padding between them included).
+    std::optional<std::span<const std::byte>> copy_run(size_t first, size_t last, const FileBytes& from);
     // Wakes every waiting writer: a tensor failed and the file will not be committed.
     void abandon();
+    // The data section's alignment: every tensor starts at a multiple of it.
+    uint64_t alignment() const { return alignment_; }
 
     // The tensors with their final types and sizes, once every one has them (nullopt once
     // abandoned): what the header needs, known before the last bytes are written.
@@ -54,11 +59,17 @@ public:
     void commit(bool sync);
 
 private:
-    std::optional<uint64_t> place(size_t i, uint32_t type_id, uint64_t n_bytes);
+    struct FinalType {
+        uint32_t type_id;
+        uint64_t n_bytes;
+    };
+    // Tensors first…last have their sizes (`final` sets first's, for one tensor); returns where
+    // `first` goes once every tensor before it has a size.
+    std::optional<uint64_t> place(size_t first, size_t last, std::optional<FinalType> final);
     // place(), then `put_at(offset)` (which writes and returns the view), then mark_written().
     template <class Put>
-    std::optional<std::span<const std::byte>> put(size_t i, uint32_t type_id, uint64_t n_bytes, Put put_at);
-    void mark_written(size_t i);
+    std::optional<std::span<const std::byte>> put(size_t first, size_t last, std::optional<FinalType> final, Put put_at);
+    void mark_written(size_t first, size_t last);
 
     OutputFile file_;
     std::vector<OutputTensor> tensors_;
