@@ -34,13 +34,9 @@ constexpr int kResultsVersion = 4;
 
 unsigned threads_of(const SweepOptions& options) { return options.threads ? options.threads : default_thread_count(); }
 
-// What makes results reusable: the input file and the study as read (settings included).
-std::string input_key(const Study& study) {
-    const auto size = std::filesystem::file_size(study.input);
-    const auto mtime = std::filesystem::last_write_time(study.input).time_since_epoch().count();
-    // Canonical: the same file named from another folder (a Slurm task's) is the same input.
-    return fmt::format("{} {} {}", std::filesystem::weakly_canonical(study.input).string(), size, mtime);
-}
+// What makes results reusable: the input file and the study as read (settings included). The
+// file's canonical identity: a Slurm task that names it from another folder shares the results.
+std::string input_key(const Study& study) { return file_identity(study.input); }
 
 // Every step of a sweep starts here: the keys, the model, the candidates and the treatments'
 // stages, all checked before anything is written.

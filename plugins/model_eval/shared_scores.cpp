@@ -5,22 +5,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
 
 #include <fmt/format.h>
 
 #include "qframe/error.hpp"
+#include "qframe/sha256.hpp"
 
 namespace qframe::model_eval {
 namespace {
-
-// A file's identity for a cache key: the same path, size and modification time.
-std::string file_identity(const std::filesystem::path& path) {
-    const auto canonical = std::filesystem::weakly_canonical(path);
-    return fmt::format("{} {} {}", canonical.string(), std::filesystem::file_size(canonical),
-                       std::filesystem::last_write_time(canonical).time_since_epoch().count());
-}
 
 std::string plan_key(const ScoringSettings& s, const LoadedModel& model) {
     return fmt::format("{}\n{}\n{} {}", file_identity(s.text), file_identity(model.file.display_name()), s.ctx, s.chunks);

@@ -31,6 +31,9 @@ private:
 };
 
 QFRAME_API std::string sha256_file(const std::filesystem::path& path);
+// A file's identity without reading it: its canonical path (the same file named from another
+// folder is the same file), size and modification time. Keys of cached results.
+QFRAME_API std::string file_identity(const std::filesystem::path& path);
 // Of bytes in memory (the sweep keys its cached results by the study text).
 QFRAME_API std::string sha256_hex(std::string_view bytes);
 
