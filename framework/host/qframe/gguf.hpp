@@ -45,6 +45,10 @@ private:
 
 // Drops the whole pages of `range`, a part of a file mapping, from the process's resident set.
 QFRAME_API void release_pages(std::span<const std::byte> range);
+class Sha256;
+// Feeds `range`, a part of a file mapping, to `sha` 64 MiB at a time, releasing each piece's
+// pages once hashed: hashing a model keeps the resident set flat.
+QFRAME_API void hash_releasing(Sha256& sha, std::span<const std::byte> range);
 
 struct QFRAME_API TensorInfo {
     std::string name;

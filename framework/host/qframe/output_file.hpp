@@ -63,7 +63,6 @@ public:
     // not mix with the appending calls above.
     int descriptor() const { return fd_; }
     void write_at(uint64_t offset, std::span<const std::byte> bytes);
-    void copy_at(uint64_t offset, const FileBytes& from);
     void resize(uint64_t size);
     // Starts writing the dirty pages back to the disk, without waiting; commit()'s fsync then
     // has less left to do.

@@ -11,6 +11,7 @@
 
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/sha256.hpp"
 
 namespace qframe {
 
@@ -52,6 +53,15 @@ void release_pages(std::span<const std::byte> range) {
     const auto begin = (reinterpret_cast<uintptr_t>(range.data()) + page - 1) & ~(page - 1);
     const auto end = (reinterpret_cast<uintptr_t>(range.data()) + range.size()) & ~(page - 1);
     if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+void hash_releasing(Sha256& sha, std::span<const std::byte> range) {
+    constexpr size_t kPiece = 64u << 20;
+    for (size_t done = 0; done < range.size(); done += kPiece) {
+        const auto piece = range.subspan(done, std::min(kPiece, range.size() - done));
+        sha.update(piece);
+        release_pages(piece);
+    }
 }
 
 MappedFile::~MappedFile() {

@@ -134,8 +134,6 @@ void OutputFile::copy(const MappedFile& source, std::span<const std::byte> range
 
 void OutputFile::write_at(uint64_t offset, std::span<const std::byte> bytes) { qframe::write_at(fd_, offset, bytes, target_); }
 
-void OutputFile::copy_at(uint64_t offset, const FileBytes& from) { qframe::copy_at(from, fd_, offset, target_); }
-
 void OutputFile::resize(uint64_t size) {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) fail(target_, "cannot set its size", errno);
 }

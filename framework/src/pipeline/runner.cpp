@@ -48,13 +48,14 @@ struct TensorState {
 
     TensorData view() const { return {original->name, type_id, type, original->dims, bytes, model}; }
     TensorData original_view() const { return tensor_view(*original, model); }
-    // What a quantizer returned replaces the bytes (already written to `bytes`' file).
-    void replace(const QuantizedTensor& q, const TypeInfo& result_type, std::span<const std::byte> written) {
+    // What a quantizer returned replaces the bytes, already written to the spill file or the output.
+    void replace(const QuantizedTensor& q, const TypeInfo& result_type, std::span<const std::byte> written, bool written_to_spill) {
         changed = q.type != static_cast<TensorType>(original->type_id) || q.bytes.size() != original->data.size() ||
                   !std::equal(q.bytes.begin(), q.bytes.end(), original->data.begin());
         type_id = static_cast<uint32_t>(q.type);
         type = &result_type;
         bytes = written;
+        in_spill = written_to_spill;
         rewritten = true;
     }
 };
@@ -192,19 +193,12 @@ private:
 
     bool writes_output() const { return !plan_.output.empty() && !options_.dry_run; }
 
-    // From the mapping, 64 MiB at a time, each piece dropped from the resident set once hashed
-    // (reading through a buffer costs a copy of the whole file in system time).
+    // From the mapping (reading through a buffer costs a copy of the whole file in system time).
     std::string input_sha256() const {
         const auto mapping = input_.mapping();
         if (!mapping) return sha256_file(plan_.input);
-        constexpr size_t kPiece = 64u << 20;
         Sha256 sha;
-        const auto bytes = mapping->bytes();
-        for (size_t done = 0; done < bytes.size(); done += kPiece) {
-            const auto piece = bytes.subspan(done, std::min(kPiece, bytes.size() - done));
-            sha.update(piece);
-            mapping->release(piece);
-        }
+        hash_releasing(sha, mapping->bytes());
         return sha.hex();
     }
 
@@ -251,8 +245,7 @@ private:
                 for_each(stage, chosen, result, [&](TensorState& s) {
                     QuantizedTensor q = quantizer.quantize(s.view());
                     const TypeInfo& type = checked_result_type(s.original_view(), q);
-                    s.replace(q, type, spill.append(q.bytes));
-                    s.in_spill = true;
+                    s.replace(q, type, spill.append(q.bytes), true);
                     return std::move(q.findings);
                 });
                 break;
@@ -364,8 +357,7 @@ private:
                 const auto written = output_->write(i, static_cast<uint32_t>(q.type), q.bytes);
                 if (!written) return;  // another tensor failed
                 if (!s.in_spill && input_.mapping()) input_.mapping()->release(s.bytes);  // read once: keep RSS flat
-                s.replace(q, type, *written);
-                s.in_spill = false;
+                s.replace(q, type, *written, false);
                 result.findings[*slot[i]] = {s.original->name, std::move(q.findings)};
             } catch (const StageFailure&) {
                 output_->abandon();
@@ -437,8 +429,6 @@ private:
 
     // Returns the output's SHA-256 (empty without options_.hash).
     std::string finish_output(const std::string& input_sha256) {
-        std::function<void(uint64_t, uint64_t)> progress;
-        if (options_.progress) progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
         const bool rewritten = std::any_of(states_.begin(), states_.end(), [](const TensorState& s) { return s.rewritten; });
         if (output_) {
             spdlog::info("writing the header of {}", plan_.output.string());
@@ -451,7 +441,9 @@ private:
         // No stage quantizes: every tensor is the input's.
         spdlog::info("writing {}", plan_.output.string());
         create_output_folder();
-        WriteOptions write_options{{plan_.input}, progress, options_.hash, options_.sync};
+        WriteOptions write_options{{plan_.input}, {}, options_.hash, options_.sync};
+        if (options_.progress)
+            write_options.progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
         return write_gguf(plan_.output, layout(current_types(), rewritten, input_sha256), pass_through_all(input_), write_options);
     }
 

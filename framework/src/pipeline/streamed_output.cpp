@@ -4,16 +4,10 @@
 
 #include "gguf/layout.hpp"
 #include "qframe/error.hpp"
+#include "qframe/gguf.hpp"
 #include "qframe/sha256.hpp"
 
 namespace qframe {
-namespace {
-
-// Hashing reads the data back in pieces of this size, dropping each from the resident set after.
-// (Sizes of the padding between tensors: offsets_ differences, read once every size is known.)
-constexpr uint64_t kHashChunk = 64u << 20;
-
-}  // namespace
 
 StreamedOutput::StreamedOutput(const std::filesystem::path& target, const GgufLayout& layout, std::vector<OutputTensor> tensors)
     : file_(target),
@@ -117,27 +111,20 @@ std::string StreamedOutput::hash() {
         written_or_abandoned_.wait(lock, [&] { return abandoned_ || written_flags_[i]; });
         if (abandoned_) throw Error("the output was abandoned");
     };
-    const auto hash_back = [&](Sha256& sha, uint64_t offset, uint64_t n) {
-        for (uint64_t done = 0; done < n;) {
-            const auto chunk = written_->view(offset + done, std::min(kHashChunk, n - done));
-            sha.update(chunk);
-            written_->release(chunk);
-            done += chunk.size();
-        }
-    };
     Sha256 sha;
+    const auto hash_back = [&](uint64_t offset, uint64_t n) { hash_releasing(sha, written_->view(offset, n)); };
     sha.update(header_);
     const size_t n = tensors_.size();
     for (size_t i = 0; i < n; ++i) {
         wait_written(i);
         const uint64_t end = offsets_[i] + tensors_[i].n_bytes;
-        hash_back(sha, data_start_ + offsets_[i], tensors_[i].n_bytes);
+        hash_back(data_start_ + offsets_[i], tensors_[i].n_bytes);
         // The padding as the file holds it (a run copied in one piece brings its source's), read
         // once the next tensor is written, so that it lies inside the file; after the last
         // tensor, zeros (commit() sets the size).
         if (i + 1 < n) {
             wait_written(i + 1);
-            hash_back(sha, data_start_ + end, offsets_[i + 1] - end);
+            hash_back(data_start_ + end, offsets_[i + 1] - end);
         } else {
             for (uint64_t pad = offsets_[n] - end; pad > 0;) {
                 const uint64_t k = std::min<uint64_t>(pad, sizeof zeros);

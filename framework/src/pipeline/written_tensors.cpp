@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include "qframe/error.hpp"
-#include "qframe/gguf.hpp"
 
 namespace qframe {
 namespace {
@@ -74,8 +73,6 @@ FileBytes WrittenTensors::file_bytes(std::span<const std::byte> v) const {
     if (v.data() < data_ || v.data() + v.size() > data_ + capacity_) throw Error(fmt::format("{}: bytes from outside its mapping", name_.string()));
     return {fd_, static_cast<uint64_t>(v.data() - data_), v};
 }
-
-void WrittenTensors::release(std::span<const std::byte> v) const { release_pages(v); }
 
 SpillFile::SpillFile(const std::filesystem::path& dir, uint64_t capacity) : fd_(nameless_file(dir)) {
     tensors_.emplace(fd_, capacity, dir / "(spill file)");

@@ -33,8 +33,6 @@ public:
     std::span<const std::byte> view(uint64_t offset, uint64_t n) const;
     // A view (from the calls above) as bytes of the file, for copies made by the kernel.
     FileBytes file_bytes(std::span<const std::byte> view) const;
-    // Drops a view's pages from the process's resident set (they stay in the page cache).
-    void release(std::span<const std::byte> view) const;
 
 private:
     int fd_;
