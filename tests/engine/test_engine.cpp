@@ -372,7 +372,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
     }
 }
 
-TEST_CASE("ggml and f32 numerics: close, not equal; f32 is the reference arithmetic", "[engine]") {
+TEST_CASE("ggml and f32 numerics: close, not equal, f32 is the reference arithmetic", "[engine]") {
     Synth synth("micro");  // Q8_0 matrices
     const auto model = LlamaModel::load(synth.path);
     const uint32_t n_vocab = model.config().n_vocab;

@@ -115,7 +115,7 @@ TEST_CASE("options: reading an option as the wrong type, or one not declared, na
     CHECK_THROWS_WITH(o.get_int("depth"), "option 'depth' is not declared by this stage");
 }
 
-TEST_CASE("recipe: relative paths in a recipe are read from its folder; the command line's and absolute ones as given") {
+TEST_CASE("recipe: relative paths in a recipe are read from its folder, the command line's and absolute ones as given") {
     test::TempDir dir;
     std::filesystem::create_directories(dir / "recipes");
     std::ofstream(dir / "recipes" / "text.txt") << "some text";
@@ -152,7 +152,7 @@ stages:
     options: { file: nowhere.txt }
 )";
     CHECK_THROWS_WITH(load_plan_text(missing, recipe, catalog()),
-                      Catch::Contains("r.yaml:5:20: option 'file' of analyze.test_reads_file: " + (dir / "recipes" / "nowhere.txt").string() + ": no such file"));
+                      Catch::Contains("r.yaml:5:22: option 'file' of analyze.test_reads_file: " + (dir / "recipes" / "nowhere.txt").string() + ": no such file"));
     const std::string folder = R"(qframe: 1
 model: { input: in.gguf }
 stages:

@@ -39,7 +39,7 @@ using Names = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("runner: selections pick tensors by name, layer and type; several selectors all must agree") {
+TEST_CASE("runner: selections pick tensors by name, layer and type, several selectors all must agree") {
     Fixture f;
     CHECK(f.selected("{ name: \"blk.*.attn_norm.weight\" }") == Names{"blk.0.attn_norm.weight"});
     CHECK(f.selected("{ name: \"re:^output.*\" }") == Names{"output_norm.weight", "output.weight"});
@@ -51,7 +51,7 @@ TEST_CASE("runner: selections pick tensors by name, layer and type; several sele
     CHECK(run_plan(all, {1, true, {}}).stages.at(0).selected.size() == GgufFile::open(f.dir / "in.gguf").tensors().size());
 }
 
-TEST_CASE("runner: a quantizer's result replaces the tensor; evaluators see before and after; the output holds it") {
+TEST_CASE("runner: a quantizer's result replaces the tensor, evaluators see before and after, the output holds it") {
     Fixture f;
     const Plan p = f.plan(R"(  - quantize: test_negate
     select: { name: "*_norm.weight" }
@@ -105,7 +105,7 @@ std::string file_text(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("runner: results go straight into the output from any number of threads; earlier quantizers' through a spill file") {
+TEST_CASE("runner: results go straight into the output from any number of threads, earlier quantizers' through a spill file") {
     Fixture f;
     ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
     // Stage 1 negates every tensor into the spill file: the F16 matrices become F32, so every

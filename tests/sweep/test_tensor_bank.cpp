@@ -22,7 +22,7 @@ TensorData view_of(const std::vector<float>& values, const std::vector<uint64_t>
 
 }  // namespace
 
-TEST_CASE("tensor bank: made once, then read back; keys follow the bytes and the treatment") {
+TEST_CASE("tensor bank: made once, then read back, keys follow the bytes and the treatment") {
     test::TempDir dir;
     TensorBank bank(dir / "bank", 1 << 20);
     const std::vector<float> a{1, 2, 3, 4}, b{1, 2, 3, 5};
