@@ -17,6 +17,7 @@
 
 #include "gguf/layout.hpp"
 #include "pipeline/selection.hpp"
+#include "pipeline/stream_plan.hpp"
 #include "pipeline/streamed_output.hpp"
 #include "pipeline/written_tensors.hpp"
 #include "qframe/catalog.hpp"
@@ -343,22 +344,46 @@ private:
                 if (!finished) out.abandon();
             }
         } guard{*output_};
-        const auto units = stream_units(slot);
-        parallel_for(units.size(), options_.threads, [&](size_t u) {
-            const size_t i = units[u].first;
+        std::vector<StreamedTensor> streamed;
+        for (size_t i = 0; i < states_.size(); ++i) {
+            const TensorState& s = states_[i];
+            const bool in_input = !s.in_spill && input_.mapping();
+            streamed.push_back({slot[i].has_value(), in_input ? s.bytes.data() : nullptr, s.bytes.size(), s.original->n_values});
+        }
+        const auto units = stream_units(streamed, output_->alignment());
+        const auto order = work_order(units, streamed, options_.threads ? options_.threads : default_thread_count());
+        Deferred deferred;
+        SpillFile& spill = spill_file();  // made before the threads start: they may all need it
+        parallel_for(order.size(), options_.threads, [&](size_t k) {
+            const StreamUnit& unit = units[order[k]];
+            const size_t i = unit.first;
             TensorState& s = states_[i];
             try {
                 if (!slot[i]) {
-                    copy_unit(units[u]);
-                    return;
+                    // Copied now if its place is known, or by whichever thread finds it known later.
+                    if (output_->size(unit.first, unit.last, std::nullopt)) copy_unit(unit);
+                    else deferred.add(unit);
+                } else {
+                    QuantizedTensor q = quantizer.quantize(s.view());
+                    const TypeInfo& type = checked_result_type(s.original_view(), q);
+                    const StreamedOutput::FinalType final{static_cast<uint32_t>(q.type), q.bytes.size()};
+                    const bool now = output_->size(i, i, final);
+                    std::span<const std::byte> written;
+                    if (now) {
+                        const auto to_output = output_->write(i, final.type_id, q.bytes);
+                        if (!to_output) return;  // another tensor failed
+                        written = *to_output;
+                    } else {
+                        // A tensor before it has no size yet: rather than wait for it, keep the
+                        // result in the spill file and go on working.
+                        written = spill.append(q.bytes);
+                    }
+                    if (!s.in_spill && input_.mapping()) input_.mapping()->release(s.bytes);  // read once: keep RSS flat
+                    s.replace(q, type, written, !now);
+                    if (!now) deferred.add(unit);
+                    result.findings[*slot[i]] = {s.original->name, std::move(q.findings)};
                 }
-                QuantizedTensor q = quantizer.quantize(s.view());
-                const TypeInfo& type = checked_result_type(s.original_view(), q);
-                const auto written = output_->write(i, static_cast<uint32_t>(q.type), q.bytes);
-                if (!written) return;  // another tensor failed
-                if (!s.in_spill && input_.mapping()) input_.mapping()->release(s.bytes);  // read once: keep RSS flat
-                s.replace(q, type, *written, false);
-                result.findings[*slot[i]] = {s.original->name, std::move(q.findings)};
+                write_placed(deferred, false);
             } catch (const StageFailure&) {
                 output_->abandon();
                 throw;
@@ -366,36 +391,42 @@ private:
                 output_->abandon();
                 stage_failed(stage, tensor_subject(s.original->name), e.what());
             }
-            if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
+            if (slot[i] && options_.progress) options_.progress(stage.label, ++done, chosen.size());
         });
+        write_placed(deferred, true);  // every tensor has its size now
         guard.finished = true;
         if (options_.sync) output_->start_writeback();
     }
 
-    // What the streamed stage's threads take in turn: one tensor to quantize, or a run of untouched
-    // tensors that lie in the input as they will in the output, copied by one call (a call per
-    // tensor cost a third more than cp's single call, measured).
-    struct StreamUnit {
-        size_t first, last;
+    // Units of the streamed stage whose place in the output was not known when they were ready.
+    struct Deferred {
+        std::mutex mutex;
+        std::vector<StreamUnit> units;
+        void add(StreamUnit unit) {
+            std::lock_guard lock(mutex);
+            units.push_back(unit);
+        }
     };
 
-    std::vector<StreamUnit> stream_units(const std::vector<std::optional<size_t>>& slot) const {
-        const uint64_t alignment = output_->alignment();
-        std::vector<StreamUnit> units;
-        for (size_t i = 0; i < states_.size(); ++i) {
-            if (!units.empty() && !slot[i] && !slot[units.back().last]) {
-                const TensorState &a = states_[units.back().last], &b = states_[i];
-                const bool from_input = !a.in_spill && !b.in_spill && input_.mapping();
-                if (from_input && b.bytes.data() == a.bytes.data() + gguf::align_up(a.bytes.size(), alignment)) {
-                    units.back().last = i;
-                    continue;
-                }
+    // Writes the deferred units whose place is known by now (`all`: every one, which waits for
+    // none once every tensor has its size), each taken out of the list by the thread writing it.
+    void write_placed(Deferred& deferred, bool all) {
+        for (;;) {
+            std::optional<StreamUnit> next;
+            {
+                std::lock_guard lock(deferred.mutex);
+                const auto found = std::find_if(deferred.units.begin(), deferred.units.end(),
+                                                [&](const StreamUnit& u) { return all || output_->placed(u.first); });
+                if (found == deferred.units.end()) return;
+                next = *found;
+                deferred.units.erase(found);
             }
-            units.push_back({i, i});
+            copy_unit(*next);
         }
-        return units;
     }
 
+    // One tensor's current bytes (the input's, or a deferred result in the spill file), or a run
+    // of untouched tensors, copied into the output by the kernel.
     void copy_unit(const StreamUnit& unit) {
         const TensorState &a = states_[unit.first], &b = states_[unit.last];
         if (unit.first == unit.last) {

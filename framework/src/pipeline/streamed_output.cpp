@@ -26,8 +26,7 @@ StreamedOutput::StreamedOutput(const std::filesystem::path& target, const GgufLa
     written_.emplace(file_.descriptor(), capacity, target);
 }
 
-std::optional<uint64_t> StreamedOutput::place(size_t first, size_t last, std::optional<FinalType> final) {
-    std::unique_lock lock(mutex_);
+void StreamedOutput::record_sizes(size_t first, size_t last, std::optional<FinalType> final) {
     if (final) {
         tensors_[first].type_id = final->type_id;
         tensors_[first].n_bytes = final->n_bytes;
@@ -37,6 +36,22 @@ std::optional<uint64_t> StreamedOutput::place(size_t first, size_t last, std::op
     for (; known_ < tensors_.size() && sized_[known_]; ++known_, advanced = true)
         offsets_[known_ + 1] = gguf::align_up(offsets_[known_] + tensors_[known_].n_bytes, alignment_);
     if (advanced) placed_.notify_all();
+}
+
+bool StreamedOutput::size(size_t first, size_t last, std::optional<FinalType> final) {
+    std::lock_guard lock(mutex_);
+    record_sizes(first, last, final);
+    return known_ >= first;
+}
+
+bool StreamedOutput::placed(size_t first) {
+    std::lock_guard lock(mutex_);
+    return known_ >= first;
+}
+
+std::optional<uint64_t> StreamedOutput::place(size_t first, size_t last, std::optional<FinalType> final) {
+    std::unique_lock lock(mutex_);
+    record_sizes(first, last, final);
     placed_.wait(lock, [&] { return abandoned_ || known_ >= first; });
     if (abandoned_) return std::nullopt;
     return data_start_ + offsets_[first];

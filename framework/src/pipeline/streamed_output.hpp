@@ -15,13 +15,19 @@
 #include <vector>
 
 #include "pipeline/written_tensors.hpp"
+#include "qframe/export.hpp"
 #include "qframe/gguf_writer.hpp"
 #include "qframe/output_file.hpp"
 
 namespace qframe {
 
-class StreamedOutput {
+class QFRAME_API StreamedOutput {  // exported for the tests
 public:
+    struct FinalType {
+        uint32_t type_id;
+        uint64_t n_bytes;
+    };
+
     // `tensors`: the output's tensors in file order with their types so far (their sizes and
     // producers are not used); `layout`: the metadata, with the keys the final one will have.
     StreamedOutput(const std::filesystem::path& target, const GgufLayout& layout, std::vector<OutputTensor> tensors);
@@ -35,6 +41,13 @@ public:
     // Tensors first…last, untouched (the constructor's types and sizes), in one copy: `from`
     // holds them laid out as the output lays them out (its padding between them included).
     std::optional<std::span<const std::byte>> copy_run(size_t first, size_t last, const FileBytes& from);
+    // Records the sizes of tensors first…last (`final` sets first's, for one tensor; a run keeps
+    // the constructor's) without waiting, so that the tensors after them can be placed. Returns
+    // whether every tensor before `first` has its size, i.e. whether writing them now would not
+    // wait. A tensor whose place is not known yet can be kept elsewhere and written later
+    // (by copy()), so that its thread goes on working instead of waiting.
+    bool size(size_t first, size_t last, std::optional<FinalType> final);
+    bool placed(size_t first);
     // Wakes every waiting writer: a tensor failed and the file will not be committed.
     void abandon();
     // The data section's alignment: every tensor starts at a multiple of it.
@@ -59,17 +72,14 @@ public:
     void commit(bool sync);
 
 private:
-    struct FinalType {
-        uint32_t type_id;
-        uint64_t n_bytes;
-    };
-    // Tensors first…last have their sizes (`final` sets first's, for one tensor); returns where
-    // `first` goes once every tensor before it has a size.
+    // size(), then waits for every tensor before `first` to have a size; returns where `first`
+    // goes (nullopt once abandoned).
     std::optional<uint64_t> place(size_t first, size_t last, std::optional<FinalType> final);
     // place(), then `put_at(offset)` (which writes and returns the view), then mark_written().
     template <class Put>
     std::optional<std::span<const std::byte>> put(size_t first, size_t last, std::optional<FinalType> final, Put put_at);
     void mark_written(size_t first, size_t last);
+    void record_sizes(size_t first, size_t last, std::optional<FinalType> final);  // mutex_ held
 
     OutputFile file_;
     std::vector<OutputTensor> tensors_;

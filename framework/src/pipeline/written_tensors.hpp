@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 
+#include "qframe/export.hpp"
 #include "qframe/output_file.hpp"
 
 namespace qframe {
@@ -20,7 +21,7 @@ uint64_t largest_tensor_bytes(uint64_t n_values, uint64_t n_bytes);
 // A file written at chosen offsets (from any thread) and read back through one shared read-only
 // mapping of `capacity` bytes made up front: a view stays valid while the file grows, and its
 // pages are page cache, which the kernel may write out and drop, not anonymous memory.
-class WrittenTensors {
+class QFRAME_API WrittenTensors {  // exported, as SpillFile, for the tests
 public:
     WrittenTensors(int fd, uint64_t capacity, std::filesystem::path name);  // `fd` stays the caller's
     ~WrittenTensors();
@@ -44,7 +45,7 @@ private:
 // The results of quantizers that run before the last one (or of all of them when no output is
 // written), appended in the order they finish to a nameless file in `dir` that disappears with
 // the process, however it ends.
-class SpillFile {
+class QFRAME_API SpillFile {
 public:
     SpillFile(const std::filesystem::path& dir, uint64_t capacity);
     ~SpillFile();
