@@ -333,7 +333,6 @@ private:
                 return output_->hash();
             });
 
-        std::atomic<size_t> done{0};
         // A failing tensor abandons the output at once (writers waiting for it wake up); whatever
         // else ends the loop early (a progress callback's exception) abandons it here, or the
         // digest's thread would wait forever.
@@ -344,58 +343,97 @@ private:
                 if (!finished) out.abandon();
             }
         } guard{*output_};
+        SpillFile& spill = spill_file();  // made before the threads start: they may all need it
+        std::atomic<size_t> done{0};
+        const auto progress = [&] {
+            if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
+        };
+        // Small tensors are quantized first, into the spill file. One whose result keeps its size
+        // then no longer cuts the run of untouched tensors around it: the run is copied in one
+        // call and the result written over it (BF16 norms: one copy instead of 45).
+        std::vector<bool> quantize_later(states_.size(), false), from_input(states_.size(), false);
+        std::vector<size_t> small;
+        for (size_t i = 0; i < states_.size(); ++i) from_input[i] = !states_[i].in_spill && input_.mapping();
+        for (size_t i : chosen) (states_[i].bytes.size() <= kSmallTensorBytes ? small.push_back(i) : void(quantize_later[i] = true));
+        parallel_for(small.size(), options_.threads, [&](size_t k) {
+            streamed_step(stage, states_[small[k]], [&] { quantize_streamed(quantizer, small[k], false, spill, result.findings[*slot[small[k]]]); });
+            progress();
+        });
+
         std::vector<StreamedTensor> streamed;
         for (size_t i = 0; i < states_.size(); ++i) {
             const TensorState& s = states_[i];
-            const bool in_input = !s.in_spill && input_.mapping();
-            streamed.push_back({slot[i].has_value(), in_input ? s.bytes.data() : nullptr, s.bytes.size(), s.original->n_values});
+            const bool same_size = s.bytes.size() == s.original->data.size();
+            const std::byte* in_input = from_input[i] && (!slot[i] || same_size) ? s.original->data.data() : nullptr;
+            streamed.push_back({quantize_later[i], in_input, s.bytes.size(), s.original->n_values});
         }
         const auto units = stream_units(streamed, output_->alignment());
         const auto order = work_order(units, streamed, options_.threads ? options_.threads : default_thread_count());
         Deferred deferred;
-        SpillFile& spill = spill_file();  // made before the threads start: they may all need it
         parallel_for(order.size(), options_.threads, [&](size_t k) {
             const StreamUnit& unit = units[order[k]];
             const size_t i = unit.first;
-            TensorState& s = states_[i];
-            try {
-                if (!slot[i]) {
+            streamed_step(stage, states_[i], [&] {
+                if (!quantize_later[i]) {
                     // Copied now if its place is known, or by whichever thread finds it known later.
                     if (output_->size(unit.first, unit.last, std::nullopt)) copy_unit(unit);
                     else deferred.add(unit);
                 } else {
-                    QuantizedTensor q = quantizer.quantize(s.view());
-                    const TypeInfo& type = checked_result_type(s.original_view(), q);
-                    const StreamedOutput::FinalType final{static_cast<uint32_t>(q.type), q.bytes.size()};
-                    const bool now = output_->size(i, i, final);
-                    std::span<const std::byte> written;
-                    if (now) {
-                        const auto to_output = output_->write(i, final.type_id, q.bytes);
-                        if (!to_output) return;  // another tensor failed
-                        written = *to_output;
-                    } else {
-                        // A tensor before it has no size yet: rather than wait for it, keep the
-                        // result in the spill file and go on working.
-                        written = spill.append(q.bytes);
-                    }
-                    if (!s.in_spill && input_.mapping()) input_.mapping()->release(s.bytes);  // read once: keep RSS flat
-                    s.replace(q, type, written, !now);
-                    if (!now) deferred.add(unit);
-                    result.findings[*slot[i]] = {s.original->name, std::move(q.findings)};
+                    const auto went = quantize_streamed(quantizer, i, true, spill, result.findings[*slot[i]]);
+                    if (went == Went::abandoned) return;
+                    if (went == Went::to_spill) deferred.add(unit);
+                    progress();
                 }
                 write_placed(deferred, false);
-            } catch (const StageFailure&) {
-                output_->abandon();
-                throw;
-            } catch (const std::exception& e) {
-                output_->abandon();
-                stage_failed(stage, tensor_subject(s.original->name), e.what());
-            }
-            if (slot[i] && options_.progress) options_.progress(stage.label, ++done, chosen.size());
+            });
         });
         write_placed(deferred, true);  // every tensor has its size now
         guard.finished = true;
         if (options_.sync) output_->start_writeback();
+    }
+
+    // Tensors up to this size are quantized before the others (stream()): 1 MiB holds a norm of
+    // a model 128 times wider than Llama-3-8B's.
+    static constexpr uint64_t kSmallTensorBytes = 1 << 20;
+
+    enum class Went { to_output, to_spill, abandoned };
+
+    // Quantizes tensor i for the streamed stage. Its result goes straight to the output when
+    // `to_output` and its place is known; otherwise to the spill file, to be copied into place
+    // once it is known (write_placed). Either way its size is recorded at once.
+    Went quantize_streamed(const Quantizer& quantizer, size_t i, bool to_output, SpillFile& spill, std::pair<std::string, Findings>& findings) {
+        TensorState& s = states_[i];
+        QuantizedTensor q = quantizer.quantize(s.view());
+        const TypeInfo& type = checked_result_type(s.original_view(), q);
+        const StreamedOutput::FinalType final{static_cast<uint32_t>(q.type), q.bytes.size()};
+        const bool now = output_->size(i, i, final) && to_output;
+        std::span<const std::byte> written;
+        if (now) {
+            const auto to_file = output_->write(i, final.type_id, q.bytes);
+            if (!to_file) return Went::abandoned;  // another tensor failed
+            written = *to_file;
+        } else {
+            written = spill.append(q.bytes);
+        }
+        if (!s.in_spill && input_.mapping()) input_.mapping()->release(s.bytes);  // read once: keep RSS flat
+        s.replace(q, type, written, !now);
+        findings = {s.original->name, std::move(q.findings)};
+        return now ? Went::to_output : Went::to_spill;
+    }
+
+    // One step of the streamed stage: a failure abandons the output at once (writers waiting for
+    // the failed tensor wake up) and names the tensor.
+    template <class Step>
+    void streamed_step(const PlannedStage& stage, const TensorState& s, Step step) {
+        try {
+            step();
+        } catch (const StageFailure&) {
+            output_->abandon();
+            throw;
+        } catch (const std::exception& e) {
+            output_->abandon();
+            stage_failed(stage, tensor_subject(s.original->name), e.what());
+        }
     }
 
     // Units of the streamed stage whose place in the output was not known when they were ready.
@@ -425,16 +463,20 @@ private:
         }
     }
 
-    // One tensor's current bytes (the input's, or a deferred result in the spill file), or a run
-    // of untouched tensors, copied into the output by the kernel.
+    // One tensor's current bytes (the input's, or a result in the spill file), or a run of
+    // tensors copied from the input, with the results of those quantized first (which kept their
+    // size) written over their input bytes.
     void copy_unit(const StreamUnit& unit) {
         const TensorState &a = states_[unit.first], &b = states_[unit.last];
         if (unit.first == unit.last) {
             output_->copy(unit.first, a.type_id, file_bytes_of(a));
             return;
         }
-        const std::span<const std::byte> run(a.bytes.data(), b.bytes.data() + b.bytes.size());
-        output_->copy_run(unit.first, unit.last, file_bytes(*input_.mapping(), run));
+        std::vector<StreamedOutput::Patch> patches;
+        for (size_t k = unit.first; k <= unit.last; ++k)
+            if (states_[k].bytes.data() != states_[k].original->data.data()) patches.push_back({k, file_bytes_of(states_[k])});
+        const std::span<const std::byte> run(a.original->data.data(), b.original->data.data() + b.original->data.size());
+        output_->copy_run(unit.first, unit.last, file_bytes(*input_.mapping(), run), patches);
     }
 
     void create_output_folder() const {

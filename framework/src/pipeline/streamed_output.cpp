@@ -65,12 +65,19 @@ std::optional<std::span<const std::byte>> StreamedOutput::copy(size_t i, uint32_
     return put(i, i, FinalType{type_id, from.bytes.size()}, [&](uint64_t offset) { return written_->copy(offset, from); });
 }
 
-std::optional<std::span<const std::byte>> StreamedOutput::copy_run(size_t first, size_t last, const FileBytes& from) {
+std::optional<std::span<const std::byte>> StreamedOutput::copy_run(size_t first, size_t last, const FileBytes& from,
+                                                                   std::span<const Patch> patches) {
     return put(first, last, std::nullopt, [&](uint64_t offset) {
-        // Every size in the run is the constructor's, so its offsets are known already.
+        // Every tensor in the run has its size by now, so its offsets are known already.
         if (offset + from.bytes.size() != data_start_ + offsets_[last] + tensors_[last].n_bytes)
             throw Error(fmt::format("internal error: tensors {}…{} are not laid out in their source as in the output", first, last));
-        return written_->copy(offset, from);
+        const auto view = written_->copy(offset, from);
+        for (const Patch& p : patches) {
+            if (p.i < first || p.i > last || p.from.bytes.size() != tensors_[p.i].n_bytes)
+                throw Error(fmt::format("internal error: tensor {} does not fit where run {}…{} put it", p.i, first, last));
+            written_->copy(data_start_ + offsets_[p.i], p.from);
+        }
+        return view;
     });
 }
 

@@ -38,9 +38,16 @@ public:
     std::optional<std::span<const std::byte>> write(size_t i, uint32_t type_id, std::span<const std::byte> bytes);
     // The same for bytes already in a file (copied by the kernel).
     std::optional<std::span<const std::byte>> copy(size_t i, uint32_t type_id, const FileBytes& from);
-    // Tensors first…last, untouched (the constructor's types and sizes), in one copy: `from`
-    // holds them laid out as the output lays them out (its padding between them included).
-    std::optional<std::span<const std::byte>> copy_run(size_t first, size_t last, const FileBytes& from);
+    // A tensor's result written over the bytes a run copied (copy_run): it has the size of those
+    // bytes, and its type was given to size() before.
+    struct Patch {
+        size_t i;
+        FileBytes from;
+    };
+    // Tensors first…last in one copy: `from` holds them laid out as the output lays them out (its
+    // padding between them included); then `patches` go over the tensors they name. The others
+    // keep the constructor's types and sizes.
+    std::optional<std::span<const std::byte>> copy_run(size_t first, size_t last, const FileBytes& from, std::span<const Patch> patches = {});
     // Records the sizes of tensors first…last (`final` sets first's, for one tensor; a run keeps
     // the constructor's) without waiting, so that the tensors after them can be placed. Returns
     // whether every tensor before `first` has its size, i.e. whether writing them now would not
