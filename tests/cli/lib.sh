@@ -7,6 +7,7 @@ DATA=$2
 BUILD=${3:-}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+export QFRAME_CACHE_DIR="$WORK/cache"  # each test starts with no digest cached
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 finish() {

@@ -33,6 +33,16 @@ assert all(s["seconds"] >= 0 for s in r["stages"])
 PYEOF
 grep -q "| \`blk.0.ffn_norm.weight\` |" "$WORK/r1/REPORT.md" || fail "REPORT.md lacks the tensor table"
 
+# The input's digest, computed by run 1, comes from the digest cache next time; once the input
+# changes (one byte in its last tensor, same size), it is computed again.
+"$QFRAME" run recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/again.gguf" --report "$WORK/r-again" 2> "$WORK/again.log"
+grep -q "SHA-256 from the digest cache" "$WORK/again.log" || fail "the unchanged input was hashed again"
+grep -q "\"sha256\": \"$(sha256sum "$WORK/tiny.gguf" | cut -c1-64)\"" "$WORK/r-again/REPORT.json" || fail "the cached input digest is wrong"
+printf '\x7f' | dd of="$WORK/tiny.gguf" bs=1 seek=$(($(stat -c %s "$WORK/tiny.gguf") - 5)) conv=notrunc status=none
+"$QFRAME" run recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/changed.gguf" --report "$WORK/r-changed" 2> "$WORK/changed.log"
+grep -q "digest cache" "$WORK/changed.log" && fail "a changed input's digest came from the cache"
+grep -q "\"sha256\": \"$(sha256sum "$WORK/tiny.gguf" | cut -c1-64)\"" "$WORK/r-changed/REPORT.json" || fail "the changed input's digest is wrong"
+
 # The same run with --no-hash: the same model, no digests; and with the output on another file
 # system (tmpfs), where the kernel cannot copy, the bytes and the digest are still right.
 "$QFRAME" run -q recipes/ffn_norm_bf16.yaml --input "$WORK/tiny.gguf" --output "$WORK/nohash.gguf" --report "$WORK/r-nohash" --no-hash

@@ -21,6 +21,7 @@
 #include "pipeline/streamed_output.hpp"
 #include "pipeline/written_tensors.hpp"
 #include "qframe/catalog.hpp"
+#include "qframe/digest_cache.hpp"
 #include "qframe/error.hpp"
 #include "qframe/tensor_view.hpp"
 #include "qframe/gguf_writer.hpp"
@@ -194,13 +195,25 @@ private:
 
     bool writes_output() const { return !plan_.output.empty() && !options_.dry_run; }
 
-    // From the mapping (reading through a buffer costs a copy of the whole file in system time).
+    // From the digest cache when the input is unchanged since it was last hashed; else from the
+    // mapping (reading through a buffer costs a copy of the whole file in system time). The
+    // output's digest starts only once this one is known, since the header holds it.
     std::string input_sha256() const {
-        const auto mapping = input_.mapping();
-        if (!mapping) return sha256_file(plan_.input);
-        Sha256 sha;
-        hash_releasing(sha, mapping->bytes());
-        return sha.hex();
+        const DigestCache cache(plan_.input);
+        if (auto known = cache.get()) {
+            spdlog::info("the input's SHA-256 from the digest cache ({})", cache.entry().string());
+            return *known;
+        }
+        std::string digest;
+        if (const auto mapping = input_.mapping()) {
+            Sha256 sha;
+            hash_releasing(sha, mapping->bytes());
+            digest = sha.hex();
+        } else {
+            digest = sha256_file(plan_.input);
+        }
+        cache.put(digest);
+        return digest;
     }
 
     StageResult run_stage(size_t index, const StageInstances& objects) {
