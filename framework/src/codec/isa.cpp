@@ -12,15 +12,17 @@
 namespace qframe::codec {
 namespace {
 
-constexpr Variants kGeneric{Isa::generic,        "generic",           decode_f16_generic,
-                            decode_bf16_generic, encode_f16_generic,  encode_bf16_generic,
-                            encode_q8_0_generic};
+// Fields in the order of struct Variants.
+#define QFRAME_CODEC_VARIANTS(isa, suffix)                                                   \
+    Variants{isa,                  #suffix,               decode_f16_##suffix,  decode_bf16_##suffix, \
+             encode_f16_##suffix,  encode_bf16_##suffix,  encode_q8_0_##suffix, encode_q2_k_##suffix, \
+             encode_q4_k_##suffix, encode_q5_k_##suffix,  encode_q6_k_##suffix}
+constexpr Variants kGeneric = QFRAME_CODEC_VARIANTS(Isa::generic, generic);
 #if defined(__x86_64__)
-constexpr Variants kAvx2{Isa::avx2,       "avx2",          decode_f16_avx2, decode_bf16_avx2,
-                         encode_f16_avx2, encode_bf16_avx2, encode_q8_0_avx2};
-constexpr Variants kAvx512{Isa::avx512,       "avx512",          decode_f16_avx512, decode_bf16_avx512,
-                           encode_f16_avx512, encode_bf16_avx512, encode_q8_0_avx512};
+constexpr Variants kAvx2 = QFRAME_CODEC_VARIANTS(Isa::avx2, avx2);
+constexpr Variants kAvx512 = QFRAME_CODEC_VARIANTS(Isa::avx512, avx512);
 #endif
+#undef QFRAME_CODEC_VARIANTS
 
 bool runs(Isa isa) {
 #if defined(__x86_64__)

@@ -1,12 +1,17 @@
 // Q2_K … Q6_K encoders: ggml's quantize_row_q{2..6}_K_ref, which is also what llama-quantize
 // runs for these types without an importance matrix (quantize_q4_K(..., NULL) and friends).
 //
-// Every float operation happens in ggml's order (this file is built with -ffp-contract=off), so
-// the bytes are identical. The one liberty taken is *where* the work happens: ggml searches the
-// scale of one sub-block at a time, while the searches below run 4 sub-blocks side by side in
+// Every float operation happens in ggml's order (this file is built with -ffp-contract=off, which
+// also holds inside the target("avx512f") functions, where FMA exists), so the bytes are
+// identical. The one liberty taken is *where* the work happens: ggml searches the scale of one
+// sub-block at a time, while the searches (k_quants_search.hpp) run W sub-blocks side by side in
 // SIMD vectors, lane k being sub-block k (values transposed to x[i][k]). Within a lane, the
-// sequence of operations is exactly ggml's; branches became per-lane selects. Q3_K's search,
-// which moves one quant at a time, stays scalar.
+// sequence of operations is exactly ggml's; branches became per-lane selects. W is 4 in the
+// generic encoders (SSE2), 8 in the AVX2 ones and 16 in the AVX-512F ones (Q4_K/Q5_K: two
+// super-blocks at a time). Q3_K's search, which moves one quant at a time, stays scalar.
+// One exception to "identical", here as in ggml itself: where two NaNs of different payloads meet
+// in an a + b or a * b, x86 returns the first operand's, and the compiler picks the order, so the
+// quants of a super-block with NaNs depend on the build.
 
 #include <algorithm>
 #include <bit>
@@ -15,6 +20,8 @@
 #include <utility>
 
 #include "codec/block_io.hpp"
+#include "codec/isa.hpp"
+#include "codec/k_quants_search.hpp"
 #include "codec/k_scales.hpp"
 #include "codec/kernels.hpp"
 
@@ -31,193 +38,6 @@ inline int nearest_int(float f) {
 }
 
 inline int clamp_int(int v, int lo, int hi) { return std::max(lo, std::min(hi, v)); }
-
-// ---- lanes: one GCC/Clang vector holds the same quantity for NL sub-blocks ----
-//
-// Plain loops over lanes were left scalar by GCC once fully unrolled, so the searches use vector
-// types directly, 4 lanes (SSE2, the x86-64 baseline) at a time. Every operation is element-wise
-// IEEE arithmetic, identical to the scalar one.
-template <int NL>
-struct Lanes {
-    typedef float F __attribute__((vector_size(4 * NL)));
-    typedef int32_t I __attribute__((vector_size(4 * NL)));
-};
-
-// Vector arguments of these helpers never cross a real call (they are forced inline), so GCC's
-// note that AVX-sized vectors would be passed differently with AVX enabled does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-template <class F>
-[[gnu::always_inline]] inline F load_lanes(const float* p) {
-    F v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-// nearest_int, lane-wise, with the same bit trick.
-template <class F, class I = decltype(std::declval<F>() < std::declval<F>())>
-[[gnu::always_inline]] inline I nearest_int_lanes(F f) {
-    return (std::bit_cast<I>(f + 12582912.0f) & 0x007fffff) - 0x00400000;
-}
-template <class I>
-[[gnu::always_inline]] inline I clamp_lanes(I v, int lo, int hi) {
-    v = v > hi ? I{} + hi : v;
-    return v < lo ? I{} + lo : v;
-}
-template <class F>
-[[gnu::always_inline]] inline F abs_lanes(F v) {  // fabsf: clear the sign bit, NaNs included
-    using I = decltype(v < v);
-    return std::bit_cast<F>(std::bit_cast<I>(v) & 0x7fffffff);
-}
-
-// ---- make_qkx2_quants: quants 0..nmax with a scale and a (non-positive) min ----
-//
-// Start from min..max spread over 0..nmax, then try nstep + 1 slightly different spreads; for
-// each, fit scale and min by weighted least squares and keep it if its weighted error (squared,
-// or absolute with use_mad) is smaller. Quirk kept from ggml: a step that wins replaces `min`,
-// and later steps measure from the new min. Returns scales and the_min = -min per lane.
-// Lane k of value i is xs[i * stride + k]; results go to the same places.
-template <int N>
-void make_qkx2_4(const float* xs, const float* ws, int stride, int nmax, float rmin, float rdelta,
-                 int nstep, bool use_mad, uint8_t* L_out, float* scale_out, float* the_min) {
-    using F = Lanes<4>::F;
-    using I = Lanes<4>::I;
-    F x[N], w[N];
-    for (int i = 0; i < N; ++i) {
-        x[i] = load_lanes<F>(xs + i * stride);
-        w[i] = load_lanes<F>(ws + i * stride);
-    }
-    F mn = x[0], mx = x[0], sum_w = w[0], sum_x = sum_w * x[0];
-    for (int i = 1; i < N; ++i) {
-        mn = x[i] < mn ? x[i] : mn;
-        mx = x[i] > mx ? x[i] : mx;
-        sum_w += w[i];
-        sum_x += w[i] * x[i];
-    }
-    const F zero = {};
-    mn = mn > 0 ? zero : mn;
-    const I flat = mx == mn;  // ggml returns early for these: all quants 0, scale 0
-
-    F iscale = float(nmax) / (mx - mn);
-    F scale = 1 / iscale;
-    F best = zero;
-    I L[N];
-    for (int i = 0; i < N; ++i) {
-        L[i] = clamp_lanes(nearest_int_lanes(iscale * (x[i] - mn)), 0, nmax);
-        F diff = scale * __builtin_convertvector(L[i], F) + mn - x[i];
-        diff = use_mad ? abs_lanes(diff) : diff * diff;
-        best += w[i] * diff;
-    }
-
-    for (int is = 0; is <= nstep; ++is) {
-        iscale = (rmin + rdelta * float(is) + float(nmax)) / (mx - mn);
-        F sum_l = zero, sum_l2 = zero, sum_xl = zero;
-        I aux[N];
-        for (int i = 0; i < N; ++i) {
-            aux[i] = clamp_lanes(nearest_int_lanes(iscale * (x[i] - mn)), 0, nmax);
-            const F l = __builtin_convertvector(aux[i], F);
-            const F wl = w[i] * l;
-            sum_l += wl;
-            sum_l2 += wl * l;
-            sum_xl += wl * x[i];
-        }
-        const F D = sum_w * sum_l2 - sum_l * sum_l;
-        F this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-        F this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-        const I positive_min = this_min > 0;  // the min may not be positive: refit the scale alone
-        this_scale = positive_min ? sum_xl / sum_l2 : this_scale;
-        this_min = positive_min ? zero : this_min;
-        F mad = zero;
-        for (int i = 0; i < N; ++i) {
-            F diff = this_scale * __builtin_convertvector(aux[i], F) + this_min - x[i];
-            diff = use_mad ? abs_lanes(diff) : diff * diff;
-            mad += w[i] * diff;
-        }
-        // ggml skips the step unless D > 0; computing it anyway is harmless.
-        const I take = (D > 0) & (mad < best);
-        best = take ? mad : best;
-        scale = take ? this_scale : scale;
-        mn = take ? this_min : mn;
-        for (int i = 0; i < N; ++i) L[i] = take ? aux[i] : L[i];
-    }
-
-    // A flat lane never changed mn (every step had D == 0), so -mn is ggml's early answer.
-    const F neg_min = -mn, final_scale = flat ? zero : scale;
-    std::memcpy(the_min, &neg_min, sizeof neg_min);
-    std::memcpy(scale_out, &final_scale, sizeof final_scale);
-    for (int i = 0; i < N; ++i)
-        for (int k = 0; k < 4; ++k) L_out[i * stride + k] = flat[k] ? 0 : uint8_t(L[i][k]);
-}
-
-// NL sub-blocks, 4 at a time (a 16-byte vector: what every x86-64 has).
-template <int NL, int N>
-void make_qkx2_lanes(const float (&x)[N][NL], const float (&w)[N][NL], int nmax, float rmin,
-                     float rdelta, int nstep, bool use_mad, uint8_t (&L)[N][NL],
-                     float (&scale)[NL], float (&the_min)[NL]) {
-    static_assert(NL % 4 == 0);
-    for (int g = 0; g < NL; g += 4)
-        make_qkx2_4<N>(&x[0][g], &w[0][g], NL, nmax, rmin, rdelta, nstep, use_mad, &L[0][g],
-                       &scale[g], &the_min[g]);
-}
-
-// ---- make_qx_quants with rmse_type 1 and no weights (Q6_K): symmetric quants -nmax..nmax-1 ----
-//
-// The largest magnitude maps to -nmax; then 18 nearby scales are tried and the one with the
-// best x²-weighted least-squares fit is kept. Returns the scale; L holds quant + nmax
-// (or 0 for an all-zero group, as in ggml).
-template <int N>
-void make_qx_4(const float* xs, int stride, int nmax, int8_t* L_out, float* scale_out) {
-    using F = Lanes<4>::F;
-    using I = Lanes<4>::I;
-    const F zero = {};
-    F x[N];
-    F amax = zero, max = zero;
-    for (int i = 0; i < N; ++i) {
-        x[i] = load_lanes<F>(xs + i * stride);
-        const F ax = abs_lanes(x[i]);
-        const I bigger = ax > amax;
-        amax = bigger ? ax : amax;
-        max = bigger ? x[i] : max;
-    }
-    // Pass 0 is ggml's first guess (-nmax / max), passes 1..18 its loop over is = -9..9, is != 0.
-    F scale = zero, best = zero;
-    I L[N];
-    for (int pass = 0; pass <= 18; ++pass) {
-        const int is = pass <= 9 ? pass - 10 : pass - 9;
-        const F iscale = pass == 0 ? float(-nmax) / max : -(float(nmax) + 0.1f * float(is)) / max;
-        F sumlx = zero, suml2 = zero;
-        I aux[N];
-        for (int i = 0; i < N; ++i) {
-            aux[i] = clamp_lanes(nearest_int_lanes(iscale * x[i]), -nmax, nmax - 1);
-            const F l = __builtin_convertvector(aux[i], F);
-            const F w = x[i] * x[i];
-            sumlx += w * x[i] * l;
-            suml2 += w * l * l;
-        }
-        const F s = sumlx / suml2;
-        if (pass == 0) {
-            scale = suml2 != 0 ? s : zero;
-            best = scale * sumlx;
-            for (int i = 0; i < N; ++i) L[i] = aux[i];
-        } else {
-            const I take = (suml2 > 0) & (sumlx * sumlx > best * suml2);
-            scale = take ? s : scale;
-            best = take ? s * sumlx : best;
-            for (int i = 0; i < N; ++i) L[i] = take ? aux[i] : L[i];
-        }
-    }
-    const I zero_group = amax < kGroupMaxEps;
-    const F final_scale = zero_group ? zero : scale;
-    std::memcpy(scale_out, &final_scale, sizeof final_scale);
-    for (int i = 0; i < N; ++i)
-        for (int k = 0; k < 4; ++k) L_out[i * stride + k] = zero_group[k] ? 0 : int8_t(L[i][k] + nmax);
-}
-
-template <int NL, int N>
-void make_qx_lanes(const float (&x)[N][NL], int nmax, int8_t (&L)[N][NL], float (&scale)[NL]) {
-    static_assert(NL % 4 == 0);
-    for (int g = 0; g < NL; g += 4) make_qx_4<N>(&x[0][g], NL, nmax, &L[0][g], &scale[g]);
-}
 
 // ---- make_q3_quants with do_rmse (Q3_K): quants -nmax..nmax-1, stored + nmax ----
 //
@@ -272,38 +92,52 @@ float make_q3_quants(const float* x, int nmax, int8_t* L) {
     return sumlx / suml2;
 }
 
+// Q2_K/Q3_K/Q6_K lay 4 groups of 32 quants out as 2-bit fields of 32 bytes (per 128 values).
+void pack_2bit(const uint8_t L[QK_K], uint8_t qs[QK_K / 4]) {
+    for (int j = 0; j < QK_K; j += 128)
+        for (int l = 0; l < 32; ++l)
+            qs[j / 4 + l] = uint8_t(L[j + l] | L[j + l + 32] << 2 | L[j + l + 64] << 4 | L[j + l + 96] << 6);
+}
+
 // Sub-block j of `x` (size N) transposed into lane j.
 template <int NL, int N>
-void transpose_in(const float* x, float (&xt)[N][NL]) {
+[[gnu::always_inline]] inline void transpose_in(const float* x, float (&xt)[N][NL]) {
     for (int i = 0; i < N; ++i)
         for (int k = 0; k < NL; ++k) xt[i][k] = x[N * k + i];
 }
 template <int NL, int N, class T>
-void transpose_out(const T (&lt)[N][NL], T* L) {
+[[gnu::always_inline]] inline void transpose_out(const T (&lt)[N][NL], T* L) {
     for (int i = 0; i < N; ++i)
         for (int k = 0; k < NL; ++k) L[N * k + i] = lt[i][k];
 }
 
 // Shared by Q4_K (nmax 15) and Q5_K (nmax 31): per 32-value sub-block a scale and a min from
-// make_qkx2_quants (weights av_x + |x|, av_x the sub-block's RMS); those 8 scales and 8 mins are
-// quantized to 6 bits against the largest of each, and the values are then requantized with
-// the scales actually stored. Leaves the quants (0..nmax) in L and fills d, dmin and scales.
-template <class Block>
-void quantize_scale_min_k(const float* x, int nmax, float rmin, int nstep, Block& blk,
-                          uint8_t L[QK_K]) {
-    float xt[32][8], wt[32][8], sum_x2[8] = {};
+// make_qkx2_quants (weights av_x + |x|, av_x the sub-block's RMS). Searches the 8 * SB
+// sub-blocks of SB consecutive super-blocks, W at a time; leaves their quants (0..nmax) in L.
+template <int W, int SB>
+[[gnu::always_inline]] inline void search_scale_min_k(const float* x, int nmax, float rmin, int nstep,
+                                                      uint8_t* L, float (&scales)[8 * SB],
+                                                      float (&mins)[8 * SB]) {
+    constexpr int NL = 8 * SB;
+    float xt[32][NL], wt[32][NL], sum_x2[NL] = {};
     transpose_in(x, xt);
     for (int i = 0; i < 32; ++i)
-        for (int k = 0; k < 8; ++k) sum_x2[k] += xt[i][k] * xt[i][k];
-    for (int k = 0; k < 8; ++k) {
+        for (int k = 0; k < NL; ++k) sum_x2[k] += xt[i][k] * xt[i][k];
+    for (int k = 0; k < NL; ++k) {
         const float av_x = std::sqrt(sum_x2[k] / 32);
         for (int i = 0; i < 32; ++i) wt[i][k] = av_x + std::fabs(xt[i][k]);
     }
-    uint8_t lt[32][8];
-    float scales[8], mins[8];
-    make_qkx2_lanes(xt, wt, nmax, rmin, 0.1f, nstep, false, lt, scales, mins);
+    uint8_t lt[32][NL];
+    k_search::make_qkx2_lanes<W>(xt, wt, nmax, rmin, 0.1f, nstep, false, lt, scales, mins);
     transpose_out(lt, L);
+}
 
+// The rest of one Q4_K/Q5_K super-block: its 8 scales and 8 mins are quantized to 6 bits against
+// the largest of each, and the values are then requantized with the scales actually stored.
+// Fills d, dmin and scales, and updates L.
+template <int W, class Block>
+[[gnu::always_inline]] inline void finish_scale_min_k(const float* x, int nmax, const float* scales,
+                                                      const float* mins, Block& blk, uint8_t L[QK_K]) {
     float max_scale = 0, max_min = 0;  // scales and mins are never negative
     for (int j = 0; j < 8; ++j) {
         if (scales[j] > max_scale) max_scale = scales[j];
@@ -327,53 +161,67 @@ void quantize_scale_min_k(const float* x, int nmax, float rmin, int nstep, Block
         const float d = d_all * float(sc);
         if (d == 0) continue;  // keep make_qkx2_quants' quants, as ggml does
         const float dm = m_all * float(m);
-        for (int i = 0; i < 32; ++i)
-            L[32 * j + i] = uint8_t(clamp_int(nearest_int((x[32 * j + i] + dm) / d), 0, nmax));
+        k_search::requantize<W, true>(x + 32 * j, 32, dm, d, 0, nmax, 0, L + 32 * j);
     }
 }
 
-// Q2_K/Q3_K/Q6_K lay 4 groups of 32 quants out as 2-bit fields of 32 bytes (per 128 values).
-void pack_2bit(const uint8_t L[QK_K], uint8_t qs[QK_K / 4]) {
-    for (int j = 0; j < QK_K; j += 128)
-        for (int l = 0; l < 32; ++l)
-            qs[j / 4 + l] = uint8_t(L[j + l] | L[j + l + 32] << 2 | L[j + l + 64] << 4 | L[j + l + 96] << 6);
+// Sub-blocks 2c and 2c+1 share qs[32c ..): low and high nibble.
+[[gnu::always_inline]] inline void pack_quants(const uint8_t L[QK_K], BlockQ4_K& blk) {
+    for (int c = 0; c < 4; ++c)
+        for (int l = 0; l < 32; ++l) blk.qs[32 * c + l] = uint8_t(L[64 * c + l] | L[64 * c + 32 + l] << 4);
 }
 
-}  // namespace
+// Low 4 bits as Q4_K; the fifth bit of value l of sub-block s goes to bit s of qh[l].
+[[gnu::always_inline]] inline void pack_quants(const uint8_t L[QK_K], BlockQ5_K& blk) {
+    std::memset(blk.qh, 0, sizeof blk.qh);
+    for (int c = 0; c < 4; ++c)
+        for (int l = 0; l < 32; ++l) {
+            const int lo = L[64 * c + l], hi = L[64 * c + 32 + l];
+            blk.qs[32 * c + l] = uint8_t((lo & 0x0f) | (hi & 0x0f) << 4);
+            blk.qh[l] |= uint8_t((lo >> 4) << (2 * c) | (hi >> 4) << (2 * c + 1));
+        }
+}
 
-void encode_q4_k(const float* src, std::byte* dst, size_t n_blocks) {
-    for (size_t b = 0; b < n_blocks; ++b, src += QK_K) {
-        BlockQ4_K blk;
-        uint8_t L[QK_K];
-        quantize_scale_min_k(src, 15, -1.0f, 20, blk, L);
-        // Sub-blocks 2c and 2c+1 share qs[32c ..): low and high nibble.
-        for (int c = 0; c < 4; ++c)
-            for (int l = 0; l < 32; ++l)
-                blk.qs[32 * c + l] = uint8_t(L[64 * c + l] | L[64 * c + 32 + l] << 4);
-        store_block(dst, b, blk);
+// Q4_K and Q5_K, SB super-blocks per search: two when the vectors hold 16 sub-blocks. A lone last
+// super-block is searched next to zeros, whose lanes are discarded.
+template <int W, class Block>
+[[gnu::always_inline]] inline void encode_scale_min_k(const float* src, std::byte* dst, size_t n_blocks,
+                                                      int nmax, float rmin, int nstep) {
+    constexpr int SB = W > 8 ? W / 8 : 1;
+    for (size_t b = 0; b < n_blocks; b += SB) {
+        const size_t here = std::min<size_t>(SB, n_blocks - b);
+        const float* x = src + b * QK_K;
+        float padded[SB * QK_K];
+        if (here < SB) {
+            std::memset(padded, 0, sizeof padded);
+            std::memcpy(padded, x, here * QK_K * sizeof(float));
+            x = padded;
+        }
+        uint8_t L[SB * QK_K];
+        float scales[8 * SB], mins[8 * SB];
+        search_scale_min_k<W, SB>(x, nmax, rmin, nstep, L, scales, mins);
+        for (size_t s = 0; s < here; ++s) {
+            Block blk;
+            finish_scale_min_k<W>(x + s * QK_K, nmax, scales + 8 * s, mins + 8 * s, blk, L + s * QK_K);
+            pack_quants(L + s * QK_K, blk);
+            store_block(dst, b + s, blk);
+        }
     }
 }
 
-void encode_q5_k(const float* src, std::byte* dst, size_t n_blocks) {
-    for (size_t b = 0; b < n_blocks; ++b, src += QK_K) {
-        BlockQ5_K blk;
-        uint8_t L[QK_K];
-        quantize_scale_min_k(src, 31, -0.5f, 15, blk, L);
-        // Low 4 bits as Q4_K; the fifth bit of value l of sub-block s goes to bit s of qh[l].
-        std::memset(blk.qh, 0, sizeof blk.qh);
-        for (int c = 0; c < 4; ++c)
-            for (int l = 0; l < 32; ++l) {
-                const int lo = L[64 * c + l], hi = L[64 * c + 32 + l];
-                blk.qs[32 * c + l] = uint8_t((lo & 0x0f) | (hi & 0x0f) << 4);
-                blk.qh[l] |= uint8_t((lo >> 4) << (2 * c) | (hi >> 4) << (2 * c + 1));
-            }
-        store_block(dst, b, blk);
-    }
+template <int W>
+[[gnu::always_inline]] inline void encode_q4_k_lanes(const float* src, std::byte* dst, size_t n_blocks) {
+    encode_scale_min_k<W, BlockQ4_K>(src, dst, n_blocks, 15, -1.0f, 20);
+}
+template <int W>
+[[gnu::always_inline]] inline void encode_q5_k_lanes(const float* src, std::byte* dst, size_t n_blocks) {
+    encode_scale_min_k<W, BlockQ5_K>(src, dst, n_blocks, 31, -0.5f, 15);
 }
 
-// 16 groups of 16 with int8 scales: each group's scale from make_qx_quants, the scale of
+// Q6_K: 16 groups of 16 with int8 scales: each group's scale from make_qx_quants, the scale of
 // largest magnitude maps to -128, then values are requantized with the stored scales.
-void encode_q6_k(const float* src, std::byte* dst, size_t n_blocks) {
+template <int W>
+[[gnu::always_inline]] inline void encode_q6_k_lanes(const float* src, std::byte* dst, size_t n_blocks) {
     for (size_t b = 0; b < n_blocks; ++b, src += QK_K) {
         BlockQ6_K blk;
         float xt[16][16];
@@ -381,7 +229,7 @@ void encode_q6_k(const float* src, std::byte* dst, size_t n_blocks) {
         int8_t L[QK_K];
         float scales[16];
         transpose_in(src, xt);
-        make_qx_lanes(xt, 32, lt, scales);
+        k_search::make_qx_lanes<W>(xt, 32, kGroupMaxEps, lt, scales);
         transpose_out(lt, L);
 
         float max_scale = 0, max_abs_scale = 0;
@@ -406,8 +254,8 @@ void encode_q6_k(const float* src, std::byte* dst, size_t n_blocks) {
         for (int g = 0; g < 16; ++g) {
             const float d = d_all * float(blk.scales[g]);
             if (d == 0) continue;
-            for (int i = 0; i < 16; ++i)
-                L[16 * g + i] = int8_t(clamp_int(nearest_int(src[16 * g + i] / d), -32, 31) + 32);
+            k_search::requantize<W, false>(src + 16 * g, 16, 0.0f, d, -32, 31, 32,
+                                           reinterpret_cast<uint8_t*>(L + 16 * g));
         }
 
         // Per 128 values: ql gets the low nibbles (values l and l+64 in ql[l], l+32 and l+96 in
@@ -427,9 +275,10 @@ void encode_q6_k(const float* src, std::byte* dst, size_t n_blocks) {
     }
 }
 
-// 16 groups of 16, 2-bit quants with a 4-bit scale and 4-bit min each (make_qkx2_quants with
-// weights |x| and absolute error), scales and mins quantized against the largest of each.
-void encode_q2_k(const float* src, std::byte* dst, size_t n_blocks) {
+// Q2_K: 16 groups of 16, 2-bit quants with a 4-bit scale and 4-bit min each (make_qkx2_quants
+// with weights |x| and absolute error), scales and mins quantized against the largest of each.
+template <int W>
+[[gnu::always_inline]] inline void encode_q2_k_lanes(const float* src, std::byte* dst, size_t n_blocks) {
     for (size_t b = 0; b < n_blocks; ++b, src += QK_K) {
         BlockQ2_K blk;
         float xt[16][16], wt[16][16];
@@ -439,7 +288,7 @@ void encode_q2_k(const float* src, std::byte* dst, size_t n_blocks) {
         transpose_in(src, xt);
         for (int i = 0; i < 16; ++i)
             for (int k = 0; k < 16; ++k) wt[i][k] = std::fabs(xt[i][k]);
-        make_qkx2_lanes(xt, wt, 3, -0.5f, 0.1f, 15, true, lt, scales, mins);
+        k_search::make_qkx2_lanes<W>(xt, wt, 3, -0.5f, 0.1f, 15, true, lt, scales, mins);
         transpose_out(lt, L);
 
         float max_scale = 0, max_min = 0;
@@ -469,13 +318,14 @@ void encode_q2_k(const float* src, std::byte* dst, size_t n_blocks) {
             const float d = d_all * float(blk.scales[g] & 0x0f);
             if (d == 0) continue;
             const float dm = m_all * float(blk.scales[g] >> 4);
-            for (int i = 0; i < 16; ++i)
-                L[16 * g + i] = uint8_t(clamp_int(nearest_int((src[16 * g + i] + dm) / d), 0, 3));
+            k_search::requantize<W, true>(src + 16 * g, 16, dm, d, 0, 3, 0, L + 16 * g);
         }
         pack_2bit(L, blk.qs);
         store_block(dst, b, blk);
     }
 }
+
+}  // namespace
 
 // 16 groups of 16, 3-bit signed quants (-4..3) with 6-bit signed scales (stored + 32) relative
 // to the scale of largest magnitude, which maps to -32.
@@ -527,5 +377,34 @@ void encode_q3_k(const float* src, std::byte* dst, size_t n_blocks) {
         store_block(dst, b, blk);
     }
 }
+
+// The generic encoders search 4 sub-blocks at a time (SSE2); chosen_variants() picks the widest
+// set this CPU runs.
+void encode_q2_k(const float* src, std::byte* dst, size_t n) { chosen_variants().encode_q2_k(src, dst, n); }
+void encode_q4_k(const float* src, std::byte* dst, size_t n) { chosen_variants().encode_q4_k(src, dst, n); }
+void encode_q5_k(const float* src, std::byte* dst, size_t n) { chosen_variants().encode_q5_k(src, dst, n); }
+void encode_q6_k(const float* src, std::byte* dst, size_t n) { chosen_variants().encode_q6_k(src, dst, n); }
+
+void encode_q2_k_generic(const float* src, std::byte* dst, size_t n) { encode_q2_k_lanes<4>(src, dst, n); }
+void encode_q4_k_generic(const float* src, std::byte* dst, size_t n) { encode_q4_k_lanes<4>(src, dst, n); }
+void encode_q5_k_generic(const float* src, std::byte* dst, size_t n) { encode_q5_k_lanes<4>(src, dst, n); }
+void encode_q6_k_generic(const float* src, std::byte* dst, size_t n) { encode_q6_k_lanes<4>(src, dst, n); }
+
+#if defined(__x86_64__)
+// The same templates, inlined into functions compiled for wider vectors (isa.cpp calls them only
+// where the CPU runs them).
+#define QFRAME_AVX2 __attribute__((target("avx2")))
+#define QFRAME_AVX512 __attribute__((target("avx512f")))
+QFRAME_AVX2 void encode_q2_k_avx2(const float* src, std::byte* dst, size_t n) { encode_q2_k_lanes<8>(src, dst, n); }
+QFRAME_AVX2 void encode_q4_k_avx2(const float* src, std::byte* dst, size_t n) { encode_q4_k_lanes<8>(src, dst, n); }
+QFRAME_AVX2 void encode_q5_k_avx2(const float* src, std::byte* dst, size_t n) { encode_q5_k_lanes<8>(src, dst, n); }
+QFRAME_AVX2 void encode_q6_k_avx2(const float* src, std::byte* dst, size_t n) { encode_q6_k_lanes<8>(src, dst, n); }
+QFRAME_AVX512 void encode_q2_k_avx512(const float* src, std::byte* dst, size_t n) { encode_q2_k_lanes<16>(src, dst, n); }
+QFRAME_AVX512 void encode_q4_k_avx512(const float* src, std::byte* dst, size_t n) { encode_q4_k_lanes<16>(src, dst, n); }
+QFRAME_AVX512 void encode_q5_k_avx512(const float* src, std::byte* dst, size_t n) { encode_q5_k_lanes<16>(src, dst, n); }
+QFRAME_AVX512 void encode_q6_k_avx512(const float* src, std::byte* dst, size_t n) { encode_q6_k_lanes<16>(src, dst, n); }
+#undef QFRAME_AVX2
+#undef QFRAME_AVX512
+#endif
 
 }  // namespace qframe::codec
