@@ -311,3 +311,120 @@ TEST_CASE("Q8_0 encoders agree byte for byte with ggml's reference quantizer", "
     encode(TensorType::Q8_0, x, pub);
     CHECK(pub == want);
 }
+
+namespace {
+
+// Super-blocks of 256 values for the k-quant encoders: every sub-block of 16 or 32 values may
+// take its own scale, so a super-block mixes flat, zero and busy sub-blocks.
+std::vector<float> k_quant_inputs() {
+    std::vector<float> x;
+    std::mt19937 rng(20261126);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::uniform_int_distribution<int> pick(0, 255);
+    const float huge = std::numeric_limits<float>::max();
+    auto super_block = [&](auto&& value) {
+        for (int j = 0; j < 256; ++j) x.push_back(value(j));
+    };
+
+    // Gaussian super-blocks over many scales, subnormal to near overflow.
+    for (int e = -149; e <= 120; e += 3)
+        for (int rep = 0; rep < 8; ++rep) super_block([&](int) { return std::ldexp(normal(rng), e); });
+    // A different scale per 16 values (model weights look like this), and per 32.
+    for (int rep = 0; rep < 1500; ++rep) {
+        float scale[16];
+        for (float& s : scale) s = std::ldexp(1.0f, pick(rng) % 40 - 30);
+        super_block([&](int j) { return normal(rng) * scale[j / 16]; });
+        super_block([&](int j) { return normal(rng) * scale[j / 32]; });
+    }
+    // Zeros, signed zeros; all values equal (positive, negative); equal within each sub-block.
+    super_block([](int) { return 0.0f; });
+    super_block([](int j) { return j % 3 ? -0.0f : 0.0f; });
+    for (float v : {1.0f, -1.0f, 3.5e-3f, -7.25e5f, 1e-40f})
+        super_block([&](int) { return v; });
+    super_block([](int j) { return float(j / 16) - 7.0f; });
+    super_block([](int j) { return float(j / 32) * 0.25f; });
+    // One value far above the rest, at several places; one non-zero value among zeros.
+    for (int pos : {0, 15, 16, 31, 100, 255}) {
+        super_block([&](int j) { return j == pos ? 1e30f : normal(rng); });
+        super_block([&](int j) { return j == pos ? -huge : normal(rng) * 1e-3f; });
+        super_block([&](int j) { return j == pos ? 2.0f : 0.0f; });
+    }
+    // Subnormals only, and subnormals among tiny normals.
+    for (int rep = 0; rep < 20; ++rep) {
+        super_block([&](int) { return from_bits(uint32_t(rng() % 0x800000u) | (rng() % 2 ? 0x80000000u : 0u)); });
+        super_block([&](int) { return std::ldexp(normal(rng), -130); });
+    }
+    // Negative values only (the mins of Q2_K/Q4_K/Q5_K), and positive only.
+    for (int rep = 0; rep < 50; ++rep) {
+        super_block([&](int) { return -std::fabs(normal(rng)) - 0.5f; });
+        super_block([&](int) { return std::fabs(normal(rng)) * 1e-2f; });
+    }
+    // Values on a grid (quants that tie exactly), and sub-blocks zeroed among busy ones.
+    for (int rep = 0; rep < 100; ++rep) {
+        const int zero_from = pick(rng) / 32 * 32;
+        super_block([&](int) { return float(int(rng() % 64) - 32) * 0.125f; });
+        super_block([&](int j) { return j >= zero_from && j < zero_from + 32 ? 0.0f : normal(rng); });
+    }
+    // Infinities among normal values, and random bit patterns (huge, tiny, infinite) but no NaN:
+    // where two NaNs of different payloads meet in an a + b or a * b, x86 keeps the first
+    // operand's, and which one is first is the compiler's choice (the scalar code does not pin
+    // it either). So a NaN's quants are not reproducible, in ggml neither.
+    const float inf = std::numeric_limits<float>::infinity();
+    for (int pos : {0, 40, 255}) {
+        super_block([&](int j) { return j == pos ? inf : normal(rng); });
+        super_block([&](int j) { return j == pos || j == pos / 2 ? -inf : normal(rng); });
+    }
+    for (int rep = 0; rep < 30; ++rep)
+        super_block([&](int) {
+            uint32_t u;
+            do u = uint32_t(rng());
+            while ((u & 0x7fffffffu) > 0x7f800000u);
+            return from_bits(u);
+        });
+    return x;
+}
+
+}  // namespace
+
+TEST_CASE("Q2_K, Q4_K, Q5_K and Q6_K encoders agree byte for byte with the generic ones", "[codec][isa]") {
+    const std::vector<float> x = k_quant_inputs();
+    const size_t n_blocks = x.size() / 256;
+    REQUIRE(n_blocks % 2 == 1);  // the AVX-512 encoders' lone last super-block is tested too
+    std::vector<float> shifted(x.size() + 1);
+    std::memcpy(shifted.data() + 1, x.data(), 4 * x.size());  // 4-byte aligned only
+
+    using Member = codec::EncodeFn codec::Variants::*;
+    for (auto [type, member] : {std::tuple{TensorType::Q2_K, Member(&codec::Variants::encode_q2_k)},
+                                std::tuple{TensorType::Q4_K, Member(&codec::Variants::encode_q4_k)},
+                                std::tuple{TensorType::Q5_K, Member(&codec::Variants::encode_q5_k)},
+                                std::tuple{TensorType::Q6_K, Member(&codec::Variants::encode_q6_k)}}) {
+        const size_t block_bytes = type_info(type).block_bytes;
+        INFO(type_info(type).name);
+        std::vector<std::byte> want(n_blocks * block_bytes);
+        (generic().*member)(x.data(), want.data(), n_blocks);
+
+        Unaligned out(want.size());
+        for (const codec::Variants* v : fast_variants()) {
+            INFO("variant " << v->name);
+            std::memset(out.data(), 0x5a, want.size() + 1);
+            (v->*member)(shifted.data() + 1, out.data(), n_blocks);
+            for (size_t b = 0; b < n_blocks; ++b)
+                if (std::memcmp(out.data() + block_bytes * b, want.data() + block_bytes * b, block_bytes) != 0)
+                    FAIL("super-block " << b << " differs");
+            REQUIRE(out.data()[want.size()] == std::byte(0x5a));  // nothing written past the end
+            // Short runs from odd starting blocks: every way of pairing super-blocks.
+            for (size_t start : {size_t(0), size_t(1), size_t(7)})
+                for (size_t n = 1; n <= 4; ++n) {
+                    std::memset(out.data(), 0x5a, n * block_bytes + 1);
+                    (v->*member)(x.data() + 256 * start, out.data(), n);
+                    REQUIRE(std::memcmp(out.data(), want.data() + block_bytes * start, n * block_bytes) == 0);
+                    REQUIRE(out.data()[n * block_bytes] == std::byte(0x5a));
+                }
+        }
+
+        // The public entry point, whichever variant it chose.
+        std::vector<std::byte> pub(want.size());
+        encode(type, x, pub);
+        CHECK(pub == want);
+    }
+}
