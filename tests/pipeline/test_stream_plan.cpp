@@ -32,6 +32,14 @@ std::vector<StreamedTensor> laid_out(const std::vector<std::pair<bool, uint64_t>
     return out;
 }
 
+// A failed REQUIRE leaves the test by an exception: the digest's thread must not wait forever.
+struct AbandonOnFailure {
+    StreamedOutput& out;
+    ~AbandonOnFailure() {
+        if (std::uncaught_exceptions()) out.abandon();
+    }
+};
+
 std::vector<std::byte> bytes_of(const std::vector<float>& v) {
     std::vector<std::byte> b(v.size() * sizeof(float));
     std::memcpy(b.data(), v.data(), b.size());
@@ -90,12 +98,13 @@ TEST_CASE("streamed output: a tensor sized before those ahead of it is written l
     GgufLayout layout;
     layout.metadata.set("general.architecture", Value::string("test"));
 
-    StreamedOutput out(dir / "streamed.gguf", layout, tensors);
+    StreamedOutput out(dir / "streamed.gguf", layout, tensors, 0);
     auto digest = std::async(std::launch::async, [&] {
-        REQUIRE(out.wait_for_sizes());
+        if (!out.wait_for_sizes()) return std::string();
         out.set_header(layout);
         return out.hash();
     });
+    AbandonOnFailure guard{out};
     const auto b0 = bytes_of(values[0]), b1 = bytes_of(values[1]), b2 = bytes_of(values[2]);
     // The last tensor is ready first: it gets its size, but not its place.
     CHECK_FALSE(out.size(2, 2, StreamedOutput::FinalType{f32, b2.size()}));
@@ -121,4 +130,47 @@ TEST_CASE("streamed output: a tensor sized before those ahead of it is written l
     const GgufFile back = GgufFile::open(dir / "streamed.gguf");
     REQUIRE(back.tensors().size() == 3);
     CHECK(back.decode(back.tensors()[2]) == values[2]);
+}
+
+TEST_CASE("streamed output: a run copied in pieces, with a result written over one of its tensors, is hashed as it is written") {
+    test::TempDir dir;
+    const auto f32 = static_cast<uint32_t>(TensorType::F32);
+    const std::vector<std::vector<float>> values{{1, 2, 3, 4}, {5, 6, 7, 8, 9, 10, 11, 12}, {-1, -2, -3}};
+    const std::vector<float> patched{-5, -6, -7, -8, -9, -10, -11, -12};
+    std::vector<OutputTensor> tensors;
+    std::vector<std::byte> run;  // the three as a source file lays them out: 32-byte aligned
+    for (size_t i = 0; i < values.size(); ++i) {
+        tensors.push_back({"t" + std::to_string(i), f32, {values[i].size()}, values[i].size() * sizeof(float), {}, {}, {}});
+        run.resize((run.size() + 31) / 32 * 32);
+        const auto b = bytes_of(values[i]);
+        run.insert(run.end(), b.begin(), b.end());
+    }
+    GgufLayout layout;
+    layout.metadata.set("general.architecture", Value::string("test"));
+    SpillFile spill(dir.path, 1 << 16);
+    const FileBytes from = spill.tensors().file_bytes(spill.append(run));
+    const FileBytes patch = spill.tensors().file_bytes(spill.append(bytes_of(patched)));
+
+    for (uint64_t piece : {0u, 8u, 20u, 1000u}) {
+        INFO("pieces of " << piece << " bytes");
+        const auto path = dir / ("streamed-" + std::to_string(piece) + ".gguf");
+        StreamedOutput out(path, layout, tensors, piece);
+        auto digest = std::async(std::launch::async, [&] {
+            if (!out.wait_for_sizes()) return std::string();
+            out.set_header(layout);
+            return out.hash();
+        });
+        AbandonOnFailure guard{out};
+        CHECK_FALSE(out.size(1, 1, StreamedOutput::FinalType{f32, patch.bytes.size()}));  // its result came first
+        CHECK(out.size(0, 2, std::nullopt));
+        const StreamedOutput::Patch patches[] = {{1, patch}};
+        REQUIRE(out.copy_run(0, 2, from, patches));
+        const std::string streamed_sha256 = digest.get();
+        out.commit(false);
+        CHECK(streamed_sha256 == sha256_file(path));
+        const GgufFile back = GgufFile::open(path);
+        CHECK(back.decode(back.tensors()[0]) == values[0]);
+        CHECK(back.decode(back.tensors()[1]) == patched);
+        CHECK(back.decode(back.tensors()[2]) == values[2]);
+    }
 }

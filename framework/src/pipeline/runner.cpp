@@ -335,7 +335,8 @@ private:
         // The input's digest is not known yet: a stand-in of its length keeps the header's size.
         const std::string digest_stand_in(options_.hash ? kSha256HexDigits : 0, '0');
         create_output_folder();
-        output_.emplace(plan_.output, layout(types_of(tensors), rewritten, digest_stand_in), std::move(tensors));
+        output_.emplace(plan_.output, layout(types_of(tensors), rewritten, digest_stand_in), std::move(tensors),
+                        options_.hash ? kHashedRunPieceBytes : 0);
         // The output's digest follows the writers: the header is known once every tensor has its
         // size and the input's digest is done, and each tensor is hashed as soon as it is written.
         if (options_.hash)
@@ -408,6 +409,8 @@ private:
     // Tensors up to this size are quantized before the others (stream()): 1 MiB holds a norm of
     // a model 128 times wider than Llama-3-8B's.
     static constexpr uint64_t kSmallTensorBytes = 1 << 20;
+    // With a digest, runs are copied in pieces of this size, which the digest follows.
+    static constexpr uint64_t kHashedRunPieceBytes = 256 << 20;
 
     enum class Went { to_output, to_spill, abandoned };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "gguf/layout.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
@@ -9,11 +11,13 @@
 
 namespace qframe {
 
-StreamedOutput::StreamedOutput(const std::filesystem::path& target, const GgufLayout& layout, std::vector<OutputTensor> tensors)
+StreamedOutput::StreamedOutput(const std::filesystem::path& target, const GgufLayout& layout, std::vector<OutputTensor> tensors,
+                               uint64_t run_piece_bytes)
     : file_(target),
       tensors_(std::move(tensors)),
       alignment_(data_alignment(layout)),
       data_start_(header_bytes(layout, tensors_).size()),
+      run_piece_bytes_(run_piece_bytes),
       sized_(tensors_.size(), false),
       written_flags_(tensors_.size(), false),
       offsets_(tensors_.size() + 1, 0) {
@@ -71,13 +75,23 @@ std::optional<std::span<const std::byte>> StreamedOutput::copy_run(size_t first,
         // Every tensor in the run has its size by now, so its offsets are known already.
         if (offset + from.bytes.size() != data_start_ + offsets_[last] + tensors_[last].n_bytes)
             throw Error(fmt::format("internal error: tensors {}…{} are not laid out in their source as in the output", first, last));
-        const auto view = written_->copy(offset, from);
-        for (const Patch& p : patches) {
+        for (const Patch& p : patches)
             if (p.i < first || p.i > last || p.from.bytes.size() != tensors_[p.i].n_bytes)
                 throw Error(fmt::format("internal error: tensor {} does not fit where run {}…{} put it", p.i, first, last));
-            written_->copy(data_start_ + offsets_[p.i], p.from);
+        const uint64_t n = from.bytes.size(), piece = run_piece_bytes_ ? run_piece_bytes_ : n;
+        size_t next = first;  // the first tensor not yet counted as written
+        for (uint64_t done = 0; done < n;) {
+            const uint64_t k = std::min(piece, n - done);
+            written_->copy(offset + done, {from.fd, from.offset + done, from.bytes.subspan(done, k)});
+            done += k;
+            size_t end = next;  // tensors next…end-1 now lie whole in the file
+            while (end <= last && data_start_ + offsets_[end] + tensors_[end].n_bytes <= offset + done) ++end;
+            for (const Patch& p : patches)
+                if (p.i >= next && p.i < end) written_->copy(data_start_ + offsets_[p.i], p.from);
+            if (end > next) mark_written(next, end - 1);
+            next = end;
         }
-        return view;
+        return written_->view(offset, n);
     });
 }
 

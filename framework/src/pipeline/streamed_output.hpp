@@ -30,7 +30,11 @@ public:
 
     // `tensors`: the output's tensors in file order with their types so far (their sizes and
     // producers are not used); `layout`: the metadata, with the keys the final one will have.
-    StreamedOutput(const std::filesystem::path& target, const GgufLayout& layout, std::vector<OutputTensor> tensors);
+    // `run_piece_bytes`: copy_run() copies in pieces of this many bytes, each tensor counted as
+    // written once its piece is, so that hash() can follow a long run instead of waiting for its
+    // end; 0: one call, the fastest when no one hashes (measured: docs/performance.md).
+    StreamedOutput(const std::filesystem::path& target, const GgufLayout& layout, std::vector<OutputTensor> tensors,
+                   uint64_t run_piece_bytes);
 
     // Tensor i's bytes in their final type. Blocks until every tensor before i has its size
     // (bounding what waits in memory by the number of threads); returns the bytes as the file
@@ -92,6 +96,7 @@ private:
     std::vector<OutputTensor> tensors_;
     uint64_t alignment_;
     uint64_t data_start_;
+    uint64_t run_piece_bytes_;
     std::optional<WrittenTensors> written_;
 
     std::mutex write_mutex_;
