@@ -12,7 +12,10 @@ LLAMA=${3:-}
 QFRAME="$BUILD/bin/qframe"
 HERE=$(dirname "$(realpath "$0")")
 # Every timed run starts from the same state: no earlier output to replace, nothing dirty.
-PAIRED=(python3 "$HERE/../paired_time.py" --prepare "rm -f $WORK/out.gguf $WORK/cp.gguf $WORK/q8.gguf $WORK/q4.gguf $WORK/q8-llama.gguf $WORK/q4-llama.gguf; sync")
+# The input's digest is cached (digest_cache.hpp) in WORK/cache, which every run but the "not
+# cached" series finds filled; that series empties its own cache before each run.
+export QFRAME_CACHE_DIR="$WORK/cache"
+PAIRED=(python3 "$HERE/../paired_time.py" --prepare "rm -rf $WORK/out.gguf $WORK/cp.gguf $WORK/q8.gguf $WORK/q4.gguf $WORK/q8-llama.gguf $WORK/q4-llama.gguf $WORK/cold-cache; sync")
 ANON="python3 $HERE/peak_anon.py"
 mkdir -p "$WORK"
 [ -f "$WORK/f16.gguf" ] || "$QFRAME" synth -q --preset tinyllama-1.1b-f16 --out "$WORK/f16.gguf"
@@ -23,8 +26,10 @@ Q4=("$QFRAME" run -q "$HERE/../../../recipes/llama_mix.yaml" --set 1.mix=Q4_K_M 
 
 echo "== BF16-truncate the 22 FFN norms, --no-hash, against cp"
 "${PAIRED[@]}" -n 5 --vs "$CP" -- "${BF16[@]}" --no-hash
-echo "== the same with both SHA-256s, against cp"
+echo "== the same with both SHA-256s, the input's digest cached (every run of a file but its first), against cp"
 "${PAIRED[@]}" -n 5 --vs "$CP" -- "${BF16[@]}"
+echo "== the same with both SHA-256s, the input's digest not cached (a file's first run), against cp"
+"${PAIRED[@]}" -n 5 --vs "$CP" -- env QFRAME_CACHE_DIR="$WORK/cold-cache" "${BF16[@]}"
 echo "== F16 -> Q8_0 (llama.cpp's Q8_0 mix): peak anonymous memory"
 $ANON -- "${Q8[@]}"
 if [ -n "$LLAMA" ]; then
@@ -49,4 +54,4 @@ if [ "${BIG:-0}" = 1 ]; then
   $ANON -- "$QFRAME" run -q "$HERE/../../../recipes/llama_mix.yaml" --set 1.mix=Q8_0 -i "$WORK/f16-96l.gguf" -o "$WORK/q8-96l.gguf" --report "$WORK/report"
   rm -f "$WORK/q8-96l.gguf"
 fi
-rm -rf "$WORK/out.gguf" "$WORK/cp.gguf" "$WORK/q8.gguf" "$WORK/q4.gguf" "$WORK/q8-llama.gguf" "$WORK/q4-llama.gguf" "$WORK/report"
+rm -rf "$WORK/cache" "$WORK/cold-cache" "$WORK/out.gguf" "$WORK/cp.gguf" "$WORK/q8.gguf" "$WORK/q4.gguf" "$WORK/q8-llama.gguf" "$WORK/q4-llama.gguf" "$WORK/report"
