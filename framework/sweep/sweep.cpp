@@ -20,6 +20,7 @@
 #include "qframe/parallel.hpp"
 #include "qframe/sha256.hpp"
 #include "qframe/tensor_view.hpp"
+#include "study_as_run.hpp"
 #include "sweep_report.hpp"
 
 namespace qframe {
@@ -76,21 +77,7 @@ struct OpenStudy {
 
     void create_folder() const {
         std::filesystem::create_directories(study.out / "candidates");
-        write_text_atomically(study.out / "study.yaml", as_run(study));
-    }
-
-    // The study as run: --set values applied, and the model and text as absolute paths, so that
-    // `qframe plan STUDY_DIR` reads the same study from anywhere.
-    static std::string as_run(const Study& study) {
-        YAML::Node root = YAML::Load(study.text);
-        root["model"]["input"] = std::filesystem::absolute(study.input).string();
-        root["study"]["text"] = std::filesystem::absolute(study.eval_text).string();
-        for (size_t i = 0; root["plugins"] && i < root["plugins"].size(); ++i) {
-            const std::filesystem::path plugin = root["plugins"][i].as<std::string>();
-            root["plugins"][i] = std::filesystem::absolute(study.path.parent_path() / plugin).lexically_normal().string();
-        }
-        root.remove("out");
-        return "# qframe sweep: the study as run (--set values applied, paths made absolute)\n" + YAML::Dump(root) + "\n";
+        write_text_atomically(study.out / "study.yaml", sweep::study_as_run(study));
     }
 
     // A file name for a candidate id: group and treatment names are tensor names and words.
