@@ -1,7 +1,6 @@
 #include "qframe/sweep.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
