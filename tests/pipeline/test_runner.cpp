@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "qframe/provenance.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
 #include "qframe/sha256.hpp"
@@ -85,6 +86,10 @@ TEST_CASE("runner: a quantizer's result replaces the tensor, evaluators see befo
         const auto va = in.decode(a), vb = out.decode(b);
         for (size_t k = 0; k < va.size(); ++k) REQUIRE(vb[k] == -va[k]);
     }
+    // qframe.padding starts the data section at the input's offset within a page, whatever the
+    // header's size (the kernel copies faster page to page).
+    CHECK(out.data_offset() % kCopyPageBytes == in.data_offset() % kCopyPageBytes);
+    CHECK(out.data_offset() != in.data_offset());
     // The norms were written over a run copied in one piece: the digest is of the file as it ends.
     CHECK(r.output.sha256 == sha256_file(f.dir / "out.gguf"));
     CHECK(r.output.size == std::filesystem::file_size(f.dir / "out.gguf"));

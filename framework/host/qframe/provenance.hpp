@@ -26,7 +26,12 @@ inline constexpr std::string_view recipe_text = "qframe.recipe.text";
 inline constexpr std::string_view recipe_overrides = "qframe.recipe.overrides";
 inline constexpr std::string_view input_file = "qframe.input.file";
 inline constexpr std::string_view input_sha256 = "qframe.input.sha256";
+inline constexpr std::string_view page_padding = "qframe.padding";
 }  // namespace provenance_key
+
+// The page size the output's data section is placed for (x86-64's and most ARM64 Linux kernels'):
+// a constant, not the machine's, so that the same run writes the same bytes everywhere.
+inline constexpr uint64_t kCopyPageBytes = 4096;
 
 struct Provenance {
     std::string recipe_name;
@@ -47,7 +52,10 @@ struct Provenance {
 QFRAME_API Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType> before,
                                     std::span<const NamedTensorType> after, bool rewritten, const Provenance& provenance);
 
-// The layout of a run's output from `input`: its version and padding, output_metadata's keys.
+// The layout of a run's output from `input`: its version and padding, output_metadata's keys,
+// and last qframe.padding, spaces that start the output's data section at the input's offset
+// within a page (kCopyPageBytes). The kernel then copies untouched tensors page to page: a 2 GiB
+// copy_file_range at offsets that differ within their pages took 15% longer (docs/performance.md).
 // `after` gives each of the input's tensors' type in the output, in file order.
 QFRAME_API GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType> after, bool rewritten,
                                     const Provenance& provenance);

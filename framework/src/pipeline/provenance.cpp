@@ -72,6 +72,14 @@ GgufLayout output_layout(const GgufFile& input, std::span<const NamedTensorType>
     for (const auto& t : input.tensors()) before.push_back({t.name, t.type_id});
     GgufLayout layout = layout_of(input);
     layout.metadata = output_metadata(input.metadata(), before, after, rewritten, provenance);
+    // The header's size with no padding yet; each space then moves the data section by one byte
+    // once past the alignment's rounding, so (target − start) mod page spaces land it there.
+    const std::string padding_key(provenance_key::page_padding);
+    layout.metadata.set(padding_key, Value::string(""));
+    std::vector<OutputTensor> infos;
+    for (size_t i = 0; i < after.size(); ++i) infos.push_back({std::string(after[i].name), after[i].type_id, input.tensors()[i].dims, 0, {}, {}, {}});
+    const uint64_t start = data_section_offset(layout, infos), target = input.data_offset() % kCopyPageBytes;
+    layout.metadata.set(padding_key, Value::string(std::string((target + kCopyPageBytes - start % kCopyPageBytes) % kCopyPageBytes, ' ')));
     return layout;
 }
 
