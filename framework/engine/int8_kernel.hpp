@@ -32,9 +32,9 @@ struct ActivationData {
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 
 // The weight types with kernels.
-enum class Kind { q8_0, q4_0, q2_k, q3_k, q4_k, q5_k, q6_k };
-// Q8_0, Q4_0: one float scale per 32 values; the others are K-quants (super-blocks of 256).
-inline bool k_quant(Kind kind) { return kind != Kind::q8_0 && kind != Kind::q4_0; }
+enum class Kind { q8_0, q4_0, q5_0, q2_k, q3_k, q4_k, q5_k, q6_k };
+// Q8_0, Q4_0, Q5_0: one float scale per 32 values; the others are K-quants (super-blocks of 256).
+inline bool k_quant(Kind kind) { return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0; }
 
 // The same products without a panel, for batches of at most rows_max_tokens() tokens: nr rows of
 // `kind` blocks (row_bytes apart) against every token of x; bit-identical to the panel kernel.

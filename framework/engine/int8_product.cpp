@@ -27,6 +27,7 @@ std::optional<Kind> kernel_kind(TensorType type) {
     switch (type) {
         case TensorType::Q8_0: return Kind::q8_0;
         case TensorType::Q4_0: return Kind::q4_0;
+        case TensorType::Q5_0: return Kind::q5_0;
         case TensorType::Q2_K: return Kind::q2_k;
         case TensorType::Q3_K: return Kind::q3_k;
         case TensorType::Q4_K: return Kind::q4_k;

@@ -172,7 +172,7 @@ void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t 
     }
 }
 
-// Q8_0, Q4_0: per block of 32, Σ (code − offset) · x exactly, acc += isum · (d_w · d_x).
+// Q8_0, Q4_0, Q5_0: per block of 32, Σ (code − offset) · x exactly, acc += isum · (d_w · d_x).
 template <class Block>
 void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
     const size_t blocks = x.n / 32;
@@ -192,6 +192,13 @@ void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const Activat
                 _mm_store_si128(reinterpret_cast<__m128i*>(code), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
                 _mm_store_si128(reinterpret_cast<__m128i*>(code + 16), _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)));
                 offset = 8;
+                if constexpr (requires { blk.qh; }) {  // Q5_0: bit j of qh is value j's fifth bit
+                    uint32_t qh;
+                    std::memcpy(&qh, blk.qh, 4);
+                    const __m256i fifth = _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10));
+                    _mm256_store_si256(reinterpret_cast<__m256i*>(code), _mm256_or_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(code)), fifth));
+                    offset = 16;
+                }
             }
             const float dw = half_at(blk.d);
             const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(code));
@@ -224,6 +231,7 @@ void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t
     switch (kind) {
         case Kind::q8_0: return rows_q8_0<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q4_0: return rows_q8_0<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q5_0: return rows_q8_0<BlockQ5_0>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q2_k:
             return rows_k(rows, row_bytes, sizeof(BlockQ2_K), nr, x, y, ldy, block(BlockQ2_K{}, [](const BlockQ2_K& b, Unpacked& u) { unpack_q2_k(b, u); }));
         case Kind::q3_k:

@@ -46,6 +46,20 @@ void unpack_q4_0(const std::byte* row, size_t r, size_t n, Panel& p) {
     }
 }
 
+// Q5_0: Q4_0's nibbles plus a fifth bit, bit j of qh for value j (values 16… in the high nibbles).
+void unpack_q5_0(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t b = 0; b < n / QK; ++b) {
+        const auto blk = block_at<BlockQ5_0>(row, b);
+        p.d[b * kRows + r] = half_at(blk.d);
+        uint32_t qh;
+        std::memcpy(&qh, blk.qh, 4);
+        for (int l = 0; l < QK / 2; ++l) {
+            code(p, b * QK + l, r) = static_cast<uint8_t>((blk.qs[l] & 0x0f) | ((qh >> l) & 1) << 4);
+            code(p, b * QK + l + QK / 2, r) = static_cast<uint8_t>((blk.qs[l] >> 4) | ((qh >> (l + QK / 2)) & 1) << 4);
+        }
+    }
+}
+
 // A super-block's float scales: value = d · scale · code − dmin · min.
 void set_super_scales(Panel& p, size_t s, size_t r, float d, float dmin) {
     p.d[s * kRows + r] = d;
@@ -152,13 +166,14 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
     p.dmin.assign(k_quant ? blocks * kRows : 0, 0.0f);
     p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
     p.min.assign(k_quant ? n / 32 * kRows * 2 : 0, 0);
-    p.offset = type == TensorType::Q8_0 ? 128 : type == TensorType::Q4_0 ? 8 : 0;
+    p.offset = type == TensorType::Q8_0 ? 128 : type == TensorType::Q4_0 ? 8 : type == TensorType::Q5_0 ? 16 : 0;
     p.group = type == TensorType::Q4_K || type == TensorType::Q5_K ? 32 : 16;
     for (size_t r = 0; r < nr; ++r) {
         const std::byte* row = rows + r * row_bytes;
         switch (type) {
             case TensorType::Q8_0: unpack_q8_0(row, r, n, p); break;
             case TensorType::Q4_0: unpack_q4_0(row, r, n, p); break;
+            case TensorType::Q5_0: unpack_q5_0(row, r, n, p); break;
             case TensorType::Q4_K: unpack_scale_min_k<BlockQ4_K>(row, r, n, p); break;
             case TensorType::Q5_K: unpack_scale_min_k<BlockQ5_K>(row, r, n, p); break;
             case TensorType::Q6_K: unpack_q6_k(row, r, n, p); break;
