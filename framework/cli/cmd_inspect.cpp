@@ -49,6 +49,7 @@ std::string value_text(const std::string& key, const Value& v) {
     if (key == kFileTypeKey && v.type() == ValueType::UINT32)
         return fmt::format("{} ({})", v.as_u64(), llama_file_type_name(static_cast<uint32_t>(v.as_u64())));
     if (v.type() != ValueType::STRING) return v.to_string(kArrayItemsShown);
+    if (key == provenance_key::page_padding) return fmt::format("({} spaces that place the data section)", v.as_string().size());
     std::string text;
     for (char c : v.as_string()) text += c == '\n' ? std::string("\\n") : std::string(1, c);
     if (text.size() > kStringCharsShown) text = fmt::format("{}… ({} bytes)", text.substr(0, kStringCharsShown), v.as_string().size());
