@@ -18,6 +18,7 @@ struct PanelData {
     const int16_t* min;
     int offset, group;
     bool k_quant;
+    bool block_min;  // Q4_1, Q5_1: a min per block of 32, in dmin
 };
 
 // Quantized activations (int8_product.hpp's Activations).
@@ -32,9 +33,13 @@ struct ActivationData {
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 
 // The weight types with kernels.
-enum class Kind { q8_0, q4_0, q5_0, q2_k, q3_k, q4_k, q5_k, q6_k };
-// Q8_0, Q4_0, Q5_0: one float scale per 32 values; the others are K-quants (super-blocks of 256).
-inline bool k_quant(Kind kind) { return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0; }
+enum class Kind { q8_0, q4_0, q5_0, q4_1, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };
+// Q8_0, Q4_0, Q5_0, Q4_1, Q5_1: a float scale (and for the last two a min) per 32 values; the
+// others are K-quants (super-blocks of 256).
+inline bool k_quant(Kind kind) {
+    return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0 && kind != Kind::q4_1 && kind != Kind::q5_1;
+}
+inline bool block_min(Kind kind) { return kind == Kind::q4_1 || kind == Kind::q5_1; }
 
 // The same products without a panel, for batches of at most rows_max_tokens() tokens: nr rows of
 // `kind` blocks (row_bytes apart) against every token of x; bit-identical to the panel kernel.

@@ -28,6 +28,8 @@ std::optional<Kind> kernel_kind(TensorType type) {
         case TensorType::Q8_0: return Kind::q8_0;
         case TensorType::Q4_0: return Kind::q4_0;
         case TensorType::Q5_0: return Kind::q5_0;
+        case TensorType::Q4_1: return Kind::q4_1;
+        case TensorType::Q5_1: return Kind::q5_1;
         case TensorType::Q2_K: return Kind::q2_k;
         case TensorType::Q3_K: return Kind::q3_k;
         case TensorType::Q4_K: return Kind::q4_k;
@@ -87,7 +89,7 @@ void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size
 
 void product(const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy) {
     const PanelData p{panel.w.data(), panel.d.data(), panel.dmin.data(), panel.scale.data(), panel.min.data(), panel.offset, panel.group,
-                      panel.k_quant};
+                      panel.k_quant, panel.block_min};
     const ActivationData a = view(x);
 #if defined(__x86_64__)
     product_avx512_vnni(p, a, nr, y, ldy);

@@ -32,7 +32,8 @@ struct Activations {
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out);
 
 // 16 weight rows unpacked for the kernels. Value i of row r is
-//   Q8_0, Q4_0 (block b = i/32):  d[b][r] · (w[i][r] − offset)
+//   Q8_0, Q4_0, Q5_0 (block b = i/32):  d[b][r] · (w[i][r] − offset)
+//   Q4_1, Q5_1 (block b = i/32):  d[b][r] · w[i][r] + dmin[b][r]   (the block's min m)
 //   K-quants (super-block s = i/256, group g = i/16):  d[s][r] · scale[g][r] · w[i][r] − dmin[s][r] · min[g][r]
 // with w stored as w[i/4][r][i%4] (64 bytes per 4 values of 16 rows).
 struct Panel {
@@ -43,6 +44,7 @@ struct Panel {
     int offset = 0;               // Q8_0: 128, Q4_0: 8
     int group = 16;               // values per integer scale: 32 (Q4_K, Q5_K) or 16 (the other K-quants)
     bool k_quant = false;         // super-blocks with d, dmin, scale, min (else blocks with d, offset)
+    bool block_min = false;       // Q4_1, Q5_1: blocks with d and a min (in dmin)
 };
 
 // The kernel for a weight type, if there is one (whatever the CPU).

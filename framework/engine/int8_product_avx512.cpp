@@ -27,13 +27,14 @@ inline __m512i broadcast_pair(const int16_t* p) {
     return _mm512_set1_epi32(v);
 }
 
-// Q8_0, Q4_0 (Q8_0 activations): per block of 32, acc = Σ w·x − offset·Σx (exact), then
-// y += (d_w · d_x) · acc.
+// Q8_0, Q4_0, Q5_0 (Q8_0 activations): per block of 32, acc = Σ w·x − offset·Σx (exact), then
+// y += (d_w · d_x) · acc. Q4_1, Q5_1 (Q8_1 activations) add the block's min times the token's
+// block sum, m_w · (d_x · Σx), in a sum of their own added at the end, as ggml does.
 template <int T>
 void tile_q8_0(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
     const size_t n = x.n, blocks = n / 32;
-    __m512 acc[T];
-    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+    __m512 acc[T], mins[T];
+    for (int t = 0; t < T; ++t) acc[t] = mins[t] = _mm512_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
         __m512i dot[T];
         for (int t = 0; t < T; ++t) {
@@ -49,8 +50,15 @@ void tile_q8_0(const PanelData& p, const ActivationData& x, size_t t0, __mmask16
             const __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(x.d[(t0 + t) * blocks + b]));
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), scale, acc[t]);
         }
+        if (p.block_min) {
+            const __m512 m = _mm512_loadu_ps(p.dmin + b * kRows);
+            for (int t = 0; t < T; ++t) {
+                const int16_t* s = x.sums + (t0 + t) * (n / 16) + 2 * b;
+                mins[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(x.d[(t0 + t) * blocks + b] * float(s[0] + s[1])), mins[t]);
+            }
+        }
     }
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, acc[t]);
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, _mm512_add_ps(acc[t], mins[t]));
 }
 
 // K-quants (Q8_K activations): per super-block, isum = Σ_groups scale_g · Σ w·x and

@@ -172,13 +172,14 @@ void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t 
     }
 }
 
-// Q8_0, Q4_0, Q5_0: per block of 32, Σ (code − offset) · x exactly, acc += isum · (d_w · d_x).
+// Q8_0, Q4_0, Q5_0: per block of 32, Σ (code − offset) · x exactly, acc += isum · (d_w · d_x);
+// Q4_1, Q5_1 also mins += m_w · (d_x · Σx), added at the end (the panel kernel's steps).
 template <class Block>
 void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
     const size_t blocks = x.n / 32;
     alignas(32) uint8_t code[32];
     for (size_t r = 0; r < nr; ++r) {
-        float acc[kMaxTokens] = {};
+        float acc[kMaxTokens] = {}, mins[kMaxTokens] = {};
         for (size_t b = 0; b < blocks; ++b) {
             Block blk;
             std::memcpy(&blk, rows + r * row_bytes + b * sizeof(Block), sizeof(Block));
@@ -192,13 +193,14 @@ void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const Activat
                 _mm_store_si128(reinterpret_cast<__m128i*>(code), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
                 _mm_store_si128(reinterpret_cast<__m128i*>(code + 16), _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)));
                 offset = 8;
-                if constexpr (requires { blk.qh; }) {  // Q5_0: bit j of qh is value j's fifth bit
+                if constexpr (requires { blk.qh; }) {  // Q5_x: bit j of qh is value j's fifth bit
                     uint32_t qh;
                     std::memcpy(&qh, blk.qh, 4);
                     const __m256i fifth = _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10));
                     _mm256_store_si256(reinterpret_cast<__m256i*>(code), _mm256_or_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(code)), fifth));
                     offset = 16;
                 }
+                if constexpr (requires { blk.m; }) offset = 0;  // Qx_1: codes stand as they are, the min apart
             }
             const float dw = half_at(blk.d);
             const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(code));
@@ -210,9 +212,10 @@ void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const Activat
                 const __m128i quarter = _mm_add_epi32(half, _mm_unpackhi_epi64(half, half));
                 const int32_t isum = _mm_cvtsi128_si32(_mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, 1))) - offset * (s[0] + s[1]);
                 acc[t] = std::fma(float(isum), dw * x.d[t * blocks + b], acc[t]);
+                if constexpr (requires { blk.m; }) mins[t] = std::fma(half_at(blk.m), x.d[t * blocks + b] * float(s[0] + s[1]), mins[t]);
             }
         }
-        for (size_t t = 0; t < x.nt; ++t) y[t * ldy + r] = acc[t];
+        for (size_t t = 0; t < x.nt; ++t) y[t * ldy + r] = acc[t] + mins[t];
     }
 }
 
@@ -232,6 +235,8 @@ void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t
         case Kind::q8_0: return rows_q8_0<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q4_0: return rows_q8_0<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q5_0: return rows_q8_0<BlockQ5_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q4_1: return rows_q8_0<BlockQ4_1>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q5_1: return rows_q8_0<BlockQ5_1>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q2_k:
             return rows_k(rows, row_bytes, sizeof(BlockQ2_K), nr, x, y, ldy, block(BlockQ2_K{}, [](const BlockQ2_K& b, Unpacked& u) { unpack_q2_k(b, u); }));
         case Kind::q3_k:

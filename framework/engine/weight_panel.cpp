@@ -35,24 +35,16 @@ void unpack_q8_0(const std::byte* row, size_t r, size_t n, Panel& p) {
     }
 }
 
-void unpack_q4_0(const std::byte* row, size_t r, size_t n, Panel& p) {
+// Q4_0, Q5_0, Q4_1, Q5_1: values j and j + 16 of a block are the low and high nibbles of qs[j],
+// with a fifth bit (bit j of qh for value j) for Q5_x and a min per block (in dmin) for Qx_1.
+template <class Block>
+void unpack_nibbles(const std::byte* row, size_t r, size_t n, Panel& p) {
     for (size_t b = 0; b < n / QK; ++b) {
-        const auto blk = block_at<BlockQ4_0>(row, b);
+        const auto blk = block_at<Block>(row, b);
         p.d[b * kRows + r] = half_at(blk.d);
-        for (int l = 0; l < QK / 2; ++l) {
-            code(p, b * QK + l, r) = blk.qs[l] & 0x0f;
-            code(p, b * QK + l + QK / 2, r) = blk.qs[l] >> 4;
-        }
-    }
-}
-
-// Q5_0: Q4_0's nibbles plus a fifth bit, bit j of qh for value j (values 16… in the high nibbles).
-void unpack_q5_0(const std::byte* row, size_t r, size_t n, Panel& p) {
-    for (size_t b = 0; b < n / QK; ++b) {
-        const auto blk = block_at<BlockQ5_0>(row, b);
-        p.d[b * kRows + r] = half_at(blk.d);
-        uint32_t qh;
-        std::memcpy(&qh, blk.qh, 4);
+        if constexpr (requires { blk.m; }) p.dmin[b * kRows + r] = half_at(blk.m);
+        uint32_t qh = 0;
+        if constexpr (requires { blk.qh; }) std::memcpy(&qh, blk.qh, 4);
         for (int l = 0; l < QK / 2; ++l) {
             code(p, b * QK + l, r) = static_cast<uint8_t>((blk.qs[l] & 0x0f) | ((qh >> l) & 1) << 4);
             code(p, b * QK + l + QK / 2, r) = static_cast<uint8_t>((blk.qs[l] >> 4) | ((qh >> (l + QK / 2)) & 1) << 4);
@@ -160,10 +152,11 @@ void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
 void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& p) {
     const bool k_quant = int8::k_quant(*kernel_kind(type));
     p.k_quant = k_quant;
+    p.block_min = int8::block_min(*kernel_kind(type));
     const size_t blocks = k_quant ? n / QK_K : n / QK;
     p.w.assign(n * kRows, 0);
     p.d.assign(blocks * kRows, 0.0f);
-    p.dmin.assign(k_quant ? blocks * kRows : 0, 0.0f);
+    p.dmin.assign(k_quant || p.block_min ? blocks * kRows : 0, 0.0f);
     p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
     p.min.assign(k_quant ? n / 32 * kRows * 2 : 0, 0);
     p.offset = type == TensorType::Q8_0 ? 128 : type == TensorType::Q4_0 ? 8 : type == TensorType::Q5_0 ? 16 : 0;
@@ -172,8 +165,10 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
         const std::byte* row = rows + r * row_bytes;
         switch (type) {
             case TensorType::Q8_0: unpack_q8_0(row, r, n, p); break;
-            case TensorType::Q4_0: unpack_q4_0(row, r, n, p); break;
-            case TensorType::Q5_0: unpack_q5_0(row, r, n, p); break;
+            case TensorType::Q4_0: unpack_nibbles<BlockQ4_0>(row, r, n, p); break;
+            case TensorType::Q5_0: unpack_nibbles<BlockQ5_0>(row, r, n, p); break;
+            case TensorType::Q4_1: unpack_nibbles<BlockQ4_1>(row, r, n, p); break;
+            case TensorType::Q5_1: unpack_nibbles<BlockQ5_1>(row, r, n, p); break;
             case TensorType::Q4_K: unpack_scale_min_k<BlockQ4_K>(row, r, n, p); break;
             case TensorType::Q5_K: unpack_scale_min_k<BlockQ5_K>(row, r, n, p); break;
             case TensorType::Q6_K: unpack_q6_k(row, r, n, p); break;

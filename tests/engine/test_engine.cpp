@@ -319,7 +319,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
     std::vector<float> w(rows * n), x(tokens * n);
     for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37f * i) * (1 + (i % 97) * 0.01f);
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * i) * (1 + (i % 13) * 0.1f);
-    for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
+    for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
                             TensorType::Q6_K}) {
         INFO(type_name(type));
         if (!int8::supported(type)) {
