@@ -32,7 +32,8 @@ assert len(p["results"]) == 9 and all(row["bf16_exact"] for row in p["results"])
 assert all(s["seconds"] >= 0 for s in r["stages"])
 PYEOF
 grep -q "| \`blk.0.ffn_norm.weight\` |" "$WORK/r1/REPORT.md" || fail "REPORT.md lacks the tensor table"
-"$QFRAME" inspect "$WORK/tiny-out.gguf" | grep -q "qframe.padding .*spaces that place the data section" || fail "inspect does not summarise qframe.padding"
+"$QFRAME" inspect "$WORK/tiny-out.gguf" > "$WORK/inspect.txt"  # whole: grep -q would cut the pipe (pipefail)
+grep -q "qframe.padding .*spaces that place the data section" "$WORK/inspect.txt" || fail "inspect does not summarise qframe.padding"
 
 # The input's digest, computed by run 1, comes from the digest cache next time; once the input
 # changes (one byte in its last tensor, same size), it is computed again.
