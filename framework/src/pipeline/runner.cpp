@@ -15,7 +15,6 @@
 #include <optional>
 #include <unordered_map>
 
-#include "gguf/layout.hpp"
 #include "pipeline/selection.hpp"
 #include "pipeline/stream_plan.hpp"
 #include "pipeline/streamed_output.hpp"
@@ -288,15 +287,21 @@ private:
         std::atomic<size_t> done{0};
         parallel_for(chosen.size(), options_.threads, [&](size_t k) {
             TensorState& s = states_[chosen[k]];
-            try {
-                result.findings[k] = {s.original->name, fn(s)};
-            } catch (const StageFailure&) {
-                throw;
-            } catch (const std::exception& e) {
-                stage_failed(stage, tensor_subject(s.original->name), e.what());
-            }
+            naming_failures(stage, s, [&] { result.findings[k] = {s.original->name, fn(s)}; });
             if (options_.progress) options_.progress(stage.label, ++done, chosen.size());
         });
+    }
+
+    // One tensor's work: a plugin's exception becomes a StageFailure naming the stage and tensor.
+    template <class Step>
+    void naming_failures(const PlannedStage& stage, const TensorState& s, Step step) {
+        try {
+            step();
+        } catch (const StageFailure&) {
+            throw;
+        } catch (const std::exception& e) {
+            stage_failed(stage, tensor_subject(s.original->name), e.what());
+        }
     }
 
     // Where results go until the last quantizing stage: beside the output (its file system), or
@@ -368,7 +373,10 @@ private:
         std::vector<bool> quantize_later(states_.size(), false), from_input(states_.size(), false);
         std::vector<size_t> small;
         for (size_t i = 0; i < states_.size(); ++i) from_input[i] = !states_[i].in_spill && input_.mapping();
-        for (size_t i : chosen) (states_[i].bytes.size() <= kSmallTensorBytes ? small.push_back(i) : void(quantize_later[i] = true));
+        for (size_t i : chosen) {
+            if (states_[i].bytes.size() <= kSmallTensorBytes) small.push_back(i);
+            else quantize_later[i] = true;
+        }
         parallel_for(small.size(), options_.threads, [&](size_t k) {
             streamed_step(stage, states_[small[k]], [&] { quantize_streamed(quantizer, small[k], false, spill, result.findings[*slot[small[k]]]); });
             progress();
@@ -437,18 +445,15 @@ private:
         return now ? Went::to_output : Went::to_spill;
     }
 
-    // One step of the streamed stage: a failure abandons the output at once (writers waiting for
-    // the failed tensor wake up) and names the tensor.
+    // One step of the streamed stage: a failure names the tensor and abandons the output at once
+    // (the digest's thread, waiting for the failed tensor, wakes up).
     template <class Step>
     void streamed_step(const PlannedStage& stage, const TensorState& s, Step step) {
         try {
-            step();
-        } catch (const StageFailure&) {
+            naming_failures(stage, s, step);
+        } catch (...) {
             output_->abandon();
             throw;
-        } catch (const std::exception& e) {
-            output_->abandon();
-            stage_failed(stage, tensor_subject(s.original->name), e.what());
         }
     }
 
