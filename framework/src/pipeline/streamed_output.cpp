@@ -31,7 +31,9 @@ StreamedOutput::StreamedOutput(const std::filesystem::path& target, const GgufLa
 }
 
 void StreamedOutput::record_sizes(size_t first, size_t last, std::optional<FinalType> final) {
-    if (final) {
+    // A size is recorded once: a deferred tensor's copy() gives it again, and the digest's thread
+    // reads tensors_ without the lock once every size is known.
+    if (final && !sized_[first]) {
         tensors_[first].type_id = final->type_id;
         tensors_[first].n_bytes = final->n_bytes;
     }
