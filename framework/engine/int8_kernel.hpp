@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "codec/blocks.hpp"
+
 namespace qframe::engine::int8 {
 
 inline constexpr size_t kRows = 16;  // weight rows per panel (SIMD lanes)
@@ -40,6 +42,17 @@ inline bool k_quant(Kind kind) {
     return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0 && kind != Kind::q4_1 && kind != Kind::q5_1;
 }
 inline bool block_min(Kind kind) { return kind == Kind::q4_1 || kind == Kind::q5_1; }
+
+// What the unsigned codes of a 32-value block type stand for: code − offset (Q8_0's signed
+// codes are stored +128, Q4_0's and Q5_0's centred on 8 and 16); Qx_1 keep theirs, the min apart.
+// consteval: evaluated where used, no code shared between units built for other instruction sets.
+template <class Block>
+consteval int code_offset() {
+    if constexpr (requires(Block b) { b.m; }) return 0;
+    else if constexpr (requires(Block b) { b.qh; }) return 16;
+    else if constexpr (sizeof(Block) == sizeof(codec::BlockQ8_0)) return 128;
+    else return 8;
+}
 
 // The same products without a panel, for batches of at most rows_max_tokens() tokens: nr rows of
 // `kind` blocks (row_bytes apart) against every token of x; bit-identical to the panel kernel.

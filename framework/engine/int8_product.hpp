@@ -41,7 +41,7 @@ struct Panel {
     std::vector<float> d, dmin;   // [blocks or super-blocks][16]
     std::vector<int32_t> scale;   // [n/16][16]            (K-quants)
     std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (K-quants)
-    int offset = 0;               // Q8_0: 128, Q4_0: 8
+    int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16); 0 otherwise
     int group = 16;               // values per integer scale: 32 (Q4_K, Q5_K) or 16 (the other K-quants)
     bool k_quant = false;         // super-blocks with d, dmin, scale, min (else blocks with d, offset)
     bool block_min = false;       // Q4_1, Q5_1: blocks with d and a min (in dmin)

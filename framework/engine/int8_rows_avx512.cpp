@@ -183,24 +183,20 @@ void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const Activat
         for (size_t b = 0; b < blocks; ++b) {
             Block blk;
             std::memcpy(&blk, rows + r * row_bytes + b * sizeof(Block), sizeof(Block));
-            int offset;
+            constexpr int offset = code_offset<Block>();
             if constexpr (sizeof(Block) == sizeof(BlockQ8_0)) {
                 const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs));
                 _mm256_store_si256(reinterpret_cast<__m256i*>(code), _mm256_xor_si256(q, _mm256_set1_epi8(char(0x80))));
-                offset = 128;
             } else {
                 const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
                 _mm_store_si128(reinterpret_cast<__m128i*>(code), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
                 _mm_store_si128(reinterpret_cast<__m128i*>(code + 16), _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)));
-                offset = 8;
                 if constexpr (requires { blk.qh; }) {  // Q5_x: bit j of qh is value j's fifth bit
                     uint32_t qh;
                     std::memcpy(&qh, blk.qh, 4);
                     const __m256i fifth = _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10));
                     _mm256_store_si256(reinterpret_cast<__m256i*>(code), _mm256_or_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(code)), fifth));
-                    offset = 16;
                 }
-                if constexpr (requires { blk.m; }) offset = 0;  // Qx_1: codes stand as they are, the min apart
             }
             const float dw = half_at(blk.d);
             const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(code));

@@ -28,6 +28,7 @@ Block block_at(const std::byte* row, size_t b) {
 inline uint8_t& code(Panel& p, size_t i, size_t r) { return p.w[(i / 4) * 64 + r * 4 + i % 4]; }
 
 void unpack_q8_0(const std::byte* row, size_t r, size_t n, Panel& p) {
+    p.offset = code_offset<BlockQ8_0>();
     for (size_t b = 0; b < n / QK; ++b) {
         const auto blk = block_at<BlockQ8_0>(row, b);
         p.d[b * kRows + r] = half_at(blk.d);
@@ -39,6 +40,7 @@ void unpack_q8_0(const std::byte* row, size_t r, size_t n, Panel& p) {
 // with a fifth bit (bit j of qh for value j) for Q5_x and a min per block (in dmin) for Qx_1.
 template <class Block>
 void unpack_nibbles(const std::byte* row, size_t r, size_t n, Panel& p) {
+    p.offset = code_offset<Block>();
     for (size_t b = 0; b < n / QK; ++b) {
         const auto blk = block_at<Block>(row, b);
         p.d[b * kRows + r] = half_at(blk.d);
@@ -159,7 +161,7 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
     p.dmin.assign(k_quant || p.block_min ? blocks * kRows : 0, 0.0f);
     p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
     p.min.assign(k_quant ? n / 32 * kRows * 2 : 0, 0);
-    p.offset = type == TensorType::Q8_0 ? 128 : type == TensorType::Q4_0 ? 8 : type == TensorType::Q5_0 ? 16 : 0;
+    p.offset = 0;  // K-quants; the 32-value block types set theirs (code_offset)
     p.group = type == TensorType::Q4_K || type == TensorType::Q5_K ? 32 : 16;
     for (size_t r = 0; r < nr; ++r) {
         const std::byte* row = rows + r * row_bytes;
