@@ -26,6 +26,8 @@ bool is_sha256_hex(const std::string& s) {
 
 }  // namespace
 
+// Stricter than file_identity (sha256.hpp), which keys results shared between machines (a Slurm
+// task's) and so leaves out the device, the inode and the status-change time that are kept here.
 DigestCache::DigestCache(const std::filesystem::path& file) {
     const auto folder = cache_folder();
     struct stat st {};

@@ -53,13 +53,13 @@ std::string sha256_hex(std::string_view bytes) {
     return hex(digest, length);
 }
 
-// Streams the file through a buffer: hashing a large model must not make it resident.
 std::string file_identity(const std::filesystem::path& path) {
     const auto canonical = std::filesystem::weakly_canonical(path);
     return fmt::format("{} {} {}", canonical.string(), std::filesystem::file_size(canonical),
                        std::filesystem::last_write_time(canonical).time_since_epoch().count());
 }
 
+// Streams the file through a buffer: hashing a large model must not make it resident.
 std::string sha256_file(const std::filesystem::path& path) {
     std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
