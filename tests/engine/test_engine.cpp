@@ -218,6 +218,44 @@ TEST_CASE("every instruction set's kernels agree with a double-precision product
     CHECK(ops_by_name("no-such-isa") == nullptr);
 }
 
+// Each output is summed in one fixed order (per lane along k, slices in order, each lane sum a
+// fixed tree), whichever register tile computes it: a full tile, a leftover row or token, or a
+// batch of one. Long rows cross several slices of both the F32 and the F16 kernels.
+TEST_CASE("a product's value does not depend on the tile or batch that computes it", "[engine]") {
+    using namespace qframe::engine::kernels;
+    const size_t n = 4160, rows = 11, tokens = 9;
+    std::vector<float> w(rows * n), x(tokens * n);
+    std::vector<uint16_t> w16(w.size());
+    for (size_t i = 0; i < w.size(); ++i) {
+        const _Float16 h = static_cast<_Float16>(std::sin(0.37f * i) * (1 + i % 7));
+        std::memcpy(&w16[i], &h, 2);
+        w[i] = static_cast<float>(h);
+    }
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * i) / (1 + i % 5);
+    for (const char* name : {"generic", "avx2", "avx512"}) {
+        const Ops* ops = ops_by_name(name);
+        if (!ops) continue;
+        INFO(name);
+        std::vector<float> all(tokens * rows), one(1);
+        ops->dot_block(w.data(), n, rows, x.data(), n, tokens, n, all.data(), rows);
+        for (size_t t = 0; t < tokens; ++t)
+            for (size_t r = 0; r < rows; ++r) {
+                ops->dot_block(w.data() + r * n, n, 1, x.data() + t * n, n, 1, n, one.data(), 1);
+                CHECK(std::memcmp(&one[0], &all[t * rows + r], sizeof(float)) == 0);
+            }
+        if (!ops->dot_block_f16) continue;
+        ops->dot_block_f16(w16.data(), n, rows, x.data(), n, tokens, n, all.data(), rows);
+        for (size_t t = 0; t < tokens; ++t)
+            for (size_t r = 0; r < rows; ++r) {
+                ops->dot_block_f16(w16.data() + r * n, n, 1, x.data() + t * n, n, 1, n, one.data(), 1);
+                CHECK(std::memcmp(&one[0], &all[t * rows + r], sizeof(float)) == 0);
+                double ref = 0;
+                for (size_t k = 0; k < n; ++k) ref += double(w[r * n + k]) * x[t * n + k];
+                CHECK(std::abs(one[0] - ref) < 1e-3);
+            }
+    }
+}
+
 TEST_CASE("the kernels' fast decoders give qframe::decode's values bit for bit", "[engine]") {
     using namespace qframe::engine::kernels;
     // Random bytes: every F16 / BF16 pattern class appears (subnormals, infinities, NaNs).
