@@ -111,8 +111,8 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
 // out[t] = x[t] / sqrt(mean(x[t]²) + eps) · weight, like ggml_rms_norm then ggml_mul (which
 // sums the squares, each rounded to float, in double).
 void rms_norm(const float* x, size_t ld, size_t nt, size_t n, const std::vector<float>& weight, float eps, float* out,
-              Numerics numerics) {
-    for (size_t t = 0; t < nt; ++t) {
+              Numerics numerics, unsigned threads) {
+    parallel_for(nt, threads, [&](size_t t) {
         const float* xt = x + t * ld;
         double sum = 0;
         if (numerics == Numerics::ggml)
@@ -122,7 +122,14 @@ void rms_norm(const float* x, size_t ld, size_t nt, size_t n, const std::vector<
         const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + eps);
         float* ot = out + t * ld;
         for (size_t k = 0; k < n; ++k) ot[k] = xt[k] * scale * weight[k];
-    }
+    });
+}
+
+// x[t] += d[t] for the nt rows of n values (row stride ld): the residual connections.
+void add_rows(float* x, const float* d, size_t ld, size_t nt, size_t n, unsigned threads) {
+    parallel_for(nt, threads, [&](size_t t) {
+        for (size_t k = 0; k < n; ++k) x[t * ld + k] += d[t * ld + k];
+    });
 }
 
 }  // namespace
@@ -210,7 +217,7 @@ struct LlamaContext::State {
     // Rotates pairs (2i, 2i+1) of every head of the nt rows of `data` (row stride ld).
     void rope(float* data, size_t ld, size_t nt, uint32_t n_heads) const {
         const size_t half = c.head_dim / 2;
-        for (size_t t = 0; t < nt; ++t) {
+        parallel_for(nt, threads, [&](size_t t) {
             const float* cs = rope_cos.data() + t * half;
             const float* sn = rope_sin.data() + t * half;
             for (uint32_t h = 0; h < n_heads; ++h) {
@@ -221,7 +228,7 @@ struct LlamaContext::State {
                     v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
                 }
             }
-        }
+        });
     }
 
     // Scores q·k of one token over its n positions → softmax(scale · scores) in place, as ggml's
@@ -254,8 +261,7 @@ struct LlamaContext::State {
         const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
         const bool ggml = numerics == Numerics::ggml;
         if (ggml)  // ggml multiplies an F16 copy of the queries with the F16 keys
-            for (size_t t = 0; t < nt; ++t)
-                for (size_t i = 0; i < q_dim; ++i) q.data()[t * ld_q + i] = round_to_f16(q.data()[t * ld_q + i]);
+            parallel_for(nt, threads, [&](size_t t) { round_row_to_f16(q.data() + t * ld_q, q_dim); });
         parallel_for(c.n_head, threads, [&](size_t h) {
             const size_t kv_off = (h / group) * hd;
             thread_local std::vector<float> scores;
@@ -321,7 +327,7 @@ struct LlamaContext::State {
         for (uint32_t l = first_layer; l < c.n_layer; ++l) {
             if (record) record(l, x.data(), ld_embd);
             const Layer& L = m.layers[l];
-            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics);
+            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics, threads);
             matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, rounded.data(), quantized);
             // K goes straight into the cache, V too (or is transposed into it below).
             float* kc = k_cache[l].data() + size_t(pos) * kv_dim;
@@ -331,44 +337,42 @@ struct LlamaContext::State {
             rope(q.data(), ld_q, nt, c.n_head);
             rope(kc, kv_dim, nt, c.n_head_kv);
             if (numerics == Numerics::ggml)  // llama.cpp's cache holds F16
-                for (size_t i = 0; i < nt * kv_dim; ++i) {
-                    kc[i] = round_to_f16(kc[i]);
-                    vc[i] = round_to_f16(vc[i]);
-                }
+                parallel_for(nt, threads, [&](size_t t) {
+                    round_row_to_f16(kc + t * kv_dim, kv_dim);
+                    round_row_to_f16(vc + t * kv_dim, kv_dim);
+                });
             if (attention_products) {
                 // Positions pos … pos+nt-1 into the transposed values, and zeros up to the padded
                 // end (older chunks' values may lie there; their weights are 0, and 0 · finite = 0).
                 float* vt = vt_cache[l].data();
                 const size_t end = padded(pos + nt);
-                for (size_t d = 0; d < kv_dim; ++d) {
+                parallel_for(kv_dim, threads, [&](size_t d) {
                     for (size_t t = 0; t < nt; ++t) vt[d * n_ctx_pad + pos + t] = vc[t * kv_dim + d];
                     std::fill(vt + d * n_ctx_pad + pos + nt, vt + d * n_ctx_pad + end, 0.0f);
-                }
+                });
                 attention_by_products(l, nt);
             } else {
                 attention(l, nt);
             }
             matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
-            for (size_t t = 0; t < nt; ++t)
-                for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
+            add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);
 
-            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data(), numerics);
+            rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data(), numerics, threads);
             matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
             matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-            for (size_t t = 0; t < nt; ++t) {
+            parallel_for(nt, threads, [&](size_t t) {
                 float* g = gate.data() + t * ld_ff;
                 const float* u = up.data() + t * ld_ff;
                 for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
-            }
+            });
             matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
-            for (size_t t = 0; t < nt; ++t)
-                for (size_t k = 0; k < c.n_embd; ++k) x.data()[t * ld_embd + k] += xn.data()[t * ld_embd + k];
+            add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);
         }
 
         if (record) record(c.n_layer, x.data(), ld_embd);
         if (first_out < nt) {
             const size_t n_out = nt - first_out;
-            rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data(), numerics);
+            rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data(), numerics, threads);
             matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, rounded.data(), quantized);
         }
         pos += static_cast<uint32_t>(nt);

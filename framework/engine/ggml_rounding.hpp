@@ -57,4 +57,7 @@ inline float round_to_f16(float x) {
     return x;
 }
 
+// round_to_f16 over x[0, n), vectorised.
+void round_row_to_f16(float* x, size_t n);
+
 }  // namespace qframe::engine
