@@ -144,13 +144,14 @@ struct LlamaContext::State {
     uint32_t pos = 0;
 
     size_t q_dim, kv_dim, ld_embd, ld_q, ld_ff;
-    // Attention as two matrix products (heads whose width is a multiple of kPad): the values are
-    // kept transposed, [kv_dim × n_ctx_pad] per layer, as llama.cpp does without flash attention.
+    // Attention as two matrix products (heads whose width is a multiple of kPad): keys and values
+    // are kept transposed, [kv_dim × n_ctx_pad] per layer (the values as llama.cpp does without
+    // flash attention), so that K · q runs along positions without sums across lanes.
     bool attention_products;
     size_t n_ctx_pad;
-    std::vector<Buffer> k_cache, v_cache;  // per layer: [n_ctx × kv_dim]; v_cache without attention_products
-    std::vector<Buffer> vt_cache;          // per layer: [kv_dim × n_ctx_pad] with attention_products
-    Buffer x, xn, q, v, attn, gate, up;  // [n_batch × padded width]; v: values before the transposed cache
+    std::vector<Buffer> k_cache, v_cache;    // per layer: [n_ctx × kv_dim] without attention_products
+    std::vector<Buffer> kt_cache, vt_cache;  // per layer: [kv_dim × n_ctx_pad] with attention_products
+    Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]; k, v: before the transposed caches
     Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
     int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
     std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
@@ -168,13 +169,18 @@ struct LlamaContext::State {
         attention_products = c.head_dim % kernels::kPad == 0;
         n_ctx_pad = padded(n_ctx);
         for (uint32_t l = 0; l < c.n_layer; ++l) {
-            k_cache.emplace_back(size_t(n_ctx) * kv_dim);
-            if (attention_products) vt_cache.emplace_back(kv_dim * n_ctx_pad);
-            else v_cache.emplace_back(size_t(n_ctx) * kv_dim);
+            if (attention_products) {
+                kt_cache.emplace_back(kv_dim * n_ctx_pad);
+                vt_cache.emplace_back(kv_dim * n_ctx_pad);
+            } else {
+                k_cache.emplace_back(size_t(n_ctx) * kv_dim);
+                v_cache.emplace_back(size_t(n_ctx) * kv_dim);
+            }
         }
         x = Buffer(n_batch * ld_embd);
         xn = Buffer(n_batch * ld_embd);
         q = Buffer(n_batch * ld_q);
+        k = Buffer(n_batch * kv_dim);
         v = Buffer(n_batch * kv_dim);
         attn = Buffer(n_batch * ld_q);
         gate = Buffer(n_batch * std::max(ld_ff, ld_embd));  // also the FFN's output
@@ -250,12 +256,13 @@ struct LlamaContext::State {
     }
 
     // attention() with two products per head: scores = K · q for every cached position up to the
-    // batch's last (dot_block: the register tiles), softmax per token with its own causal limit
+    // batch's last (dot_block_t: one chain along the head's width per score; its padding lanes
+    // are overwritten), softmax per token with its own causal limit
     // (later positions weigh 0), attn = Vᵀ · weights. A token's sums run over the same values
     // whatever its batch (zero weights add nothing), so results do not depend on the batch.
     void attention_by_products(uint32_t layer, size_t nt) {
         const kernels::Ops& ops = kernels::ops();
-        const float* kc = k_cache[layer].data();
+        const float* kt = kt_cache[layer].data();
         const float* vt = vt_cache[layer].data();
         const size_t hd = c.head_dim, group = c.n_head / c.n_head_kv, n_kv = pos + nt, ld_s = padded(n_kv);
         const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
@@ -266,7 +273,7 @@ struct LlamaContext::State {
             const size_t kv_off = (h / group) * hd;
             thread_local std::vector<float> scores;
             if (scores.size() < nt * ld_s) scores.resize(nt * ld_s);
-            ops.dot_block(kc + kv_off, kv_dim, n_kv, q.data() + h * hd, ld_q, nt, hd, scores.data(), ld_s);
+            ops.dot_block_t(kt + kv_off * n_ctx_pad, n_ctx_pad, n_kv, q.data() + h * hd, ld_q, nt, hd, scores.data(), ld_s);
             for (size_t t = 0; t < nt; ++t) {
                 float* row = scores.data() + t * ld_s;
                 const size_t own = pos + t + 1;
@@ -329,8 +336,8 @@ struct LlamaContext::State {
             const Layer& L = m.layers[l];
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics, threads);
             matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, rounded.data(), quantized);
-            // K goes straight into the cache, V too (or is transposed into it below).
-            float* kc = k_cache[l].data() + size_t(pos) * kv_dim;
+            // K and V go straight into the caches, or are transposed into them below.
+            float* kc = attention_products ? k.data() : k_cache[l].data() + size_t(pos) * kv_dim;
             float* vc = attention_products ? v.data() : v_cache[l].data() + size_t(pos) * kv_dim;
             matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, rounded.data(), quantized);
             matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, rounded.data(), quantized);
@@ -342,12 +349,17 @@ struct LlamaContext::State {
                     round_row_to_f16(vc + t * kv_dim, kv_dim);
                 });
             if (attention_products) {
-                // Positions pos … pos+nt-1 into the transposed values, and zeros up to the padded
+                // Positions pos … pos+nt-1 into the transposed caches, and zeros up to the padded
                 // end (older chunks' values may lie there; their weights are 0, and 0 · finite = 0).
+                float* kt = kt_cache[l].data();
                 float* vt = vt_cache[l].data();
                 const size_t end = padded(pos + nt);
                 parallel_for(kv_dim, threads, [&](size_t d) {
-                    for (size_t t = 0; t < nt; ++t) vt[d * n_ctx_pad + pos + t] = vc[t * kv_dim + d];
+                    for (size_t t = 0; t < nt; ++t) {
+                        kt[d * n_ctx_pad + pos + t] = kc[t * kv_dim + d];
+                        vt[d * n_ctx_pad + pos + t] = vc[t * kv_dim + d];
+                    }
+                    std::fill(kt + d * n_ctx_pad + pos + nt, kt + d * n_ctx_pad + end, 0.0f);
                     std::fill(vt + d * n_ctx_pad + pos + nt, vt + d * n_ctx_pad + end, 0.0f);
                 });
                 attention_by_products(l, nt);

@@ -25,6 +25,12 @@ struct Ops {
     // dot_block for F16 weights (their bits) read in place; null where the set cannot widen F16.
     void (*dot_block_f16)(const uint16_t* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y,
                           size_t ldy);
+    // y[t * ldy + r] = Σ_k wt[k * ldw + r] · x[t * ldx + k] for r < nr, t < nt, k < n: the
+    // weights stored transposed (one row per k), each output one chain of multiply-adds in k
+    // order, no sums across lanes (short k: attention's K · q). Writes padded(nr) outputs per
+    // token, reading padded(nr) columns of wt: the caller has room for them.
+    void (*dot_block_t)(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y,
+                        size_t ldy);
     // Σ a[k] · b[k] for any n.
     float (*dot)(const float* a, const float* b, size_t n);
     // y[k] += a · x[k] for any n.

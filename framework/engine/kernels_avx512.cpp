@@ -3,11 +3,12 @@
 #define QF_NS avx512
 #define QF_VW 16
 #define QF_R 4
+#define QF_T_BROADCAST 12
 #define QF_T 6
 #define QF_FAST_DECODE 1
 #include "kernels_impl.hpp"
 
 namespace qframe::engine::kernels {
-const Ops ops_avx512{"avx512", avx512::dot_block, avx512::dot_block_f16, avx512::dot, avx512::axpy, avx512::decode};
+const Ops ops_avx512{"avx512", avx512::dot_block, avx512::dot_block_f16, avx512::dot_block_t, avx512::dot, avx512::axpy, avx512::decode};
 }  // namespace qframe::engine::kernels
 #endif

@@ -2,10 +2,11 @@
 #define QF_NS generic
 #define QF_VW 4
 #define QF_R 2
+#define QF_T_BROADCAST 6
 #define QF_T 4
 #define QF_FAST_DECODE 0
 #include "kernels_impl.hpp"
 
 namespace qframe::engine::kernels {
-const Ops ops_generic{"generic", generic::dot_block, nullptr, generic::dot, generic::axpy, generic::decode};
+const Ops ops_generic{"generic", generic::dot_block, nullptr, generic::dot_block_t, generic::dot, generic::axpy, generic::decode};
 }  // namespace qframe::engine::kernels

@@ -1,6 +1,7 @@
 // The kernels' body, included by one translation unit per instruction set. The includer
 // defines QF_NS (its namespace), QF_VW (floats per hardware vector), QF_R and QF_T (the tile:
-// weight rows × tokens whose accumulators stay in registers).
+// weight rows × tokens whose accumulators stay in registers) and QF_T_BROADCAST (dot_block_t's
+// tile: 2·VW rows × that many tokens).
 //
 // GCC vector extensions keep the code portable: with -mavx512f a 16-float vector is one zmm
 // register, with -mavx2 two ymm, by default four xmm. -ffp-contract=fast turns a*b+c into FMA.
@@ -191,6 +192,43 @@ void dot_block_f16(const uint16_t* w, size_t ldw, size_t nr, const float* x, siz
     dot_block_of<kSliceF16>(w, ldw, nr, x, ldx, nt, n, y, ldy);
 }
 #endif
+
+// dot_block_t's tile: 2·VW rows (lanes) × T tokens (broadcast), or VW rows when `one`.
+template <int T, bool one>
+inline void tile_t(const float* wt, size_t ldw, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
+    constexpr int V = one ? 1 : 2;
+    vf acc[V][T];
+    for (int v = 0; v < V; ++v)
+        for (int t = 0; t < T; ++t) acc[v][t] = vf{};
+    for (size_t k = 0; k < n; ++k) {
+        vf wv[V];
+        for (int v = 0; v < V; ++v) wv[v] = load(wt + k * ldw + v * VW);
+        for (int t = 0; t < T; ++t) {
+            const vf xb = vf{} + x[t * ldx + k];
+            for (int v = 0; v < V; ++v) acc[v][t] += wv[v] * xb;
+        }
+    }
+    for (int v = 0; v < V; ++v)
+        for (int t = 0; t < T; ++t) std::memcpy(y + t * ldy + v * VW, &acc[v][t], sizeof(vf));
+}
+
+template <int T>
+void rows_t(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    if constexpr (T > 1) {
+        if (nt < T) return rows_t<T - 1>(wt, ldw, nr, x, ldx, nt, n, y, ldy);
+    }
+    size_t r = 0;
+    for (; r + 2 * VW <= nr; r += 2 * VW) tile_t<T, false>(wt + r, ldw, x, ldx, n, y + r, ldy);
+    if (r < nr) tile_t<T, true>(wt + r, ldw, x, ldx, n, y + r, ldy);  // nr is padded: VW rows are left
+}
+
+void dot_block_t(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    constexpr int T = QF_T_BROADCAST;
+    nr = padded(nr);
+    size_t t = 0;
+    for (; t + T <= nt; t += T) rows_t<T>(wt, ldw, nr, x + t * ldx, ldx, T, n, y + t * ldy, ldy);
+    if (t < nt) rows_t<T>(wt, ldw, nr, x + t * ldx, ldx, nt - t, n, y + t * ldy, ldy);
+}
 
 float dot(const float* a, const float* b, size_t n) {
     vf acc0{}, acc1{};
