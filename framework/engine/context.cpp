@@ -11,6 +11,7 @@
 #include <limits>
 #include <new>
 
+#include "ggml_math.hpp"
 #include "ggml_rounding.hpp"
 #include "int8_product.hpp"
 #include "kernels.hpp"
@@ -238,21 +239,27 @@ struct LlamaContext::State {
     }
 
     // Scores q·k of one token over its n positions → softmax(scale · scores) in place, as ggml's
-    // soft_max (sum in double); ggml then multiplies an F16 copy of these weights with the values.
+    // soft_max (its exponentials and sums with ggml numerics, libm's and a double sum with f32);
+    // ggml then multiplies an F16 copy of these weights with the values.
     void attention_weights(float* row, size_t n, float scale) const {
         float max = -std::numeric_limits<float>::infinity();
         for (size_t j = 0; j < n; ++j) {
             row[j] *= scale;
             max = std::max(max, row[j]);
         }
+        const bool ggml = numerics == Numerics::ggml;
         double sum = 0;
-        for (size_t j = 0; j < n; ++j) {
-            row[j] = std::exp(row[j] - max);
-            sum += row[j];
+        if (ggml) {
+            sum = ggml_softmax_exp(row, n, max);
+        } else {
+            for (size_t j = 0; j < n; ++j) {
+                row[j] = std::exp(row[j] - max);
+                sum += row[j];
+            }
         }
         const float inv = static_cast<float>(1.0 / sum);
-        const bool ggml = numerics == Numerics::ggml;
-        for (size_t j = 0; j < n; ++j) row[j] = ggml ? round_to_f16(row[j] * inv) : row[j] * inv;
+        for (size_t j = 0; j < n; ++j) row[j] *= inv;
+        if (ggml) round_row_to_f16(row, n);
     }
 
     // attention() with two products per head: scores = K · q for every cached position up to the
@@ -375,6 +382,7 @@ struct LlamaContext::State {
             parallel_for(nt, threads, [&](size_t t) {
                 float* g = gate.data() + t * ld_ff;
                 const float* u = up.data() + t * ld_ff;
+                if (numerics == Numerics::ggml) return ggml_silu_mul(g, u, c.n_ff);
                 for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
             });
             matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
