@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "codec/blocks.hpp"
@@ -174,33 +175,37 @@ void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t 
 
 // Q8_0, Q4_0, Q5_0: per block of 32, Σ (code − offset) · x exactly, acc += isum · (d_w · d_x);
 // Q4_1, Q5_1 also mins += m_w · (d_x · Σx), added at the end (the panel kernel's steps).
-template <class Block>
+// The fields are read where they lie (offsetof): a block copied out first goes through the stack,
+// and its 32-byte code load then spans two of memcpy's stores, which the core cannot forward.
+//
+// NT, the batch's size, is a constant: with a run-time count the sums live in a stack array, and
+// each block's FMA then waits for the previous one's store to come back (10 cycles a block here,
+// against 4).
+template <class Block, size_t NT>
 void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
     const size_t blocks = x.n / 32;
-    alignas(32) uint8_t code[32];
+    constexpr int offset = code_offset<Block>();
+    constexpr bool kFifthBit = requires(Block b) { b.qh; };
+    constexpr bool kMin = requires(Block b) { b.m; };
     for (size_t r = 0; r < nr; ++r) {
-        float acc[kMaxTokens] = {}, mins[kMaxTokens] = {};
+        float acc[NT] = {}, mins[NT] = {};
         for (size_t b = 0; b < blocks; ++b) {
-            Block blk;
-            std::memcpy(&blk, rows + r * row_bytes + b * sizeof(Block), sizeof(Block));
-            constexpr int offset = code_offset<Block>();
+            const auto* blk = reinterpret_cast<const uint8_t*>(rows + r * row_bytes + b * sizeof(Block));
+            const uint8_t* qs = blk + offsetof(Block, qs);
+            __m256i w;
             if constexpr (sizeof(Block) == sizeof(BlockQ8_0)) {
-                const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs));
-                _mm256_store_si256(reinterpret_cast<__m256i*>(code), _mm256_xor_si256(q, _mm256_set1_epi8(char(0x80))));
+                w = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs)), _mm256_set1_epi8(char(0x80)));
             } else {
-                const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-                _mm_store_si128(reinterpret_cast<__m128i*>(code), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
-                _mm_store_si128(reinterpret_cast<__m128i*>(code + 16), _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)));
-                if constexpr (requires { blk.qh; }) {  // Q5_x: bit j of qh is value j's fifth bit
+                const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+                w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
+                if constexpr (kFifthBit) {  // Q5_x: bit j of qh is value j's fifth bit
                     uint32_t qh;
-                    std::memcpy(&qh, blk.qh, 4);
-                    const __m256i fifth = _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10));
-                    _mm256_store_si256(reinterpret_cast<__m256i*>(code), _mm256_or_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(code)), fifth));
+                    std::memcpy(&qh, blk + offsetof(Block, qh), 4);
+                    w = _mm256_or_si256(w, _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10)));
                 }
             }
-            const float dw = half_at(blk.d);
-            const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(code));
-            for (size_t t = 0; t < x.nt; ++t) {
+            const float dw = half_at(blk + offsetof(Block, d));
+            for (size_t t = 0; t < NT; ++t) {
                 const int16_t* s = x.sums + t * (x.n / 16) + 2 * b;
                 const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q + t * x.n + 32 * b));
                 const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, xv);
@@ -208,11 +213,20 @@ void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const Activat
                 const __m128i quarter = _mm_add_epi32(half, _mm_unpackhi_epi64(half, half));
                 const int32_t isum = _mm_cvtsi128_si32(_mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, 1))) - offset * (s[0] + s[1]);
                 acc[t] = std::fma(float(isum), dw * x.d[t * blocks + b], acc[t]);
-                if constexpr (requires { blk.m; }) mins[t] = std::fma(half_at(blk.m), x.d[t * blocks + b] * float(s[0] + s[1]), mins[t]);
+                if constexpr (kMin) mins[t] = std::fma(half_at(blk + offsetof(Block, m)), x.d[t * blocks + b] * float(s[0] + s[1]), mins[t]);
             }
         }
-        for (size_t t = 0; t < x.nt; ++t) y[t * ldy + r] = acc[t] + mins[t];
+        for (size_t t = 0; t < NT; ++t) y[t * ldy + r] = acc[t] + mins[t];
     }
+}
+
+// rows_q8_0 for the batch's size.
+template <class Block, size_t NT = kMaxTokens>
+void rows_q8_0_for(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
+    if constexpr (NT > 1) {
+        if (x.nt < NT) return rows_q8_0_for<Block, NT - 1>(rows, row_bytes, nr, x, y, ldy);
+    }
+    rows_q8_0<Block, NT>(rows, row_bytes, nr, x, y, ldy);
 }
 
 }  // namespace
@@ -228,11 +242,11 @@ void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t
         };
     };
     switch (kind) {
-        case Kind::q8_0: return rows_q8_0<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q4_0: return rows_q8_0<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q5_0: return rows_q8_0<BlockQ5_0>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q4_1: return rows_q8_0<BlockQ4_1>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q5_1: return rows_q8_0<BlockQ5_1>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q8_0: return rows_q8_0_for<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q4_0: return rows_q8_0_for<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q5_0: return rows_q8_0_for<BlockQ5_0>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q4_1: return rows_q8_0_for<BlockQ4_1>(rows, row_bytes, nr, x, y, ldy);
+        case Kind::q5_1: return rows_q8_0_for<BlockQ5_1>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q2_k:
             return rows_k(rows, row_bytes, sizeof(BlockQ2_K), nr, x, y, ldy, block(BlockQ2_K{}, [](const BlockQ2_K& b, Unpacked& u) { unpack_q2_k(b, u); }));
         case Kind::q3_k:
