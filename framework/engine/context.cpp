@@ -11,6 +11,8 @@
 #include <limits>
 #include <new>
 
+#include <sys/mman.h>
+
 #include "ggml_math.hpp"
 #include "ggml_rounding.hpp"
 #include "int8_product.hpp"
@@ -24,26 +26,31 @@ namespace {
 
 using kernels::padded;
 
-// A zero-filled, 64-byte-aligned float buffer.
+// A zero-filled, page-aligned float buffer from the kernel (an anonymous mapping): its pages
+// count in the resident set only once written, so scratch a pass does not use (the rounded
+// copies where every product is quantized, batch rows beyond the batch, cache positions beyond
+// the context used so far) costs no memory.
+struct Unmap {
+    size_t bytes = 0;
+    void operator()(float* p) const { munmap(p, bytes); }
+};
+
 class Buffer {
 public:
     Buffer() = default;
     explicit Buffer(size_t n) : n_(n) {
         if (n == 0) return;
-        const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-        data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-        if (!data_) throw std::bad_alloc();
-        std::memset(data_.get(), 0, bytes);
+        const size_t bytes = n * sizeof(float);
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        data_ = std::unique_ptr<float, Unmap>(static_cast<float*>(p), Unmap{bytes});
     }
     float* data() { return data_.get(); }
     const float* data() const { return data_.get(); }
     size_t size() const { return n_; }
 
 private:
-    struct Free {
-        void operator()(float* p) const { std::free(p); }
-    };
-    std::unique_ptr<float, Free> data_;
+    std::unique_ptr<float, Unmap> data_;
     size_t n_ = 0;
 };
 
