@@ -31,10 +31,11 @@ assert p["chunks"] == 9 and p["scored_tokens"] == 9 * 127, p
 assert p["identical"] and p["ppl_original"] == p["ppl_result"], p
 # Synth tinyllama seed 1 on recipes/data/tinystories_sample.txt, ctx 256: llama.cpp c392e50
 # `llama-perplexity -c 256 -b 256` gives 697.094 with the same 2489 tokens (measured by hand on
-# 2026-11-26). numerics: ggml gives 697.03 (F32 products of the rounded values) or 696.89 (the
-# AVX-512 VNNI integer kernels) — the order of float additions on random weights; numerics: f32,
-# which agrees with the NumPy reference to 1e-6, gives 698.017 (0.13% off).
-assert abs(p["ppl_original"] / 697.094 - 1) < 5e-4, p["ppl_original"]
+# 2026-11-26). numerics: ggml gave 697.03 (F32 products of the rounded values), 696.89 (the
+# AVX-512 VNNI integer kernels), 696.62 (2026-12-02: attention's sums in tinyBLAS's lane-tree
+# order, F16 caches) — the order of float additions on random weights moves it by up to 7e-4;
+# numerics: f32, which agrees with the NumPy reference to 1e-6, gives 698.017 (0.13% off).
+assert abs(p["ppl_original"] / 697.094 - 1) < 1e-3, p["ppl_original"]
 assert 0 < p["ppl_original_error"] < p["ppl_original"]
 assert k["kld_max"] == 0 and k["top1_agreement"] == 1 and k["ppl_ratio"] == 1, k
 assert g["all_identical"] and len(g["samples"]) == 2 and all(s["original"] for s in g["samples"]), g
