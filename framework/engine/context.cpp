@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <new>
+#include <type_traits>
 
 #include <sys/mman.h>
 
@@ -155,7 +157,9 @@ struct LlamaContext::State {
     // Attention as two matrix products (heads whose width is a multiple of kPad): keys and values
     // are kept transposed, [kv_dim × n_ctx_pad] per layer (the values as llama.cpp does without
     // flash attention), so that K · q runs along positions without sums across lanes.
-    bool attention_products;
+    // With ggml numerics they hold F16 bits, as llama.cpp's cache does (the values are F16
+    // already: half the memory), read by the kernels that widen F16 in registers.
+    bool attention_products, f16_cache;
     size_t n_ctx_pad;
     std::vector<Buffer> k_cache, v_cache;    // per layer: [n_ctx × kv_dim] without attention_products
     std::vector<Buffer> kt_cache, vt_cache;  // per layer: [kv_dim × n_ctx_pad] with attention_products
@@ -175,11 +179,13 @@ struct LlamaContext::State {
         ld_q = padded(q_dim);
         ld_ff = padded(c.n_ff);
         attention_products = c.head_dim % kernels::kPad == 0;
+        f16_cache = attention_products && numerics == Numerics::ggml && kernels::ops().dot_block_t_f16;
         n_ctx_pad = padded(n_ctx);
+        const size_t cache_floats = f16_cache ? kv_dim * n_ctx_pad / 2 : kv_dim * n_ctx_pad;  // n_ctx_pad is even
         for (uint32_t l = 0; l < c.n_layer; ++l) {
             if (attention_products) {
-                kt_cache.emplace_back(kv_dim * n_ctx_pad);
-                vt_cache.emplace_back(kv_dim * n_ctx_pad);
+                kt_cache.emplace_back(cache_floats);
+                vt_cache.emplace_back(cache_floats);
             } else {
                 k_cache.emplace_back(size_t(n_ctx) * kv_dim);
                 v_cache.emplace_back(size_t(n_ctx) * kv_dim);
@@ -275,9 +281,22 @@ struct LlamaContext::State {
     // (later positions weigh 0), attn = Vᵀ · weights. A token's sums run over the same values
     // whatever its batch (zero weights add nothing), so results do not depend on the batch.
     void attention_by_products(uint32_t layer, size_t nt) {
+        if (f16_cache) return attention_by_products(halves(kt_cache[layer]), halves(vt_cache[layer]), nt);
+        attention_by_products(kt_cache[layer].data(), vt_cache[layer].data(), nt);
+    }
+
+    static const uint16_t* halves(const Buffer& b) { return reinterpret_cast<const uint16_t*>(b.data()); }
+    static uint16_t* halves(Buffer& b) { return reinterpret_cast<uint16_t*>(b.data()); }
+
+    // The products for the caches' element type: float, or F16 bits.
+    static void scores(const kernels::Ops& ops, const float* kt, auto... args) { ops.dot_block_t(kt, args...); }
+    static void scores(const kernels::Ops& ops, const uint16_t* kt, auto... args) { ops.dot_block_t_f16(kt, args...); }
+    static void values(const kernels::Ops& ops, const float* vt, auto... args) { ops.dot_block(vt, args...); }
+    static void values(const kernels::Ops& ops, const uint16_t* vt, auto... args) { ops.dot_block_f16(vt, args...); }
+
+    template <class E>
+    void attention_by_products(const E* kt, const E* vt, size_t nt) {
         const kernels::Ops& ops = kernels::ops();
-        const float* kt = kt_cache[layer].data();
-        const float* vt = vt_cache[layer].data();
         const size_t hd = c.head_dim, group = c.n_head / c.n_head_kv, n_kv = pos + nt, ld_s = padded(n_kv);
         const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
         const bool ggml = numerics == Numerics::ggml;
@@ -285,16 +304,36 @@ struct LlamaContext::State {
             parallel_for(nt, threads, [&](size_t t) { round_row_to_f16(q.data() + t * ld_q, q_dim); });
         parallel_for(c.n_head, threads, [&](size_t h) {
             const size_t kv_off = (h / group) * hd;
-            thread_local std::vector<float> scores;
-            if (scores.size() < nt * ld_s) scores.resize(nt * ld_s);
-            ops.dot_block_t(kt + kv_off * n_ctx_pad, n_ctx_pad, n_kv, q.data() + h * hd, ld_q, nt, hd, scores.data(), ld_s);
+            thread_local std::vector<float> s;
+            if (s.size() < nt * ld_s) s.resize(nt * ld_s);
+            scores(ops, kt + kv_off * n_ctx_pad, n_ctx_pad, n_kv, q.data() + h * hd, ld_q, nt, hd, s.data(), ld_s);
             for (size_t t = 0; t < nt; ++t) {
-                float* row = scores.data() + t * ld_s;
+                float* row = s.data() + t * ld_s;
                 const size_t own = pos + t + 1;
                 attention_weights(row, own, scale);
                 std::fill(row + own, row + ld_s, 0.0f);
             }
-            ops.dot_block(vt + kv_off * n_ctx_pad, n_ctx_pad, hd, scores.data(), ld_s, nt, ld_s, attn.data() + h * hd, ld_q);
+            values(ops, vt + kv_off * n_ctx_pad, n_ctx_pad, hd, s.data(), ld_s, nt, ld_s, attn.data() + h * hd, ld_q);
+        });
+    }
+
+    // Positions pos … pos+nt-1 of K and V (kc, vc: [nt × kv_dim]) into the transposed caches, and
+    // zeros up to the padded end (older chunks' values may lie there; their weights are 0, and
+    // 0 · finite = 0).
+    template <class E>
+    void store_transposed(E* kt, E* vt, const float* kc, const float* vc, size_t nt) {
+        const auto element = [](float v) {
+            if constexpr (std::is_same_v<E, float>) return v;
+            else return std::bit_cast<uint16_t>(static_cast<_Float16>(v));  // exact: v is an F16 value
+        };
+        const size_t end = padded(pos + nt);
+        parallel_for(kv_dim, nt >= 16 ? threads : 1, [&](size_t d) {
+            for (size_t t = 0; t < nt; ++t) {
+                kt[d * n_ctx_pad + pos + t] = element(kc[t * kv_dim + d]);
+                vt[d * n_ctx_pad + pos + t] = element(vc[t * kv_dim + d]);
+            }
+            std::fill(kt + d * n_ctx_pad + pos + nt, kt + d * n_ctx_pad + end, E{});
+            std::fill(vt + d * n_ctx_pad + pos + nt, vt + d * n_ctx_pad + end, E{});
         });
     }
 
@@ -363,19 +402,8 @@ struct LlamaContext::State {
                     round_row_to_f16(vc + t * kv_dim, kv_dim);
                 });
             if (attention_products) {
-                // Positions pos … pos+nt-1 into the transposed caches, and zeros up to the padded
-                // end (older chunks' values may lie there; their weights are 0, and 0 · finite = 0).
-                float* kt = kt_cache[l].data();
-                float* vt = vt_cache[l].data();
-                const size_t end = padded(pos + nt);
-                parallel_for(kv_dim, threads, [&](size_t d) {
-                    for (size_t t = 0; t < nt; ++t) {
-                        kt[d * n_ctx_pad + pos + t] = kc[t * kv_dim + d];
-                        vt[d * n_ctx_pad + pos + t] = vc[t * kv_dim + d];
-                    }
-                    std::fill(kt + d * n_ctx_pad + pos + nt, kt + d * n_ctx_pad + end, 0.0f);
-                    std::fill(vt + d * n_ctx_pad + pos + nt, vt + d * n_ctx_pad + end, 0.0f);
-                });
+                if (f16_cache) store_transposed(halves(kt_cache[l]), halves(vt_cache[l]), kc, vc, nt);
+                else store_transposed(kt_cache[l].data(), vt_cache[l].data(), kc, vc, nt);
                 attention_by_products(l, nt);
             } else {
                 attention(l, nt);

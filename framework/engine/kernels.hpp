@@ -31,6 +31,9 @@ struct Ops {
     // token, reading padded(nr) columns of wt: the caller has room for them.
     void (*dot_block_t)(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y,
                         size_t ldy);
+    // dot_block_t for F16 weights (their bits); null where dot_block_f16 is.
+    void (*dot_block_t_f16)(const uint16_t* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y,
+                            size_t ldy);
     // Σ a[k] · b[k] for any n.
     float (*dot)(const float* a, const float* b, size_t n);
     // y[k] += a · x[k] for any n.

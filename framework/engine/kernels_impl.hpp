@@ -194,15 +194,15 @@ void dot_block_f16(const uint16_t* w, size_t ldw, size_t nr, const float* x, siz
 #endif
 
 // dot_block_t's tile: 2·VW rows (lanes) × T tokens (broadcast), or VW rows when `one`.
-template <int T, bool one>
-inline void tile_t(const float* wt, size_t ldw, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
+template <int T, bool one, class W>
+inline void tile_t(const W* wt, size_t ldw, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
     constexpr int V = one ? 1 : 2;
     vf acc[V][T];
     for (int v = 0; v < V; ++v)
         for (int t = 0; t < T; ++t) acc[v][t] = vf{};
     for (size_t k = 0; k < n; ++k) {
         vf wv[V];
-        for (int v = 0; v < V; ++v) wv[v] = load(wt + k * ldw + v * VW);
+        for (int v = 0; v < V; ++v) wv[v] = load_weights(wt + k * ldw + v * VW);
         for (int t = 0; t < T; ++t) {
             const vf xb = vf{} + x[t * ldx + k];
             for (int v = 0; v < V; ++v) acc[v][t] += wv[v] * xb;
@@ -212,8 +212,8 @@ inline void tile_t(const float* wt, size_t ldw, const float* x, size_t ldx, size
         for (int t = 0; t < T; ++t) std::memcpy(y + t * ldy + v * VW, &acc[v][t], sizeof(vf));
 }
 
-template <int T>
-void rows_t(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+template <int T, class W>
+void rows_t(const W* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
     if constexpr (T > 1) {
         if (nt < T) return rows_t<T - 1>(wt, ldw, nr, x, ldx, nt, n, y, ldy);
     }
@@ -222,13 +222,25 @@ void rows_t(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, 
     if (r < nr) tile_t<T, true>(wt + r, ldw, x, ldx, n, y + r, ldy);  // nr is padded: VW rows are left
 }
 
-void dot_block_t(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+template <class W>
+void dot_block_t_of(const W* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
     constexpr int T = QF_T_BROADCAST;
     nr = padded(nr);
     size_t t = 0;
     for (; t + T <= nt; t += T) rows_t<T>(wt, ldw, nr, x + t * ldx, ldx, T, n, y + t * ldy, ldy);
     if (t < nt) rows_t<T>(wt, ldw, nr, x + t * ldx, ldx, nt - t, n, y + t * ldy, ldy);
 }
+
+void dot_block_t(const float* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    dot_block_t_of(wt, ldw, nr, x, ldx, nt, n, y, ldy);
+}
+
+#if QF_FAST_DECODE
+// The same with F16 weights (a cache kept in F16), widened in registers.
+void dot_block_t_f16(const uint16_t* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    dot_block_t_of(wt, ldw, nr, x, ldx, nt, n, y, ldy);
+}
+#endif
 
 float dot(const float* a, const float* b, size_t n) {
     vf acc0{}, acc1{};
