@@ -243,6 +243,30 @@ TEST_CASE("a product's value does not depend on the tile or batch that computes 
                 ops->dot_block(w.data() + r * n, n, 1, x.data() + t * n, n, 1, n, one.data(), 1);
                 CHECK(std::memcmp(&one[0], &all[t * rows + r], sizeof(float)) == 0);
             }
+        // Transposed weights (one row of `rows` values per k, padded to 48): every output one
+        // chain along k, for any tile of positions and tokens; F16 the same values widened.
+        const size_t ldt = 48;
+        std::vector<float> wt(n * ldt, 0.0f);
+        std::vector<uint16_t> wt16(n * ldt, 0);
+        for (size_t r = 0; r < rows; ++r)
+            for (size_t k = 0; k < n; ++k) {
+                wt[k * ldt + r] = w[r * n + k];
+                wt16[k * ldt + r] = w16[r * n + k];
+            }
+        std::vector<float> all_t(tokens * ldt), one_t(ldt);
+        ops->dot_block_t(wt.data(), ldt, rows, x.data(), n, tokens, n, all_t.data(), ldt);
+        for (size_t t = 0; t < tokens; ++t) {
+            ops->dot_block_t(wt.data(), ldt, rows, x.data() + t * n, n, 1, n, one_t.data(), ldt);
+            CHECK(std::memcmp(one_t.data(), &all_t[t * ldt], rows * sizeof(float)) == 0);
+            for (size_t r = 0; r < rows; ++r) {
+                double ref = 0;
+                for (size_t k = 0; k < n; ++k) ref += double(w[r * n + k]) * x[t * n + k];
+                CHECK(std::abs(all_t[t * ldt + r] - ref) < 1e-3);
+            }
+            if (!ops->dot_block_t_f16) continue;
+            ops->dot_block_t_f16(wt16.data(), ldt, rows, x.data() + t * n, n, 1, n, one_t.data(), ldt);
+            CHECK(std::memcmp(one_t.data(), &all_t[t * ldt], rows * sizeof(float)) == 0);
+        }
         if (!ops->dot_block_f16) continue;
         ops->dot_block_f16(w16.data(), n, rows, x.data(), n, tokens, n, all.data(), rows);
         for (size_t t = 0; t < tokens; ++t)
