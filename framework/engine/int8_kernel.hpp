@@ -31,8 +31,10 @@ struct ActivationData {
     size_t n, nt;
 };
 
-// y[t * ldy + r] = panel row r · token t for r < nr (≤ 16) and every token.
+// y[t * ldy + r] = panel row r · token t for r < nr (≤ 16) and every token: AVX-512 VNNI, and
+// AVX2 with the same results.
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
+void product_avx2(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 
 // The weight types with kernels.
 enum class Kind { q8_0, q4_0, q5_0, q4_1, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };

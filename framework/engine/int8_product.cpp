@@ -1,5 +1,6 @@
 // The quantized-domain products' portable part: quantizing the activations as ggml does, and the
-// choice of kernel (int8_product_avx512.cpp holds the AVX-512 VNNI one).
+// choice of kernel (int8_product_avx512.cpp holds the AVX-512 VNNI one, int8_product_avx2.cpp the
+// AVX2 one).
 #include "int8_product.hpp"
 
 #include <cstdlib>
@@ -11,14 +12,27 @@ namespace qframe::engine::int8 {
 
 namespace {
 
-bool cpu_has_vnni() {
+// The kernels this CPU runs: AVX-512 VNNI, else AVX2 (with FMA), else none (the F32 path).
+// QFRAME_ENGINE_ISA=avx2|generic chooses as for the F32 kernels (tests compare the paths).
+enum class Isa { none, avx2, avx512_vnni };
+
+Isa choose_isa() {
 #if defined(__x86_64__)
-    // QFRAME_ENGINE_ISA=avx2|generic turns the VNNI kernels off too (tests compare the paths).
-    if (const char* forced = std::getenv("QFRAME_ENGINE_ISA"); forced && std::string_view(forced) != "avx512") return false;
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+    const bool vnni = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const char* forced = std::getenv("QFRAME_ENGINE_ISA");
+    const std::string_view want = forced ? forced : "";
+    if (want == "generic") return Isa::none;
+    if (want == "avx2") return avx2 ? Isa::avx2 : Isa::none;
+    return vnni ? Isa::avx512_vnni : avx2 ? Isa::avx2 : Isa::none;
 #else
-    return false;
+    return Isa::none;
 #endif
+}
+
+Isa isa() {
+    static const Isa chosen = choose_isa();
+    return chosen;
 }
 
 }  // namespace
@@ -39,10 +53,7 @@ std::optional<Kind> kernel_kind(TensorType type) {
     }
 }
 
-bool supported(TensorType type) {
-    static const bool vnni = cpu_has_vnni();
-    return vnni && kernel_kind(type);
-}
+bool supported(TensorType type) { return isa() != Isa::none && kernel_kind(type); }
 
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out) {
     const size_t block = activation_block(type);
@@ -71,9 +82,10 @@ ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.su
 
 }  // namespace
 
+// The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.
 size_t small_batch() {
 #if defined(__x86_64__)
-    return rows_max_tokens();
+    return isa() == Isa::avx512_vnni ? rows_max_tokens() : 0;
 #else
     return 0;
 #endif
@@ -92,7 +104,8 @@ void product(const Panel& panel, const Activations& x, size_t nr, float* y, size
                       panel.k_quant, panel.block_min};
     const ActivationData a = view(x);
 #if defined(__x86_64__)
-    product_avx512_vnni(p, a, nr, y, ldy);
+    if (isa() == Isa::avx512_vnni) product_avx512_vnni(p, a, nr, y, ldy);
+    else product_avx2(p, a, nr, y, ldy);
 #else
     (void)p, (void)a, (void)nr, (void)y, (void)ldy;
 #endif
