@@ -86,7 +86,7 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
             Numerics numerics, float* scratch, int8::Activations& quantized) {
     const kernels::Ops& ops = kernels::ops();
     const size_t n = padded(w.cols);
-    if (numerics == Numerics::ggml && int8::supported(w.type)) return matmul_int8(w, x, ldx, nt, y, ldy, threads, quantized);
+    if (numerics == Numerics::ggml && int8::supported(w.type, nt)) return matmul_int8(w, x, ldx, nt, y, ldy, threads, quantized);
     if (const ActivationType act = activation_type(w.type); numerics == Numerics::ggml && act != ActivationType::F32) {
         parallel_for(nt, threads, [&](size_t t) {
             std::copy_n(x + t * ldx, n, scratch + t * ldx);

@@ -55,6 +55,11 @@ std::optional<Kind> kernel_kind(TensorType type) {
 
 bool supported(TensorType type) { return isa() != Isa::none && kernel_kind(type); }
 
+bool supported(TensorType type, size_t nt) {
+    if (isa() == Isa::avx2) return supported(type) && type != TensorType::Q8_0 && nt >= 32;
+    return supported(type);
+}
+
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out) {
     const size_t block = activation_block(type);
     out.type = type;

@@ -51,6 +51,11 @@ struct Panel {
 std::optional<Kind> kernel_kind(TensorType type);
 // Whether the quantized-domain kernels handle this weight type on this CPU.
 bool supported(TensorType type);
+// … and a product of nt tokens with it. With AVX2 (no row kernel) a panel pays off from 32 tokens
+// on, and Q8_0's codes cost two byte products each: generation and Q8_0 take the F32 path there
+// (measured 2026-12-02 on the 1.1B model, QFRAME_ENGINE_ISA=avx2: Q4_K_M prompts 1.15× the F32
+// path, Q8_0 0.95×, generation with a panel per token 0.3×).
+bool supported(TensorType type, size_t nt);
 
 // Unpacks rows [r0, r0 + nr) (nr ≤ 16; missing rows are zero) of a matrix of `type` with n
 // values per row (row_bytes apart) into `panel`.
