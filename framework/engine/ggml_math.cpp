@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "ggml_rounding.hpp"  // QF_ROW_CLONES
+
 namespace qframe::engine {
 namespace {
 
@@ -48,13 +50,13 @@ inline float reduce_add16(const float* v) {  // _mm512_reduce_add_ps: halves, qu
 
 float ggml_expf(float x) { return expf_lane(x); }
 
-__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void ggml_silu_mul(float* g, const float* u, size_t n) {
+QF_ROW_CLONES void ggml_silu_mul(float* g, const float* u, size_t n) {
     const size_t blocks = n / 16 * 16;
     for (size_t k = 0; k < blocks; ++k) g[k] = g[k] / (1.0f + expf_lane(0.0f - g[k])) * u[k];
     for (size_t k = blocks; k < n; ++k) g[k] = silu_libm(g[k]) * u[k];
 }
 
-__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) double ggml_softmax_exp(float* row, size_t n, float max) {
+QF_ROW_CLONES double ggml_softmax_exp(float* row, size_t n, float max) {
     double sum = 0;
     for (size_t j0 = 0; j0 < n; j0 += 16) {
         float v[16];

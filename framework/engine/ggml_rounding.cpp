@@ -79,13 +79,13 @@ void round_q8_K(float* x, size_t n) {
 
 // One copy of a row loop per instruction set, chosen when the library loads: both roundings
 // are branch-free enough for GCC to vectorise, and they run on every activation of the model.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void round_row_to_bf16(float* x, size_t n) {
+QF_ROW_CLONES void round_row_to_bf16(float* x, size_t n) {
     for (size_t i = 0; i < n; ++i) x[i] = round_to_bf16(x[i]);
 }
 
 }  // namespace
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void round_row_to_f16(float* x, size_t n) {
+QF_ROW_CLONES void round_row_to_f16(float* x, size_t n) {
     for (size_t i = 0; i < n; ++i) x[i] = round_to_f16(x[i]);
 }
 

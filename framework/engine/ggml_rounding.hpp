@@ -16,6 +16,14 @@
 
 #include "qframe/types.hpp"
 
+// A row loop compiled once per x86 instruction set (AVX-512, AVX2 with FMA, baseline) and chosen
+// when the library loads; elsewhere compiled once.
+#if defined(__x86_64__)
+#define QF_ROW_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
+#else
+#define QF_ROW_CLONES
+#endif
+
 namespace qframe::engine {
 
 enum class ActivationType { F32, F16, BF16, Q8_0, Q8_1, Q8_K };

@@ -419,6 +419,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
         CHECK(worst < 1e-6);
 
         // The AVX2 kernel (CPUs without VNNI) gives the same floats as the one chosen here.
+#if defined(__x86_64__)
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
             std::vector<float> y2(tokens * rows, -2.0f);
             for (size_t r0 = 0; r0 < rows; r0 += int8::kRows) {
@@ -430,6 +431,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
             }
             CHECK(std::memcmp(y.data(), y2.data(), y.size() * sizeof(float)) == 0);
         }
+#endif
 
         // Small batches go row by row without a panel (AVX-512 VNNI): the same floats, bit for bit.
         const size_t few = std::min(tokens, int8::small_batch());
