@@ -277,9 +277,9 @@ struct LlamaContext::State {
 
     // attention() with two products per head: scores = K · q for every cached position up to the
     // batch's last (dot_block_t: one chain along the head's width per score; its padding lanes
-    // are overwritten), softmax per token with its own causal limit
-    // (later positions weigh 0), attn = Vᵀ · weights. A token's sums run over the same values
-    // whatever its batch (zero weights add nothing), so results do not depend on the batch.
+    // are overwritten), softmax per token with its own causal limit (later positions weigh 0),
+    // attn = Vᵀ · weights. A token's sums run over the same values whatever its batch (zero
+    // weights add nothing), so results do not depend on the batch.
     void attention_by_products(uint32_t layer, size_t nt) {
         if (f16_cache) return attention_by_products(halves(kt_cache[layer]), halves(vt_cache[layer]), nt);
         attention_by_products(kt_cache[layer].data(), vt_cache[layer].data(), nt);
