@@ -275,18 +275,13 @@ struct LlamaContext::State {
         if (ggml) round_row_to_f16(row, n);
     }
 
-    // attention() with two products per head: scores = K · q for every cached position up to the
-    // batch's last (dot_block_t: one chain along the head's width per score; its padding lanes
-    // are overwritten), softmax per token with its own causal limit (later positions weigh 0),
-    // attn = Vᵀ · weights. A token's sums run over the same values whatever its batch (zero
-    // weights add nothing), so results do not depend on the batch.
-    void attention_by_products(uint32_t layer, size_t nt) {
-        if (f16_cache) return attention_by_products(halves(kt_cache[layer]), halves(vt_cache[layer]), nt);
-        attention_by_products(kt_cache[layer].data(), vt_cache[layer].data(), nt);
+    // f(kt, vt) with layer l's transposed caches as what they hold: F16 bits or floats.
+    template <class F>
+    void with_transposed_caches(uint32_t l, F&& f) {
+        const auto halves = [](Buffer& b) { return reinterpret_cast<uint16_t*>(b.data()); };
+        if (f16_cache) f(halves(kt_cache[l]), halves(vt_cache[l]));
+        else f(kt_cache[l].data(), vt_cache[l].data());
     }
-
-    static const uint16_t* halves(const Buffer& b) { return reinterpret_cast<const uint16_t*>(b.data()); }
-    static uint16_t* halves(Buffer& b) { return reinterpret_cast<uint16_t*>(b.data()); }
 
     // The products for the caches' element type: float, or F16 bits.
     static void scores(const kernels::Ops& ops, const float* kt, auto... args) { ops.dot_block_t(kt, args...); }
@@ -294,6 +289,11 @@ struct LlamaContext::State {
     static void values(const kernels::Ops& ops, const float* vt, auto... args) { ops.dot_block(vt, args...); }
     static void values(const kernels::Ops& ops, const uint16_t* vt, auto... args) { ops.dot_block_f16(vt, args...); }
 
+    // attention() with two products per head: scores = K · q for every cached position up to the
+    // batch's last (dot_block_t: one chain along the head's width per score; its padding lanes
+    // are overwritten), softmax per token with its own causal limit (later positions weigh 0),
+    // attn = Vᵀ · weights. A token's sums run over the same values whatever its batch (zero
+    // weights add nothing), so results do not depend on the batch.
     template <class E>
     void attention_by_products(const E* kt, const E* vt, size_t nt) {
         const kernels::Ops& ops = kernels::ops();
@@ -402,9 +402,10 @@ struct LlamaContext::State {
                     round_row_to_f16(vc + t * kv_dim, kv_dim);
                 });
             if (attention_products) {
-                if (f16_cache) store_transposed(halves(kt_cache[l]), halves(vt_cache[l]), kc, vc, nt);
-                else store_transposed(kt_cache[l].data(), vt_cache[l].data(), kc, vc, nt);
-                attention_by_products(l, nt);
+                with_transposed_caches(l, [&](auto* kt, auto* vt) {
+                    store_transposed(kt, vt, kc, vc, nt);
+                    attention_by_products(kt, vt, nt);
+                });
             } else {
                 attention(l, nt);
             }

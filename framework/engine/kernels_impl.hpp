@@ -186,8 +186,8 @@ void dot_block(const float* w, size_t ldw, size_t nr, const float* x, size_t ldx
 }
 
 #if QF_FAST_DECODE
-// F16 rows read in place, widened in registers: the same values and additions as decoding them
-// first and calling dot_block, without the F32 copy (generation reads each weight once).
+// F16 rows read in place, widened in registers: the same values as decoding them first, without
+// the F32 copy (generation reads each weight once), added by slices of kSliceF16 instead of kSlice.
 void dot_block_f16(const uint16_t* w, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
     dot_block_of<kSliceF16>(w, ldw, nr, x, ldx, nt, n, y, ldy);
 }

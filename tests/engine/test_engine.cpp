@@ -192,7 +192,7 @@ TEST_CASE("every instruction set's kernels agree with a double-precision product
                 for (size_t k = 0; k < n; ++k) ref += double(w[r * n + k]) * x[t * n + k];
                 CHECK(std::abs(y[t * rows + r] - ref) < 1e-4);
             }
-        if (ops->dot_block_f16) {  // F16 rows in place: dot_block of the widened values, bit for bit
+        if (ops->dot_block_f16) {  // F16 rows in place: dot_block of the widened values, bit for bit (n fits one slice of either)
             std::vector<uint16_t> w16(w.size());
             std::vector<float> widened(w.size());
             for (size_t i = 0; i < w.size(); ++i) {
