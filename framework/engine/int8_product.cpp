@@ -81,11 +81,11 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
     });
 }
 
-namespace {
-
 ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.n, x.nt}; }
 
-}  // namespace
+PanelData view(const Panel& p) {
+    return {p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.min.data(), p.offset, p.group, p.k_quant, p.block_min};
+}
 
 // The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.
 size_t small_batch() {
@@ -105,8 +105,7 @@ void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size
 }
 
 void product(const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy) {
-    const PanelData p{panel.w.data(), panel.d.data(), panel.dmin.data(), panel.scale.data(), panel.min.data(), panel.offset, panel.group,
-                      panel.k_quant, panel.block_min};
+    const PanelData p = view(panel);
     const ActivationData a = view(x);
 #if defined(__x86_64__)
     if (isa() == Isa::avx512_vnni) product_avx512_vnni(p, a, nr, y, ldy);

@@ -64,6 +64,10 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
 // y[t * ldy + r] = row r of the panel · token t, for r < nr and the tokens of x.
 void product(const Panel& panel, const Activations& x, size_t nr, float* y, size_t ldy);
 
+// What the per-instruction-set kernels (int8_kernel.hpp) see of a panel and of activations.
+PanelData view(const Panel& panel);
+ActivationData view(const Activations& x);
+
 // Small batches (at most small_batch() tokens, e.g. generation): the same products, bit for bit,
 // straight from nr rows of the matrix (row_bytes apart) without unpacking a panel first.
 size_t small_batch();

@@ -425,9 +425,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
             for (size_t r0 = 0; r0 < rows; r0 += int8::kRows) {
                 const size_t nr = std::min(int8::kRows, rows - r0);
                 int8::unpack(type, bytes.data() + r0 * row_bytes, row_bytes, nr, n, panel);
-                const int8::PanelData p{panel.w.data(), panel.d.data(), panel.dmin.data(), panel.scale.data(), panel.min.data(),
-                                        panel.offset, panel.group, panel.k_quant, panel.block_min};
-                int8::product_avx2(p, {quantized.q.data(), quantized.d.data(), quantized.sums.data(), n, tokens}, nr, y2.data() + r0, rows);
+                int8::product_avx2(int8::view(panel), int8::view(quantized), nr, y2.data() + r0, rows);
             }
             CHECK(std::memcmp(y.data(), y2.data(), y.size() * sizeof(float)) == 0);
         }
