@@ -97,6 +97,16 @@ float quantize_q8_0_block(const float* x, int8_t* q) {
     return round_to_f16(amax / 127.f);
 }
 
+float q8_1_block_sum(const float* x, const int8_t* q) {
+    float amax = 0;
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) {
+        amax = std::max(amax, std::fabs(x[i]));
+        sum += q[i];
+    }
+    return round_to_f16(amax / 127.f * float(sum));
+}
+
 float quantize_q8_K_block(const float* x, int8_t* q) {
     float max = 0, amax = 0;
     for (int i = 0; i < 256; ++i)

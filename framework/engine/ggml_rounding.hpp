@@ -41,6 +41,9 @@ void round_activations(ActivationType type, float* x, size_t n);
 // ggml's quantizers of one activation block: the codes into q, the scale returned (Q8_0: 32
 // values, the F16 scale as a float; Q8_K: 256 values). round_activations(Q8_0 / Q8_K) is d · q.
 float quantize_q8_0_block(const float* x, int8_t* q);
+// Q8_1's block sum as ggml's x86 quantize_row_q8_1 stores it: F16(d · Σq), with d = amax / 127
+// before its own F16 rounding (Q4_1 and Q5_1 products add it times the block's min).
+float q8_1_block_sum(const float* x, const int8_t* q);
 float quantize_q8_K_block(const float* x, int8_t* q);
 
 // x rounded to F16 and back (round to nearest even, overflow to infinity), as ggml's F32 → F16

@@ -20,7 +20,8 @@ struct PanelData {
     const int16_t* min;
     int offset, group;
     bool k_quant;
-    bool block_min;  // Q4_1, Q5_1: a min per block of 32, in dmin
+    bool block_min;    // Q4_1, Q5_1: a min per block of 32, in dmin
+    bool float_lanes;  // float_lanes(kind) below
 };
 
 // Quantized activations (int8_product.hpp's Activations).
@@ -28,6 +29,8 @@ struct ActivationData {
     const int8_t* q;
     const float* d;
     const int16_t* sums;
+    const int32_t* sums4;  // sums of 4 codes (Q8_0, Q8_1)
+    const float* s;        // Q8_1's block sums
     size_t n, nt;
 };
 
@@ -44,6 +47,15 @@ inline bool k_quant(Kind kind) {
     return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0 && kind != Kind::q4_1 && kind != Kind::q5_1;
 }
 inline bool block_min(Kind kind) { return kind == Kind::q4_1 || kind == Kind::q5_1; }
+// Whether ggml sums this type's blocks in 8 float lanes rather than one integer per block: lane l
+// of a row and token adds (d_w·d_x) · (the exact sum of products 4l…4l+3 of each block) with an
+// FMA, and the lanes are added at the end as hsum_float_8 does, ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+// That is llamafile's tinyBLAS_Q0_AVX for prompts of Q8_0 and Q5_0 (sgemm.cpp) and the AVX2
+// branches of ggml_vec_dot_q8_0_q8_0, _q5_0_q8_0 (single tokens), _q4_1_q8_1 and _q5_1_q8_1
+// (every batch; these two add Σ m_w·s_x last, in a scalar sum of their own). Q4_0 is not: on
+// AVX2 CPUs llama.cpp repacks it (ggml-cpu-aarch64.cpp, q4_0_8x8) into kernels that take one
+// integer per block, as the engine does.
+inline bool float_lanes(Kind kind) { return kind == Kind::q8_0 || kind == Kind::q5_0 || block_min(kind); }
 
 // What the unsigned codes of a 32-value block type stand for: code − offset (Q8_0's signed
 // codes are stored +128, Q4_0's and Q5_0's centred on 8 and 16); Qx_1 keep theirs, the min apart.

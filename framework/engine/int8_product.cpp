@@ -53,12 +53,13 @@ std::optional<Kind> kernel_kind(TensorType type) {
     }
 }
 
-bool supported(TensorType type) { return isa() != Isa::none && kernel_kind(type); }
-
-bool supported(TensorType type, size_t nt) {
-    if (isa() == Isa::avx2) return supported(type) && type != TensorType::Q8_0 && nt >= 32;
-    return supported(type);
+bool supported(TensorType type) {
+    const auto kind = kernel_kind(type);
+    if (!kind || isa() == Isa::none) return false;
+    return isa() == Isa::avx512_vnni || !float_lanes(*kind);  // the AVX2 kernel has no float lanes
 }
+
+bool supported(TensorType type, size_t nt) { return supported(type) && (isa() == Isa::avx512_vnni || nt >= 32); }
 
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out) {
     const size_t block = activation_block(type);
@@ -68,23 +69,29 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
     out.q.resize(nt * n);
     out.d.resize(nt * (n / block));
     out.sums.resize(nt * (n / 16));
+    const bool blocks32 = type != ActivationType::Q8_K;
+    out.sums4.resize(blocks32 ? nt * (n / 4) : 0);
+    out.s.resize(type == ActivationType::Q8_1 ? nt * (n / 32) : 0);
     parallel_for(nt, threads, [&](size_t t) {
         int8_t* q = out.q.data() + t * n;
+        const float* xt = x + t * ldx;
         for (size_t b = 0; b < n / block; ++b)
-            out.d[t * (n / block) + b] = type == ActivationType::Q8_K ? quantize_q8_K_block(x + t * ldx + b * block, q + b * block)
-                                                                      : quantize_q8_0_block(x + t * ldx + b * block, q + b * block);
+            out.d[t * (n / block) + b] = blocks32 ? quantize_q8_0_block(xt + b * block, q + b * block) : quantize_q8_K_block(xt + b * block, q + b * block);
+        if (type == ActivationType::Q8_1)
+            for (size_t b = 0; b < n / 32; ++b) out.s[t * (n / 32) + b] = q8_1_block_sum(xt + b * 32, q + b * 32);
         for (size_t g = 0; g < n / 16; ++g) {
             int sum = 0;
             for (size_t i = 0; i < 16; ++i) sum += q[g * 16 + i];
             out.sums[t * (n / 16) + g] = static_cast<int16_t>(sum);
         }
+        for (size_t g = 0; blocks32 && g < n / 4; ++g) out.sums4[t * (n / 4) + g] = q[4 * g] + q[4 * g + 1] + q[4 * g + 2] + q[4 * g + 3];
     });
 }
 
-ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.n, x.nt}; }
+ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.sums4.data(), x.s.data(), x.n, x.nt}; }
 
 PanelData view(const Panel& p) {
-    return {p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.min.data(), p.offset, p.group, p.k_quant, p.block_min};
+    return {p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.min.data(), p.offset, p.group, p.k_quant, p.block_min, p.float_lanes};
 }
 
 // The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.

@@ -26,6 +26,8 @@ struct Activations {
     std::vector<int8_t> q;      // [nt][n] codes
     std::vector<float> d;       // [nt][n / block] scales
     std::vector<int16_t> sums;  // [nt][n / 16] sums of 16 codes (Q8_K's bsums)
+    std::vector<int32_t> sums4; // [nt][n / 4] sums of 4 codes (Q8_0, Q8_1: the code offsets of ggml's float lanes)
+    std::vector<float> s;       // [nt][n / 32] Q8_1's block sums, F16(d · Σq) (q8_1_block_sum)
 };
 
 // Quantizes rows x[t * ldx …] (t < nt) of n values; `threads` share the tokens.
@@ -45,16 +47,18 @@ struct Panel {
     int group = 16;               // values per integer scale: 32 (Q4_K, Q5_K) or 16 (the other K-quants)
     bool k_quant = false;         // super-blocks with d, dmin, scale, min (else blocks with d, offset)
     bool block_min = false;       // Q4_1, Q5_1: blocks with d and a min (in dmin)
+    bool float_lanes = false;     // Q8_0, Q5_0, Q4_1, Q5_1: ggml's 8 float lanes (int8_kernel.hpp)
 };
 
 // The kernel for a weight type, if there is one (whatever the CPU).
 std::optional<Kind> kernel_kind(TensorType type);
-// Whether the quantized-domain kernels handle this weight type on this CPU.
+// Whether the quantized-domain kernels handle this weight type on this CPU. The AVX2 kernel does
+// not keep ggml's float lanes (int8_kernel.hpp), so Q8_0, Q5_0, Q4_1 and Q5_1 take the F32 path
+// there.
 bool supported(TensorType type);
 // … and a product of nt tokens with it. With AVX2 (no row kernel) a panel pays off from 32 tokens
-// on, and Q8_0's codes cost two byte products each: generation and Q8_0 take the F32 path there
-// (measured 2026-12-02 on the 1.1B model, QFRAME_ENGINE_ISA=avx2: Q4_K_M prompts 1.15× the F32
-// path, Q8_0 0.95×, generation with a panel per token 0.3×).
+// on: generation takes the F32 path there (measured 2026-12-02 on the 1.1B model,
+// QFRAME_ENGINE_ISA=avx2: Q4_K_M prompts 1.15× the F32 path, generation with a panel per token 0.3×).
 bool supported(TensorType type, size_t nt);
 
 // Unpacks rows [r0, r0 + nr) (nr ≤ 16; missing rows are zero) of a matrix of `type` with n

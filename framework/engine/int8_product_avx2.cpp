@@ -1,5 +1,6 @@
 // The quantized-domain kernels for AVX2 CPUs without AVX-512 VNNI (compiled with -mavx2 -mfma;
-// int8_product.cpp calls them only where the CPU has those). The panel's 16 rows are two ymm of 8
+// int8_product.cpp calls them only where the CPU has those, and not for the types ggml sums in
+// float lanes: int8_kernel.hpp's float_lanes, which take the F32 path there). The panel's 16 rows are two ymm of 8
 // lanes; vpdpbusd becomes vpmaddubsw (pairs of byte products into int16) and vpmaddwd (pairs of
 // those into int32), llama.cpp's AVX2 path. The integer sums and every float step are
 // int8_product_avx512.cpp's, so both kernels give the same floats, bit for bit.
@@ -18,15 +19,9 @@ inline __m256i broadcast4(const void* p) {
     return _mm256_set1_epi32(v);
 }
 
-// Per 32-bit lane, the sum of 4 products of unsigned codes u and signed activations s. Codes up to
-// 63 keep each int16 pair sum below 2 · 63 · 128; Q8_0's codes (up to 255) would saturate it, so
-// they go as two nibbles, 16 · Σ hi·s + Σ lo·s: exact for every code.
+// Per 32-bit lane, the sum of 4 products of unsigned codes u (at most 63, so that no int16 pair
+// sum saturates) and signed activations s.
 inline __m256i dot4(__m256i u, __m256i s) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
-inline __m256i dot4_bytes(__m256i u, __m256i s) {
-    const __m256i low = _mm256_and_si256(u, _mm256_set1_epi8(0x0f));
-    const __m256i high = _mm256_and_si256(_mm256_srli_epi16(u, 4), _mm256_set1_epi8(0x0f));
-    return _mm256_add_epi32(_mm256_slli_epi32(dot4(high, s), 4), dot4(low, s));
-}
 
 // y[(t0 + t) * ldy + r] for r < nr from two vectors of 8 rows.
 inline void store_rows(const __m256 (&v)[2], size_t nr, float* y) {
@@ -36,14 +31,13 @@ inline void store_rows(const __m256 (&v)[2], size_t nr, float* y) {
     std::memcpy(y, out, nr * sizeof(float));
 }
 
-// int8_product_avx512.cpp's tile_q8_0: per block of 32, Σ w·x − offset·Σx, y += (d_w · d_x) · it;
-// Q4_1, Q5_1 add m_w · (d_x · Σx) in a sum of their own.
-template <int T, bool Bytes>
-void tile_q8_0(const PanelData& p, const ActivationData& x, size_t t0, size_t nr, float* y, size_t ldy) {
+// int8_product_avx512.cpp's tile_block_sums (Q4_0): per block of 32, Σ w·x − offset·Σx,
+// y += (d_w · d_x) · it.
+template <int T>
+void tile_block_sums(const PanelData& p, const ActivationData& x, size_t t0, size_t nr, float* y, size_t ldy) {
     const size_t n = x.n, blocks = n / 32;
-    __m256 acc[T][2], mins[T][2];
-    for (int t = 0; t < T; ++t)
-        for (int h = 0; h < 2; ++h) acc[t][h] = mins[t][h] = _mm256_setzero_ps();
+    __m256 acc[T][2];
+    for (int t = 0; t < T; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
         __m256i dot[T][2];
         for (int t = 0; t < T; ++t) {
@@ -56,8 +50,8 @@ void tile_q8_0(const PanelData& p, const ActivationData& x, size_t t0, size_t nr
             const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
             for (int t = 0; t < T; ++t) {
                 const __m256i xb = broadcast4(x.q + (t0 + t) * n + b * 32 + i);
-                dot[t][0] = _mm256_add_epi32(dot[t][0], Bytes ? dot4_bytes(w0, xb) : dot4(w0, xb));
-                dot[t][1] = _mm256_add_epi32(dot[t][1], Bytes ? dot4_bytes(w1, xb) : dot4(w1, xb));
+                dot[t][0] = _mm256_add_epi32(dot[t][0], dot4(w0, xb));
+                dot[t][1] = _mm256_add_epi32(dot[t][1], dot4(w1, xb));
             }
         }
         for (int h = 0; h < 2; ++h) {
@@ -66,19 +60,9 @@ void tile_q8_0(const PanelData& p, const ActivationData& x, size_t t0, size_t nr
                 const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(x.d[(t0 + t) * blocks + b]));
                 acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t][h]), scale, acc[t][h]);
             }
-            if (p.block_min) {
-                const __m256 m = _mm256_loadu_ps(p.dmin + b * kRows + 8 * h);
-                for (int t = 0; t < T; ++t) {
-                    const int16_t* s = x.sums + (t0 + t) * (n / 16) + 2 * b;
-                    mins[t][h] = _mm256_fmadd_ps(m, _mm256_set1_ps(x.d[(t0 + t) * blocks + b] * float(s[0] + s[1])), mins[t][h]);
-                }
-            }
         }
     }
-    for (int t = 0; t < T; ++t) {
-        const __m256 out[2] = {_mm256_add_ps(acc[t][0], mins[t][0]), _mm256_add_ps(acc[t][1], mins[t][1])};
-        store_rows(out, nr, y + (t0 + t) * ldy);
-    }
+    for (int t = 0; t < T; ++t) store_rows(acc[t], nr, y + (t0 + t) * ldy);
 }
 
 // int8_product_avx512.cpp's tile_k: per super-block, isum = Σ_groups scale_g · Σ w·x and
@@ -130,8 +114,7 @@ constexpr int kTokens = 2;  // tokens per tile: their integer and float sums fil
 template <int T>
 void tile(const PanelData& p, const ActivationData& x, size_t t0, size_t nr, float* y, size_t ldy) {
     if (!p.k_quant) {
-        if (p.offset == 128) tile_q8_0<T, true>(p, x, t0, nr, y, ldy);
-        else tile_q8_0<T, false>(p, x, t0, nr, y, ldy);
+        tile_block_sums<T>(p, x, t0, nr, y, ldy);
     } else if (p.group == 16) {
         tile_k<T, 16>(p, x, t0, nr, y, ldy);
     } else {

@@ -27,14 +27,13 @@ inline __m512i broadcast_pair(const int16_t* p) {
     return _mm512_set1_epi32(v);
 }
 
-// Q8_0, Q4_0, Q5_0 (Q8_0 activations): per block of 32, acc = Σ w·x − offset·Σx (exact), then
-// y += (d_w · d_x) · acc. Q4_1, Q5_1 (Q8_1 activations) add the block's min times the token's
-// block sum, m_w · (d_x · Σx), in a sum of their own added at the end, as ggml does.
+// Q4_0 (Q8_0 activations): per block of 32, acc = Σ w·x − 8·Σx (exact), then
+// y += (d_w · d_x) · acc.
 template <int T>
-void tile_q8_0(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
+void tile_block_sums(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
     const size_t n = x.n, blocks = n / 32;
-    __m512 acc[T], mins[T];
-    for (int t = 0; t < T; ++t) acc[t] = mins[t] = _mm512_setzero_ps();
+    __m512 acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
     for (size_t b = 0; b < blocks; ++b) {
         __m512i dot[T];
         for (int t = 0; t < T; ++t) {
@@ -50,15 +49,51 @@ void tile_q8_0(const PanelData& p, const ActivationData& x, size_t t0, __mmask16
             const __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(x.d[(t0 + t) * blocks + b]));
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), scale, acc[t]);
         }
-        if (p.block_min) {
-            const __m512 m = _mm512_loadu_ps(p.dmin + b * kRows);
-            for (int t = 0; t < T; ++t) {
-                const int16_t* s = x.sums + (t0 + t) * (n / 16) + 2 * b;
-                mins[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(x.d[(t0 + t) * blocks + b] * float(s[0] + s[1])), mins[t]);
+    }
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, acc[t]);
+}
+
+// Q8_0, Q5_0 (Q8_0 activations) and Q4_1, Q5_1 (Q8_1): ggml's 8 float lanes per row and token
+// (int8_kernel.hpp's float_lanes). Lane l's integer is one vpdpbusd, Σ (w − offset)·x over
+// values 4l…4l+3 of the block, started at −offset · (their x sum); Qx_1 add m_w · s_x apart.
+template <int T, bool Min>
+void tile_lanes(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
+    const size_t n = x.n, blocks = n / 32;
+    __m512 acc[T][8], mins[T];
+    for (int t = 0; t < T; ++t) {
+        mins[t] = _mm512_setzero_ps();
+        for (int l = 0; l < 8; ++l) acc[t][l] = _mm512_setzero_ps();
+    }
+    alignas(32) int32_t start[T][8];
+    for (size_t b = 0; b < blocks; ++b) {
+        const __m512 dw = _mm512_loadu_ps(p.d + b * kRows);
+        __m512 scale[T];
+        for (int t = 0; t < T; ++t) {
+            scale[t] = _mm512_mul_ps(dw, _mm512_set1_ps(x.d[(t0 + t) * blocks + b]));
+            if constexpr (!Min) {
+                const __m256i sums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sums4 + (t0 + t) * (n / 4) + b * 8));
+                _mm256_store_si256(reinterpret_cast<__m256i*>(start[t]), _mm256_mullo_epi32(sums, _mm256_set1_epi32(-p.offset)));
             }
         }
+        for (int l = 0; l < 8; ++l) {
+            const __m512i w = _mm512_loadu_si512(p.w + (b * 32 + 4 * l) * 16);
+            for (int t = 0; t < T; ++t) {
+                const __m512i from = Min ? _mm512_setzero_si512() : _mm512_set1_epi32(start[t][l]);
+                const __m512i dot = _mm512_dpbusd_epi32(from, w, broadcast4(x.q + (t0 + t) * n + b * 32 + 4 * l));
+                acc[t][l] = _mm512_fmadd_ps(scale[t], _mm512_cvtepi32_ps(dot), acc[t][l]);
+            }
+        }
+        if constexpr (Min) {
+            const __m512 m = _mm512_loadu_ps(p.dmin + b * kRows);
+            for (int t = 0; t < T; ++t) mins[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(x.s[(t0 + t) * blocks + b]), mins[t]);
+        }
     }
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, _mm512_add_ps(acc[t], mins[t]));
+    for (int t = 0; t < T; ++t) {
+        const __m512* a = acc[t];
+        const __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[4]), _mm512_add_ps(a[2], a[6])),
+                                         _mm512_add_ps(_mm512_add_ps(a[1], a[5]), _mm512_add_ps(a[3], a[7])));
+        _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, Min ? _mm512_add_ps(sum, mins[t]) : sum);
+    }
 }
 
 // K-quants (Q8_K activations): per super-block, isum = Σ_groups scale_g · Σ w·x and
@@ -95,11 +130,18 @@ void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 ma
     for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, acc[t]);
 }
 
-constexpr int kTokens = 6;  // tokens per tile: 3 × 6 accumulators + the weights fit in 32 zmm
+// Tokens per tile: the accumulators and the weights fit in 32 zmm (6 × 1 for one sum per block
+// or super-block, 3 × 8 for the float lanes).
+constexpr int kTokens = 6, kLaneTokens = 3;
 
 template <int T>
 void tile(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
-    if (!p.k_quant) tile_q8_0<T>(p, x, t0, mask, y, ldy);
+    if (p.float_lanes) {
+        if constexpr (T <= kLaneTokens) {
+            if (p.block_min) tile_lanes<T, true>(p, x, t0, mask, y, ldy);
+            else tile_lanes<T, false>(p, x, t0, mask, y, ldy);
+        }
+    } else if (!p.k_quant) tile_block_sums<T>(p, x, t0, mask, y, ldy);
     else if (p.group == 16) tile_k<T, 16>(p, x, t0, mask, y, ldy);
     else tile_k<T, 32>(p, x, t0, mask, y, ldy);
 }
@@ -112,13 +154,19 @@ void leftover(const PanelData& p, const ActivationData& x, size_t t0, size_t lef
     }
 }
 
+template <int T>
+void tiles(const PanelData& panel, const ActivationData& x, __mmask16 mask, float* y, size_t ldy) {
+    size_t t = 0;
+    for (; t + T <= x.nt; t += T) tile<T>(panel, x, t, mask, y, ldy);
+    if (t < x.nt) leftover<T - 1>(panel, x, t, x.nt - t, mask, y, ldy);
+}
+
 }  // namespace
 
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy) {
     const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1);
-    size_t t = 0;
-    for (; t + kTokens <= x.nt; t += kTokens) tile<kTokens>(panel, x, t, mask, y, ldy);
-    if (t < x.nt) leftover<kTokens - 1>(panel, x, t, x.nt - t, mask, y, ldy);
+    if (panel.float_lanes) tiles<kLaneTokens>(panel, x, mask, y, ldy);
+    else tiles<kTokens>(panel, x, mask, y, ldy);
 }
 
 }  // namespace qframe::engine::int8

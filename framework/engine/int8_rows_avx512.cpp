@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "codec/blocks.hpp"
 #include "int8_kernel.hpp"
@@ -180,37 +181,40 @@ void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t 
     }
 }
 
-// Q8_0, Q4_0, Q5_0: per block of 32, Σ (code − offset) · x exactly, acc += isum · (d_w · d_x);
-// Q4_1, Q5_1 also mins += m_w · (d_x · Σx), added at the end (the panel kernel's steps).
-// The fields are read where they lie (offsetof): a block copied out first goes through the stack,
-// and its 32-byte code load then spans two of memcpy's stores, which the core cannot forward.
+// A block of 32 as unsigned codes (Q8_0 stored +128, the others as their nibbles and fifth bits).
+template <class Block>
+__m256i block_codes(const uint8_t* blk) {
+    const uint8_t* qs = blk + offsetof(Block, qs);
+    if constexpr (sizeof(Block) == sizeof(BlockQ8_0)) {
+        return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs)), _mm256_set1_epi8(char(0x80)));
+    } else {
+        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+        __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
+        if constexpr (requires(Block b) { b.qh; }) {  // Q5_x: bit j of qh is value j's fifth bit
+            uint32_t qh;
+            std::memcpy(&qh, blk + offsetof(Block, qh), 4);
+            w = _mm256_or_si256(w, _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10)));
+        }
+        return w;
+    }
+}
+
+// Q4_0: per block of 32, Σ (code − 8) · x exactly, acc += isum · (d_w · d_x) (the panel kernel's
+// steps). The fields are read where they lie (offsetof): a block copied out first goes through the
+// stack, and its 32-byte code load then spans two of memcpy's stores, which the core cannot forward.
 //
 // NT, the batch's size, is a constant: with a run-time count the sums live in a stack array, and
 // each block's FMA then waits for the previous one's store to come back (10 cycles a block here,
 // against 4).
 template <class Block, size_t NT>
-void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
+void rows_block_sums(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
     const size_t blocks = x.n / 32;
     constexpr int offset = code_offset<Block>();
-    constexpr bool kFifthBit = requires(Block b) { b.qh; };
-    constexpr bool kMin = requires(Block b) { b.m; };
     for (size_t r = 0; r < nr; ++r) {
-        float acc[NT] = {}, mins[NT] = {};
+        float acc[NT] = {};
         for (size_t b = 0; b < blocks; ++b) {
             const auto* blk = reinterpret_cast<const uint8_t*>(rows + r * row_bytes + b * sizeof(Block));
-            const uint8_t* qs = blk + offsetof(Block, qs);
-            __m256i w;
-            if constexpr (sizeof(Block) == sizeof(BlockQ8_0)) {
-                w = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs)), _mm256_set1_epi8(char(0x80)));
-            } else {
-                const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-                w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)), _mm_and_si128(q, _mm_set1_epi8(0x0f)));
-                if constexpr (kFifthBit) {  // Q5_x: bit j of qh is value j's fifth bit
-                    uint32_t qh;
-                    std::memcpy(&qh, blk + offsetof(Block, qh), 4);
-                    w = _mm256_or_si256(w, _mm256_maskz_mov_epi8(qh, _mm256_set1_epi8(0x10)));
-                }
-            }
+            const __m256i w = block_codes<Block>(blk);
             const float dw = half_at(blk + offsetof(Block, d));
             for (size_t t = 0; t < NT; ++t) {
                 const int16_t* s = x.sums + t * (x.n / 16) + 2 * b;
@@ -220,11 +224,52 @@ void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const Activat
                 const __m128i quarter = _mm_add_epi32(half, _mm_unpackhi_epi64(half, half));
                 const int32_t isum = _mm_cvtsi128_si32(_mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, 1))) - offset * (s[0] + s[1]);
                 acc[t] = std::fma(float(isum), dw * x.d[t * blocks + b], acc[t]);
-                if constexpr (kMin) mins[t] = std::fma(half_at(blk + offsetof(Block, m)), x.d[t * blocks + b] * float(s[0] + s[1]), mins[t]);
             }
         }
-        for (size_t t = 0; t < NT; ++t) y[t * ldy + r] = acc[t] + mins[t];
+        for (size_t t = 0; t < NT; ++t) y[t * ldy + r] = acc[t];
     }
+}
+
+// Q8_0, Q5_0, Q4_1, Q5_1: ggml's own loop (int8_kernel.hpp's float_lanes) — one vpdpbusd gives
+// the block's 8 lane integers, an FMA adds them times d_w·d_x to 8 float lanes, and the lanes are
+// summed at the end as hsum_float_8 does (the panel kernel's values, bit for bit).
+template <class Block, size_t NT>
+void rows_lanes(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
+    const size_t blocks = x.n / 32;
+    constexpr int offset = code_offset<Block>();
+    constexpr bool kMin = requires(Block b) { b.m; };
+    for (size_t r = 0; r < nr; ++r) {
+        __m256 acc[NT];
+        float mins[NT] = {};
+        for (size_t t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+        for (size_t b = 0; b < blocks; ++b) {
+            const auto* blk = reinterpret_cast<const uint8_t*>(rows + r * row_bytes + b * sizeof(Block));
+            const __m256i w = block_codes<Block>(blk);
+            const float dw = half_at(blk + offsetof(Block, d));
+            for (size_t t = 0; t < NT; ++t) {
+                const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q + t * x.n + 32 * b));
+                __m256i from = _mm256_setzero_si256();
+                if constexpr (offset != 0)
+                    from = _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sums4 + t * (x.n / 4) + 8 * b)),
+                                              _mm256_set1_epi32(-offset));
+                const __m256i dot = _mm256_dpbusd_epi32(from, w, xv);
+                acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x.d[t * blocks + b]), _mm256_cvtepi32_ps(dot), acc[t]);
+                if constexpr (kMin) mins[t] = std::fma(half_at(blk + offsetof(Block, m)), x.s[t * blocks + b], mins[t]);
+            }
+        }
+        for (size_t t = 0; t < NT; ++t) {
+            // hsum_float_8: the halves, then lanes i and i+2, then i and i+1.
+            const __m128 half = _mm_add_ps(_mm256_extractf128_ps(acc[t], 1), _mm256_castps256_ps128(acc[t]));
+            const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+            y[t * ldy + r] = _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter))) + mins[t];
+        }
+    }
+}
+
+template <class Block, size_t NT>
+void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
+    if constexpr (std::is_same_v<Block, BlockQ4_0>) rows_block_sums<Block, NT>(rows, row_bytes, nr, x, y, ldy);
+    else rows_lanes<Block, NT>(rows, row_bytes, nr, x, y, ldy);
 }
 
 // rows_q8_0 for the batch's size.

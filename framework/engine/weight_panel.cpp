@@ -155,6 +155,7 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
     const bool k_quant = int8::k_quant(*kernel_kind(type));
     p.k_quant = k_quant;
     p.block_min = int8::block_min(*kernel_kind(type));
+    p.float_lanes = int8::float_lanes(*kernel_kind(type));
     const size_t blocks = k_quant ? n / QK_K : n / QK;
     p.w.assign(n * kRows, 0);
     p.d.assign(blocks * kRows, 0.0f);

@@ -414,13 +414,22 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
                     ref += double(decoded[r * n + k]) * rounded[t * n + k];
                     scale += std::abs(double(decoded[r * n + k]) * rounded[t * n + k]);
                 }
+                if (act == ActivationType::Q8_1)  // a block's min m (after d) multiplies ggml's F16 block sum s
+                    for (size_t b = 0; b < n / 32; ++b) {
+                        _Float16 m;
+                        std::memcpy(&m, bytes.data() + r * row_bytes + b * (row_bytes / (n / 32)) + 2, 2);
+                        double sum = 0;
+                        for (size_t k = 32 * b; k < 32 * b + 32; ++k) sum += rounded[t * n + k];
+                        ref += double(m) * (quantized.s[t * (n / 32) + b] - sum);
+                    }
                 worst = std::max(worst, std::abs(y[t * rows + r] - ref) / scale);
             }
         CHECK(worst < 1e-6);
 
-        // The AVX2 kernel (CPUs without VNNI) gives the same floats as the one chosen here.
+        // The AVX2 kernel (CPUs without VNNI) gives the same floats as the one chosen here (it has
+        // no float lanes: those types take the F32 path on AVX2).
 #if defined(__x86_64__)
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !int8::float_lanes(*int8::kernel_kind(type))) {
             std::vector<float> y2(tokens * rows, -2.0f);
             for (size_t r0 = 0; r0 < rows; r0 += int8::kRows) {
                 const size_t nr = std::min(int8::kRows, rows - r0);

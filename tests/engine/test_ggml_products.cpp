@@ -1,0 +1,92 @@
+// The quantized-domain products (int8_product.hpp) against what llama.cpp's own CPU backend
+// computed, bit for bit, for the types ggml sums in float lanes (int8_kernel.hpp's float_lanes).
+// The values were printed by a program linked with llama.cpp c392e50's libggml (AVX-512 build,
+// GGML_NATIVE=ON, AMD EPYC Zen 5, 2026-12-03): for each type, ggml_quantize_chunk of the weights
+// below (8 rows of 256), ggml_mul_mat with the 4 tokens below (llamafile's tinyBLAS for Q8_0 and
+// Q5_0, ggml_vec_dot_q4_1_q8_1 / q5_1 for the others) computed by ggml_graph_compute_with_ctx on
+// one thread, each float's bits printed; with 1 token ggml gave the first token's values again.
+// Weights and tokens: the 64-bit LCG s ← s·6364136223846793005 + 1442695040888963407 from s = 1,
+// r = (s >> 40) / 2²⁴ · 2 − 1; 8 × 256 weights r, then 4 × 256 activations 4r.
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <vector>
+
+#include "ggml_rounding.hpp"
+#include "int8_product.hpp"
+#include "qframe/codec.hpp"
+
+using namespace qframe;
+using namespace qframe::engine;
+
+namespace {
+
+const std::vector<uint32_t> q8_0_out{
+        0x40d10539, 0x41826b18, 0x41c68614, 0xc0712168, 0x4043fe82, 0xc21987ab, 0x4179b3ed, 0x3f742b88,
+        0xc1472c48, 0x402d4e74, 0x3f651370, 0xc1285612, 0x415e391e, 0xc0ace751, 0xc0375f80, 0x40082c27,
+        0x417d535c, 0xc199f85d, 0xc1a3fb01, 0xbd942f00, 0xc206bc87, 0xc126ab66, 0x412bbebf, 0xc104f8fa,
+        0x41826e77, 0x3f5d04b0, 0xc08535ca, 0xc18e2778, 0x412f249f, 0xc1957a88, 0x420dacc4, 0xc18e3a90,
+};
+const std::vector<uint32_t> q5_0_out{
+        0x40d10fd6, 0x417b8084, 0x41c101f5, 0xc08da082, 0x4041cd8c, 0xc21b74b4, 0x41810230, 0x40152a1a,
+        0xc139ca03, 0x402d6fe8, 0x3f56f470, 0xc12811a2, 0x416c33ce, 0xc0a6c29e, 0xc031aa7c, 0x4022fdef,
+        0x4182de07, 0xc1985dc8, 0xc1a4118f, 0x3fcf2a30, 0xc2043d89, 0xc1378290, 0x41341d3e, 0xc1080a60,
+        0x418120b4, 0x3fd3e2b0, 0xc08733d4, 0xc18d6bd4, 0x4126b741, 0xc19a0132, 0x4205f9e7, 0xc18c5fc2,
+};
+const std::vector<uint32_t> q4_1_out{
+        0x40d4703c, 0x416afdda, 0x41c7591d, 0xc07e2f2c, 0x3fdd0940, 0xc2213633, 0x417450f1, 0xbcdb6e00,
+        0xc1422a1f, 0xbed922c0, 0x3f8979f8, 0xc137de3e, 0x4148d7f5, 0xc0adc8f8, 0xc07f60b8, 0x3f443f30,
+        0x418147eb, 0xc1a5a96f, 0xc1a30607, 0xc0201b38, 0xc20102f0, 0xc156cf9b, 0x41046c42, 0xc0c09714,
+        0x41629ef0, 0x40418cc0, 0xc0685800, 0xc181fc16, 0x41354818, 0xc19693b0, 0x420b1428, 0xc17deddc,
+};
+const std::vector<uint32_t> q5_1_out{
+        0x40b9e43c, 0x41869d01, 0x41c8d717, 0xc06be7e8, 0x4041dfb0, 0xc215e561, 0x418048a4, 0x3fb38bc8,
+        0xc13f6c14, 0x403da7e0, 0x3f1fdb40, 0xc11bcfab, 0x416159b6, 0xc0bc1c0c, 0xc0544e40, 0x3fe2d88e,
+        0x417a627a, 0xc19fb558, 0xc1a8f288, 0x3e8b5dc0, 0xc204ee2a, 0xc135cd2a, 0x41261a02, 0xc0f79828,
+        0x41812050, 0x3f90c760, 0xc09286d0, 0xc189ce28, 0x413a5730, 0xc1962467, 0x420bea22, 0xc18e7262,
+};
+
+std::vector<float> lcg_values(size_t count, float scale, uint64_t& s) {
+    std::vector<float> out(count);
+    for (auto& v : out) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        v = scale * (static_cast<float>(static_cast<uint32_t>(s >> 40)) / 16777216.0f * 2 - 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Q8_0, Q5_0, Q4_1 and Q5_1 products equal llama.cpp's bit for bit", "[engine]") {
+    constexpr size_t rows = 8, n = 256, tokens = 4;
+    uint64_t s = 1;
+    const std::vector<float> w = lcg_values(rows * n, 1.0f, s), x = lcg_values(tokens * n, 4.0f, s);
+    const std::pair<TensorType, const std::vector<uint32_t>*> cases[] = {
+            {TensorType::Q8_0, &q8_0_out}, {TensorType::Q5_0, &q5_0_out}, {TensorType::Q4_1, &q4_1_out}, {TensorType::Q5_1, &q5_1_out}};
+    for (const auto& [type, expected] : cases) {
+        INFO(type_name(type));
+        if (!int8::supported(type)) {
+            WARN("no float-lane kernel for " << type_name(type) << " on this CPU (AVX-512 VNNI): skipped");
+            continue;
+        }
+        const size_t row_bytes = *byte_size(type_info(type), n);
+        std::vector<std::byte> bytes(rows * row_bytes);
+        encode(type, w, bytes);
+        int8::Activations act;
+        int8::quantize(activation_type(type), x.data(), n, tokens, n, 1, act);
+        int8::Panel panel;
+        int8::unpack(type, bytes.data(), row_bytes, rows, n, panel);
+        std::vector<float> y(tokens * rows);
+        int8::product(panel, act, rows, y.data(), rows);
+        std::vector<uint32_t> bits;
+        for (float v : y) bits.push_back(std::bit_cast<uint32_t>(v));
+        CHECK(bits == *expected);
+        if (int8::small_batch() >= tokens) {  // generation's path, without a panel
+            int8::product_rows(type, bytes.data(), row_bytes, rows, act, y.data(), rows);
+            bits.clear();
+            for (float v : y) bits.push_back(std::bit_cast<uint32_t>(v));
+            CHECK(bits == *expected);
+        }
+    }
+}
