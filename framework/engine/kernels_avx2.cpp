@@ -4,6 +4,7 @@
 #define QF_VW 8
 #define QF_R 3
 #define QF_T_BROADCAST 6
+#define QF_T_LANES16 2
 #define QF_T 4
 #define QF_FAST_DECODE 1
 #include "kernels_impl.hpp"

@@ -4,6 +4,7 @@
 #define QF_VW 16
 #define QF_R 4
 #define QF_T_BROADCAST 12
+#define QF_T_LANES16 3
 #define QF_T 6
 #define QF_FAST_DECODE 1
 #include "kernels_impl.hpp"

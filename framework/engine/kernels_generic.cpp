@@ -3,6 +3,7 @@
 #define QF_VW 4
 #define QF_R 2
 #define QF_T_BROADCAST 6
+#define QF_T_LANES16 2
 #define QF_T 4
 #define QF_FAST_DECODE 0
 #include "kernels_impl.hpp"

@@ -212,18 +212,74 @@ inline void tile_t(const W* wt, size_t ldw, const float* x, size_t ldx, size_t n
         for (int t = 0; t < T; ++t) std::memcpy(y + t * ldy + v * VW, &acc[v][t], sizeof(vf));
 }
 
+// The same scores in the order of llamafile's tinyBLAS on AVX-512 (ggml multiplies the F16 keys
+// with the queries that way, 16 lanes wide whatever this CPU): lane j adds the products at
+// k ≡ j (mod 16) in order, and the 16 lanes are added as _mm512_reduce_add_ps does (tree_sum's
+// pairs: j and j+8, then j+4, j+2, j+1). Here the positions are in the SIMD lanes, so lane j is
+// a chain of its own: Lanes<O, S> is the sum of the chains j ≡ O (mod S), built as that tree.
+template <int T, int V, class W>
+struct Lanes16 {
+    const W* wt;
+    size_t ldw;
+    const float* x;
+    size_t ldx, n;
+
+    template <int O, int S>
+    void sum(vf (&acc)[V][T]) const {
+        if constexpr (S == 16) {
+            for (int v = 0; v < V; ++v)
+                for (int t = 0; t < T; ++t) acc[v][t] = vf{};
+            for (size_t k = O; k < n; k += 16) {
+                vf wv[V];
+                for (int v = 0; v < V; ++v) wv[v] = load_weights(wt + k * ldw + v * VW);
+                for (int t = 0; t < T; ++t) {
+                    const vf xb = vf{} + x[t * ldx + k];
+                    for (int v = 0; v < V; ++v) acc[v][t] += wv[v] * xb;
+                }
+            }
+        } else {
+            vf other[V][T];
+            sum<O, 2 * S>(acc);
+            sum<O + S, 2 * S>(other);
+            for (int v = 0; v < V; ++v)
+                for (int t = 0; t < T; ++t) acc[v][t] += other[v][t];
+        }
+    }
+};
+
+template <int T, bool one, class W>
+inline void tile_t16(const W* wt, size_t ldw, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
+    constexpr int V = one ? 1 : 2;
+    vf acc[V][T];
+    Lanes16<T, V, W>{wt, ldw, x, ldx, n}.template sum<0, 1>(acc);
+    for (int v = 0; v < V; ++v)
+        for (int t = 0; t < T; ++t) std::memcpy(y + t * ldy + v * VW, &acc[v][t], sizeof(vf));
+}
+
 template <int T, class W>
 void rows_t(const W* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
     if constexpr (T > 1) {
         if (nt < T) return rows_t<T - 1>(wt, ldw, nr, x, ldx, nt, n, y, ldy);
     }
     size_t r = 0;
+    if (n % 16 == 0) {
+        for (; r + 2 * VW <= nr; r += 2 * VW) tile_t16<T, false>(wt + r, ldw, x, ldx, n, y + r, ldy);
+        if (r < nr) tile_t16<T, true>(wt + r, ldw, x, ldx, n, y + r, ldy);
+        return;
+    }
     for (; r + 2 * VW <= nr; r += 2 * VW) tile_t<T, false>(wt + r, ldw, x, ldx, n, y + r, ldy);
     if (r < nr) tile_t<T, true>(wt + r, ldw, x, ldx, n, y + r, ldy);  // nr is padded: VW rows are left
 }
 
 template <class W>
 void dot_block_t_of(const W* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y, size_t ldy) {
+    if (n % 16 == 0) {  // tinyBLAS's order: a tree of 16 chains per score, fewer tokens per tile
+        constexpr int T = QF_T_LANES16;
+        size_t t = 0;
+        for (; t + T <= nt; t += T) rows_t<T>(wt, ldw, padded(nr), x + t * ldx, ldx, T, n, y + t * ldy, ldy);
+        if (t < nt) rows_t<T>(wt, ldw, padded(nr), x + t * ldx, ldx, nt - t, n, y + t * ldy, ldy);
+        return;
+    }
     constexpr int T = QF_T_BROADCAST;
     nr = padded(nr);
     size_t t = 0;
