@@ -237,6 +237,7 @@ struct LlamaContext::State {
     // Rotates pairs (2i, 2i+1) of every head of the nt rows of `data` (row stride ld).
     void rope(float* data, size_t ld, size_t nt, uint32_t n_heads) const {
         const size_t half = c.head_dim / 2;
+        const bool ggml = numerics == Numerics::ggml;
         parallel_for(nt, threads, [&](size_t t) {
             const float* cs = rope_cos.data() + t * half;
             const float* sn = rope_sin.data() + t * half;
@@ -244,8 +245,13 @@ struct LlamaContext::State {
                 float* v = data + t * ld + size_t(h) * c.head_dim;
                 for (size_t i = 0; i < half; ++i) {
                     const float x0 = v[2 * i], x1 = v[2 * i + 1];
-                    v[2 * i] = x0 * cs[i] - x1 * sn[i];
-                    v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+                    if (ggml) {  // GCC fuses ggml's first product of each line (ggml-cpu.c, rope_f32)
+                        v[2 * i] = std::fma(x0, cs[i], -(x1 * sn[i]));
+                        v[2 * i + 1] = std::fma(x0, sn[i], x1 * cs[i]);
+                    } else {
+                        v[2 * i] = x0 * cs[i] - x1 * sn[i];
+                        v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+                    }
                 }
             }
         });
