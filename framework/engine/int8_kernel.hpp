@@ -12,16 +12,17 @@ namespace qframe::engine::int8 {
 
 inline constexpr size_t kRows = 16;  // weight rows per panel (SIMD lanes)
 
+// The weight types with kernels.
+enum class Kind { q8_0, q4_0, q5_0, q4_1, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };
+
 // A panel's arrays (int8_product.hpp's Panel).
 struct PanelData {
+    Kind kind;
     const uint8_t* w;
     const float *d, *dmin;
     const int32_t* scale;
     const int16_t* min;
-    int offset, group;
-    bool k_quant;
-    bool block_min;    // Q4_1, Q5_1: a min per block of 32, in dmin
-    bool float_lanes;  // float_lanes(kind) below
+    int offset;
 };
 
 // Quantized activations (int8_product.hpp's Activations).
@@ -29,7 +30,7 @@ struct ActivationData {
     const int8_t* q;
     const float* d;
     const int16_t* sums;
-    const int32_t* sums4;  // sums of 4 codes (Q8_0, Q8_1)
+    const int32_t* sums4;  // sums of 4 codes
     const float* s;        // Q8_1's block sums
     size_t n, nt;
 };
@@ -39,8 +40,6 @@ struct ActivationData {
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 void product_avx2(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 
-// The weight types with kernels.
-enum class Kind { q8_0, q4_0, q5_0, q4_1, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };
 // Q8_0, Q4_0, Q5_0, Q4_1, Q5_1: a float scale (and for the last two a min) per 32 values; the
 // others are K-quants (super-blocks of 256).
 inline bool k_quant(Kind kind) {
@@ -48,14 +47,16 @@ inline bool k_quant(Kind kind) {
 }
 inline bool block_min(Kind kind) { return kind == Kind::q4_1 || kind == Kind::q5_1; }
 // Whether ggml sums this type's blocks in 8 float lanes rather than one integer per block: lane l
-// of a row and token adds (d_w·d_x) · (the exact sum of products 4l…4l+3 of each block) with an
-// FMA, and the lanes are added at the end as hsum_float_8 does, ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
-// That is llamafile's tinyBLAS_Q0_AVX for prompts of Q8_0 and Q5_0 (sgemm.cpp) and the AVX2
-// branches of ggml_vec_dot_q8_0_q8_0, _q5_0_q8_0 (single tokens), _q4_1_q8_1 and _q5_1_q8_1
-// (every batch; these two add Σ m_w·s_x last, in a scalar sum of their own). Q4_0 is not: on
-// AVX2 CPUs llama.cpp repacks it (ggml-cpu-aarch64.cpp, q4_0_8x8) into kernels that take one
-// integer per block, as the engine does.
-inline bool float_lanes(Kind kind) { return kind == Kind::q8_0 || kind == Kind::q5_0 || block_min(kind); }
+// of a row and token adds d · (an exact integer over the values whose position modulo 32 is
+// 4l … 4l+3) with an FMA per block (d = d_w·d_x) or super-block, and the lanes are added at the end
+// as hsum_float_8 does, ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). That is llamafile's tinyBLAS_Q0_AVX
+// for prompts of Q8_0 and Q5_0 (sgemm.cpp), and the AVX2 branches of ggml-cpu-quants.c's vec_dot
+// functions for everything else: Q8_0 and Q5_0 single tokens, Q4_1 and Q5_1 (which add Σ m_w·s_x
+// last, in a scalar sum of their own), and the K-quants (the integer of a super-block is
+// Σ scale · Σ (code − offset)·x; the mins go first into the lanes (Q2_K), into 4 lanes of their
+// own (Q4_K) or into a scalar (Q5_K)). Q4_0 is not: on AVX2 CPUs llama.cpp repacks it
+// (ggml-cpu-aarch64.cpp, q4_0_8x8) into kernels that take one integer per block, as the engine does.
+inline bool float_lanes(Kind kind) { return kind != Kind::q4_0; }
 
 // What the unsigned codes of a 32-value block type stand for: code − offset (Q8_0's signed
 // codes are stored +128, Q4_0's and Q5_0's centred on 8 and 16); Qx_1 keep theirs, the min apart.

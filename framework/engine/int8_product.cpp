@@ -70,7 +70,7 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
     out.d.resize(nt * (n / block));
     out.sums.resize(nt * (n / 16));
     const bool blocks32 = type != ActivationType::Q8_K;
-    out.sums4.resize(blocks32 ? nt * (n / 4) : 0);
+    out.sums4.resize(nt * (n / 4));
     out.s.resize(type == ActivationType::Q8_1 ? nt * (n / 32) : 0);
     parallel_for(nt, threads, [&](size_t t) {
         int8_t* q = out.q.data() + t * n;
@@ -84,14 +84,14 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
             for (size_t i = 0; i < 16; ++i) sum += q[g * 16 + i];
             out.sums[t * (n / 16) + g] = static_cast<int16_t>(sum);
         }
-        for (size_t g = 0; blocks32 && g < n / 4; ++g) out.sums4[t * (n / 4) + g] = q[4 * g] + q[4 * g + 1] + q[4 * g + 2] + q[4 * g + 3];
+        for (size_t g = 0; g < n / 4; ++g) out.sums4[t * (n / 4) + g] = q[4 * g] + q[4 * g + 1] + q[4 * g + 2] + q[4 * g + 3];
     });
 }
 
 ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.sums4.data(), x.s.data(), x.n, x.nt}; }
 
 PanelData view(const Panel& p) {
-    return {p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.min.data(), p.offset, p.group, p.k_quant, p.block_min, p.float_lanes};
+    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.min.data(), p.offset};
 }
 
 // The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.

@@ -26,7 +26,7 @@ struct Activations {
     std::vector<int8_t> q;      // [nt][n] codes
     std::vector<float> d;       // [nt][n / block] scales
     std::vector<int16_t> sums;  // [nt][n / 16] sums of 16 codes (Q8_K's bsums)
-    std::vector<int32_t> sums4; // [nt][n / 4] sums of 4 codes (Q8_0, Q8_1: the code offsets of ggml's float lanes)
+    std::vector<int32_t> sums4; // [nt][n / 4] sums of 4 codes (for the weights' code offsets in ggml's float lanes)
     std::vector<float> s;       // [nt][n / 32] Q8_1's block sums, F16(d · Σq) (q8_1_block_sum)
 };
 
@@ -36,18 +36,16 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
 // 16 weight rows unpacked for the kernels. Value i of row r is
 //   Q8_0, Q4_0, Q5_0 (block b = i/32):  d[b][r] · (w[i][r] − offset)
 //   Q4_1, Q5_1 (block b = i/32):  d[b][r] · w[i][r] + dmin[b][r]   (the block's min m)
-//   K-quants (super-block s = i/256, group g = i/16):  d[s][r] · scale[g][r] · w[i][r] − dmin[s][r] · min[g][r]
+//   K-quants (super-block s = i/256, group g = i/16):  d[s][r] · scale[g][r] · (w[i][r] − offset) − dmin[s][r] · min[g][r]
+//     (Q2_K, Q4_K, Q5_K have mins; Q3_K's and Q6_K's codes are stored with an offset of 4 and 32)
 // with w stored as w[i/4][r][i%4] (64 bytes per 4 values of 16 rows).
 struct Panel {
+    Kind kind = Kind::q8_0;
     std::vector<uint8_t> w;       // [n/4][16][4]
     std::vector<float> d, dmin;   // [blocks or super-blocks][16]
     std::vector<int32_t> scale;   // [n/16][16]            (K-quants)
-    std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (K-quants)
-    int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16); 0 otherwise
-    int group = 16;               // values per integer scale: 32 (Q4_K, Q5_K) or 16 (the other K-quants)
-    bool k_quant = false;         // super-blocks with d, dmin, scale, min (else blocks with d, offset)
-    bool block_min = false;       // Q4_1, Q5_1: blocks with d and a min (in dmin)
-    bool float_lanes = false;     // Q8_0, Q5_0, Q4_1, Q5_1: ggml's 8 float lanes (int8_kernel.hpp)
+    std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (Q2_K, Q4_K, Q5_K)
+    int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16), Q3_K 4, Q6_K 32
 };
 
 // The kernel for a weight type, if there is one (whatever the CPU).

@@ -96,54 +96,100 @@ void tile_lanes(const PanelData& p, const ActivationData& x, size_t t0, __mmask1
     }
 }
 
-// K-quants (Q8_K activations): per super-block, isum = Σ_groups scale_g · Σ w·x and
-// imin = Σ_groups min_g · bsum_g (exact), then y += d_x · (d_w · isum − dmin_w · imin).
-template <int T, int G>
+// K-quants (Q8_K activations) in ggml's 8 float lanes. Per super-block, lane l's integer is
+// Σ over the 8 chunks of 32 values of scale_g · Σ (w − offset)·x over values 4l…4l+3 of the chunk
+// (one vpdpbusd each, started at −offset · their x sum), and acc_l += (d_w·d_x) · it. The mins:
+// Q2_K first adds (−dmin_w·d_x) · (m_2l·bsum_2l + m_2l+1·bsum_2l+1) to lane l; Q4_K keeps 4 lanes
+// of them (pairs of sub-blocks), Q5_K one sum, added after the lanes' tree.
+enum class Mins { none, in_lanes, four_lanes, one_sum };
+
+template <int T, Mins M>
 void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
     const size_t n = x.n, supers = n / 256;
-    __m512 acc[T];
-    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+    constexpr int kMinLanes = M == Mins::four_lanes ? 4 : M == Mins::one_sum ? 1 : 0;
+    __m512 acc[T][8], mins[T][kMinLanes > 0 ? kMinLanes : 1];
+    for (int t = 0; t < T; ++t) {
+        for (int l = 0; l < 8; ++l) acc[t][l] = _mm512_setzero_ps();
+        for (auto& m : mins[t]) m = _mm512_setzero_ps();
+    }
     for (size_t s = 0; s < supers; ++s) {
-        __m512i isum[T], part[T];
-        for (int t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
-        for (size_t g0 = s * 256; g0 < (s + 1) * 256; g0 += G) {
-            for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_si512();
-            for (size_t i = g0; i < g0 + G; i += 4) {
-                const __m512i w = _mm512_loadu_si512(p.w + i * 16);
-                for (int t = 0; t < T; ++t) part[t] = _mm512_dpbusd_epi32(part[t], w, broadcast4(x.q + (t0 + t) * n + i));
-            }
-            const __m512i scale = _mm512_loadu_si512(p.scale + (g0 / 16) * kRows);
-            for (int t = 0; t < T; ++t) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(part[t], scale));
-        }
-        for (int t = 0; t < T; ++t) part[t] = _mm512_setzero_si512();  // now imin
-        for (size_t pair = s * 8; pair < (s + 1) * 8; ++pair) {
-            const __m512i m = _mm512_loadu_si512(p.min + pair * kRows * 2);
-            for (int t = 0; t < T; ++t)
-                part[t] = _mm512_dpwssd_epi32(part[t], m, broadcast_pair(x.sums + (t0 + t) * (n / 16) + 2 * pair));
-        }
-        const __m512 dw = _mm512_loadu_ps(p.d + s * kRows), dm = _mm512_loadu_ps(p.dmin + s * kRows);
+        const __m512 dw = _mm512_loadu_ps(p.d + s * kRows);
+        __m512 d[T], dmin[T];
         for (int t = 0; t < T; ++t) {
-            const __m512 f = _mm512_fmsub_ps(dw, _mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(dm, _mm512_cvtepi32_ps(part[t])));
-            acc[t] = _mm512_fmadd_ps(f, _mm512_set1_ps(x.d[(t0 + t) * supers + s]), acc[t]);
+            const float dx = x.d[(t0 + t) * supers + s];
+            d[t] = _mm512_mul_ps(dw, _mm512_set1_ps(dx));
+            if constexpr (M != Mins::none) dmin[t] = _mm512_mul_ps(_mm512_loadu_ps(p.dmin + s * kRows), _mm512_set1_ps(-dx));
+        }
+        // The mins' integers: pairs of groups of 16 (Q2_K: lane l is pair l; Q4_K, Q5_K: pair j is
+        // sub-block j, its min twice).
+        const auto pair = [&](int t, size_t j, __m512i from) {
+            const __m512i m = _mm512_loadu_si512(p.min + (s * 8 + j) * kRows * 2);
+            return _mm512_dpwssd_epi32(from, m, broadcast_pair(x.sums + (t0 + t) * (n / 16) + 2 * (s * 8 + j)));
+        };
+        if constexpr (M == Mins::in_lanes)
+            for (int l = 0; l < 8; ++l)
+                for (int t = 0; t < T; ++t) acc[t][l] = _mm512_fmadd_ps(dmin[t], _mm512_cvtepi32_ps(pair(t, l, _mm512_setzero_si512())), acc[t][l]);
+        if constexpr (M == Mins::four_lanes)
+            for (int q = 0; q < 4; ++q)
+                for (int t = 0; t < T; ++t) {
+                    const __m512i sum = pair(t, 2 * q + 1, pair(t, 2 * q, _mm512_setzero_si512()));
+                    mins[t][q] = _mm512_fmadd_ps(dmin[t], _mm512_cvtepi32_ps(sum), mins[t][q]);
+                }
+        if constexpr (M == Mins::one_sum)
+            for (int t = 0; t < T; ++t) {
+                __m512i sum = _mm512_setzero_si512();
+                for (size_t j = 0; j < 8; ++j) sum = pair(t, j, sum);
+                mins[t][0] = _mm512_fmadd_ps(dmin[t], _mm512_cvtepi32_ps(sum), mins[t][0]);
+            }
+        for (int l = 0; l < 8; ++l) {
+            __m512i isum[T];
+            for (int t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
+            for (size_t i = s * 256 + 4 * l; i < (s + 1) * 256; i += 32) {
+                const __m512i w = _mm512_loadu_si512(p.w + i * kRows);
+                const __m512i scale = _mm512_loadu_si512(p.scale + (i / 16) * kRows);
+                for (int t = 0; t < T; ++t) {
+                    const __m512i from = p.offset ? _mm512_set1_epi32(-p.offset * x.sums4[(t0 + t) * (n / 4) + i / 4]) : _mm512_setzero_si512();
+                    const __m512i dot = _mm512_dpbusd_epi32(from, w, broadcast4(x.q + (t0 + t) * n + i));
+                    isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot, scale));
+                }
+            }
+            for (int t = 0; t < T; ++t) acc[t][l] = _mm512_fmadd_ps(d[t], _mm512_cvtepi32_ps(isum[t]), acc[t][l]);
         }
     }
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, acc[t]);
+    for (int t = 0; t < T; ++t) {
+        const __m512* a = acc[t];
+        __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[4]), _mm512_add_ps(a[2], a[6])),
+                                   _mm512_add_ps(_mm512_add_ps(a[1], a[5]), _mm512_add_ps(a[3], a[7])));
+        if constexpr (M == Mins::four_lanes)
+            sum = _mm512_add_ps(sum, _mm512_add_ps(_mm512_add_ps(mins[t][0], mins[t][2]), _mm512_add_ps(mins[t][1], mins[t][3])));
+        if constexpr (M == Mins::one_sum) sum = _mm512_add_ps(sum, mins[t][0]);
+        _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, sum);
+    }
 }
 
-// Tokens per tile: the accumulators and the weights fit in 32 zmm (6 × 1 for one sum per block
-// or super-block, 3 × 8 for the float lanes).
-constexpr int kTokens = 6, kLaneTokens = 3;
+// Tokens per tile: the accumulators and the weights fit in 32 zmm (6 × 1 for one sum per block,
+// 3 × 8 for the float lanes, 2 × 12 for Q4_K's lanes and mins).
+constexpr int kTokens = 6, kLaneTokens = 3, kQ4KTokens = 2;
 
 template <int T>
 void tile(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
-    if (p.float_lanes) {
-        if constexpr (T <= kLaneTokens) {
-            if (p.block_min) tile_lanes<T, true>(p, x, t0, mask, y, ldy);
-            else tile_lanes<T, false>(p, x, t0, mask, y, ldy);
+    if constexpr (T <= kLaneTokens) {
+        switch (p.kind) {
+            case Kind::q8_0:
+            case Kind::q5_0: return tile_lanes<T, false>(p, x, t0, mask, y, ldy);
+            case Kind::q4_1:
+            case Kind::q5_1: return tile_lanes<T, true>(p, x, t0, mask, y, ldy);
+            case Kind::q2_k: return tile_k<T, Mins::in_lanes>(p, x, t0, mask, y, ldy);
+            case Kind::q3_k:
+            case Kind::q6_k: return tile_k<T, Mins::none>(p, x, t0, mask, y, ldy);
+            case Kind::q4_k:
+                if constexpr (T <= kQ4KTokens) return tile_k<T, Mins::four_lanes>(p, x, t0, mask, y, ldy);
+                return;
+            case Kind::q5_k: return tile_k<T, Mins::one_sum>(p, x, t0, mask, y, ldy);
+            case Kind::q4_0: break;
         }
-    } else if (!p.k_quant) tile_block_sums<T>(p, x, t0, mask, y, ldy);
-    else if (p.group == 16) tile_k<T, 16>(p, x, t0, mask, y, ldy);
-    else tile_k<T, 32>(p, x, t0, mask, y, ldy);
+    }
+    if (p.kind == Kind::q4_0) tile_block_sums<T>(p, x, t0, mask, y, ldy);
 }
 
 template <int T>
@@ -165,8 +211,9 @@ void tiles(const PanelData& panel, const ActivationData& x, __mmask16 mask, floa
 
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy) {
     const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1);
-    if (panel.float_lanes) tiles<kLaneTokens>(panel, x, mask, y, ldy);
-    else tiles<kTokens>(panel, x, mask, y, ldy);
+    if (panel.kind == Kind::q4_0) tiles<kTokens>(panel, x, mask, y, ldy);
+    else if (panel.kind == Kind::q4_k) tiles<kQ4KTokens>(panel, x, mask, y, ldy);
+    else tiles<kLaneTokens>(panel, x, mask, y, ldy);
 }
 
 }  // namespace qframe::engine::int8

@@ -7,7 +7,8 @@
 // Only intrinsics and this file's own functions (internal linkage) are compiled here with
 // -mavx512…: codec/blocks.hpp is plain layouts; the Q4_K/Q5_K scale unpacking is written out
 // below rather than taken from codec/k_scales.hpp, whose inline functions other units share.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 inside _mm512_cvtepi32_ps
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 inside _mm512_cvtepi32_ps and casts
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <cmath>
@@ -31,12 +32,23 @@ float half_at(const uint8_t* p) {
     return _cvtsh_ss(h);
 }
 
-// One super-block of one row: codes 0…255 in order, per 16 values an integer scale and min.
+// One super-block of one row: codes 0…255 in order, per 16 values an integer scale and min (Q2_K,
+// Q4_K, Q5_K; Q3_K's and Q6_K's codes carry an offset instead, rows_k's Offset).
 struct Unpacked {
     alignas(64) uint8_t code[256];
-    alignas(64) int32_t scale[16], min[16];
+    alignas(64) int32_t scale[16];
+    alignas(32) int16_t min[16];
     float d, dmin;
 };
+
+// ggml's hsum_float_8: the halves, then lanes i and i+2, then i and i+1.
+inline float hsum8(__m256 v) {
+    const __m128 half = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+    const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
+}
+
+enum class Mins { none, in_lanes, four_lanes, one_sum };
 
 // 64 codes in one store: the dot product loads them as one zmm right after, and a load that
 // spans two stores (32 bytes each) cannot take its data from them: the core waits for both to
@@ -48,10 +60,13 @@ inline void store_codes(uint8_t* dst, __m256i first, __m256i second) {
 inline __m256i nibbles_low(__m256i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0f)); }
 inline __m256i nibbles_high(__m256i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f)); }
 
+// The unpacking functions are inlined into rows_k (always_inline): as calls, with a vzeroupper
+// each, generation of the 1.1B Q4_K_M model ran at 0.75× the speed it has with them inlined.
+//
 // Q4_K, Q5_K: sub-blocks 2c and 2c+1 are the low and high nibbles of qs[32c …]; 6-bit scales and
 // mins packed in 12 bytes (sub-blocks 4-7 split over the spare top bits).
 template <class Block>
-void unpack_scale_min_k(const Block& blk, Unpacked& u) {
+[[gnu::always_inline]] inline void unpack_scale_min_k(const Block& blk, Unpacked& u) {
     constexpr bool kFifthBit = requires { blk.qh; };
     u.d = half_at(blk.d);
     u.dmin = half_at(blk.dmin);
@@ -65,7 +80,7 @@ void unpack_scale_min_k(const Block& blk, Unpacked& u) {
     // Bytes: scales 0-7, mins 0-7; each applies to two groups of 16.
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
     _mm512_store_si512(u.scale, _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(bytes, bytes)));
-    _mm512_store_si512(u.min, _mm512_cvtepu8_epi32(_mm_unpackhi_epi8(bytes, bytes)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(u.min), _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(bytes, bytes)));
     for (int c = 0; c < 4; ++c) {
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs + 32 * c));
         __m256i lo = nibbles_low(q), hi = nibbles_high(q);
@@ -82,12 +97,12 @@ void unpack_scale_min_k(const Block& blk, Unpacked& u) {
 
 // Q2_K: values 128h + 32k + l (l < 32) are bits [2k, 2k+2) of qs[32h + l]; per 16 a byte with
 // the scale (low nibble) and min (high nibble).
-void unpack_q2_k(const BlockQ2_K& blk, Unpacked& u) {
+[[gnu::always_inline]] inline void unpack_q2_k(const BlockQ2_K& blk, Unpacked& u) {
     u.d = half_at(blk.d);
     u.dmin = half_at(blk.dmin);
     const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales));
     _mm512_store_si512(u.scale, _mm512_cvtepu8_epi32(_mm_and_si128(s, _mm_set1_epi8(0x0f))));
-    _mm512_store_si512(u.min, _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0f))));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(u.min), _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0f))));
     for (int h = 0; h < 2; ++h) {
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs + 32 * h));
         const auto bits = [&](int k) { return _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3)); };
@@ -96,15 +111,14 @@ void unpack_q2_k(const BlockQ2_K& blk, Unpacked& u) {
 }
 
 // Q3_K: Q2_K's low bits plus bit 4h + k of hmask[l] as the third; the code low + 4·high stands
-// for (code − 4), so the min of a group is 4 · its scale. 16 signed 6-bit scales, stored +32:
+// for (code − 4). 16 signed 6-bit scales, stored +32:
 // low nibbles in bytes 0-7 (group g and g + 8 share byte g % 8), top 2 bits in bytes 8-11.
-void unpack_q3_k(const BlockQ3_K& blk, Unpacked& u) {
-    u.d = u.dmin = half_at(blk.d);
+[[gnu::always_inline]] inline void unpack_q3_k(const BlockQ3_K& blk, Unpacked& u) {
+    u.d = half_at(blk.d);
     for (int g = 0; g < 16; ++g) {
         const int low = g < 8 ? blk.scales[g] & 0x0f : blk.scales[g - 8] >> 4;
         const int high = (blk.scales[8 + g % 4] >> (2 * (g / 4))) & 3;
         u.scale[g] = (low | high << 4) - 32;
-        u.min[g] = 4 * u.scale[g];
     }
     const __m256i hm = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.hmask));
     for (int h = 0; h < 2; ++h) {
@@ -119,12 +133,10 @@ void unpack_q3_k(const BlockQ3_K& blk, Unpacked& u) {
 }
 
 // Q6_K: values 128h + 32k + l (l < 32) take a nibble of ql[64h + 32(k%2) + l] and 2 bits of
-// qh[32h + l]; the code is stored +32, so the min of a group is 32 · its scale.
-void unpack_q6_k(const BlockQ6_K& blk, Unpacked& u) {
-    u.d = u.dmin = half_at(blk.d);
-    const __m512i scales = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales)));
-    _mm512_store_si512(u.scale, scales);
-    _mm512_store_si512(u.min, _mm512_slli_epi32(scales, 5));
+// qh[32h + l]; the code stands for (code − 32).
+[[gnu::always_inline]] inline void unpack_q6_k(const BlockQ6_K& blk, Unpacked& u) {
+    u.d = half_at(blk.d);
+    _mm512_store_si512(u.scale, _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales))));
     for (int h = 0; h < 2; ++h) {
         const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh + 32 * h));
         const auto codes = [&](int k) {
@@ -137,29 +149,43 @@ void unpack_q6_k(const BlockQ6_K& blk, Unpacked& u) {
     }
 }
 
-// Σ_g scale[g] · (codes · x over group g) for 256 values, exact.
-inline int32_t scaled_dot(const Unpacked& u, const int8_t* x) {
+// The super-block's 8 lane integers of ggml's float lanes (int8_kernel.hpp's float_lanes): lane l
+// is Σ scale_g · Σ (code − Offset)·x over the values whose position modulo 32 is 4l … 4l+3. A zmm
+// of 64 codes holds lanes l and l+8 for two chunks of 32; the halves are added at the end.
+template <int Offset>
+inline __m256i lane_sums(const Unpacked& u, const int8_t* x, const int32_t* sums4) {
     const __m512i scales = _mm512_load_si512(u.scale);
     __m512i sum = _mm512_setzero_si512();
     for (int c = 0; c < 4; ++c) {
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_load_si512(u.code + 64 * c), _mm512_loadu_si512(x + 64 * c));
-        // Lane l of chunk c covers values 64c + 4l …: group 4c + l/4.
+        __m512i from = _mm512_setzero_si512();
+        if constexpr (Offset != 0) from = _mm512_mullo_epi32(_mm512_loadu_si512(sums4 + 16 * c), _mm512_set1_epi32(-Offset));
+        const __m512i dot = _mm512_dpbusd_epi32(from, _mm512_load_si512(u.code + 64 * c), _mm512_loadu_si512(x + 64 * c));
+        // Lane j of chunk c covers values 64c + 4j …: group 4c + j/4.
         const __m512i lane_scale = _mm512_permutexvar_epi32(
             _mm512_setr_epi32(4 * c, 4 * c, 4 * c, 4 * c, 4 * c + 1, 4 * c + 1, 4 * c + 1, 4 * c + 1, 4 * c + 2, 4 * c + 2, 4 * c + 2,
                               4 * c + 2, 4 * c + 3, 4 * c + 3, 4 * c + 3, 4 * c + 3),
             scales);
         sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot, lane_scale));
     }
-    return _mm512_reduce_add_epi32(sum);
+    return _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
 }
 
-template <class Unpack>
+// K-quant rows: ggml's AVX2 vec_dot_q*_K_q8_K step for step (the panel kernel's values, bit for
+// bit). Mins (int8_product_avx512.cpp's tile_k): Q2_K into the lanes first, Q4_K in 4 lanes of
+// their own, Q5_K in one sum.
+template <Mins M, int Offset, size_t NT, class Unpack>
 void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy,
             Unpack unpack) {
     const size_t supers = x.n / 256;
     Unpacked u;
     for (size_t r = 0; r < nr; ++r) {
-        float acc[kMaxTokens] = {};
+        __m256 acc[NT];
+        __m128 mins4[NT];
+        float mins[NT] = {};
+        for (size_t t = 0; t < NT; ++t) {
+            acc[t] = _mm256_setzero_ps();
+            mins4[t] = _mm_setzero_ps();
+        }
         for (size_t s = 0; s < supers; ++s) {
             // Generation is bound by memory: ask for the blocks a few steps ahead.
             const std::byte* ahead = rows + r * row_bytes + (s + 8) * block_bytes;
@@ -167,17 +193,37 @@ void rows_k(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t 
             _mm_prefetch(reinterpret_cast<const char*>(ahead) + 64, _MM_HINT_T0);
             _mm_prefetch(reinterpret_cast<const char*>(ahead) + 128, _MM_HINT_T0);
             unpack(rows + r * row_bytes + s * block_bytes, u);
-            const __m512i mins = _mm512_load_si512(u.min);
-            for (size_t t = 0; t < x.nt; ++t) {
-                const int32_t isum = scaled_dot(u, x.q + t * x.n + s * 256);
-                const __m512i bsums = _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sums + t * (x.n / 16) + s * 16)));
-                const int32_t imin = _mm512_reduce_add_epi32(_mm512_mullo_epi32(mins, bsums));
-                // The panel kernel's steps: f = d·isum − dmin·imin, acc += f · d_x.
-                const float f = std::fma(u.d, float(isum), -(u.dmin * float(imin)));
-                acc[t] = std::fma(f, x.d[t * supers + s], acc[t]);
+            for (size_t t = 0; t < NT; ++t) {
+                const float dx = x.d[t * supers + s];
+                if constexpr (M != Mins::none) {
+                    const float dmin = -dx * u.dmin;
+                    // Per pair of groups of 16: min_2j · bsum_2j + min_2j+1 · bsum_2j+1.
+                    const __m256i pairs = _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(u.min)),
+                                                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sums + t * (x.n / 16) + s * 16)));
+                    if constexpr (M == Mins::in_lanes) {
+                        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(pairs), acc[t]);
+                    } else {
+                        const __m128i quads = _mm_hadd_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
+                        if constexpr (M == Mins::four_lanes) {
+                            mins4[t] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(quads), mins4[t]);
+                        } else {
+                            const __m128i two = _mm_add_epi32(quads, _mm_unpackhi_epi64(quads, quads));
+                            mins[t] = std::fma(dmin, float(_mm_cvtsi128_si32(_mm_add_epi32(two, _mm_shuffle_epi32(two, 1)))), mins[t]);
+                        }
+                    }
+                }
+                const __m256i lanes = lane_sums<Offset>(u, x.q + t * x.n + s * 256, x.sums4 + t * (x.n / 4) + s * 64);
+                acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * u.d), _mm256_cvtepi32_ps(lanes), acc[t]);
             }
         }
-        for (size_t t = 0; t < x.nt; ++t) y[t * ldy + r] = acc[t];
+        for (size_t t = 0; t < NT; ++t) {
+            float sum = hsum8(acc[t]);
+            if constexpr (M == Mins::four_lanes) {
+                const __m128 two = _mm_add_ps(mins4[t], _mm_movehl_ps(mins4[t], mins4[t]));
+                sum += _mm_cvtss_f32(_mm_add_ss(two, _mm_movehdup_ps(two)));
+            }
+            y[t * ldy + r] = sum + mins[t];
+        }
     }
 }
 
@@ -257,12 +303,7 @@ void rows_lanes(const std::byte* rows, size_t row_bytes, size_t nr, const Activa
                 if constexpr (kMin) mins[t] = std::fma(half_at(blk + offsetof(Block, m)), x.s[t * blocks + b], mins[t]);
             }
         }
-        for (size_t t = 0; t < NT; ++t) {
-            // hsum_float_8: the halves, then lanes i and i+2, then i and i+1.
-            const __m128 half = _mm_add_ps(_mm256_extractf128_ps(acc[t], 1), _mm256_castps256_ps128(acc[t]));
-            const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-            y[t * ldy + r] = _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter))) + mins[t];
-        }
+        for (size_t t = 0; t < NT; ++t) y[t * ldy + r] = hsum8(acc[t]) + mins[t];
     }
 }
 
@@ -270,6 +311,16 @@ template <class Block, size_t NT>
 void rows_q8_0(const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
     if constexpr (std::is_same_v<Block, BlockQ4_0>) rows_block_sums<Block, NT>(rows, row_bytes, nr, x, y, ldy);
     else rows_lanes<Block, NT>(rows, row_bytes, nr, x, y, ldy);
+}
+
+// rows_k for the batch's size.
+template <Mins M, int Offset, size_t NT = kMaxTokens, class Unpack>
+void rows_k_for(const std::byte* rows, size_t row_bytes, size_t block_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy,
+                Unpack unpack) {
+    if constexpr (NT > 1) {
+        if (x.nt < NT) return rows_k_for<M, Offset, NT - 1>(rows, row_bytes, block_bytes, nr, x, y, ldy, unpack);
+    }
+    rows_k<M, Offset, NT>(rows, row_bytes, block_bytes, nr, x, y, ldy, unpack);
 }
 
 // rows_q8_0 for the batch's size.
@@ -300,15 +351,20 @@ void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t
         case Kind::q4_1: return rows_q8_0_for<BlockQ4_1>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q5_1: return rows_q8_0_for<BlockQ5_1>(rows, row_bytes, nr, x, y, ldy);
         case Kind::q2_k:
-            return rows_k(rows, row_bytes, sizeof(BlockQ2_K), nr, x, y, ldy, block(BlockQ2_K{}, [](const BlockQ2_K& b, Unpacked& u) { unpack_q2_k(b, u); }));
+            return rows_k_for<Mins::in_lanes, 0>(rows, row_bytes, sizeof(BlockQ2_K), nr, x, y, ldy,
+                                                 block(BlockQ2_K{}, [](const BlockQ2_K& b, Unpacked& u) { unpack_q2_k(b, u); }));
         case Kind::q3_k:
-            return rows_k(rows, row_bytes, sizeof(BlockQ3_K), nr, x, y, ldy, block(BlockQ3_K{}, [](const BlockQ3_K& b, Unpacked& u) { unpack_q3_k(b, u); }));
+            return rows_k_for<Mins::none, 4>(rows, row_bytes, sizeof(BlockQ3_K), nr, x, y, ldy,
+                                             block(BlockQ3_K{}, [](const BlockQ3_K& b, Unpacked& u) { unpack_q3_k(b, u); }));
         case Kind::q4_k:
-            return rows_k(rows, row_bytes, sizeof(BlockQ4_K), nr, x, y, ldy, block(BlockQ4_K{}, [](const BlockQ4_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
+            return rows_k_for<Mins::four_lanes, 0>(rows, row_bytes, sizeof(BlockQ4_K), nr, x, y, ldy,
+                                                   block(BlockQ4_K{}, [](const BlockQ4_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
         case Kind::q5_k:
-            return rows_k(rows, row_bytes, sizeof(BlockQ5_K), nr, x, y, ldy, block(BlockQ5_K{}, [](const BlockQ5_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
+            return rows_k_for<Mins::one_sum, 0>(rows, row_bytes, sizeof(BlockQ5_K), nr, x, y, ldy,
+                                                block(BlockQ5_K{}, [](const BlockQ5_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
         case Kind::q6_k:
-            return rows_k(rows, row_bytes, sizeof(BlockQ6_K), nr, x, y, ldy, block(BlockQ6_K{}, [](const BlockQ6_K& b, Unpacked& u) { unpack_q6_k(b, u); }));
+            return rows_k_for<Mins::none, 32>(rows, row_bytes, sizeof(BlockQ6_K), nr, x, y, ldy,
+                                              block(BlockQ6_K{}, [](const BlockQ6_K& b, Unpacked& u) { unpack_q6_k(b, u); }));
     }
 }
 

@@ -107,33 +107,29 @@ void unpack_q2_k(const std::byte* row, size_t r, size_t n, Panel& p) {
     }
 }
 
-// Q3_K: Q2_K's low bits plus a high bit in hmask; the value is (low + 4·high) − 4, so the code
-// is low + 4·high and the min of a group is 4 · its (signed 6-bit) scale.
+// Q3_K: Q2_K's low bits plus a high bit in hmask; the value is (low + 4·high) − 4: the code is
+// low + 4·high, with the panel's offset of 4.
 void unpack_q3_k(const std::byte* row, size_t r, size_t n, Panel& p) {
     for (size_t s = 0; s < n / QK_K; ++s) {
         const auto blk = block_at<BlockQ3_K>(row, s);
-        set_super_scales(p, s, r, half_at(blk.d), half_at(blk.d));
-        int scales[16];
+        p.d[s * kRows + r] = half_at(blk.d);
         for (int g = 0; g < 16; ++g) {
-            scales[g] = scale_q3_k(blk.scales, g);
             const size_t first = s * QK_K + 16 * g;
-            p.scale[(first / 16) * kRows + r] = scales[g];
+            p.scale[(first / 16) * kRows + r] = scale_q3_k(blk.scales, g);
             const int half = g / 8, part = g % 2, shift = (g % 8) / 2;
             const uint8_t* q = blk.qs + 32 * half + 16 * part;
             const uint8_t* hm = blk.hmask + 16 * part;
             for (int l = 0; l < 16; ++l)
                 code(p, first + l, r) = static_cast<uint8_t>(((q[l] >> (2 * shift)) & 3) | ((hm[l] >> (4 * half + shift)) & 1) << 2);
         }
-        for (int pair = 0; pair < 8; ++pair) set_min_pair(p, s * 8 + pair, r, 4 * scales[2 * pair], 4 * scales[2 * pair + 1]);
     }
 }
 
-// Q6_K: 16 groups of 16 with an int8 scale; the 6-bit code q is stored +32, so
-// value = d·sc·(q − 32) = d·sc·q − d·(32·sc).
+// Q6_K: 16 groups of 16 with an int8 scale; value = d·sc·(q − 32), the panel's offset of 32.
 void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
     for (size_t s = 0; s < n / QK_K; ++s) {
         const auto blk = block_at<BlockQ6_K>(row, s);
-        set_super_scales(p, s, r, half_at(blk.d), half_at(blk.d));
+        p.d[s * kRows + r] = half_at(blk.d);
         for (int g = 0; g < 16; ++g) {
             const int half = g / 8, k = (g % 8) / 2, part = g % 2;
             const uint8_t* ql = blk.ql + 64 * half + 32 * (k % 2) + 16 * part;
@@ -144,26 +140,21 @@ void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
             for (int l = 0; l < 16; ++l)
                 code(p, first + l, r) = static_cast<uint8_t>(((ql[l] >> lshift) & 0x0f) | ((qh[l] >> (2 * k)) & 3) << 4);
         }
-        for (int pair = 0; pair < 8; ++pair)
-            set_min_pair(p, s * 8 + pair, r, 32 * blk.scales[2 * pair], 32 * blk.scales[2 * pair + 1]);
     }
 }
 
 }  // namespace
 
 void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& p) {
-    const bool k_quant = int8::k_quant(*kernel_kind(type));
-    p.k_quant = k_quant;
-    p.block_min = int8::block_min(*kernel_kind(type));
-    p.float_lanes = int8::float_lanes(*kernel_kind(type));
+    p.kind = *kernel_kind(type);
+    const bool k_quant = int8::k_quant(p.kind), mins = k_quant && p.kind != Kind::q3_k && p.kind != Kind::q6_k;
     const size_t blocks = k_quant ? n / QK_K : n / QK;
     p.w.assign(n * kRows, 0);
     p.d.assign(blocks * kRows, 0.0f);
-    p.dmin.assign(k_quant || p.block_min ? blocks * kRows : 0, 0.0f);
+    p.dmin.assign(mins || block_min(p.kind) ? blocks * kRows : 0, 0.0f);
     p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
-    p.min.assign(k_quant ? n / 32 * kRows * 2 : 0, 0);
-    p.offset = 0;  // K-quants; the 32-value block types set theirs (code_offset)
-    p.group = type == TensorType::Q4_K || type == TensorType::Q5_K ? 32 : 16;
+    p.min.assign(mins ? n / 32 * kRows * 2 : 0, 0);
+    p.offset = p.kind == Kind::q3_k ? 4 : p.kind == Kind::q6_k ? 32 : 0;  // the 32-value block types set theirs (code_offset)
     for (size_t r = 0; r < nr; ++r) {
         const std::byte* row = rows + r * row_bytes;
         switch (type) {

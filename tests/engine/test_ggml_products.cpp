@@ -1,10 +1,12 @@
 // The quantized-domain products (int8_product.hpp) against what llama.cpp's own CPU backend
-// computed, bit for bit, for the types ggml sums in float lanes (int8_kernel.hpp's float_lanes).
+// computed, bit for bit, for the types ggml sums in float lanes (int8_kernel.hpp's float_lanes:
+// all but Q4_0, whose repacked kernels are another path of ggml's).
 // The values were printed by a program linked with llama.cpp c392e50's libggml (AVX-512 build,
 // GGML_NATIVE=ON, AMD EPYC Zen 5, 2026-12-03): for each type, ggml_quantize_chunk of the weights
 // below (8 rows of 256), ggml_mul_mat with the 4 tokens below (llamafile's tinyBLAS for Q8_0 and
-// Q5_0, ggml_vec_dot_q4_1_q8_1 / q5_1 for the others) computed by ggml_graph_compute_with_ctx on
-// one thread, each float's bits printed; with 1 token ggml gave the first token's values again.
+// Q5_0, the AVX2 branches of ggml_vec_dot_q4_1_q8_1 … ggml_vec_dot_q6_K_q8_K for the others)
+// computed by ggml_graph_compute_with_ctx on one thread, each float's bits printed; with 1 token
+// ggml gave the first token's values again.
 // Weights and tokens: the 64-bit LCG s ← s·6364136223846793005 + 1442695040888963407 from s = 1,
 // r = (s >> 40) / 2²⁴ · 2 − 1; 8 × 256 weights r, then 4 × 256 activations 4r.
 #include <catch2/catch.hpp>
@@ -46,6 +48,36 @@ const std::vector<uint32_t> q5_1_out{
         0x417a627a, 0xc19fb558, 0xc1a8f288, 0x3e8b5dc0, 0xc204ee2a, 0xc135cd2a, 0x41261a02, 0xc0f79828,
         0x41812050, 0x3f90c760, 0xc09286d0, 0xc189ce28, 0x413a5730, 0xc1962467, 0x420bea22, 0xc18e7262,
 };
+const std::vector<uint32_t> q2_K_out{
+        0x40ea3c40, 0x41b3a05d, 0x41ee0744, 0xc1134ce8, 0xbfb3de80, 0xc22077cd, 0x40fd4c44, 0xbf157380,
+        0xc06cc800, 0xbe041180, 0xbfdcbff0, 0xc17df406, 0x4142de22, 0xc0f01491, 0xbf6c2ab0, 0x4025827c,
+        0x4124b324, 0xc13aeaf4, 0xc1b009c1, 0xc0b4de48, 0xc20a8aba, 0xc15d81f5, 0x410c69a6, 0xc0d50268,
+        0x41af7bd2, 0x3fe94240, 0x3f276880, 0xc184e084, 0x405fb8e8, 0xc2029100, 0x41f20a60, 0xc18a1e04,
+};
+const std::vector<uint32_t> q3_K_out{
+        0x40f27bcc, 0x4181ac7a, 0x41b0c009, 0xc068a988, 0x40e8592a, 0xc21bdeba, 0x41976e23, 0xbff559fc,
+        0xc17439fb, 0x4088ae76, 0xbe4a0f40, 0xc10b2334, 0x417d6c1c, 0xbf8eac48, 0xc0362bc8, 0xbed31de8,
+        0x413a8cb0, 0xc1898fd6, 0xc1a4fe50, 0x3fdf14d8, 0xc1eb7d24, 0xc135ee81, 0x417469a0, 0xc11e6bc8,
+        0x41680f27, 0x3fd5ef58, 0xc0d0f720, 0xc1ab6cb4, 0x40f99ece, 0xc1889046, 0x421005bc, 0xc1b7fe3e,
+};
+const std::vector<uint32_t> q4_K_out{
+        0x40fa31c8, 0x417b066c, 0x41c58dea, 0xc08acbfa, 0x407dd218, 0xc21cea88, 0x41819201, 0x3fad0b20,
+        0xc127684c, 0x3f487760, 0x4041b794, 0xc12b5ac1, 0x414ee134, 0xc0538644, 0xc08f6334, 0x3f7e2e34,
+        0x4174b6e0, 0xc1892035, 0xc1adf902, 0x3f9ed3b0, 0xc2075f48, 0xc11a3daf, 0x412e1e3c, 0xc0f81690,
+        0x417bf020, 0x4013e710, 0xc0521970, 0xc1865653, 0x411ca77c, 0xc1931d90, 0x420c0013, 0xc1930ba8,
+};
+const std::vector<uint32_t> q5_K_out{
+        0x40e5028f, 0x417f04ce, 0x41c5a66f, 0xc05ed3eb, 0x40365dcc, 0xc21886e4, 0x417341d8, 0x3e60dd60,
+        0xc1453182, 0x407f1369, 0x3f179918, 0xc12d1544, 0x4157545f, 0xc09cfd71, 0xc052168b, 0x4006cba9,
+        0x416c75da, 0xc1981537, 0xc1ac29e0, 0xbf870a30, 0xc2055d51, 0xc125abd9, 0x4131c4a0, 0xc102b89c,
+        0x4187978e, 0x3fba7c00, 0xc06edc40, 0xc191bfd8, 0x41325268, 0xc19a138b, 0x420d4cc8, 0xc194abdf,
+};
+const std::vector<uint32_t> q6_K_out{
+        0x40d34a69, 0x4187f5ca, 0x41c38fe3, 0xc0659198, 0x40598670, 0xc21ab69f, 0x417bf096, 0x3edb4ee0,
+        0xc142ab21, 0x4024af94, 0x3ef59520, 0xc1287640, 0x4159866a, 0xc0b37994, 0xc041deb0, 0x400b6e24,
+        0x417a5fa6, 0xc1990f97, 0xc1a45c0c, 0xbeec6780, 0xc206e1ca, 0xc126ce3e, 0x41366a9c, 0xc1080f72,
+        0x4182516e, 0x3f880e90, 0xc0894398, 0xc18a03f0, 0x412a8eae, 0xc19ad8a9, 0x420d8e28, 0xc192fae7,
+};
 
 std::vector<float> lcg_values(size_t count, float scale, uint64_t& s) {
     std::vector<float> out(count);
@@ -58,12 +90,14 @@ std::vector<float> lcg_values(size_t count, float scale, uint64_t& s) {
 
 }  // namespace
 
-TEST_CASE("Q8_0, Q5_0, Q4_1 and Q5_1 products equal llama.cpp's bit for bit", "[engine]") {
+TEST_CASE("Q8_0, Q5_0, Q4_1, Q5_1 and K-quant products equal llama.cpp's bit for bit", "[engine]") {
     constexpr size_t rows = 8, n = 256, tokens = 4;
     uint64_t s = 1;
     const std::vector<float> w = lcg_values(rows * n, 1.0f, s), x = lcg_values(tokens * n, 4.0f, s);
     const std::pair<TensorType, const std::vector<uint32_t>*> cases[] = {
-            {TensorType::Q8_0, &q8_0_out}, {TensorType::Q5_0, &q5_0_out}, {TensorType::Q4_1, &q4_1_out}, {TensorType::Q5_1, &q5_1_out}};
+            {TensorType::Q8_0, &q8_0_out}, {TensorType::Q5_0, &q5_0_out}, {TensorType::Q4_1, &q4_1_out}, {TensorType::Q5_1, &q5_1_out},
+            {TensorType::Q2_K, &q2_K_out}, {TensorType::Q3_K, &q3_K_out}, {TensorType::Q4_K, &q4_K_out}, {TensorType::Q5_K, &q5_K_out},
+            {TensorType::Q6_K, &q6_K_out}};
     for (const auto& [type, expected] : cases) {
         INFO(type_name(type));
         if (!int8::supported(type)) {
