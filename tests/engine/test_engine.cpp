@@ -223,7 +223,7 @@ TEST_CASE("every instruction set's kernels agree with a double-precision product
 // batch of one. Long rows cross several slices of both the F32 and the F16 kernels.
 TEST_CASE("a product's value does not depend on the tile or batch that computes it", "[engine]") {
     using namespace qframe::engine::kernels;
-    const size_t n = 4160, rows = 11, tokens = 9;
+    const size_t n = 16400, rows = 11, tokens = 9;  // > 16384, F16's slice
     std::vector<float> w(rows * n), x(tokens * n);
     std::vector<uint16_t> w16(w.size());
     for (size_t i = 0; i < w.size(); ++i) {
@@ -244,7 +244,8 @@ TEST_CASE("a product's value does not depend on the tile or batch that computes 
                 CHECK(std::memcmp(&one[0], &all[t * rows + r], sizeof(float)) == 0);
             }
         // Transposed weights (one row of `rows` values per k, padded to 48): every output one
-        // chain along k, for any tile of positions and tokens; F16 the same values widened.
+        // fixed order along k (16 chains and their tree), for any tile of positions and tokens;
+        // F16 the same values widened.
         const size_t ldt = 48;
         std::vector<float> wt(n * ldt, 0.0f);
         std::vector<uint16_t> wt16(n * ldt, 0);
