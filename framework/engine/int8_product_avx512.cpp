@@ -1,9 +1,9 @@
 // The quantized-domain kernels for AVX-512 VNNI (compiled with -mavx512vnni; int8_product.cpp
 // calls them only where the CPU has it). A tile is the panel's 16 rows (one zmm lane each)
 // against T tokens: vpdpbusd adds 4 code products of every row per instruction, with the token's
-// 4 codes broadcast, so each result lane is one row's dot product and nothing is summed across
-// lanes. Integer sums are exact, as ggml's; scales are applied in float once per block (Q8_0,
-// Q4_0) or super-block (K-quants).
+// 4 codes broadcast, so each result lane is one row's sum. Integer sums are exact, as ggml's; the
+// float steps are ggml's per type: 8 float lanes per row and token (int8_kernel.hpp's
+// float_lanes), or one integer per block for Q4_0.
 // GCC 12 warns inside its own _mm512_cvtepi32_ps (an intentionally undefined pass-through operand).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -103,7 +103,7 @@ void tile_lanes(const PanelData& p, const ActivationData& x, size_t t0, __mmask1
 // of them (pairs of sub-blocks), Q5_K one sum, added after the lanes' tree.
 enum class Mins { none, in_lanes, four_lanes, one_sum };
 
-template <int T, Mins M>
+template <int T, Mins M, bool Offset>
 void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
     const size_t n = x.n, supers = n / 256;
     constexpr int kMinLanes = M == Mins::four_lanes ? 4 : M == Mins::one_sum ? 1 : 0;
@@ -148,7 +148,7 @@ void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 ma
                 const __m512i w = _mm512_loadu_si512(p.w + i * kRows);
                 const __m512i scale = _mm512_loadu_si512(p.scale + (i / 16) * kRows);
                 for (int t = 0; t < T; ++t) {
-                    const __m512i from = p.offset ? _mm512_set1_epi32(-p.offset * x.sums4[(t0 + t) * (n / 4) + i / 4]) : _mm512_setzero_si512();
+                    const __m512i from = Offset ? _mm512_set1_epi32(-p.offset * x.sums4[(t0 + t) * (n / 4) + i / 4]) : _mm512_setzero_si512();
                     const __m512i dot = _mm512_dpbusd_epi32(from, w, broadcast4(x.q + (t0 + t) * n + i));
                     isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot, scale));
                 }
@@ -179,13 +179,13 @@ void tile(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask
             case Kind::q5_0: return tile_lanes<T, false>(p, x, t0, mask, y, ldy);
             case Kind::q4_1:
             case Kind::q5_1: return tile_lanes<T, true>(p, x, t0, mask, y, ldy);
-            case Kind::q2_k: return tile_k<T, Mins::in_lanes>(p, x, t0, mask, y, ldy);
+            case Kind::q2_k: return tile_k<T, Mins::in_lanes, false>(p, x, t0, mask, y, ldy);
             case Kind::q3_k:
-            case Kind::q6_k: return tile_k<T, Mins::none>(p, x, t0, mask, y, ldy);
+            case Kind::q6_k: return tile_k<T, Mins::none, true>(p, x, t0, mask, y, ldy);
             case Kind::q4_k:
-                if constexpr (T <= kQ4KTokens) return tile_k<T, Mins::four_lanes>(p, x, t0, mask, y, ldy);
+                if constexpr (T <= kQ4KTokens) return tile_k<T, Mins::four_lanes, false>(p, x, t0, mask, y, ldy);
                 return;
-            case Kind::q5_k: return tile_k<T, Mins::one_sum>(p, x, t0, mask, y, ldy);
+            case Kind::q5_k: return tile_k<T, Mins::one_sum, false>(p, x, t0, mask, y, ldy);
             case Kind::q4_0: break;
         }
     }
