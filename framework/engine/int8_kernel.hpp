@@ -21,6 +21,7 @@ struct PanelData {
     const uint8_t* w;
     const float *d, *dmin;
     const int32_t* scale;
+    const int32_t* scale_pairs;
     const int16_t* min;
     int offset;
 };

@@ -53,11 +53,7 @@ std::optional<Kind> kernel_kind(TensorType type) {
     }
 }
 
-bool supported(TensorType type) {
-    const auto kind = kernel_kind(type);
-    if (!kind || isa() == Isa::none) return false;
-    return isa() == Isa::avx512_vnni || !float_lanes(*kind);  // the AVX2 kernel has no float lanes
-}
+bool supported(TensorType type) { return isa() != Isa::none && kernel_kind(type); }
 
 bool supported(TensorType type, size_t nt) { return supported(type) && (isa() == Isa::avx512_vnni || nt >= 32); }
 
@@ -91,7 +87,7 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
 ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.sums4.data(), x.s.data(), x.n, x.nt}; }
 
 PanelData view(const Panel& p) {
-    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.min.data(), p.offset};
+    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.scale_pairs.data(), p.min.data(), p.offset};
 }
 
 // The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.

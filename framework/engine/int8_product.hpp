@@ -45,6 +45,7 @@ struct Panel {
     std::vector<uint8_t> w;       // [n/4][16][4]
     std::vector<float> d, dmin;   // [blocks or super-blocks][16]
     std::vector<int32_t> scale;   // [n/16][16]            (K-quants)
+    std::vector<int32_t> scale_pairs;  // the same as int16 pairs (scale, scale), for vpmaddwd (the AVX2 kernel)
     std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (Q2_K, Q4_K, Q5_K)
     int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16), Q3_K 4, Q6_K 32
 };

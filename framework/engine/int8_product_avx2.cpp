@@ -1,11 +1,10 @@
-// The quantized-domain kernel for AVX2 CPUs without AVX-512 VNNI (compiled with -mavx2 -mfma;
-// int8_product.cpp calls it only where the CPU has those). It covers Q4_0 only: the other types
-// are summed in ggml's float lanes (int8_kernel.hpp's float_lanes), 8 accumulators per row and
-// token that 16 ymm registers do not hold next to a panel's rows; they take the F32 path there.
-// The panel's 16 rows are two ymm of 8 lanes; vpdpbusd becomes vpmaddubsw (pairs of byte
-// products into int16) and vpmaddwd (pairs of those into int32), llama.cpp's AVX2 path. The
-// integer sums and every float step are int8_product_avx512.cpp's, so both kernels give the same
-// floats, bit for bit.
+// The quantized-domain kernels for AVX2 CPUs without AVX-512 VNNI (compiled with -mavx2 -mfma;
+// int8_product.cpp calls them only where the CPU has those). The panel's 16 rows are two ymm of 8
+// lanes; vpdpbusd becomes vpmaddubsw (pairs of byte products into int16) and vpmaddwd (pairs of
+// those into int32), llama.cpp's AVX2 path. The integer sums and every float step are
+// int8_product_avx512.cpp's, so both kernels give the same floats, bit for bit. ggml's 8 float
+// lanes per row and token (int8_kernel.hpp's float_lanes) take 8 of the 16 ymm registers, so
+// those tiles are one token × 8 rows, each half of the panel in turn.
 #include <immintrin.h>
 
 #include <cstring>
@@ -24,6 +23,114 @@ inline __m256i broadcast4(const void* p) {
 // Per 32-bit lane, the sum of 4 products of unsigned codes u (at most 63, so that no int16 pair
 // sum saturates) and signed activations s.
 inline __m256i dot4(__m256i u, __m256i s) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
+// Q8_0's signed codes (stored +128, which would saturate an int16 pair as unsigned bytes) times s,
+// ggml's way: |q| · (s with q's sign). |q| ≤ 128 and |s| ≤ 127 keep each pair below 2¹⁵; the
+// result is Σ q·s itself, with no offset to take out.
+inline __m256i dot4_signed(__m256i stored, __m256i s) {
+    const __m256i q = _mm256_xor_si256(stored, _mm256_set1_epi8(static_cast<char>(0x80)));
+    return dot4(_mm256_abs_epi8(q), _mm256_sign_epi8(s, q));
+}
+
+// ggml's hsum_float_8 for 8 rows at once: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+inline __m256 lane_tree(const __m256 (&a)[8]) {
+    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
+                         _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7])));
+}
+
+// Rows 8h … 8h+7 of the panel into y (nr rows in all).
+inline void store_half(__m256 v, size_t h, size_t nr, float* y) {
+    alignas(32) float out[8];
+    _mm256_store_ps(out, v);
+    std::memcpy(y + 8 * h, out, (nr - 8 * h < 8 ? nr - 8 * h : 8) * sizeof(float));
+}
+
+// int8_product_avx512.cpp's tile_lanes (Q8_0, Q5_0; Q4_1, Q5_1 with Min) for token t and rows
+// 8h … 8h+7.
+template <bool Min, bool Signed>
+void half_lanes(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
+    const size_t n = x.n, blocks = n / 32;
+    __m256 acc[8], mins = _mm256_setzero_ps();
+    for (auto& a : acc) a = _mm256_setzero_ps();
+    for (size_t b = 0; b < blocks; ++b) {
+        const __m256 scale = _mm256_mul_ps(_mm256_loadu_ps(p.d + b * kRows + 8 * h), _mm256_set1_ps(x.d[t * blocks + b]));
+        for (int l = 0; l < 8; ++l) {
+            const size_t i = b * 32 + 4 * l;
+            const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.w + i * kRows + 32 * h));
+            const __m256i xb = broadcast4(x.q + t * n + i);
+            __m256i dot = Signed ? dot4_signed(w, xb) : dot4(w, xb);
+            if constexpr (!Min && !Signed) dot = _mm256_add_epi32(dot, _mm256_set1_epi32(-p.offset * x.sums4[t * (n / 4) + i / 4]));
+            acc[l] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(dot), acc[l]);
+        }
+        if constexpr (Min) mins = _mm256_fmadd_ps(_mm256_loadu_ps(p.dmin + b * kRows + 8 * h), _mm256_set1_ps(x.s[t * blocks + b]), mins);
+    }
+    store_half(Min ? _mm256_add_ps(lane_tree(acc), mins) : lane_tree(acc), h, nr, y);
+}
+
+enum class Mins { none, in_lanes, four_lanes, one_sum };
+
+// int8_product_avx512.cpp's tile_k (the K-quants) for token t and rows 8h … 8h+7.
+template <Mins M, bool Offset>
+void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
+    const size_t n = x.n, supers = n / 256;
+    __m256 acc[8], mins[4];
+    for (auto& a : acc) a = _mm256_setzero_ps();
+    for (auto& m : mins) m = _mm256_setzero_ps();
+    for (size_t s = 0; s < supers; ++s) {
+        const float dx = x.d[t * supers + s];
+        const __m256 d = _mm256_mul_ps(_mm256_loadu_ps(p.d + s * kRows + 8 * h), _mm256_set1_ps(dx));
+        // The mins' integers per pair of groups of 16 (int8_product_avx512.cpp's tile_k).
+        const auto pair = [&](size_t j) {
+            const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.min + ((s * 8 + j) * kRows + 8 * h) * 2));
+            return _mm256_madd_epi16(m, broadcast4(x.sums + t * (n / 16) + 2 * (s * 8 + j)));
+        };
+        if constexpr (M != Mins::none) {
+            const __m256 dmin = _mm256_mul_ps(_mm256_loadu_ps(p.dmin + s * kRows + 8 * h), _mm256_set1_ps(-dx));
+            if constexpr (M == Mins::in_lanes)
+                for (int l = 0; l < 8; ++l) acc[l] = _mm256_fmadd_ps(dmin, _mm256_cvtepi32_ps(pair(l)), acc[l]);
+            if constexpr (M == Mins::four_lanes)
+                for (int q = 0; q < 4; ++q)
+                    mins[q] = _mm256_fmadd_ps(dmin, _mm256_cvtepi32_ps(_mm256_add_epi32(pair(2 * q), pair(2 * q + 1))), mins[q]);
+            if constexpr (M == Mins::one_sum) {
+                __m256i sum = _mm256_setzero_si256();
+                for (size_t j = 0; j < 8; ++j) sum = _mm256_add_epi32(sum, pair(j));
+                mins[0] = _mm256_fmadd_ps(dmin, _mm256_cvtepi32_ps(sum), mins[0]);
+            }
+        }
+        // As ggml's AVX2 kernels: byte products in int16 pairs (less the offset's, Q3_K and Q6_K),
+        // then vpmaddwd with the scale twice per lane — scale · the sum of 4, in one instruction.
+        const __m256i offset = _mm256_set1_epi8(static_cast<char>(p.offset));
+        for (int l = 0; l < 8; ++l) {
+            __m256i isum = _mm256_setzero_si256();
+            for (size_t i = s * 256 + 4 * l; i < (s + 1) * 256; i += 32) {
+                const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.w + i * kRows + 32 * h));
+                const __m256i xb = broadcast4(x.q + t * n + i);
+                __m256i pairs = _mm256_maddubs_epi16(w, xb);
+                if constexpr (Offset) pairs = _mm256_sub_epi16(pairs, _mm256_maddubs_epi16(offset, xb));
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.scale_pairs + (i / 16) * kRows + 8 * h))));
+            }
+            acc[l] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc[l]);
+        }
+    }
+    __m256 sum = lane_tree(acc);
+    if constexpr (M == Mins::four_lanes) sum = _mm256_add_ps(sum, _mm256_add_ps(_mm256_add_ps(mins[0], mins[2]), _mm256_add_ps(mins[1], mins[3])));
+    if constexpr (M == Mins::one_sum) sum = _mm256_add_ps(sum, mins[0]);
+    store_half(sum, h, nr, y);
+}
+
+void half(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
+    switch (p.kind) {
+        case Kind::q8_0: return half_lanes<false, true>(p, x, t, h, nr, y);
+        case Kind::q5_0: return half_lanes<false, false>(p, x, t, h, nr, y);
+        case Kind::q4_1:
+        case Kind::q5_1: return half_lanes<true, false>(p, x, t, h, nr, y);
+        case Kind::q2_k: return half_k<Mins::in_lanes, false>(p, x, t, h, nr, y);
+        case Kind::q3_k:
+        case Kind::q6_k: return half_k<Mins::none, true>(p, x, t, h, nr, y);
+        case Kind::q4_k: return half_k<Mins::four_lanes, false>(p, x, t, h, nr, y);
+        case Kind::q5_k: return half_k<Mins::one_sum, false>(p, x, t, h, nr, y);
+        case Kind::q4_0: return;
+    }
+}
 
 // y[(t0 + t) * ldy + r] for r < nr from two vectors of 8 rows.
 inline void store_rows(const __m256 (&v)[2], size_t nr, float* y) {
@@ -73,6 +180,11 @@ constexpr int kTokens = 2;  // tokens per tile: their integer and float sums fil
 }  // namespace
 
 void product_avx2(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy) {
+    if (panel.kind != Kind::q4_0) {
+        for (size_t t = 0; t < x.nt; ++t)
+            for (size_t h = 0; 8 * h < nr; ++h) half(panel, x, t, h, nr, y + t * ldy);
+        return;
+    }
     size_t t = 0;
     for (; t + kTokens <= x.nt; t += kTokens) tile_block_sums<kTokens>(panel, x, t, nr, y, ldy);
     for (; t < x.nt; ++t) tile_block_sums<1>(panel, x, t, nr, y, ldy);

@@ -171,6 +171,11 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
             default: break;
         }
     }
+    p.scale_pairs.resize(p.scale.size());
+    for (size_t i = 0; i < p.scale.size(); ++i) {
+        const auto v = static_cast<uint32_t>(p.scale[i]) & 0xffffu;
+        p.scale_pairs[i] = static_cast<int32_t>(v | v << 16);
+    }
 }
 
 }  // namespace qframe::engine::int8
