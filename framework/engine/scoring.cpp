@@ -33,11 +33,14 @@ std::vector<int32_t> ChunkPlan::chunk(uint32_t i) const {
     return out;
 }
 
+// llama-perplexity's own arithmetic (log_softmax in examples/perplexity/perplexity.cpp), so that
+// identical logits give its perplexity to the last digit: float differences from the max, their
+// expf summed in double.
 double log_prob(std::span<const float> logits, int32_t token) {
     const float max = *std::max_element(logits.begin(), logits.end());
     double sum = 0;
-    for (float l : logits) sum += std::exp(static_cast<double>(l) - max);
-    return static_cast<double>(logits[token]) - max - std::log(sum);
+    for (float l : logits) sum += std::exp(l - max);
+    return static_cast<double>(logits[token] - max) - std::log(sum);
 }
 
 void log_softmax(std::span<const float> logits, std::vector<double>& out) {

@@ -36,7 +36,8 @@ ChunkPlan plan_chunks(const std::string& text_path, const std::vector<int32_t>& 
 
 std::string read_text(const std::string& path);
 
-// Log-softmax of one row of logits at `token`, in double (llama.cpp: max-shifted exp sum).
+// Log-softmax of one row of logits at `token`, as llama-perplexity computes it (float differences
+// from the max, their exponentials summed in double).
 double log_prob(std::span<const float> logits, int32_t token);
 
 // Full log-softmax of a row (for KL divergence).
