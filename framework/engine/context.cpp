@@ -15,6 +15,7 @@
 
 #include <sys/mman.h>
 
+#include "ggml_dot.hpp"
 #include "ggml_math.hpp"
 #include "ggml_rounding.hpp"
 #include "int8_product.hpp"
@@ -101,8 +102,19 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
     const size_t items = (w.rows + rb - 1) / rb;
     const float* direct = w.direct();
     const bool f16_in_place = w.type == TensorType::F16 && ops.dot_block_f16 && w.cols == n;
+    // F32/F16 rows that are not a multiple of 16 wide: ggml's vec_dot fallbacks (ggml_dot.hpp).
+    const bool ggml_fallback = numerics == Numerics::ggml && (w.type == TensorType::F32 || w.type == TensorType::F16) && w.cols % 16 != 0;
     parallel_for(items, threads, [&](size_t i) {
         const size_t r0 = i * rb, nr = std::min(rb, w.rows - r0);
+        if (ggml_fallback) {
+            thread_local std::vector<float> rows;
+            if (rows.size() < nr * n) rows.resize(nr * n);
+            w.decode_rows(r0, nr, rows.data(), n);
+            const auto dot = w.type == TensorType::F32 ? ggml_dot_f32 : ggml_dot_f16;
+            for (size_t t = 0; t < nt; ++t)
+                for (size_t r = 0; r < nr; ++r) y[t * ldy + r0 + r] = dot(rows.data() + r * n, x + t * ldx, w.cols);
+            return;
+        }
         if (direct) {
             ops.dot_block(direct + r0 * w.cols, w.cols, nr, x, ldx, nt, n, y + r0, ldy);
             return;
@@ -367,9 +379,15 @@ struct LlamaContext::State {
                     qt = q_f16.data();
                 }
                 const size_t n_kv = pos + t + 1;
+                float* out = attn.data() + t * ld_q + h * hd;
+                if (ggml) {  // ggml's own fallbacks for narrow heads (ggml_dot.hpp)
+                    for (size_t j = 0; j < n_kv; ++j) scores[j] = ggml_dot_f16(kc + j * kv_dim + kv_off, qt, hd);
+                    attention_weights(scores.data(), n_kv, scale);
+                    for (size_t d = 0; d < hd; ++d) out[d] = tinyblas_dot(scores.data(), 1, vc + kv_off + d, kv_dim, n_kv);
+                    continue;
+                }
                 for (size_t j = 0; j < n_kv; ++j) scores[j] = ops.dot(qt, kc + j * kv_dim + kv_off, hd);
                 attention_weights(scores.data(), n_kv, scale);
-                float* out = attn.data() + t * ld_q + h * hd;
                 std::fill(out, out + hd, 0.0f);
                 for (size_t j = 0; j < n_kv; ++j) ops.axpy(scores[j], vc + j * kv_dim + kv_off, out, hd);
             }

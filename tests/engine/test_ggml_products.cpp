@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "ggml_dot.hpp"
 #include "ggml_rounding.hpp"
 #include "int8_product.hpp"
 #include "qframe/codec.hpp"
@@ -122,5 +123,40 @@ TEST_CASE("Q8_0, Q5_0, Q4_1, Q5_1 and K-quant products equal llama.cpp's bit for
             for (float v : y) bits.push_back(std::bit_cast<uint32_t>(v));
             CHECK(bits == *expected);
         }
+    }
+}
+
+// ggml's fallbacks where tinyBLAS does not apply (ggml_dot.hpp), against the same libggml: F32 and
+// F16 rows of widths that are not a multiple of 16 (ggml_vec_dot_f32's float tail: whole 16s and
+// an 8 rounded, the rest fused; ggml_vec_dot_f16's tail in double), 4 rows × 2 tokens each, from
+// the LCG above (s = 1: 4·k weights r, F16-rounded for F16, then 2·k activations 4r, which ggml
+// rounds to F16 for F16 rows), printed the same way (2026-12-03).
+TEST_CASE("F32 and F16 rows narrower than tinyBLAS's lanes: ggml_vec_dot's values bit for bit", "[engine]") {
+    struct Case {
+        bool f16;
+        size_t k;
+        std::vector<uint32_t> expected;
+    };
+    const Case cases[] = {
+            {false, 172, {0xc120aa04, 0x41ceb8b4, 0xc11a818b, 0xc13f6eab, 0xc09b438d, 0x41adb63d, 0xc1e2af76, 0xc16d4f0b}},
+            {false, 200, {0x418c4ba9, 0xc19e5d7b, 0xc20d13ed, 0xc008bddd, 0x41a2f36b, 0xc004c6bf, 0xc18b04d1, 0x408a8bc8}},
+            {true, 8, {0x404937b1, 0x401340c1, 0x3de3bd94, 0x407975c1, 0x3fbd2cd8, 0x400c2e59, 0x3f555184, 0x40567247}},
+            {true, 72, {0xc19c3f18, 0x41224e7e, 0xc0d4d98a, 0x405688c6, 0xc09ce5a3, 0x409ed68b, 0x3f963d69, 0xc173d5aa}}};
+    for (const Case& c : cases) {
+        INFO((c.f16 ? "F16, k = " : "F32, k = ") << c.k);
+        uint64_t s = 1;
+        std::vector<float> w = lcg_values(4 * c.k, 1.0f, s), x = lcg_values(2 * c.k, 4.0f, s);
+        if (c.f16) {
+            round_row_to_f16(w.data(), w.size());
+            round_row_to_f16(x.data(), x.size());
+        }
+        std::vector<uint32_t> bits;
+        for (size_t t = 0; t < 2; ++t)
+            for (size_t r = 0; r < 4; ++r) {
+                const float* row = w.data() + r * c.k;
+                const float v = c.f16 ? ggml_dot_f16(row, x.data() + t * c.k, c.k) : ggml_dot_f32(row, x.data() + t * c.k, c.k);
+                bits.push_back(std::bit_cast<uint32_t>(v));
+            }
+        CHECK(bits == c.expected);
     }
 }
