@@ -59,6 +59,10 @@ inline bool block_min(Kind kind) { return kind == Kind::q4_1 || kind == Kind::q5
 // (ggml-cpu-aarch64.cpp, q4_0_8x8) into kernels that take one integer per block, as the engine does.
 inline bool float_lanes(Kind kind) { return kind != Kind::q4_0; }
 
+// Where a K-quant's mins go in those lanes: none for Q3_K and Q6_K (their codes carry an offset),
+// into the 8 lanes for Q2_K, 4 lanes of their own for Q4_K, one sum for Q5_K.
+enum class Mins { none, in_lanes, four_lanes, one_sum };
+
 // What the unsigned codes of a 32-value block type stand for: code − offset (Q8_0's signed
 // codes are stored +128, Q4_0's and Q5_0's centred on 8 and 16); Qx_1 keep theirs, the min apart.
 // consteval: evaluated where used, no code shared between units built for other instruction sets.

@@ -66,8 +66,6 @@ void half_lanes(const PanelData& p, const ActivationData& x, size_t t, size_t h,
     store_half(Min ? _mm256_add_ps(lane_tree(acc), mins) : lane_tree(acc), h, nr, y);
 }
 
-enum class Mins { none, in_lanes, four_lanes, one_sum };
-
 // int8_product_avx512.cpp's tile_k (the K-quants) for token t and rows 8h … 8h+7.
 template <Mins M, bool Offset>
 void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {

@@ -101,8 +101,6 @@ void tile_lanes(const PanelData& p, const ActivationData& x, size_t t0, __mmask1
 // (one vpdpbusd each, started at −offset · their x sum), and acc_l += (d_w·d_x) · it. The mins:
 // Q2_K first adds (−dmin_w·d_x) · (m_2l·bsum_2l + m_2l+1·bsum_2l+1) to lane l; Q4_K keeps 4 lanes
 // of them (pairs of sub-blocks), Q5_K one sum, added after the lanes' tree.
-enum class Mins { none, in_lanes, four_lanes, one_sum };
-
 template <int T, Mins M, bool Offset>
 void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
     const size_t n = x.n, supers = n / 256;

@@ -48,8 +48,6 @@ inline float hsum8(__m256 v) {
     return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
 }
 
-enum class Mins { none, in_lanes, four_lanes, one_sum };
-
 // 64 codes in one store: the dot product loads them as one zmm right after, and a load that
 // spans two stores (32 bytes each) cannot take its data from them: the core waits for both to
 // reach the cache (about a quarter of the K-quant rows' time, before this).
