@@ -358,7 +358,6 @@ struct LlamaContext::State {
     // Causal attention of nt new tokens (at positions pos..pos+nt-1, already in the cache) over
     // every cached position up to their own: q → attn. (Heads of other widths.)
     void attention(uint32_t layer, size_t nt) {
-        const kernels::Ops& ops = kernels::ops();
         const float* kc = k_cache[layer].data();
         const float* vc = v_cache[layer].data();
         const size_t hd = c.head_dim, group = c.n_head / c.n_head_kv;
@@ -386,10 +385,19 @@ struct LlamaContext::State {
                     for (size_t d = 0; d < hd; ++d) out[d] = tinyblas_dot(scores.data(), 1, vc + kv_off + d, kv_dim, n_kv);
                     continue;
                 }
-                for (size_t j = 0; j < n_kv; ++j) scores[j] = ops.dot(qt, kc + j * kv_dim + kv_off, hd);
+                // f32: each score and output one sum in double, like the norms' and softmax's.
+                for (size_t j = 0; j < n_kv; ++j) {
+                    const float* kj = kc + j * kv_dim + kv_off;
+                    double sum = 0;
+                    for (size_t i = 0; i < hd; ++i) sum += double(qt[i]) * kj[i];
+                    scores[j] = static_cast<float>(sum);
+                }
                 attention_weights(scores.data(), n_kv, scale);
-                std::fill(out, out + hd, 0.0f);
-                for (size_t j = 0; j < n_kv; ++j) ops.axpy(scores[j], vc + j * kv_dim + kv_off, out, hd);
+                for (size_t d = 0; d < hd; ++d) {
+                    double sum = 0;
+                    for (size_t j = 0; j < n_kv; ++j) sum += double(scores[j]) * vc[j * kv_dim + kv_off + d];
+                    out[d] = static_cast<float>(sum);
+                }
             }
         });
     }

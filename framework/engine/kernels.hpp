@@ -34,10 +34,6 @@ struct Ops {
     // dot_block_t for F16 weights (their bits); null where dot_block_f16 is.
     void (*dot_block_t_f16)(const uint16_t* wt, size_t ldw, size_t nr, const float* x, size_t ldx, size_t nt, size_t n, float* y,
                             size_t ldy);
-    // Σ a[k] · b[k] for any n.
-    float (*dot)(const float* a, const float* b, size_t n);
-    // y[k] += a · x[k] for any n.
-    void (*axpy)(float a, const float* x, float* y, size_t n);
     // Decodes n_blocks blocks of `type` like qframe::decode (same values, bit for bit) when this
     // set has a fast decoder for the type; false (nothing written) otherwise.
     bool (*decode)(TensorType type, const std::byte* src, float* dst, size_t n_blocks);

@@ -10,6 +10,6 @@
 #include "kernels_impl.hpp"
 
 namespace qframe::engine::kernels {
-const Ops ops_avx2{"avx2", avx2::dot_block, avx2::dot_block_f16, avx2::dot_block_t, avx2::dot_block_t_f16, avx2::dot, avx2::axpy, avx2::decode};
+const Ops ops_avx2{"avx2", avx2::dot_block, avx2::dot_block_f16, avx2::dot_block_t, avx2::dot_block_t_f16, avx2::decode};
 }  // namespace qframe::engine::kernels
 #endif

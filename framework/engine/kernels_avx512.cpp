@@ -10,6 +10,6 @@
 #include "kernels_impl.hpp"
 
 namespace qframe::engine::kernels {
-const Ops ops_avx512{"avx512", avx512::dot_block, avx512::dot_block_f16, avx512::dot_block_t, avx512::dot_block_t_f16, avx512::dot, avx512::axpy, avx512::decode};
+const Ops ops_avx512{"avx512", avx512::dot_block, avx512::dot_block_f16, avx512::dot_block_t, avx512::dot_block_t_f16, avx512::decode};
 }  // namespace qframe::engine::kernels
 #endif

@@ -9,5 +9,5 @@
 #include "kernels_impl.hpp"
 
 namespace qframe::engine::kernels {
-const Ops ops_generic{"generic", generic::dot_block, nullptr, generic::dot_block_t, nullptr, generic::dot, generic::axpy, generic::decode};
+const Ops ops_generic{"generic", generic::dot_block, nullptr, generic::dot_block_t, nullptr, generic::decode};
 }  // namespace qframe::engine::kernels

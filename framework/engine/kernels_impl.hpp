@@ -301,30 +301,6 @@ void dot_block_t_f16(const uint16_t* wt, size_t ldw, size_t nr, const float* x, 
 }
 #endif
 
-float dot(const float* a, const float* b, size_t n) {
-    vf acc0{}, acc1{};
-    size_t k = 0;
-    for (; k + 2 * VW <= n; k += 2 * VW) {
-        acc0 += load(a + k) * load(b + k);
-        acc1 += load(a + k + VW) * load(b + k + VW);
-    }
-    for (; k + VW <= n; k += VW) acc0 += load(a + k) * load(b + k);
-    float s = tree_sum(acc0 + acc1);
-    for (; k < n; ++k) s += a[k] * b[k];
-    return s;
-}
-
-void axpy(float a, const float* x, float* y, size_t n) {
-    size_t k = 0;
-    const vf av = vf{} + a;
-    for (; k + VW <= n; k += VW) {
-        vf yv = load(y + k);
-        yv += av * load(x + k);
-        std::memcpy(y + k, &yv, sizeof yv);
-    }
-    for (; k < n; ++k) y[k] += a * x[k];
-}
-
 #if QF_FAST_DECODE
 // Fast decoders for the common matrix types, written with 16-lane vectors (one zmm register,
 // or two ymm). The arithmetic is ggml's: float(q) · d, F16 and BF16 widened exactly
