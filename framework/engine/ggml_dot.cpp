@@ -8,9 +8,6 @@
 namespace qframe::engine {
 namespace {
 
-// The first n & ~63 values: 4 vectors of 16 FMA lanes (GGML_F32_STEP 64, GGML_F32_ARR 4), reduced
-// as GGML_F32x16_REDUCE does — (v0 + v2) + (v1 + v3), then _mm512_reduce_add_ps (halves,
-// quarters, pairs, neighbours).
 // _mm512_reduce_add_ps: lanes e and e+8, then e+4, e+2, e+1.
 float reduce_add16(float* r) {
     for (size_t h = 8; h > 0; h /= 2)
@@ -18,6 +15,8 @@ float reduce_add16(float* r) {
     return r[0];
 }
 
+// The first np = n & ~63 values: 4 vectors of 16 FMA lanes (GGML_F32_STEP 64, GGML_F32_ARR 4),
+// reduced as GGML_F32x16_REDUCE does — (v0 + v2) + (v1 + v3), then _mm512_reduce_add_ps.
 float lanes64(const float* x, const float* y, size_t np) {
     float v[4][16] = {};
     for (size_t i = 0; i < np; i += 64)

@@ -47,6 +47,8 @@ inline bool k_quant(Kind kind) {
     return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0 && kind != Kind::q4_1 && kind != Kind::q5_1;
 }
 inline bool block_min(Kind kind) { return kind == Kind::q4_1 || kind == Kind::q5_1; }
+// K-quants with a min per group (Q3_K's and Q6_K's codes carry an offset instead).
+inline bool group_mins(Kind kind) { return kind == Kind::q2_k || kind == Kind::q4_k || kind == Kind::q5_k; }
 // Whether ggml sums this type's blocks in 8 float lanes rather than one integer per block: lane l
 // of a row and token adds d · (an exact integer over the values whose position modulo 32 is
 // 4l … 4l+3) with an FMA per block (d = d_w·d_x) or super-block, and the lanes are added at the end

@@ -52,9 +52,7 @@ struct Panel {
 
 // The kernel for a weight type, if there is one (whatever the CPU).
 std::optional<Kind> kernel_kind(TensorType type);
-// Whether the quantized-domain kernels handle this weight type on this CPU. The AVX2 kernel does
-// not keep ggml's float lanes (int8_kernel.hpp), so Q8_0, Q5_0, Q4_1 and Q5_1 take the F32 path
-// there.
+// Whether the quantized-domain kernels handle this weight type on this CPU (AVX-512 VNNI or AVX2).
 bool supported(TensorType type);
 // … and a product of nt tokens with it. With AVX2 (no row kernel) a panel pays off from 32 tokens
 // on: generation takes the F32 path there (measured 2026-12-02 on the 1.1B model,

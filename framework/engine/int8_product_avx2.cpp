@@ -174,11 +174,10 @@ void tile_block_sums(const PanelData& p, const ActivationData& x, size_t t0, siz
 
 constexpr int kTokens = 2;  // tokens per tile: their integer and float sums fill the 16 ymm
 
-
 }  // namespace
 
 void product_avx2(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy) {
-    if (panel.kind != Kind::q4_0) {
+    if (float_lanes(panel.kind)) {
         for (size_t t = 0; t < x.nt; ++t)
             for (size_t h = 0; 8 * h < nr; ++h) half(panel, x, t, h, nr, y + t * ldy);
         return;

@@ -187,7 +187,7 @@ void tile(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask
             case Kind::q4_0: break;
         }
     }
-    if (p.kind == Kind::q4_0) tile_block_sums<T>(p, x, t0, mask, y, ldy);
+    if (!float_lanes(p.kind)) tile_block_sums<T>(p, x, t0, mask, y, ldy);
 }
 
 template <int T>
@@ -209,7 +209,7 @@ void tiles(const PanelData& panel, const ActivationData& x, __mmask16 mask, floa
 
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy) {
     const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1);
-    if (panel.kind == Kind::q4_0) tiles<kTokens>(panel, x, mask, y, ldy);
+    if (!float_lanes(panel.kind)) tiles<kTokens>(panel, x, mask, y, ldy);
     else if (panel.kind == Kind::q4_k) tiles<kQ4KTokens>(panel, x, mask, y, ldy);
     else tiles<kLaneTokens>(panel, x, mask, y, ldy);
 }

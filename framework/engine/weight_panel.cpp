@@ -147,7 +147,7 @@ void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
 
 void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& p) {
     p.kind = *kernel_kind(type);
-    const bool k_quant = int8::k_quant(p.kind), mins = k_quant && p.kind != Kind::q3_k && p.kind != Kind::q6_k;
+    const bool k_quant = int8::k_quant(p.kind), mins = group_mins(p.kind);
     const size_t blocks = k_quant ? n / QK_K : n / QK;
     p.w.assign(n * kRows, 0);
     p.d.assign(blocks * kRows, 0.0f);
