@@ -13,6 +13,7 @@
 
 #include "ggml_rounding.hpp"
 #include "int8_product.hpp"
+#include "int8_weights.hpp"
 #include "kernels.hpp"
 #include "qframe/codec.hpp"
 #include "qframe/engine/llama.hpp"
@@ -377,13 +378,9 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
     for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
                             TensorType::Q6_K}) {
         INFO(type_name(type));
-        if (!int8::supported(type)) {
-            WARN("no quantized-domain kernel for " << type_name(type) << " on this CPU (AVX-512 VNNI or AVX2): skipped");
-            continue;
-        }
-        const size_t row_bytes = *byte_size(type_info(type), n);
-        std::vector<std::byte> bytes(rows * row_bytes);
-        encode(type, w, bytes);
+        const auto encoded = test::encode_for_int8(type, w, n);
+        if (!encoded) continue;
+        const auto& [bytes, row_bytes] = *encoded;
         std::vector<float> decoded(w.size());
         decode(type, bytes, decoded);
         const ActivationType act = activation_type(type);

@@ -18,6 +18,7 @@
 #include "ggml_dot.hpp"
 #include "ggml_rounding.hpp"
 #include "int8_product.hpp"
+#include "int8_weights.hpp"
 #include "qframe/codec.hpp"
 
 using namespace qframe;
@@ -101,13 +102,9 @@ TEST_CASE("Q8_0, Q5_0, Q4_1, Q5_1 and K-quant products equal llama.cpp's bit for
             {TensorType::Q6_K, &q6_K_out}};
     for (const auto& [type, expected] : cases) {
         INFO(type_name(type));
-        if (!int8::supported(type)) {
-            WARN("no quantized-domain kernel for " << type_name(type) << " on this CPU (AVX-512 VNNI or AVX2): skipped");
-            continue;
-        }
-        const size_t row_bytes = *byte_size(type_info(type), n);
-        std::vector<std::byte> bytes(rows * row_bytes);
-        encode(type, w, bytes);
+        const auto encoded = test::encode_for_int8(type, w, n);
+        if (!encoded) continue;
+        const auto& [bytes, row_bytes] = *encoded;
         int8::Activations act;
         int8::quantize(activation_type(type), x.data(), n, tokens, n, 1, act);
         int8::Panel panel;
