@@ -15,6 +15,7 @@
 
 #include <sys/mman.h>
 
+#include "arch.hpp"
 #include "ggml_dot.hpp"
 #include "ggml_math.hpp"
 #include "ggml_rounding.hpp"
@@ -156,10 +157,10 @@ void add_rows(float* x, const float* d, size_t ld, size_t nt, size_t n, unsigned
 
 }  // namespace
 
-struct LlamaContext::State {
-    LlamaModel model;
-    const LlamaModel::Impl& m;
-    const LlamaConfig& c;
+struct Context::State {
+    Model model;
+    const Model::Impl& m;
+    const HParams& c;
     uint32_t n_ctx, n_batch;
     unsigned threads;
     Numerics numerics;
@@ -180,7 +181,7 @@ struct LlamaContext::State {
     int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
     std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
 
-    State(const LlamaModel& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_, Numerics numerics_)
+    State(const Model& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_, Numerics numerics_)
         : model(model_), m(*model.impl()), c(m.config), n_ctx(n_ctx_), n_batch(std::min(n_batch_, n_ctx_)),
           threads(threads_ ? threads_ : default_thread_count()), numerics(numerics_) {
         if (n_ctx == 0) throw Error(fmt::format("{}: a context needs at least one position", m.name));
@@ -246,36 +247,62 @@ struct LlamaContext::State {
         }
     }
 
-    // Rotates pairs (2i, 2i+1) of every head of the nt rows of `data` (row stride ld).
+    // Rotates the pairs of every head of the nt rows of `data` (row stride ld): (2i, 2i+1) or
+    // (i, i + head_dim/2), as the architecture's rope kind says.
     void rope(float* data, size_t ld, size_t nt, uint32_t n_heads) const {
         const size_t half = c.head_dim / 2;
         const bool ggml = numerics == Numerics::ggml;
+        const bool halves = m.arch->rope == RopePairs::halves;
+        const size_t step = halves ? 1 : 2, partner = halves ? half : 1;  // pair i: v[step·i], v[step·i + partner]
         parallel_for(nt, threads, [&](size_t t) {
             const float* cs = rope_cos.data() + t * half;
             const float* sn = rope_sin.data() + t * half;
             for (uint32_t h = 0; h < n_heads; ++h) {
                 float* v = data + t * ld + size_t(h) * c.head_dim;
                 for (size_t i = 0; i < half; ++i) {
-                    const float x0 = v[2 * i], x1 = v[2 * i + 1];
+                    float& a = v[step * i];
+                    float& b = v[step * i + partner];
+                    const float x0 = a, x1 = b;
                     if (ggml) {  // GCC fuses ggml's first product of each line (ggml-cpu.c, rope_f32)
-                        v[2 * i] = std::fma(x0, cs[i], -(x1 * sn[i]));
-                        v[2 * i + 1] = std::fma(x0, sn[i], x1 * cs[i]);
+                        a = std::fma(x0, cs[i], -(x1 * sn[i]));
+                        b = std::fma(x0, sn[i], x1 * cs[i]);
                     } else {
-                        v[2 * i] = x0 * cs[i] - x1 * sn[i];
-                        v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+                        a = x0 * cs[i] - x1 * sn[i];
+                        b = x0 * sn[i] + x1 * cs[i];
                     }
                 }
             }
         });
     }
 
+    // The softmax's scale of the scores: 1 where the queries were scaled already.
+    float score_scale() const { return m.arch->query_prescale ? 1.0f : c.query_scale; }
+
+    // v = cap · tanh(v / cap) over n values, as ggml_scale, ggml_tanh (libm's tanhf), ggml_scale.
+    void soft_cap(float* v, size_t n, float cap) const {
+        if (numerics == Numerics::ggml) {
+            const float inv = 1.0f / cap;
+            for (size_t j = 0; j < n; ++j) v[j] = std::tanh(v[j] * inv) * cap;
+        } else {
+            for (size_t j = 0; j < n; ++j) v[j] = static_cast<float>(std::tanh(double(v[j]) / cap) * cap);
+        }
+    }
+
+    // The first position a token at `position` attends to in layer l.
+    size_t first_visible(const Layer& layer, size_t position) const {
+        return layer.window && position >= layer.window ? position - layer.window + 1 : 0;
+    }
+
     // Scores q·k of one token over its n positions → softmax(scale · scores) in place, as ggml's
     // soft_max (its exponentials and sums with ggml numerics, libm's and a double sum with f32);
-    // ggml then multiplies an F16 copy of these weights with the values.
-    void attention_weights(float* row, size_t n, float scale) const {
+    // ggml then multiplies an F16 copy of these weights with the values. The scores are capped
+    // first where the architecture caps them; positions before `first` (outside a sliding window)
+    // are masked, as ggml adds -inf to them.
+    void attention_weights(float* row, size_t n, size_t first, float scale) const {
+        if (c.attn_softcap > 0) soft_cap(row, n, c.attn_softcap);
         float max = -std::numeric_limits<float>::infinity();
         for (size_t j = 0; j < n; ++j) {
-            row[j] *= scale;
+            row[j] = j < first ? -std::numeric_limits<float>::infinity() : row[j] * scale;
             max = std::max(max, row[j]);
         }
         const bool ggml = numerics == Numerics::ggml;
@@ -313,10 +340,10 @@ struct LlamaContext::State {
     // attn = Vᵀ · weights. A token's sums run over the same values whatever its batch (zero
     // weights add nothing), so results do not depend on the batch.
     template <class E>
-    void attention_by_products(const E* kt, const E* vt, size_t nt) {
+    void attention_by_products(const Layer& layer, const E* kt, const E* vt, size_t nt) {
         const kernels::Ops& ops = kernels::ops();
         const size_t hd = c.head_dim, group = c.n_head / c.n_head_kv, n_kv = pos + nt, ld_s = padded(n_kv);
-        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        const float scale = score_scale();
         const bool ggml = numerics == Numerics::ggml;
         if (ggml)  // ggml multiplies an F16 copy of the queries with the F16 keys
             parallel_for(nt, threads, [&](size_t t) { round_row_to_f16(q.data() + t * ld_q, q_dim); });
@@ -328,7 +355,7 @@ struct LlamaContext::State {
             for (size_t t = 0; t < nt; ++t) {
                 float* row = s.data() + t * ld_s;
                 const size_t own = pos + t + 1;
-                attention_weights(row, own, scale);
+                attention_weights(row, own, first_visible(layer, pos + t), scale);
                 std::fill(row + own, row + ld_s, 0.0f);
             }
             values(ops, vt + kv_off * n_ctx_pad, n_ctx_pad, hd, s.data(), ld_s, nt, ld_s, attn.data() + h * hd, ld_q);
@@ -360,8 +387,9 @@ struct LlamaContext::State {
     void attention(uint32_t layer, size_t nt) {
         const float* kc = k_cache[layer].data();
         const float* vc = v_cache[layer].data();
+        const Layer& L = m.layers[layer];
         const size_t hd = c.head_dim, group = c.n_head / c.n_head_kv;
-        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        const float scale = score_scale();
         constexpr size_t chunk = 8;
         const size_t chunks = (nt + chunk - 1) / chunk;
         parallel_for(size_t(c.n_head) * chunks, threads, [&](size_t item) {
@@ -381,7 +409,7 @@ struct LlamaContext::State {
                 float* out = attn.data() + t * ld_q + h * hd;
                 if (ggml) {  // ggml's own fallbacks for narrow heads (ggml_dot.hpp)
                     for (size_t j = 0; j < n_kv; ++j) scores[j] = ggml_dot_f16(kc + j * kv_dim + kv_off, qt, hd);
-                    attention_weights(scores.data(), n_kv, scale);
+                    attention_weights(scores.data(), n_kv, first_visible(L, pos + t), scale);
                     for (size_t d = 0; d < hd; ++d) out[d] = tinyblas_dot(scores.data(), 1, vc + kv_off + d, kv_dim, n_kv);
                     continue;
                 }
@@ -392,12 +420,43 @@ struct LlamaContext::State {
                     for (size_t i = 0; i < hd; ++i) sum += double(qt[i]) * kj[i];
                     scores[j] = static_cast<float>(sum);
                 }
-                attention_weights(scores.data(), n_kv, scale);
+                attention_weights(scores.data(), n_kv, first_visible(L, pos + t), scale);
                 for (size_t d = 0; d < hd; ++d) {
                     double sum = 0;
                     for (size_t j = 0; j < n_kv; ++j) sum += double(scores[j]) * vc[j * kv_dim + kv_off + d];
                     out[d] = static_cast<float>(sum);
                 }
+            }
+        });
+    }
+
+    // x[t][k] *= factor for the nt rows of n values (row stride ld), as ggml_scale.
+    void scale_rows(float* x, size_t ld, size_t nt, size_t n, float factor) const {
+        parallel_for(nt, threads, [&](size_t t) {
+            for (size_t k = 0; k < n; ++k) x[t * ld + k] *= factor;
+        });
+    }
+
+    // x[t] += bias for the nt rows (row stride ld), as ggml_add.
+    void add_bias(float* x, size_t ld, size_t nt, const std::vector<float>& bias) const {
+        parallel_for(nt, threads, [&](size_t t) {
+            for (size_t k = 0; k < bias.size(); ++k) x[t * ld + k] += bias[k];
+        });
+    }
+
+    // gate = act(gate) ⊙ up, the gated feed-forward network's middle.
+    void gated_activation(size_t nt) {
+        const bool ggml = numerics == Numerics::ggml;
+        const FfnActivation act = m.arch->activation;
+        parallel_for(nt, threads, [&](size_t t) {
+            float* g = gate.data() + t * ld_ff;
+            const float* u = up.data() + t * ld_ff;
+            if (act == FfnActivation::silu) {
+                if (ggml) return ggml_silu_mul(g, u, c.n_ff);
+                for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
+            } else {
+                if (ggml) return ggml_gelu_mul(g, u, c.n_ff);
+                for (size_t k = 0; k < c.n_ff; ++k) g[k] = gelu_exact(g[k]) * u[k];
             }
         });
     }
@@ -413,6 +472,7 @@ struct LlamaContext::State {
             for (size_t t = 0; t < nt; ++t) std::copy_n(entering + t * c.n_embd, c.n_embd, x.data() + t * ld_embd);
         } else {
             for (size_t t = 0; t < nt; ++t) m.token_embd.decode_rows(size_t(tokens[t]), 1, x.data() + t * ld_embd, ld_embd);
+            if (m.arch->embedding_scale) scale_rows(x.data(), ld_embd, nt, c.n_embd, std::sqrt(static_cast<float>(c.n_embd)));
         }
         rope_angles(nt);
 
@@ -426,8 +486,14 @@ struct LlamaContext::State {
             float* vc = attention_products ? v.data() : v_cache[l].data() + size_t(pos) * kv_dim;
             matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, rounded.data(), quantized);
             matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, rounded.data(), quantized);
+            if (!L.bq.empty()) {
+                add_bias(q.data(), ld_q, nt, L.bq);
+                add_bias(kc, kv_dim, nt, L.bk);
+                add_bias(vc, kv_dim, nt, L.bv);
+            }
             rope(q.data(), ld_q, nt, c.n_head);
             rope(kc, kv_dim, nt, c.n_head_kv);
+            if (m.arch->query_prescale) scale_rows(q.data(), ld_q, nt, q_dim, c.query_scale);
             if (numerics == Numerics::ggml)  // llama.cpp's cache holds F16
                 parallel_for(nt, threads, [&](size_t t) {
                     round_row_to_f16(kc + t * kv_dim, kv_dim);
@@ -436,24 +502,23 @@ struct LlamaContext::State {
             if (attention_products) {
                 with_transposed_caches(l, [&](auto* kt, auto* vt) {
                     store_transposed(kt, vt, kc, vc, nt);
-                    attention_by_products(kt, vt, nt);
+                    attention_by_products(L, kt, vt, nt);
                 });
             } else {
                 attention(l, nt);
             }
             matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+            if (!L.attn_post_norm.empty())
+                rms_norm(xn.data(), ld_embd, nt, c.n_embd, L.attn_post_norm, c.rms_eps, xn.data(), numerics, threads);
             add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);
 
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data(), numerics, threads);
             matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
             matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-            parallel_for(nt, threads, [&](size_t t) {
-                float* g = gate.data() + t * ld_ff;
-                const float* u = up.data() + t * ld_ff;
-                if (numerics == Numerics::ggml) return ggml_silu_mul(g, u, c.n_ff);
-                for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
-            });
+            gated_activation(nt);
             matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+            if (!L.ffn_post_norm.empty())
+                rms_norm(xn.data(), ld_embd, nt, c.n_embd, L.ffn_post_norm, c.rms_eps, xn.data(), numerics, threads);
             add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);
         }
 
@@ -462,23 +527,25 @@ struct LlamaContext::State {
             const size_t n_out = nt - first_out;
             rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data(), numerics, threads);
             matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, rounded.data(), quantized);
+            if (c.final_softcap > 0)
+                parallel_for(n_out, threads, [&](size_t t) { soft_cap(logits + t * c.n_vocab, c.n_vocab, c.final_softcap); });
         }
         pos += static_cast<uint32_t>(nt);
     }
 };
 
-LlamaContext::LlamaContext(const LlamaModel& model, uint32_t n_ctx, unsigned threads, uint32_t n_batch, Numerics numerics)
+Context::Context(const Model& model, uint32_t n_ctx, unsigned threads, uint32_t n_batch, Numerics numerics)
     : state_(std::make_unique<State>(model, n_ctx, threads, n_batch, numerics)) {}
-LlamaContext::~LlamaContext() = default;
-LlamaContext::LlamaContext(LlamaContext&&) noexcept = default;
-LlamaContext& LlamaContext::operator=(LlamaContext&&) noexcept = default;
+Context::~Context() = default;
+Context::Context(Context&&) noexcept = default;
+Context& Context::operator=(Context&&) noexcept = default;
 
-void LlamaContext::reset() { state_->pos = 0; }
-uint32_t LlamaContext::position() const { return state_->pos; }
-uint32_t LlamaContext::n_ctx() const { return state_->n_ctx; }
-const LlamaModel& LlamaContext::model() const { return state_->model; }
+void Context::reset() { state_->pos = 0; }
+uint32_t Context::position() const { return state_->pos; }
+uint32_t Context::n_ctx() const { return state_->n_ctx; }
+const Model& Context::model() const { return state_->model; }
 
-std::vector<float> LlamaContext::eval(std::span<const int32_t> tokens, bool all_logits) {
+std::vector<float> Context::eval(std::span<const int32_t> tokens, bool all_logits) {
     State& s = *state_;
     if (tokens.empty()) return {};
     s.check_tokens(tokens);
@@ -500,7 +567,7 @@ namespace {
 
 // A pass that restarts midway must be one batch from position 0: the layers' caches hold only
 // this chunk, and the recorded streams cover all of it.
-void check_whole_chunk(const LlamaContext& context, size_t n_tokens, uint32_t n_batch, const std::string& name) {
+void check_whole_chunk(const Context& context, size_t n_tokens, uint32_t n_batch, const std::string& name) {
     if (context.position() != 0) throw Error(fmt::format("{}: a layer-recording pass starts at position 0 (reset the context)", name));
     if (n_tokens == 0 || n_tokens > n_batch || n_tokens > context.n_ctx())
         throw Error(fmt::format("{}: a layer-recording pass takes 1 to {} tokens in one batch, not {}", name, std::min(n_batch, context.n_ctx()), n_tokens));
@@ -508,7 +575,7 @@ void check_whole_chunk(const LlamaContext& context, size_t n_tokens, uint32_t n_
 
 }  // namespace
 
-std::vector<float> LlamaContext::eval_recording(std::span<const int32_t> tokens, std::vector<float>& layer_inputs) {
+std::vector<float> Context::eval_recording(std::span<const int32_t> tokens, std::vector<float>& layer_inputs) {
     State& s = *state_;
     check_whole_chunk(*this, tokens.size(), s.n_batch, s.m.name);
     const size_t nt = tokens.size(), n_embd = s.c.n_embd;
@@ -522,7 +589,7 @@ std::vector<float> LlamaContext::eval_recording(std::span<const int32_t> tokens,
     return logits;
 }
 
-std::vector<float> LlamaContext::eval_from_layer(std::span<const int32_t> tokens, uint32_t first_layer, std::span<const float> entering) {
+std::vector<float> Context::eval_from_layer(std::span<const int32_t> tokens, uint32_t first_layer, std::span<const float> entering) {
     State& s = *state_;
     check_whole_chunk(*this, tokens.size(), s.n_batch, s.m.name);
     if (first_layer > s.c.n_layer) throw Error(fmt::format("{}: there is no layer {} to start at", s.m.name, first_layer));
@@ -543,7 +610,7 @@ std::optional<Numerics> numerics_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-std::vector<int32_t> generate(LlamaContext& context, std::span<const int32_t> prompt, uint32_t max_new,
+std::vector<int32_t> generate(Context& context, std::span<const int32_t> prompt, uint32_t max_new,
                               std::optional<int32_t> eos) {
     std::vector<int32_t> out;
     if (max_new == 0) return out;

@@ -2,10 +2,12 @@
 // below is one of ggml's (std::fma), and no other product may be fused.
 #include "ggml_math.hpp"
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 
 #include "ggml_rounding.hpp"  // QF_ROW_CLONES
 
@@ -46,9 +48,45 @@ inline float reduce_add16(const float* v) {  // _mm512_reduce_add_ps: halves, qu
     return scalef(j, n);
 }
 
+// ggml_gelu_f32 as GCC compiles ggml-cpu.c (contracting 1 + A·x·x into one FMA).
+float gelu_tanh(float x) {
+    constexpr float coef_a = 0.044715f, sqrt_2_over_pi = 0.79788456080286535587989211986876f;
+    return 0.5f * x * (1.0f + std::tanh(sqrt_2_over_pi * x * std::fma(coef_a * x, x, 1.0f)));
+}
+
+// ggml_table_gelu_f16 (ggml_cpu_init), widened to float: GELU of every F16 value, rounded to F16.
+const std::array<float, 65536>& gelu_table() {
+    static const auto table = [] {
+        auto t = std::make_unique<std::array<float, 65536>>();
+        for (uint32_t i = 0; i < 65536; ++i) {
+            const float f = static_cast<float>(std::bit_cast<_Float16>(static_cast<uint16_t>(i)));
+            (*t)[i] = static_cast<float>(static_cast<_Float16>(gelu_tanh(f)));
+        }
+        return t;
+    }();
+    return *table;
+}
+
 }  // namespace
 
 float ggml_expf(float x) { return expf_lane(x); }
+
+void ggml_gelu_mul(float* g, const float* u, size_t n) {
+    const std::array<float, 65536>& table = gelu_table();
+    for (size_t k = 0; k < n; ++k) {
+        const float x = g[k];
+        float y;
+        if (x <= -10.0f) y = 0.0f;
+        else if (x >= 10.0f) y = x;
+        else y = table[std::bit_cast<uint16_t>(static_cast<_Float16>(x))];
+        g[k] = y * u[k];
+    }
+}
+
+float gelu_exact(float x) {
+    const double v = x;
+    return static_cast<float>(0.5 * v * (1.0 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))));
+}
 
 QF_ROW_CLONES void ggml_silu_mul(float* g, const float* u, size_t n) {
     const size_t blocks = n / 16 * 16;

@@ -15,6 +15,13 @@ float ggml_expf(float x);
 // g[k] = silu(g[k]) · u[k] for k < n, as ggml_vec_silu_f32 then ggml_mul compute it.
 void ggml_silu_mul(float* g, const float* u, size_t n);
 
+// g[k] = gelu(g[k]) · u[k] for k < n, as ggml_vec_gelu_f32 (GGML_GELU_FP16: x rounded to F16
+// and looked up in ggml's table of F16 results; 0 below -10, x above 10) then ggml_mul compute it.
+void ggml_gelu_mul(float* g, const float* u, size_t n);
+
+// GELU's tanh approximation in double, rounded once (numerics: f32).
+float gelu_exact(float x);
+
 // row[j] = exp(row[j] - max) for j < n, as ggml_vec_soft_max_f32 computes it over a row whose
 // positions from n to the next multiple of 16 are masked (llama.cpp pads the KV cache to 32);
 // returns ggml's sum of them.

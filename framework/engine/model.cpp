@@ -1,6 +1,6 @@
-// Loading a llama model: hyperparameters from the `llama.*` keys, every weight checked for
-// presence, type and shape (as llama.cpp's create_tensor does), nothing decoded but the small
-// vectors (norms, rope factors).
+// Loading a model: the architecture's row (arch.hpp), hyperparameters from its `{arch}.*` keys,
+// every weight checked for presence, type and shape (as llama.cpp's create_tensor does), nothing
+// decoded but the small vectors (norms, biases, rope factors).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -44,7 +44,7 @@ std::string dims_text(const std::vector<uint64_t>& dims) {
 
 class Loader {
 public:
-    Loader(const GgufFile& file, WeightSource source, LlamaModel::Impl& impl)
+    Loader(const GgufFile& file, WeightSource source, Model::Impl& impl)
         : file_(file), source_(std::move(source)), impl_(impl) {}
 
     [[noreturn]] void fail(const std::string& what) const {
@@ -173,45 +173,78 @@ public:
         return out;
     }
 
-    void load() {
-        const auto arch = file_.metadata().get_string("general.architecture");
-        if (!arch) fail("metadata 'general.architecture' is missing");
-        if (*arch != "llama") fail(fmt::format("architecture '{}' is not supported by the engine (only llama)", *arch));
+    // A float key that must be positive and finite when present.
+    float positive_float(const std::string& name, float fallback) const {
+        const double v = get_float(name).value_or(fallback);
+        if (!(v > 0) || !std::isfinite(v) || v > 1e30) fail(fmt::format("metadata '{}' is {}, out of range", name, v));
+        return static_cast<float>(v);
+    }
 
-        LlamaConfig& c = impl_.config;
-        c.n_embd = require_uint("llama.embedding_length");
-        c.n_layer = require_uint("llama.block_count");
-        c.n_ff = require_uint("llama.feed_forward_length");
-        c.n_head = require_uint("llama.attention.head_count");
-        c.n_head_kv = get_uint("llama.attention.head_count_kv") ? require_uint("llama.attention.head_count_kv") : c.n_head;
-        c.n_ctx_train = get_uint("llama.context_length").value_or(0);
-        if (get_uint("llama.expert_count").value_or(0) > 0) fail("mixture-of-experts llama models are not supported by the engine");
+    // "{arch}.suffix": every hyperparameter key is under the architecture's name.
+    std::string arch_key(std::string_view suffix) const { return fmt::format("{}.{}", impl_.arch->name, suffix); }
+
+    void read_hparams() {
+        HParams& c = impl_.config;
+        c.arch = impl_.arch->name;
+        c.n_embd = require_uint(arch_key("embedding_length"));
+        c.n_layer = require_uint(arch_key("block_count"));
+        c.n_ff = require_uint(arch_key("feed_forward_length"));
+        c.n_head = require_uint(arch_key("attention.head_count"));
+        c.n_head_kv = get_uint(arch_key("attention.head_count_kv")) ? require_uint(arch_key("attention.head_count_kv")) : c.n_head;
+        c.n_ctx_train = get_uint(arch_key("context_length")).value_or(0);
+        if (get_uint(arch_key("expert_count")).value_or(0) > 0)
+            fail(fmt::format("mixture-of-experts {} models are not supported by the engine", c.arch));
         if (c.n_head % c.n_head_kv != 0) fail(fmt::format("{} attention heads cannot share {} KV heads", c.n_head, c.n_head_kv));
-        if (c.n_embd % c.n_head != 0 && !key("llama.attention.key_length"))
+        const std::string key_length = arch_key("attention.key_length");
+        if (c.n_embd % c.n_head != 0 && !key(key_length))
             fail(fmt::format("embedding length {} is not a multiple of {} heads", c.n_embd, c.n_head));
-        c.head_dim = c.n_embd / c.n_head;
-        if (key("llama.attention.key_length")) c.head_dim = require_uint("llama.attention.key_length");
-        const uint32_t value_dim = key("llama.attention.value_length") ? require_uint("llama.attention.value_length") : c.head_dim;
-        const uint32_t n_rot = key("llama.rope.dimension_count") ? require_uint("llama.rope.dimension_count") : c.head_dim;
-        // llama.cpp's build_llama asserts both.
+        c.head_dim = key(key_length) ? require_uint(key_length) : c.n_embd / c.n_head;
+        const std::string value_length = arch_key("attention.value_length"), rope_dims = arch_key("rope.dimension_count");
+        const uint32_t value_dim = key(value_length) ? require_uint(value_length) : c.head_dim;
+        const uint32_t n_rot = key(rope_dims) ? require_uint(rope_dims) : c.head_dim;
+        // llama.cpp's graphs assert both (build_llama, build_qwen2).
         if (value_dim != c.head_dim) fail(fmt::format("value length {} differs from key length {}", value_dim, c.head_dim));
         if (n_rot != c.head_dim) fail(fmt::format("invalid rope dimension count {}, expected {}", n_rot, c.head_dim));
         if (c.head_dim % 2 != 0) fail(fmt::format("head dimension {} is odd", c.head_dim));
 
-        const double eps = get_float("llama.attention.layer_norm_rms_epsilon").value_or(-1);
-        if (!(eps > 0 && eps < 1)) fail("metadata 'llama.attention.layer_norm_rms_epsilon' is missing or out of range");
+        const std::string eps_key = arch_key("attention.layer_norm_rms_epsilon");
+        const double eps = get_float(eps_key).value_or(-1);
+        if (!(eps > 0 && eps < 1)) fail(fmt::format("metadata '{}' is missing or out of range", eps_key));
         c.rms_eps = static_cast<float>(eps);
-        c.rope_freq_base = static_cast<float>(get_float("llama.rope.freq_base").value_or(10000.0));
-        if (!(c.rope_freq_base > 0) || !std::isfinite(c.rope_freq_base)) fail("metadata 'llama.rope.freq_base' is out of range");
-        const std::string scaling = file_.metadata().get_string("llama.rope.scaling.type").value_or("linear");
+        c.rope_freq_base = static_cast<float>(get_float(arch_key("rope.freq_base")).value_or(10000.0));
+        if (!(c.rope_freq_base > 0) || !std::isfinite(c.rope_freq_base)) fail(fmt::format("metadata '{}' is out of range", arch_key("rope.freq_base")));
+        const std::string scaling = file_.metadata().get_string(arch_key("rope.scaling.type")).value_or("linear");
         if (scaling != "linear" && scaling != "none")
             fail(fmt::format("rope scaling '{}' is not supported by the engine (only linear and none)", scaling));
-        double factor = get_float("llama.rope.scaling.factor").value_or(0);
-        if (factor == 0) factor = get_float("llama.rope.scale_linear").value_or(0);
-        if (factor < 0 || !std::isfinite(factor)) fail("metadata 'llama.rope.scaling.factor' is out of range");
+        double factor = get_float(arch_key("rope.scaling.factor")).value_or(0);
+        if (factor == 0) factor = get_float(arch_key("rope.scale_linear")).value_or(0);
+        if (factor < 0 || !std::isfinite(factor)) fail(fmt::format("metadata '{}' is out of range", arch_key("rope.scaling.factor")));
         c.rope_freq_scale = (factor == 0 || scaling == "none") ? 1.0f : static_cast<float>(1.0 / factor);
+        c.query_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        const ArchSpec& spec = *impl_.arch;
+        // llama.cpp scales gemma2 27B's queries (its only 46-layer size) by its n_embd / n_head.
+        if (spec.name == "gemma2" && c.n_layer == 46) c.query_scale = 1.0f / std::sqrt(static_cast<float>(c.n_embd / c.n_head));
+        if (spec.softcaps) {
+            c.attn_softcap = positive_float(arch_key("attn_logit_softcapping"), 50.0f);
+            c.final_softcap = positive_float(arch_key("final_logit_softcapping"), 30.0f);
+        }
+        if (spec.sliding_window != SlidingWindow::none) {
+            const std::string window = arch_key("attention.sliding_window");
+            c.n_swa = key(window) ? require_uint(window) : spec.default_window;
+        }
         c.bos_token = get_token("tokenizer.ggml.bos_token_id");
         c.eos_token = get_token("tokenizer.ggml.eos_token_id");
+    }
+
+    void load() {
+        const auto arch = file_.metadata().get_string("general.architecture");
+        if (!arch) fail("metadata 'general.architecture' is missing");
+        impl_.arch = find_arch(*arch);
+        if (!impl_.arch)
+            fail(fmt::format("architecture '{}' is not supported by the engine (it runs {})", *arch, supported_arch_names()));
+        const ArchSpec& spec = *impl_.arch;
+        read_hparams();
+        HParams& c = impl_.config;
 
         // token_embd fixes the vocabulary size.
         const std::string embd_name = "token_embd.weight";
@@ -224,7 +257,13 @@ public:
         impl_.token_embd = to_matrix(embd_name, *embd);
 
         impl_.output_norm = vector("output_norm.weight", c.n_embd);
-        if (auto out = find("output.weight")) {
+        std::optional<View> out;
+        if (spec.output_always_tied) {  // llama.cpp would refuse the file's extra tensor
+            if (find_present("output.weight")) fail(fmt::format("tensor 'output.weight': a {} model's output is token_embd.weight", c.arch));
+        } else {
+            out = find("output.weight");
+        }
+        if (out) {
             check_shape("output.weight", *out, {c.n_embd, c.n_vocab});
             impl_.output = to_matrix("output.weight", *out);
         } else {
@@ -234,6 +273,7 @@ public:
 
         std::vector<float> factors;
         if (find_present("rope_freqs.weight")) {
+            if (!spec.rope_freqs) fail(fmt::format("tensor 'rope_freqs.weight' is not read by a {} model", c.arch));
             factors = vector("rope_freqs.weight", c.head_dim / 2);
             for (float f : factors)
                 if (!(f > 0)) fail("tensor 'rope_freqs.weight' holds a factor that is not positive");
@@ -248,15 +288,28 @@ public:
         const uint64_t q_dim = uint64_t(c.n_head) * c.head_dim, kv_dim = uint64_t(c.n_head_kv) * c.head_dim;
         for (uint32_t l = 0; l < c.n_layer; ++l) {
             const auto blk = [l](const char* what) { return fmt::format("blk.{}.{}", l, what); };
-            for (const char* bias : {"attn_q.bias", "attn_k.bias", "attn_v.bias", "attn_output.bias", "ffn_gate.bias", "ffn_up.bias", "ffn_down.bias"})
+            for (const char* bias : {"attn_output.bias", "ffn_gate.bias", "ffn_up.bias", "ffn_down.bias"})
                 if (find_present(blk(bias))) fail(fmt::format("tensor '{}': biases are not supported by the engine", blk(bias)));
             Layer layer;
             layer.attn_norm = vector(blk("attn_norm.weight"), c.n_embd);
             layer.wq = matrix(blk("attn_q.weight"), c.n_embd, q_dim);
             layer.wk = matrix(blk("attn_k.weight"), c.n_embd, kv_dim);
             layer.wv = matrix(blk("attn_v.weight"), c.n_embd, kv_dim);
+            if (spec.qkv_bias) {
+                layer.bq = vector(blk("attn_q.bias"), q_dim);
+                layer.bk = vector(blk("attn_k.bias"), kv_dim);
+                layer.bv = vector(blk("attn_v.bias"), kv_dim);
+            } else {
+                for (const char* bias : {"attn_q.bias", "attn_k.bias", "attn_v.bias"})
+                    if (find_present(blk(bias))) fail(fmt::format("tensor '{}': a {} model has no attention biases", blk(bias), c.arch));
+            }
             layer.wo = matrix(blk("attn_output.weight"), q_dim, c.n_embd);
             layer.ffn_norm = vector(blk("ffn_norm.weight"), c.n_embd);
+            if (spec.post_norms) {
+                layer.attn_post_norm = vector(blk("post_attention_norm.weight"), c.n_embd);
+                layer.ffn_post_norm = vector(blk("post_ffw_norm.weight"), c.n_embd);
+            }
+            if (spec.sliding_window == SlidingWindow::even_layers && l % 2 == 0) layer.window = c.n_swa;
             layer.gate = matrix(blk("ffn_gate.weight"), c.n_embd, c.n_ff);
             layer.up = matrix(blk("ffn_up.weight"), c.n_embd, c.n_ff);
             layer.down = matrix(blk("ffn_down.weight"), c.n_ff, c.n_embd);
@@ -273,25 +326,25 @@ public:
 private:
     const GgufFile& file_;
     WeightSource source_;
-    LlamaModel::Impl& impl_;
+    Model::Impl& impl_;
 };
 
 }  // namespace
 
-LlamaModel LlamaModel::load(const GgufFile& file, WeightSource source) {
+Model Model::load(const GgufFile& file, WeightSource source) {
     auto impl = std::make_shared<Impl>();
     impl->name = file.display_name();
     impl->mapping = file.mapping();
     Loader(file, std::move(source), *impl).load();
-    return LlamaModel(std::move(impl));
+    return Model(std::move(impl));
 }
 
-LlamaModel LlamaModel::load(const std::filesystem::path& path) {
+Model Model::load(const std::filesystem::path& path) {
     return load(GgufFile::open(path));
 }
 
-const LlamaConfig& LlamaModel::config() const { return impl_->config; }
-const std::string& LlamaModel::display_name() const { return impl_->name; }
-uint64_t LlamaModel::weight_bytes() const { return impl_->weight_bytes; }
+const HParams& Model::config() const { return impl_->config; }
+const std::string& Model::display_name() const { return impl_->name; }
+uint64_t Model::weight_bytes() const { return impl_->weight_bytes; }
 
 }  // namespace qframe::engine

@@ -1,4 +1,4 @@
-// Private to the engine: what a loaded LlamaModel holds.
+// Private to the engine: what a loaded Model holds.
 #pragma once
 
 #include <cstddef>
@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "qframe/engine/llama.hpp"
+#include "arch.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/types.hpp"
 
@@ -31,17 +32,21 @@ struct Matrix {
 
 struct Layer {
     std::vector<float> attn_norm, ffn_norm;
+    std::vector<float> attn_post_norm, ffn_post_norm;  // empty unless the architecture has them
+    uint32_t window = 0;  // attends to the last `window` positions only; 0: to all
+    std::vector<float> bq, bk, bv;  // empty unless the architecture has them
     Matrix wq, wk, wv, wo, gate, up, down;
 };
 
-struct LlamaModel::Impl {
-    LlamaConfig config;
+struct Model::Impl {
+    const ArchSpec* arch = nullptr;
+    HParams config;
     std::string name;
     std::shared_ptr<const MappedFile> mapping;          // keeps file-backed weights alive
     std::vector<std::shared_ptr<const void>> owners;    // keeps source-provided weights alive
     Matrix token_embd, output;
     std::vector<float> output_norm;
-    std::vector<double> inv_freq;  // per rotary pair: freq_scale · base^(-2i/head_dim) / rope_freqs[i]
+    std::vector<double> inv_freq;  // per rotary pair: freq_scale · base^(-2i/n_rot) / rope_freqs[i]
     std::vector<float> rope_factors;  // rope_freqs.weight (empty when absent), for ggml's angles
     std::vector<Layer> layers;
     uint64_t weight_bytes = 0;

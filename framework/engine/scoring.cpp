@@ -52,7 +52,7 @@ void log_softmax(std::span<const float> logits, std::vector<double>& out) {
     for (size_t i = 0; i < logits.size(); ++i) out[i] = static_cast<double>(logits[i]) - max - log_sum;
 }
 
-std::vector<float> scored_logits(LlamaContext& context, const ChunkPlan& plan, uint32_t i) {
+std::vector<float> scored_logits(Context& context, const ChunkPlan& plan, uint32_t i) {
     context.reset();
     const auto tokens = plan.chunk(i);
     return scored_rows(context.eval(tokens, true), plan);

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "qframe/engine/llama.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/error.hpp"
 #include "qframe/output_file.hpp"
 #include "qframe/runner.hpp"
@@ -46,7 +46,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
     const Tokenizer tokenizer = Tokenizer::from_gguf(file);
     const auto tokens = tokenizer.tokenize(engine::read_text(study.eval_text.string()), /*add_special=*/true);
     b.plan = engine::plan_chunks(study.eval_text.string(), tokens, study.ctx, study.chunks, tokenizer.adds_bos() ? tokenizer.bos() : -1);
-    const engine::LlamaModel model = engine::LlamaModel::load(file);
+    const engine::Model model = engine::Model::load(file);
     b.n_vocab = model.config().n_vocab;
     b.n_layer = model.config().n_layer;
     b.n_embd = model.config().n_embd;
@@ -74,7 +74,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
         spdlog::info("evaluating the baseline: {} chunks of {} tokens{}", b.plan.n_chunks, b.plan.n_ctx,
                      record_streams ? fmt::format(", keeping its layer streams ({} MiB)", stream_bytes >> 20) : "");
         // One batch per chunk, so that a candidate's pass can restart at any layer.
-        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
+        engine::Context context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
         if (record_streams) b.streams.resize(b.plan.n_chunks);
         std::vector<double> row;
         for (uint32_t i = 0; i < b.plan.n_chunks; ++i) {

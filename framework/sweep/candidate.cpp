@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "qframe/codec.hpp"
-#include "qframe/engine/llama.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/error.hpp"
 #include "qframe/tensor_view.hpp"
 #include "qframe/runner.hpp"
@@ -121,10 +121,10 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
             if (it == t.replaced.end()) return std::nullopt;
             return it->second;
         };
-        const engine::LlamaModel model = engine::LlamaModel::load(models.baseline, source);
+        const engine::Model model = engine::Model::load(models.baseline, source);
         // One batch per chunk, as the baseline's pass: the same arithmetic, so an unchanged model
         // scores exactly zero and a restarted pass is the full pass.
-        engine::LlamaContext context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
+        engine::Context context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
         const uint32_t first = b.streams.empty() ? 0 : first_changed_layer(t, b.n_layer);
         std::vector<double> row;
         std::vector<float> lq(b.n_vocab);

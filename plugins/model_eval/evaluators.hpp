@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "qframe/engine/llama.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/engine/scoring.hpp"
 #include "qframe/plugin.hpp"
 

@@ -54,7 +54,7 @@ private:
     std::string complete(const LoadedModel& m, const std::string& text) const {
         const auto prompt = m.tokenizer.tokenize(text, /*add_special=*/true, /*parse_special=*/chat_);
         const uint32_t n_ctx = static_cast<uint32_t>(prompt.size()) + max_tokens_ + 1;
-        engine::LlamaContext context(m.model, n_ctx, threads_, n_ctx, numerics_);
+        engine::Context context(m.model, n_ctx, threads_, n_ctx, numerics_);
         std::optional<int32_t> eos;
         if (m.tokenizer.eos() >= 0) eos = m.tokenizer.eos();
         const auto tokens = engine::generate(context, prompt, max_tokens_, eos);

@@ -10,7 +10,7 @@ LoadedModel load(const ModelView& view) {
         if (!t || !t->type) return std::nullopt;
         return engine::TensorData{t->type->type, {t->dims.begin(), t->dims.end()}, t->bytes, nullptr};
     };
-    auto model = engine::LlamaModel::load(file, source);
+    auto model = engine::Model::load(file, source);
     auto tokenizer = Tokenizer::from_gguf(file);
     return {std::move(file), std::move(model), std::move(tokenizer)};
 }

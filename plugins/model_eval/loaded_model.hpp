@@ -3,7 +3,7 @@
 // the bytes an earlier stage produced — nothing is copied.
 #pragma once
 
-#include "qframe/engine/llama.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/stage.hpp"
 #include "qframe/tokenizer.hpp"
@@ -12,7 +12,7 @@ namespace qframe::model_eval {
 
 struct LoadedModel {
     GgufFile file;
-    engine::LlamaModel model;
+    engine::Model model;
     Tokenizer tokenizer;
 };
 

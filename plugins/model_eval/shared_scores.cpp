@@ -43,7 +43,7 @@ public:
 
 private:
     const ChunkPlan& plan_;
-    engine::LlamaContext context_;
+    engine::Context context_;
 };
 
 // Computes the input's logits and writes each chunk to a new shared file; once every chunk was

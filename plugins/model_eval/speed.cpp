@@ -48,8 +48,8 @@ public:
     Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
         const LoadedModel a = load(original), b = load(result);
         const auto tokens = probe_tokens(a, prompt_);
-        engine::LlamaContext ca(a.model, prompt_ + generate_ + 1, threads_, prompt_, numerics_);
-        engine::LlamaContext cb(b.model, prompt_ + generate_ + 1, threads_, prompt_, numerics_);
+        engine::Context ca(a.model, prompt_ + generate_ + 1, threads_, prompt_, numerics_);
+        engine::Context cb(b.model, prompt_ + generate_ + 1, threads_, prompt_, numerics_);
         Timings ta, tb;
         const uint64_t total = 2ull * (warmup_ + repetitions_);
         uint64_t done = 0;
@@ -72,7 +72,7 @@ public:
 
 private:
     // One repetition: the prompt in one batch, then greedy generation from it.
-    void measure(engine::LlamaContext& context, const std::vector<int32_t>& tokens, Timings* out) const {
+    void measure(engine::Context& context, const std::vector<int32_t>& tokens, Timings* out) const {
         context.reset();
         auto start = Clock::now();
         const auto logits = context.eval(tokens, false);

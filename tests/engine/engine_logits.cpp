@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "qframe/engine/llama.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/error.hpp"
 
 int main(int argc, char** argv) {
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
         using clock = std::chrono::steady_clock;
         const auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
         const auto t0 = clock::now();
-        const auto model = qframe::engine::LlamaModel::load(std::filesystem::path(argv[1]));
+        const auto model = qframe::engine::Model::load(std::filesystem::path(argv[1]));
         const std::string list_arg = argv[2];
         if (list_arg.rfind("random:", 0) == 0) {
             const size_t n = std::stoul(list_arg.substr(7));
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
             std::stringstream list(list_arg);
             for (std::string item; std::getline(list, item, ',');) tokens.push_back(std::stoi(item));
         }
-        qframe::engine::LlamaContext ctx(model, static_cast<uint32_t>(tokens.size() + generate), threads, batch, numerics);
+        qframe::engine::Context ctx(model, static_cast<uint32_t>(tokens.size() + generate), threads, batch, numerics);
         const auto t1 = clock::now();
         if (generate) {
             // The prompt but its last token first, so that the generation's time is its own.

@@ -1,12 +1,18 @@
 #!/usr/bin/python3
-"""An independent reference for qframe's llama engine: a NumPy forward pass in float64.
+"""An independent reference for qframe's engine: a NumPy forward pass in float64.
 
 It parses the GGUF file itself and dequantizes F32, F16, BF16, Q8_0 and Q4_0 itself; for any
 other type it asks `qframe dump` (given with --qframe) for the tensor decoded to F32 (dump is
 checked bit-exact against ggml's decoder by tests/cli/dump_reference.sh). Nothing else is shared
-with qframe. The model follows llama.cpp's `llama` graph: RMSNorm, rotary embeddings in NORM
-mode (pairs 2i, 2i+1), grouped-query causal attention scaled by 1/sqrt(head_dim), SwiGLU,
-output norm, output matrix (token_embd when output.weight is absent).
+with qframe. The model follows llama.cpp's graphs (src/llama.cpp, build_llama, build_qwen2,
+build_gemma, build_gemma2), written here from those graphs, not from qframe's table: RMSNorm, rotary
+embeddings (llama: NORM mode, pairs 2i, 2i+1; qwen2, gemma: NEOX mode, pairs i, i + d/2),
+grouped-query causal attention scaled by 1/sqrt(head_dim) (qwen2: Q/K/V biases), a gated
+feed-forward network (SiLU; gemma: GELU's tanh form), output norm, output matrix (token_embd
+when output.weight is absent, and always for gemma); gemma scales the embeddings by sqrt(n_embd).
+gemma2 adds RMS norms after the attention and the FFN (before their residuals), caps the
+scores and the logits (cap * tanh(v / cap)) and lets even layers see only the last
+{arch}.attention.sliding_window positions.
 
   numpy_forward.py MODEL --tokens 1,2,3 [--out ref.f64] [--compare engine.f32 [--tol 1e-4]]
 
@@ -140,57 +146,100 @@ def rms_norm(x, w, eps):
 def forward(m, tokens):
     meta = m.meta
     arch = meta["general.architecture"]
-    assert arch == "llama", arch
-    n_embd = meta["llama.embedding_length"]
-    n_layer = meta["llama.block_count"]
-    n_head = meta["llama.attention.head_count"]
-    n_head_kv = meta.get("llama.attention.head_count_kv", n_head)
-    hd = meta.get("llama.attention.key_length", n_embd // n_head)
-    eps = meta["llama.attention.layer_norm_rms_epsilon"]
-    base = meta.get("llama.rope.freq_base", 10000.0)
-    factor = meta.get("llama.rope.scaling.factor", 0.0)
+    assert arch in ("llama", "qwen2", "gemma", "gemma2"), arch
+    key = lambda suffix, *default: meta.get(f"{arch}.{suffix}", *default) if default else meta[f"{arch}.{suffix}"]
+    n_embd = key("embedding_length")
+    n_layer = key("block_count")
+    n_head = key("attention.head_count")
+    n_head_kv = key("attention.head_count_kv", n_head)
+    hd = key("attention.key_length", n_embd // n_head)
+    eps = key("attention.layer_norm_rms_epsilon")
+    base = key("rope.freq_base", 10000.0)
+    factor = key("rope.scaling.factor", 0.0)
     freq_scale = 1.0 / factor if factor else 1.0
+    neox = arch in ("qwen2", "gemma", "gemma2")
+    gemma = arch in ("gemma", "gemma2")
+    gemma2 = arch == "gemma2"
+    attn_cap = key("attn_logit_softcapping", 50.0) if gemma2 else None
+    final_cap = key("final_logit_softcapping", 30.0) if gemma2 else None
+    window = key("attention.sliding_window", 4096) if gemma2 else None
+    # gemma2 27B (46 layers) scales its queries by n_embd / n_head instead of the head width
+    score_dim = n_embd // n_head if gemma2 and n_layer == 46 else hd
 
     T = len(tokens)
     x = m.get("token_embd.weight")[tokens]  # [T, n_embd]
+    if gemma:
+        x = x * np.sqrt(n_embd)
     inv_freq = freq_scale * base ** (-2.0 * np.arange(hd // 2) / hd)
     if m.has("rope_freqs.weight"):
         inv_freq = inv_freq / m.get("rope_freqs.weight")
     theta = np.arange(T)[:, None] * inv_freq[None, :]  # [T, hd/2]
     cos, sin = np.cos(theta), np.sin(theta)
 
-    def rope(v):  # v: [T, heads, hd]; NORM mode rotates adjacent pairs (2i, 2i+1)
-        a, b = v[..., 0::2], v[..., 1::2]
+    def rope(v):  # v: [T, heads, hd]; NORM rotates (2i, 2i+1), NEOX (i, i + hd/2)
+        if neox:
+            a, b = v[..., :hd // 2], v[..., hd // 2:]
+        else:
+            a, b = v[..., 0::2], v[..., 1::2]
         c, s = cos[:, None, :], sin[:, None, :]
+        ra, rb = a * c - b * s, a * s + b * c
         out = np.empty_like(v)
-        out[..., 0::2] = a * c - b * s
-        out[..., 1::2] = a * s + b * c
+        if neox:
+            out[..., :hd // 2], out[..., hd // 2:] = ra, rb
+        else:
+            out[..., 0::2], out[..., 1::2] = ra, rb
         return out
 
+    def linear(h, name, bias=False):
+        y = h @ m.get(name + ".weight").T
+        return y + m.get(name + ".bias") if bias else y
+
+    def act(g):
+        if gemma:  # GELU, tanh approximation
+            return 0.5 * g * (1 + np.tanh(np.sqrt(2 / np.pi) * (g + 0.044715 * g ** 3)))
+        return g / (1 + np.exp(-g))
+
     mask = np.triu(np.full((T, T), -np.inf), k=1)
+    swa_mask = mask.copy()
+    if window is not None:
+        swa_mask[np.subtract.outer(np.arange(T), np.arange(T)) >= window] = -np.inf
     group = n_head // n_head_kv
+    cap = lambda v, c: c * np.tanh(v / c)
     for l in range(n_layer):
         p = f"blk.{l}."
         h = rms_norm(x, m.get(p + "attn_norm.weight"), eps)
-        q = (h @ m.get(p + "attn_q.weight").T).reshape(T, n_head, hd)
-        k = (h @ m.get(p + "attn_k.weight").T).reshape(T, n_head_kv, hd)
-        v = (h @ m.get(p + "attn_v.weight").T).reshape(T, n_head_kv, hd)
+        bias = arch == "qwen2"
+        q = linear(h, p + "attn_q", bias).reshape(T, n_head, hd)
+        k = linear(h, p + "attn_k", bias).reshape(T, n_head_kv, hd)
+        v = linear(h, p + "attn_v", bias).reshape(T, n_head_kv, hd)
         q, k = rope(q), rope(k)
         out = np.empty((T, n_head, hd))
+        layer_mask = swa_mask if gemma2 and l % 2 == 0 else mask
         for hh in range(n_head):
             kv = hh // group
-            s = q[:, hh, :] @ k[:, kv, :].T / np.sqrt(hd) + mask
+            s = q[:, hh, :] @ k[:, kv, :].T / np.sqrt(score_dim)
+            if attn_cap is not None:
+                s = cap(s, attn_cap)
+            s = s + layer_mask
             s = np.exp(s - s.max(axis=1, keepdims=True))
             s /= s.sum(axis=1, keepdims=True)
             out[:, hh, :] = s @ v[:, kv, :]
-        x = x + out.reshape(T, n_head * hd) @ m.get(p + "attn_output.weight").T
+        a = out.reshape(T, n_head * hd) @ m.get(p + "attn_output.weight").T
+        if gemma2:
+            a = rms_norm(a, m.get(p + "post_attention_norm.weight"), eps)
+        x = x + a
         h = rms_norm(x, m.get(p + "ffn_norm.weight"), eps)
-        g = h @ m.get(p + "ffn_gate.weight").T
-        u = h @ m.get(p + "ffn_up.weight").T
-        x = x + (g / (1 + np.exp(-g)) * u) @ m.get(p + "ffn_down.weight").T
+        g = linear(h, p + "ffn_gate")
+        u = linear(h, p + "ffn_up")
+        f = (act(g) * u) @ m.get(p + "ffn_down.weight").T
+        if gemma2:
+            f = rms_norm(f, m.get(p + "post_ffw_norm.weight"), eps)
+        x = x + f
     h = rms_norm(x, m.get("output_norm.weight"), eps)
-    out_w = m.get("output.weight") if m.has("output.weight") else m.get("token_embd.weight")
-    return h @ out_w.T
+    tied = gemma or not m.has("output.weight")
+    out_w = m.get("token_embd.weight") if tied else m.get("output.weight")
+    logits = h @ out_w.T
+    return cap(logits, final_cap) if final_cap is not None else logits
 
 
 def main():

@@ -16,7 +16,7 @@
 #include "int8_weights.hpp"
 #include "kernels.hpp"
 #include "qframe/codec.hpp"
-#include "qframe/engine/llama.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/gguf_writer.hpp"
@@ -91,8 +91,8 @@ std::string error_of(const std::function<void()>& fn) {
 
 TEST_CASE("stories260K: greedy decoding from BOS writes the known sentence", "[engine][avx2]") {
     if (!have_shared("stories260K.gguf")) return;
-    const auto model = LlamaModel::load(kShared / "stories260K.gguf");
-    const LlamaConfig& c = model.config();
+    const auto model = Model::load(kShared / "stories260K.gguf");
+    const HParams& c = model.config();
     CHECK(c.n_layer == 5);
     CHECK(c.n_embd == 64);
     CHECK(c.n_head == 8);
@@ -106,7 +106,7 @@ TEST_CASE("stories260K: greedy decoding from BOS writes the known sentence", "[e
     // printed [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426]
     // (1 is BOS). llama-simple's greedy output from BOS on this model starts with this sentence.
     const std::vector<int32_t> expected{403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426};
-    LlamaContext ctx(model, 64, 2);
+    Context ctx(model, 64, 2);
     const int32_t bos = *c.bos_token;
     const auto out = generate(ctx, std::span(&bos, 1), static_cast<uint32_t>(expected.size()), c.eos_token);
     CHECK(out == expected);
@@ -114,21 +114,25 @@ TEST_CASE("stories260K: greedy decoding from BOS writes the known sentence", "[e
 }
 
 TEST_CASE("one batch, several batches and token by token give the same logits", "[engine][avx2]") {
-    Synth synth("micro");
-    const auto model = LlamaModel::load(synth.path);
+    // micro: the smallest llama; gemma2: NEOX rope, soft caps, and a sliding window of 48 that
+    // 60 tokens pass, in every layout of batches.
+    const char* preset = GENERATE("micro", "gemma2");
+    INFO(preset);
+    Synth synth(preset);
+    const auto model = Model::load(synth.path);
     const uint32_t n_vocab = model.config().n_vocab;
-    const auto tokens = some_tokens(21, n_vocab);
+    const auto tokens = some_tokens(std::string_view(preset) == "micro" ? 21 : 60, n_vocab);
 
-    LlamaContext whole(model, 32, 2);
+    Context whole(model, 64, 2);
     const auto all = whole.eval(tokens, true);
     REQUIRE(all.size() == tokens.size() * n_vocab);
     CHECK(whole.position() == tokens.size());
 
-    LlamaContext chunked(model, 32, 1, 4);  // batches of 4: 4+4+4+4+4+1
+    Context chunked(model, 64, 1, 4);  // batches of 4 (micro: 4+4+4+4+4+1)
     const auto by_chunks = chunked.eval(tokens, true);
     CHECK(max_rel_error(by_chunks, all, n_vocab) < 1e-6);
 
-    LlamaContext stepwise(model, 32, 2);
+    Context stepwise(model, 64, 2);
     std::vector<float> steps;
     for (int32_t t : tokens) {
         const auto row = stepwise.eval(std::span(&t, 1), false);
@@ -150,10 +154,10 @@ TEST_CASE("one batch, several batches and token by token give the same logits", 
 // that must be the very pass a full evaluation makes, bit for bit, for every starting layer.
 TEST_CASE("a pass restarted at any layer from the recorded stream gives the full pass's logits bit for bit", "[engine]") {
     Synth synth("tinyllama");
-    const auto model = LlamaModel::load(synth.path);
+    const auto model = Model::load(synth.path);
     const uint32_t n_vocab = model.config().n_vocab, n_embd = model.config().n_embd, n_layer = model.config().n_layer;
     const auto tokens = some_tokens(40, n_vocab);
-    LlamaContext context(model, 64, 2);
+    Context context(model, 64, 2);
     const auto full = context.eval(tokens, true);
 
     context.reset();
@@ -447,11 +451,11 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
 
 TEST_CASE("ggml and f32 numerics: close, not equal, f32 is the reference arithmetic", "[engine]") {
     Synth synth("micro");  // Q8_0 matrices
-    const auto model = LlamaModel::load(synth.path);
+    const auto model = Model::load(synth.path);
     const uint32_t n_vocab = model.config().n_vocab;
     const auto tokens = some_tokens(12, n_vocab);
-    const auto ggml = LlamaContext(model, 16, 2, 16, Numerics::ggml).eval(tokens, true);
-    const auto f32 = LlamaContext(model, 16, 2, 16, Numerics::f32).eval(tokens, true);
+    const auto ggml = Context(model, 16, 2, 16, Numerics::ggml).eval(tokens, true);
+    const auto f32 = Context(model, 16, 2, 16, Numerics::f32).eval(tokens, true);
     const double differ = max_rel_error(ggml, f32, n_vocab);
     CHECK(differ > 1e-6);
     CHECK(differ < 5e-2);
@@ -466,7 +470,7 @@ TEST_CASE("a weight source replaces tensors of the file", "[engine]") {
     const auto file = GgufFile::open(synth.path);
     const auto tokens = some_tokens(6, 300);
     // F32 numerics: with ggml's, an F32 matrix's activations are not rounded as a Q8_0 one's.
-    const auto reference = LlamaContext(LlamaModel::load(file), 8, 1, 8, Numerics::f32).eval(tokens, true);
+    const auto reference = Context(Model::load(file), 8, 1, 8, Numerics::f32).eval(tokens, true);
 
     // The same values as F32 from the source: same logits.
     const TensorInfo& q = *file.find_tensor("blk.0.attn_q.weight");
@@ -477,10 +481,10 @@ TEST_CASE("a weight source replaces tensors of the file", "[engine]") {
         ++calls;
         return TensorData{TensorType::F32, q.dims, std::as_bytes(std::span(*values)), values};
     };
-    LlamaModel model = LlamaModel::load(file, as_f32);
+    Model model = Model::load(file, as_f32);
     CHECK(calls >= 1);
     values.reset();  // the model keeps the owner alive
-    const auto same = LlamaContext(model, 8, 2, 8, Numerics::f32).eval(tokens, true);
+    const auto same = Context(model, 8, 2, 8, Numerics::f32).eval(tokens, true);
     CHECK(max_rel_error(same, reference, 300) < 1e-5);
 
     // Other values: other logits.
@@ -489,7 +493,7 @@ TEST_CASE("a weight source replaces tensors of the file", "[engine]") {
         if (name != "blk.0.attn_q.weight") return std::nullopt;
         return TensorData{TensorType::F32, q.dims, std::as_bytes(std::span(*zeros)), zeros};
     };
-    const auto changed = LlamaContext(LlamaModel::load(file, zero_q), 8, 2, 8, Numerics::f32).eval(tokens, true);
+    const auto changed = Context(Model::load(file, zero_q), 8, 2, 8, Numerics::f32).eval(tokens, true);
     CHECK(max_rel_error(changed, reference, 300) > 1e-3);
 }
 
@@ -498,7 +502,7 @@ TEST_CASE("without output.weight the token embedding is the output matrix", "[en
     const auto file = GgufFile::open(synth.path);
     test::TempDir dir;
     rewrite(file, dir / "tied.gguf", [](Metadata&) {}, "output.weight");
-    const auto tied = LlamaModel::load(dir / "tied.gguf");
+    const auto tied = Model::load(dir / "tied.gguf");
     CHECK(tied.config().tied_output);
     // The same as the full file whose output.weight is replaced by token_embd's bytes.
     const TensorInfo& embd = *file.find_tensor("token_embd.weight");
@@ -507,8 +511,8 @@ TEST_CASE("without output.weight the token embedding is the output matrix", "[en
         return TensorData{embd.type->type, embd.dims, embd.data, nullptr};
     };
     const auto tokens = some_tokens(5, 300);
-    const auto a = LlamaContext(tied, 8, 1).eval(tokens, true);
-    const auto b = LlamaContext(LlamaModel::load(file, source), 8, 1).eval(tokens, true);
+    const auto a = Context(tied, 8, 1).eval(tokens, true);
+    const auto b = Context(Model::load(file, source), 8, 1).eval(tokens, true);
     CHECK(max_rel_error(a, b, 300) < 1e-6);
 }
 
@@ -520,17 +524,38 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
 
     SECTION("another architecture") {
         rewrite(file, dir / "gpt2.gguf", [](Metadata& m) { m.set("general.architecture", Value::string("gpt2")); });
-        const auto msg = error_of([&] { LlamaModel::load(dir / "gpt2.gguf"); });
-        CHECK_THAT(msg, Catch::Contains("gpt2.gguf") && Catch::Contains("architecture 'gpt2' is not supported"));
+        const auto msg = error_of([&] { Model::load(dir / "gpt2.gguf"); });
+        CHECK_THAT(msg, Catch::Contains("gpt2.gguf") && Catch::Contains("architecture 'gpt2' is not supported") &&
+                            Catch::Contains("it runs llama, qwen2, gemma, gemma2"));
+    }
+    SECTION("a qwen2 model without its attention biases") {
+        Synth qwen("qwen2");
+        const auto q = GgufFile::open(qwen.path);
+        rewrite(q, dir / "nobias.gguf", [](Metadata&) {}, "blk.1.attn_k.bias");
+        CHECK_THAT(error_of([&] { Model::load(dir / "nobias.gguf"); }),
+                   Catch::Contains("nobias.gguf") && Catch::Contains("tensor 'blk.1.attn_k.bias' is missing"));
+    }
+    SECTION("keys under the architecture's own prefix") {
+        Synth gemma("gemma2");
+        const auto g = GgufFile::open(gemma.path);
+        rewrite(g, dir / "nokv.gguf", [](Metadata& m) { m.erase("gemma2.attention.layer_norm_rms_epsilon"); });
+        CHECK_THAT(error_of([&] { Model::load(dir / "nokv.gguf"); }),
+                   Catch::Contains("'gemma2.attention.layer_norm_rms_epsilon' is missing"));
+        rewrite(g, dir / "cap.gguf", [](Metadata& m) { m.set("gemma2.attn_logit_softcapping", Value::f32(-1.0f)); });
+        CHECK_THAT(error_of([&] { Model::load(dir / "cap.gguf"); }),
+                   Catch::Contains("'gemma2.attn_logit_softcapping' is -1, out of range"));
+        rewrite(g, dir / "nopost.gguf", [](Metadata&) {}, "blk.3.post_ffw_norm.weight");
+        CHECK_THAT(error_of([&] { Model::load(dir / "nopost.gguf"); }),
+                   Catch::Contains("tensor 'blk.3.post_ffw_norm.weight' is missing"));
     }
     SECTION("a missing key") {
         rewrite(file, dir / "nokey.gguf", [](Metadata& m) { m.erase("llama.block_count"); });
-        CHECK_THAT(error_of([&] { LlamaModel::load(dir / "nokey.gguf"); }),
+        CHECK_THAT(error_of([&] { Model::load(dir / "nokey.gguf"); }),
                    Catch::Contains("nokey.gguf") && Catch::Contains("'llama.block_count' is missing"));
     }
     SECTION("a missing tensor") {
         rewrite(file, dir / "missing.gguf", [](Metadata&) {}, "blk.0.ffn_up.weight");
-        CHECK_THAT(error_of([&] { LlamaModel::load(dir / "missing.gguf"); }),
+        CHECK_THAT(error_of([&] { Model::load(dir / "missing.gguf"); }),
                    Catch::Contains("missing.gguf") && Catch::Contains("tensor 'blk.0.ffn_up.weight' is missing"));
     }
     SECTION("a type that cannot be decoded") {
@@ -540,7 +565,7 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
             if (n != t.name) return std::nullopt;
             return TensorData{TensorType::IQ4_NL, t.dims, bytes, nullptr};
         };
-        CHECK_THAT(error_of([&] { LlamaModel::load(file, source); }),
+        CHECK_THAT(error_of([&] { Model::load(file, source); }),
                    Catch::Contains(name) && Catch::Contains("type IQ4_NL, which qframe cannot decode"));
     }
     SECTION("a wrong shape") {
@@ -550,7 +575,7 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
             if (n != t.name) return std::nullopt;
             return TensorData{TensorType::F32, {t.dims[1], t.dims[0]}, std::as_bytes(std::span(values)), nullptr};
         };
-        CHECK_THAT(error_of([&] { LlamaModel::load(file, source); }),
+        CHECK_THAT(error_of([&] { Model::load(file, source); }),
                    Catch::Contains(name) && Catch::Contains("has shape 16 x 32, expected 32 x 16"));
     }
     SECTION("bytes that do not match the shape") {
@@ -560,10 +585,10 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
             if (n != t.name) return std::nullopt;
             return TensorData{TensorType::F32, t.dims, std::as_bytes(std::span(values)), nullptr};
         };
-        CHECK_THAT(error_of([&] { LlamaModel::load(file, source); }), Catch::Contains("bytes for 32 x 16 F32 values"));
+        CHECK_THAT(error_of([&] { Model::load(file, source); }), Catch::Contains("bytes for 32 x 16 F32 values"));
     }
     SECTION("tokens out of range and context overflow leave the context usable") {
-        LlamaContext ctx(LlamaModel::load(file), 4, 1);
+        Context ctx(Model::load(file), 4, 1);
         const std::vector<int32_t> bad{1, 300};
         CHECK_THAT(error_of([&] { ctx.eval(bad); }), Catch::Contains(name) && Catch::Contains("token 300"));
         const std::vector<int32_t> five{1, 2, 3, 4, 5};

@@ -99,3 +99,39 @@ TEST_CASE("ggml's exp: within 2 ulps of libm's, 0 and infinity beyond its range"
     CHECK(std::isinf(ggml_expf(200.0f)));
     CHECK(std::isnan(ggml_expf(NAN)));
 }
+
+// ggml_gelu over every F16 value (as F32), one thread, by a program linked with the same libggml
+// (c392e50, 2026-12-05): ggml_new_tensor_1d(F32, 65536) holding ggml_fp16_to_fp32(i) for each bit
+// pattern i, ggml_gelu, ggml_graph_compute_with_ctx, the outputs' bits written out. The fact kept
+// is the FNV-1a (64-bit) hash of the little-endian output bits of the 63490 inputs that are not
+// NaN, in order of i; a tanh formula without ggml's F16 table differs from it at most inputs.
+TEST_CASE("GELU as ggml computes it: the input rounded to F16, ggml's table of F16 results", "[engine]") {
+    uint64_t hash = 0xcbf29ce484222325ull;
+    size_t n = 0;
+    for (uint32_t i = 0; i < 65536; ++i) {
+        const float x = static_cast<float>(std::bit_cast<_Float16>(static_cast<uint16_t>(i)));
+        if (std::isnan(x)) continue;
+        float g = x, u = 1.0f;
+        ggml_gelu_mul(&g, &u, 1);
+        const uint32_t bits = std::bit_cast<uint32_t>(g);
+        for (int b = 0; b < 4; ++b) {
+            hash ^= (bits >> (8 * b)) & 0xff;
+            hash *= 0x100000001b3ull;
+        }
+        ++n;
+    }
+    CHECK(n == 63490);
+    CHECK(hash == 0xd7ff6b0c09dd0d41ull);
+    // Outside (-10, 10) ggml takes 0 or x itself; the up projection's product is one more rounding.
+    float g[3] = {-12.5f, 11.0f, 1.0f}, u[3] = {2.0f, 0.5f, 3.0f};
+    ggml_gelu_mul(g, u, 3);
+    CHECK(g[0] == 0.0f);
+    CHECK(g[1] == 5.5f);
+    CHECK(g[2] == 0.84130859375f * 3.0f);
+}
+
+TEST_CASE("GELU in f32 numerics: the tanh form in double", "[engine]") {
+    CHECK(gelu_exact(0.0f) == 0.0f);
+    CHECK(std::abs(gelu_exact(1.0f) - 0.8411920f) < 1e-6f);
+    CHECK(std::abs(gelu_exact(-3.0f) + 0.0036373f) < 1e-6f);
+}

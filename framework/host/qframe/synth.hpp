@@ -1,5 +1,6 @@
-// Deterministic toy Llama-architecture models, named and keyed exactly as llama.cpp expects, so
-// that tests and demos need no downloaded model. Same preset and seed, same bytes.
+// Deterministic toy models of the architectures the engine runs (llama, qwen2, gemma, gemma2), named and
+// keyed exactly as llama.cpp expects, so that tests and demos need no downloaded model. Same
+// preset and seed, same bytes.
 #pragma once
 
 #include "qframe/export.hpp"
@@ -17,11 +18,28 @@ namespace qframe {
 struct SynthPreset {
     std::string_view name;
     std::string_view description;
-    uint32_t n_layer, n_embd, n_ff, n_head, n_head_kv, n_vocab, n_ctx;
-    float rope_base;
-    TensorType matrix_type;    // token_embd, attention and feed-forward matrices, output
-    bool rope_freqs;           // Llama-3 style rope_freqs.weight (values not BF16-exact)
-    bool q4_k_m_mix = false;   // per-matrix types as llama.cpp's Q4_K_M picks them (Q4_K/Q6_K)
+    // general.architecture: llama, qwen2 (adds QKV biases), gemma, gemma2 (adds post norms)
+    std::string_view arch = "llama";
+    uint32_t n_layer = 0, n_embd = 0, n_ff = 0, n_head = 0, n_head_kv = 0, n_vocab = 0, n_ctx = 0;
+    uint32_t head_dim = 0;            // {arch}.attention.key_length; 0: n_embd / n_head, no key written
+    float rope_base = 10000.0f;
+    float rms_eps = 1e-5f;
+    TensorType matrix_type = TensorType::F32;  // token_embd, attention and feed-forward matrices, output
+    bool rope_freqs = false;          // Llama-3 style rope_freqs.weight (values not BF16-exact)
+    bool q4_k_m_mix = false;          // per-matrix types as llama.cpp's Q4_K_M picks them (Q4_K/Q6_K)
+    bool tied_output = false;         // no output.weight: token_embd.weight is the output (gemma always)
+    // The output matrix's values are N(0, output_gain / sqrt(n_embd)): above 1 the logits are far
+    // from uniform, so that a perplexity compared with llama.cpp's says something.
+    float output_gain = 1.0f;
+    // attn_output and ffn_down (what each layer adds to the residual stream) N(0, residual_gain /
+    // sqrt(cols)), and post norms near residual_gain: above 1 the layers outweigh the embedding, so that a tied output does not
+    // predict the input token again.
+    float residual_gain = 1.0f;
+    // attn_q and attn_k N(0, qk_gain / sqrt(cols)): above 1 each token attends to few positions
+    // instead of averaging them all (an average is much the same for every token).
+    float qk_gain = 1.0f;
+    uint32_t sliding_window = 0;      // {arch}.attention.sliding_window when not 0
+    float attn_softcap = 0, final_softcap = 0;  // {arch}.{attn,final}_logit_softcapping when not 0
 };
 
 // The type llama.cpp's Q4_K_M gives a matrix of a dense llama model with n_layer blocks:

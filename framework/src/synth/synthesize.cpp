@@ -15,20 +15,42 @@
 namespace qframe {
 namespace {
 
-// Toy-sized mirrors of the original study's two models, plus a full-size one for benchmarks.
+// Toy-sized mirrors of the original study's two models and of the other architectures' small
+// members, plus full-size llamas for benchmarks.
 constexpr std::array kPresets{
-    SynthPreset{"tinyllama", "like TinyLlama-1.1B (quantized matrices, F32 norms all BF16-exact), toy size",
-                4, 256, 768, 8, 4, 512, 2048, 10000.0f, TensorType::Q8_0, false},
-    SynthPreset{"llama3", "like Llama-3.2-1B (F16 matrices, F32 norms, full-precision rope_freqs.weight), toy size",
-                4, 256, 768, 8, 2, 512, 8192, 500000.0f, TensorType::F16, true},
-    SynthPreset{"tinyllama-q4_k_m", "like TinyLlama-1.1B Q4_K_M (the study's file): Q4_K/Q6_K matrices as llama.cpp mixes them, toy size",
-                4, 256, 768, 8, 4, 512, 2048, 10000.0f, TensorType::Q4_K, false, true},
-    SynthPreset{"micro", "the smallest llama that loads (1 layer, 32 wide, 300 tokens): fuzzing seeds and quick tests",
-                1, 32, 64, 2, 1, 300, 256, 10000.0f, TensorType::Q8_0, false},
-    SynthPreset{"tinyllama-1.1b", "TinyLlama-1.1B's shapes (22 layers, 2048 wide), Q8_0 matrices: about 1.2 GB",
-                22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::Q8_0, false},
-    SynthPreset{"tinyllama-1.1b-f16", "TinyLlama-1.1B's shapes with F16 matrices (the sweep benchmark's model): about 2.2 GB",
-                22, 2048, 5632, 32, 4, 32000, 2048, 10000.0f, TensorType::F16, false},
+    SynthPreset{.name = "tinyllama", .description = "like TinyLlama-1.1B (quantized matrices, F32 norms all BF16-exact), toy size",
+                .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 2048,
+                .matrix_type = TensorType::Q8_0},
+    SynthPreset{.name = "llama3", .description = "like Llama-3.2-1B (F16 matrices, F32 norms, full-precision rope_freqs.weight), toy size",
+                .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 8, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 8192,
+                .rope_base = 500000.0f, .matrix_type = TensorType::F16, .rope_freqs = true},
+    SynthPreset{.name = "tinyllama-q4_k_m", .description = "like TinyLlama-1.1B Q4_K_M (the study's file): Q4_K/Q6_K matrices as llama.cpp mixes them, toy size",
+                .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 2048,
+                .matrix_type = TensorType::Q4_K, .q4_k_m_mix = true},
+    SynthPreset{.name = "micro", .description = "the smallest llama that loads (1 layer, 32 wide, 300 tokens): fuzzing seeds and quick tests",
+                .n_layer = 1, .n_embd = 32, .n_ff = 64, .n_head = 2, .n_head_kv = 1, .n_vocab = 300, .n_ctx = 256,
+                .matrix_type = TensorType::Q8_0},
+    SynthPreset{.name = "tinyllama-1.1b", .description = "TinyLlama-1.1B's shapes (22 layers, 2048 wide), Q8_0 matrices: about 1.2 GB",
+                .n_layer = 22, .n_embd = 2048, .n_ff = 5632, .n_head = 32, .n_head_kv = 4, .n_vocab = 32000, .n_ctx = 2048,
+                .matrix_type = TensorType::Q8_0},
+    SynthPreset{.name = "tinyllama-1.1b-f16", .description = "TinyLlama-1.1B's shapes with F16 matrices (the sweep benchmark's model): about 2.2 GB",
+                .n_layer = 22, .n_embd = 2048, .n_ff = 5632, .n_head = 32, .n_head_kv = 4, .n_vocab = 32000, .n_ctx = 2048,
+                .matrix_type = TensorType::F16},
+    SynthPreset{.name = "qwen2", .description = "like Qwen2.5-0.5B (qwen2: QKV biases, NEOX rope, tied output), Q8_0 matrices, toy size",
+                .arch = "qwen2", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 32768,
+                .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::Q8_0, .tied_output = true, .output_gain = 2.0f, .residual_gain = 3.0f, .qk_gain = 1.5f},
+    SynthPreset{.name = "qwen2-untied", .description = "like Qwen2.5-7B (qwen2 with its own output.weight), F16 matrices, toy size",
+                .arch = "qwen2", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 8, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 32768,
+                .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::F16, .output_gain = 2.0f, .qk_gain = 1.5f},
+    SynthPreset{.name = "gemma", .description = "like Gemma-7B (gemma: embeddings x sqrt(n_embd), GELU, NEOX rope, heads wider than n_embd / n_head, tied output), toy size",
+                .arch = "gemma", .n_layer = 4, .n_embd = 256, .n_ff = 1024, .n_head = 8, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 8192,
+                .head_dim = 64, .rms_eps = 1e-6f, .matrix_type = TensorType::Q8_0, .tied_output = true, .output_gain = 2.0f,
+                .residual_gain = 8.0f, .qk_gain = 1.5f},
+    // llama.cpp c392e50 loads gemma2 only with 26, 42 or 46 layers (its size classes): 26 narrow ones.
+    SynthPreset{.name = "gemma2", .description = "like Gemma-2-2B (gemma2: post norms, soft-capped scores and logits, sliding window on even layers), narrow, 26 layers",
+                .arch = "gemma2", .n_layer = 26, .n_embd = 128, .n_ff = 256, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 8192,
+                .head_dim = 64, .rms_eps = 1e-6f, .matrix_type = TensorType::F16, .tied_output = true, .output_gain = 2.5f,
+                .residual_gain = 6.0f, .qk_gain = 1.5f, .sliding_window = 48, .attn_softcap = 5.0f, .final_softcap = 10.0f},
 };
 
 // llama.cpp's general.file_type for a model whose matrices are all `type`.
@@ -66,18 +88,26 @@ public:
         GgufLayout layout;
         Metadata& m = layout.metadata;
         const auto vocab = synth::make_spm_vocabulary(p_.n_vocab);
-        m.set("general.architecture", Value::string("llama"));
+        const auto key = [this](std::string_view suffix) { return fmt::format("{}.{}", p_.arch, suffix); };
+        m.set("general.architecture", Value::string(std::string(p_.arch)));
         m.set("general.name", Value::string(fmt::format("qframe-synth-{}{}-seed{}", p_.name, depth_tag(), seed_)));
-        m.set("llama.context_length", Value::u32(p_.n_ctx));
-        m.set("llama.embedding_length", Value::u32(p_.n_embd));
-        m.set("llama.block_count", Value::u32(p_.n_layer));
-        m.set("llama.feed_forward_length", Value::u32(p_.n_ff));
-        m.set("llama.attention.head_count", Value::u32(p_.n_head));
-        m.set("llama.attention.head_count_kv", Value::u32(p_.n_head_kv));
-        m.set("llama.attention.layer_norm_rms_epsilon", Value::f32(1e-5f));
-        m.set("llama.rope.freq_base", Value::f32(p_.rope_base));
-        m.set("llama.rope.dimension_count", Value::u32(head_dim()));
-        m.set("llama.vocab_size", Value::u32(p_.n_vocab));
+        m.set(key("context_length"), Value::u32(p_.n_ctx));
+        m.set(key("embedding_length"), Value::u32(p_.n_embd));
+        m.set(key("block_count"), Value::u32(p_.n_layer));
+        m.set(key("feed_forward_length"), Value::u32(p_.n_ff));
+        m.set(key("attention.head_count"), Value::u32(p_.n_head));
+        m.set(key("attention.head_count_kv"), Value::u32(p_.n_head_kv));
+        if (p_.head_dim) {
+            m.set(key("attention.key_length"), Value::u32(p_.head_dim));
+            m.set(key("attention.value_length"), Value::u32(p_.head_dim));
+        }
+        m.set(key("attention.layer_norm_rms_epsilon"), Value::f32(p_.rms_eps));
+        m.set(key("rope.freq_base"), Value::f32(p_.rope_base));
+        m.set(key("rope.dimension_count"), Value::u32(head_dim()));
+        m.set(key("vocab_size"), Value::u32(p_.n_vocab));
+        if (p_.sliding_window) m.set(key("attention.sliding_window"), Value::u32(p_.sliding_window));
+        if (p_.attn_softcap) m.set(key("attn_logit_softcapping"), Value::f32(p_.attn_softcap));
+        if (p_.final_softcap) m.set(key("final_logit_softcapping"), Value::f32(p_.final_softcap));
         m.set("general.file_type", Value::u32(file_type_of(p_.matrix_type)));
         m.set("tokenizer.ggml.model", Value::string("llama"));
         m.set("tokenizer.ggml.tokens", Value::string_array(vocab.tokens));
@@ -93,28 +123,35 @@ public:
 
     std::vector<OutputTensor> tensors() const {
         std::vector<OutputTensor> out;
-        const uint32_t e = p_.n_embd, kv = p_.n_head_kv * head_dim();
-        add_matrix(out, "token_embd.weight", e, p_.n_vocab, 1.0f);
+        const uint32_t e = p_.n_embd, q = p_.n_head * head_dim(), kv = p_.n_head_kv * head_dim();
+        add_matrix(out, "token_embd.weight", e, p_.n_vocab, p_.tied_output ? p_.output_gain : 1.0f);
         if (p_.rope_freqs) add_f32(out, "rope_freqs.weight", llama3_rope_factors(head_dim(), p_.rope_base));
         for (uint32_t l = 0; l < p_.n_layer; ++l) {
             const auto blk = [l](const char* what) { return fmt::format("blk.{}.{}.weight", l, what); };
             add_norm(out, blk("attn_norm"));
-            add_matrix(out, blk("attn_q"), e, e);
-            add_matrix(out, blk("attn_k"), e, kv);
+            add_matrix(out, blk("attn_q"), e, q, p_.qk_gain);
+            add_matrix(out, blk("attn_k"), e, kv, p_.qk_gain);
             add_matrix(out, blk("attn_v"), e, kv);
-            add_matrix(out, blk("attn_output"), e, e);
+            if (p_.arch == "qwen2") {  // F32 biases, as in Qwen2's files
+                add_bias(out, fmt::format("blk.{}.attn_q.bias", l), q);
+                add_bias(out, fmt::format("blk.{}.attn_k.bias", l), kv);
+                add_bias(out, fmt::format("blk.{}.attn_v.bias", l), kv);
+            }
+            add_matrix(out, blk("attn_output"), q, e, p_.residual_gain);
+            if (p_.arch == "gemma2") add_norm(out, blk("post_attention_norm"), p_.residual_gain);
             add_norm(out, blk("ffn_norm"));
             add_matrix(out, blk("ffn_gate"), e, p_.n_ff);
             add_matrix(out, blk("ffn_up"), e, p_.n_ff);
-            add_matrix(out, blk("ffn_down"), p_.n_ff, e);
+            add_matrix(out, blk("ffn_down"), p_.n_ff, e, p_.residual_gain);
+            if (p_.arch == "gemma2") add_norm(out, blk("post_ffw_norm"), p_.residual_gain);
         }
         add_norm(out, "output_norm.weight");
-        add_matrix(out, "output.weight", e, p_.n_vocab);
+        if (!p_.tied_output) add_matrix(out, "output.weight", e, p_.n_vocab, p_.output_gain);
         return out;
     }
 
 private:
-    uint32_t head_dim() const { return p_.n_embd / p_.n_head; }
+    uint32_t head_dim() const { return p_.head_dim ? p_.head_dim : p_.n_embd / p_.n_head; }
 
     // "-22l" for a preset made deeper or shallower with with_layers, so that the name tells it apart.
     std::string depth_tag() const {
@@ -141,11 +178,20 @@ private:
                        {}, {}});
     }
 
-    // RMSNorm weights near 1, rounded to BF16 so that they are BF16-exact like real checkpoints.
-    void add_norm(std::vector<OutputTensor>& out, std::string name) const {
+    // RMSNorm weights near `center` (1, or the residual gain for the norms whose output is what
+    // a layer adds), rounded to BF16 so that they are BF16-exact like real checkpoints.
+    void add_norm(std::vector<OutputTensor>& out, std::string name, float center = 1.0f) const {
         synth::SplitMix64 rng(synth::stream_seed(seed_, name));
         std::vector<float> values(p_.n_embd);
-        for (auto& v : values) v = bf16_to_f32(f32_to_bf16_nearest_even(1.0f + 0.1f * rng.normal()));
+        for (auto& v : values) v = bf16_to_f32(f32_to_bf16_nearest_even(center * (1.0f + 0.1f * rng.normal())));
+        add_f32(out, std::move(name), std::move(values));
+    }
+
+    // A bias vector, N(0, 0.1).
+    void add_bias(std::vector<OutputTensor>& out, std::string name, uint32_t n) const {
+        synth::SplitMix64 rng(synth::stream_seed(seed_, name));
+        std::vector<float> values(n);
+        for (auto& v : values) v = 0.1f * rng.normal();
         add_f32(out, std::move(name), std::move(values));
     }
 

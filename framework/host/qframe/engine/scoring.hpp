@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "qframe/engine/llama.hpp"
+#include "qframe/engine/model.hpp"
 #include "qframe/stage.hpp"
 
 namespace qframe::engine {
@@ -63,7 +63,7 @@ inline double percentile(const std::vector<double>& sorted, double p) {
 
 // Evaluates chunk i on `context` and returns the logits of its scored positions, one row of
 // n_vocab per position from first_scored() to n_ctx - 2.
-std::vector<float> scored_logits(LlamaContext& context, const ChunkPlan& plan, uint32_t i);
+std::vector<float> scored_logits(Context& context, const ChunkPlan& plan, uint32_t i);
 // The same rows cut from all the chunk's logits (as eval(chunk, true) gives them).
 std::vector<float> scored_rows(std::vector<float> all_logits, const ChunkPlan& plan);
 

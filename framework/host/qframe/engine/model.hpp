@@ -1,8 +1,9 @@
-// CPU inference for Llama-architecture GGUF models (TinyLlama, Llama-2/3.x, Mistral-style
-// dense models), computed the way llama.cpp's `llama` graph computes them: token embedding,
-// per layer RMSNorm → grouped-query attention with rotary embeddings (NORM mode: adjacent
-// pairs) and a causal mask → residual → RMSNorm → SwiGLU feed-forward → residual; final
-// RMSNorm and the output matrix (token_embd when output.weight is absent).
+// CPU inference for dense decoder-only GGUF models of the architectures llama (TinyLlama,
+// Llama-2/3.x, Mistral), qwen2 (Qwen2, Qwen2.5), gemma and gemma2, computed the way llama.cpp's graphs
+// compute them: token embedding, per layer RMSNorm → grouped-query attention with rotary
+// embeddings and a causal mask → residual → RMSNorm → gated feed-forward → residual; final
+// RMSNorm and the output matrix (token_embd when output.weight is absent). What differs per
+// architecture (rope pairs, biases, activation, scales) is one row of a table (arch.hpp).
 //
 // Weights are used where they lie (the file's mapping, or bytes a WeightSource hands over) in
 // any type qframe::decode() knows: a product decodes a block of rows into a thread-local
@@ -32,41 +33,46 @@ struct TensorData {
     std::vector<uint64_t> dims;         // ne0 (the contiguous row) first, as in GGUF
     std::span<const std::byte> bytes;   // exactly byte_size(type, product of dims) bytes
     // Optional: kept alive as long as the model, for bytes the model should own a share of.
-    // Without it, `bytes` must outlive every LlamaModel and LlamaContext built from them.
+    // Without it, `bytes` must outlive every Model and Context built from them.
     std::shared_ptr<const void> owner;
 };
 
 // Looks a tensor up by its GGUF name; nullopt means "take it from the file".
 using WeightSource = std::function<std::optional<TensorData>(std::string_view name)>;
 
-// The hyperparameters, as llama.cpp reads them from the `llama.*` keys.
-struct LlamaConfig {
+// The hyperparameters, as llama.cpp reads them from the `{arch}.*` keys.
+struct HParams {
+    std::string arch;            // general.architecture
     uint32_t n_vocab = 0;        // rows of token_embd.weight
-    uint32_t n_embd = 0;         // llama.embedding_length
-    uint32_t n_layer = 0;        // llama.block_count
-    uint32_t n_head = 0;         // llama.attention.head_count
-    uint32_t n_head_kv = 0;      // llama.attention.head_count_kv (default n_head)
-    uint32_t head_dim = 0;       // n_embd / n_head (llama.attention.key_length if present)
-    uint32_t n_ff = 0;           // llama.feed_forward_length
-    uint32_t n_ctx_train = 0;    // llama.context_length
-    float rms_eps = 1e-5f;       // llama.attention.layer_norm_rms_epsilon
-    float rope_freq_base = 10000.0f;  // llama.rope.freq_base
-    float rope_freq_scale = 1.0f;     // 1 / llama.rope.scaling.factor (linear scaling)
+    uint32_t n_embd = 0;         // {arch}.embedding_length
+    uint32_t n_layer = 0;        // {arch}.block_count
+    uint32_t n_head = 0;         // {arch}.attention.head_count
+    uint32_t n_head_kv = 0;      // {arch}.attention.head_count_kv (default n_head)
+    uint32_t head_dim = 0;       // n_embd / n_head ({arch}.attention.key_length if present)
+    uint32_t n_ff = 0;           // {arch}.feed_forward_length
+    uint32_t n_ctx_train = 0;    // {arch}.context_length
+    float rms_eps = 1e-5f;       // {arch}.attention.layer_norm_rms_epsilon
+    float rope_freq_base = 10000.0f;  // {arch}.rope.freq_base
+    float rope_freq_scale = 1.0f;     // 1 / {arch}.rope.scaling.factor (linear scaling)
     bool has_rope_freqs = false;      // rope_freqs.weight divides the frequencies (Llama 3.x)
+    float query_scale = 1.0f;         // 1/sqrt(head_dim), as llama.cpp scales the scores or queries
+    float attn_softcap = 0.0f;        // scores capped as cap · tanh(s / cap); 0: not capped
+    float final_softcap = 0.0f;       // the same for the logits
+    uint32_t n_swa = 0;               // sliding window of the layers that have one (0: none)
     bool tied_output = false;         // no output.weight: token_embd.weight is the output
     std::optional<int32_t> bos_token, eos_token;  // tokenizer.ggml.{bos,eos}_token_id
 };
 
 // A validated model: hyperparameters and views of every weight. Cheap to copy (shared state);
 // keeps the file's mapping (and the sources' owners) alive, so the GgufFile may go away.
-class LlamaModel {
+class Model {
 public:
-    // Throws qframe::Error naming the file and the problem: an architecture other than llama,
-    // a missing or malformed key, a missing tensor, a type qframe cannot decode, a wrong shape.
-    static LlamaModel load(const GgufFile& file, WeightSource source = {});
-    static LlamaModel load(const std::filesystem::path& path);
+    // Throws qframe::Error naming the file and the problem: an architecture the engine does not
+    // run (the message lists those it does), a missing or malformed key, a missing tensor, a type qframe cannot decode, a wrong shape.
+    static Model load(const GgufFile& file, WeightSource source = {});
+    static Model load(const std::filesystem::path& path);
 
-    const LlamaConfig& config() const;
+    const HParams& config() const;
     const std::string& display_name() const;  // the file's name, used in errors
     // Bytes of all weights the model reads (file or source).
     uint64_t weight_bytes() const;
@@ -75,7 +81,7 @@ public:
     const std::shared_ptr<const Impl>& impl() const { return impl_; }
 
 private:
-    explicit LlamaModel(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+    explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
     std::shared_ptr<const Impl> impl_;
 };
 
@@ -95,22 +101,22 @@ std::string_view numerics_name(Numerics numerics);
 std::optional<Numerics> numerics_from_name(std::string_view name);
 
 // One sequence being evaluated: a KV cache of n_ctx positions plus scratch buffers.
-class LlamaContext {
+class Context {
 public:
     // threads = 0: every hardware thread. n_batch: the most tokens pushed through the layers
     // at once (longer inputs are split); it bounds the scratch memory.
-    LlamaContext(const LlamaModel& model, uint32_t n_ctx, unsigned threads = 0, uint32_t n_batch = 512,
+    Context(const Model& model, uint32_t n_ctx, unsigned threads = 0, uint32_t n_batch = 512,
                  Numerics numerics = Numerics::ggml);
-    ~LlamaContext();
-    LlamaContext(LlamaContext&&) noexcept;
-    LlamaContext& operator=(LlamaContext&&) noexcept;
+    ~Context();
+    Context(Context&&) noexcept;
+    Context& operator=(Context&&) noexcept;
 
     // Forgets every position (the cache is reused).
     void reset();
     // Positions already evaluated.
     uint32_t position() const;
     uint32_t n_ctx() const;
-    const LlamaModel& model() const;
+    const Model& model() const;
 
     // Appends `tokens` at the current position and returns logits: [tokens.size() × n_vocab]
     // (row i = the distribution after tokens[i]) when all_logits, else only the last row.
@@ -136,7 +142,7 @@ private:
 // Greedy decoding: evaluates `prompt` (appended at the context's position), then picks the
 // most likely token (the lowest id among ties) up to max_new times, stopping before `eos`.
 // Returns the new tokens (without eos).
-std::vector<int32_t> generate(LlamaContext& context, std::span<const int32_t> prompt, uint32_t max_new,
+std::vector<int32_t> generate(Context& context, std::span<const int32_t> prompt, uint32_t max_new,
                               std::optional<int32_t> eos = std::nullopt);
 
 }  // namespace qframe::engine

@@ -1,0 +1,48 @@
+#include "arch.hpp"
+
+#include <array>
+
+namespace qframe::engine {
+namespace {
+
+constexpr std::array kArchs{
+    ArchSpec{.name = "llama", .rope = RopePairs::adjacent, .activation = FfnActivation::silu, .rope_freqs = true},
+    ArchSpec{.name = "qwen2", .rope = RopePairs::halves, .activation = FfnActivation::silu, .qkv_bias = true},
+    ArchSpec{.name = "gemma",
+             .rope = RopePairs::halves,
+             .activation = FfnActivation::gelu,
+             .embedding_scale = true,
+             .query_prescale = true,
+             .output_always_tied = true},
+    ArchSpec{.name = "gemma2",
+             .rope = RopePairs::halves,
+             .activation = FfnActivation::gelu,
+             .embedding_scale = true,
+             .query_prescale = true,
+             .output_always_tied = true,
+             .post_norms = true,
+             .softcaps = true,
+             .sliding_window = SlidingWindow::even_layers,
+             .default_window = 4096},
+};
+
+}  // namespace
+
+const ArchSpec* find_arch(std::string_view name) {
+    for (const ArchSpec& a : kArchs)
+        if (a.name == name) return &a;
+    return nullptr;
+}
+
+std::span<const ArchSpec> supported_archs() { return kArchs; }
+
+std::string supported_arch_names() {
+    std::string out;
+    for (const ArchSpec& a : kArchs) {
+        if (!out.empty()) out += ", ";
+        out += a.name;
+    }
+    return out;
+}
+
+}  // namespace qframe::engine

@@ -1,0 +1,52 @@
+// Private to the engine: the architectures it runs, one row each, as llama.cpp c392e50 builds
+// their graphs (src/llama.cpp build_llama, build_qwen2, build_gemma; the rope kind from
+// llama_model_rope_type in src/llama-model.cpp). One forward pass (context.cpp) reads these
+// switches; no architecture has a copy of it.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace qframe::engine {
+
+// Which values of a head rotate together.
+enum class RopePairs {
+    adjacent,  // LLAMA_ROPE_TYPE_NORM: (2i, 2i+1)
+    halves,    // LLAMA_ROPE_TYPE_NEOX: (i, i + n_rot/2)
+};
+
+// Which layers attend only to the last n_swa positions ({arch}.attention.sliding_window).
+enum class SlidingWindow { none, even_layers };  // gemma2: layers 0, 2, 4, …
+
+// The gate's activation in the gated feed-forward network: act(gate · x) ⊙ (up · x).
+enum class FfnActivation { silu, gelu };  // LLM_FFN_SILU, LLM_FFN_GELU (tanh approximation)
+
+struct ArchSpec {
+    std::string_view name;  // general.architecture, and the prefix of its hyperparameter keys
+    RopePairs rope = RopePairs::adjacent;
+    FfnActivation activation = FfnActivation::silu;
+    bool qkv_bias = false;         // attn_{q,k,v}.bias, required (qwen2)
+    bool embedding_scale = false;  // the embeddings times sqrt(n_embd) (gemma)
+    // The queries times 1/sqrt(head_dim) after the rotation, the scores unscaled (gemma); else
+    // the scores are scaled inside the softmax (llama, qwen2). The same value, rounded elsewhere.
+    bool query_prescale = false;
+    bool output_always_tied = false;  // token_embd.weight is the output; output.weight is not read (gemma)
+    bool rope_freqs = false;          // rope_freqs.weight divides the frequencies when present (llama 3.x)
+    // attn_post_norm after the attention's output and ffn_post_norm after the FFN's, each before
+    // its residual (gemma2).
+    bool post_norms = false;
+    // Scores and logits capped as cap · tanh(v / cap) ({arch}.attn_logit_softcapping, default 50;
+    // {arch}.final_logit_softcapping, default 30) (gemma2).
+    bool softcaps = false;
+    SlidingWindow sliding_window = SlidingWindow::none;
+    uint32_t default_window = 0;  // n_swa when the key is absent
+};
+
+// The row for a general.architecture; nullptr when the engine does not run it.
+const ArchSpec* find_arch(std::string_view name);
+std::span<const ArchSpec> supported_archs();
+// "llama, qwen2, gemma": for errors.
+std::string supported_arch_names();
+
+}  // namespace qframe::engine
