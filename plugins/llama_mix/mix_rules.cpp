@@ -23,6 +23,10 @@ constexpr MixInfo kMixes[] = {
 bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 uint32_t block_size(T type) { return find_type(static_cast<uint32_t>(type))->block_size; }
 
+// The architectures whose rules are transcribed (llama_tensor_get_type has branches for falcon
+// and others that are not).
+constexpr std::string_view kArchitectures[] = {"llama", "qwen2", "gemma", "gemma2"};
+
 // What llama-quantize knows of the model (its quantize_state_impl and hparams).
 struct ModelFacts {
     int n_layer = 0, n_expert = 0, n_gqa = 0;
@@ -31,14 +35,18 @@ struct ModelFacts {
     explicit ModelFacts(const ModelInfo& model) {
         const Metadata& m = model.metadata;
         const std::string arch = m.get_string("general.architecture").value_or("");
-        if (arch != "llama") throw Error(fmt::format("llama.cpp's mixes are reproduced for the llama architecture only, not '{}'", arch));
+        if (std::find(std::begin(kArchitectures), std::end(kArchitectures), arch) == std::end(kArchitectures))
+            throw Error(fmt::format("llama.cpp's mixes are reproduced for the architectures {} only, not '{}'",
+                                    fmt::join(kArchitectures, ", "), arch));
+        const auto key = [&](std::string_view suffix) { return fmt::format("{}.{}", arch, suffix); };
         n_layer = static_cast<int>(block_count(m));
-        const auto n_head = m.get_u64("llama.attention.head_count").value_or(0);
-        const auto n_head_kv = m.get_u64("llama.attention.head_count_kv").value_or(n_head);
+        const auto n_head = m.get_u64(key("attention.head_count")).value_or(0);
+        const auto n_head_kv = m.get_u64(key("attention.head_count_kv")).value_or(n_head);
         n_gqa = n_head_kv ? static_cast<int>(n_head / n_head_kv) : 0;
-        n_expert = static_cast<int>(m.get_u64("llama.expert_count").value_or(0));
+        n_expert = static_cast<int>(m.get_u64(key("expert_count")).value_or(0));
         has_output = model.has_tensor("output.weight");
-        is_70b = n_expert != 8 && n_layer == 80 && n_head != n_head_kv;  // llama-model.cpp's LLM_TYPE_70B
+        // llama-model.cpp's LLM_TYPE_70B: 80-layer llamas with grouped KV heads, any 80-layer qwen2.
+        is_70b = n_layer == 80 && ((arch == "llama" && n_expert != 8 && n_head != n_head_kv) || arch == "qwen2");
     }
 };
 
@@ -74,7 +82,7 @@ bool quantized(const TensorData& t) {
     return name != "position_embd.weight" && name != "token_types.weight";
 }
 
-// llama_tensor_get_type for the mixes above and the llama architecture.
+// llama_tensor_get_type for the mixes above and the architectures of kArchitectures.
 T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
     const std::string_view name = t.name;
     const uint64_t nx = t.row_length();
