@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "chat_format.hpp"
 #include "evaluators.hpp"
 #include "qframe/error.hpp"
 #include "loaded_model.hpp"
@@ -10,20 +11,6 @@
 
 namespace qframe::model_eval {
 namespace {
-
-// A few chat formats recognised from tokenizer.chat_template (a Jinja template qframe does not
-// execute): the markers decide which fixed format a single user turn is written in.
-std::string apply_chat_format(const GgufFile& file, const std::string& prompt) {
-    const auto tmpl = file.metadata().get_string("tokenizer.chat_template").value_or("");
-    if (tmpl.find("<|start_header_id|>") != std::string::npos)  // Llama 3
-        return fmt::format("<|start_header_id|>user<|end_header_id|>\n\n{}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", prompt);
-    if (tmpl.find("<|user|>") != std::string::npos)  // Zephyr / TinyLlama-Chat
-        return fmt::format("<|user|>\n{}</s>\n<|assistant|>\n", prompt);
-    if (tmpl.find("[INST]") != std::string::npos)  // Llama 2 / Mistral
-        return fmt::format("[INST] {} [/INST]", prompt);
-    if (tmpl.empty()) throw Error("chat: true, but the model has no tokenizer.chat_template");
-    throw Error("chat: true, but the model's chat template is not one qframe knows (Llama 3, Zephyr, Llama 2 / Mistral)");
-}
 
 class Generate : public ModelEvaluator {
 public:
@@ -40,7 +27,8 @@ public:
         Findings samples = Findings::array();
         size_t identical = 0, done = 0;
         for (const auto& prompt : prompts_) {
-            const std::string text = chat_ ? apply_chat_format(a.file, prompt) : prompt;
+            const std::string text =
+                chat_ ? apply_chat_format(a.file.metadata().get_string("tokenizer.chat_template").value_or(""), prompt) : prompt;
             const std::string out_a = complete(a, text), out_b = same ? out_a : complete(*b, text);
             identical += out_a == out_b;
             samples.push_back({{"prompt", prompt}, {"original", out_a}, {"result", out_b}, {"identical", out_a == out_b}});
