@@ -24,6 +24,15 @@ constexpr std::array kArchs{
              .softcaps = true,
              .sliding_window = SlidingWindow::even_layers,
              .default_window = 4096},
+    ArchSpec{.name = "phi3",
+             .rope = RopePairs::halves,
+             .activation = FfnActivation::silu,
+             .query_prescale = true,
+             .rope_factor_pair = true,
+             .fused_qkv = true,
+             .fused_gate_up = true,
+             .output_required = true,
+             .sliding_window = SlidingWindow::all_layers},
 };
 
 }  // namespace

@@ -17,7 +17,11 @@ enum class RopePairs {
 };
 
 // Which layers attend only to the last n_swa positions ({arch}.attention.sliding_window).
-enum class SlidingWindow { none, even_layers };  // gemma2: layers 0, 2, 4, …
+enum class SlidingWindow {
+    none,
+    even_layers,  // gemma2: layers 0, 2, 4, …
+    all_layers,   // phi3 (the key is required there)
+};
 
 // The gate's activation in the gated feed-forward network: act(gate · x) ⊙ (up · x).
 enum class FfnActivation { silu, gelu };  // LLM_FFN_SILU, LLM_FFN_GELU (tanh approximation)
@@ -33,6 +37,13 @@ struct ArchSpec {
     bool query_prescale = false;
     bool output_always_tied = false;  // token_embd.weight is the output; output.weight is not read (gemma)
     bool rope_freqs = false;          // rope_freqs.weight divides the frequencies when present (llama 3.x)
+    // rope_factors_short.weight / rope_factors_long.weight divide them, the long ones for contexts
+    // beyond {arch}.rope.scaling.original_context_length (phi3's LongRoPE)
+    bool rope_factor_pair = false;
+    // attn_qkv.weight: the rows of Q, K and V in one matrix; ffn_up.weight: the rows of the gate,
+    // then of the up projection (phi3)
+    bool fused_qkv = false, fused_gate_up = false;
+    bool output_required = false;     // llama.cpp refuses the model without output.weight (phi3)
     // attn_post_norm after the attention's output and ffn_post_norm after the FFN's, each before
     // its residual (gemma2).
     bool post_norms = false;

@@ -180,10 +180,14 @@ struct Context::State {
     Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
     int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
     std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
+    // The rope's frequency divisors for this context's length (build_rope_factors: phi3's long
+    // factors beyond the original context).
+    const std::vector<float>& rope_factors;
 
     State(const Model& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_, Numerics numerics_)
         : model(model_), m(*model.impl()), c(m.config), n_ctx(n_ctx_), n_batch(std::min(n_batch_, n_ctx_)),
-          threads(threads_ ? threads_ : default_thread_count()), numerics(numerics_) {
+          threads(threads_ ? threads_ : default_thread_count()), numerics(numerics_),
+          rope_factors(!m.rope_factors_long.empty() && n_ctx > c.n_ctx_orig ? m.rope_factors_long : m.rope_factors) {
         if (n_ctx == 0) throw Error(fmt::format("{}: a context needs at least one position", m.name));
         if (n_batch == 0) throw Error(fmt::format("{}: the batch size must be at least 1", m.name));
         q_dim = size_t(c.n_head) * c.head_dim;
@@ -223,25 +227,28 @@ struct Context::State {
                 throw Error(fmt::format("{}: token {} (at {}) is outside the vocabulary of {}", m.name, tokens[i], i, c.n_vocab));
     }
 
-    // The rotary angles' cosines and sines for positions pos … pos + nt - 1. ggml computes them
-    // in float, each pair's angle from the previous one's (ggml_rope_cache_init); the f32
-    // numerics compute each angle in double.
+    // The rotary angles' cosines and sines for positions pos … pos + nt - 1, times the rope's
+    // attention factor. ggml computes them in float, each pair's angle from the previous one's
+    // (ggml_rope_cache_init, rope_yarn without extrapolation); the f32 numerics compute each
+    // angle in double.
     void rope_angles(size_t nt) {
         const size_t half = c.head_dim / 2;
         const float theta_scale = std::pow(c.rope_freq_base, -2.0f / float(c.head_dim));
+        const float mscale = c.rope_attn_factor;
         for (size_t t = 0; t < nt; ++t) {
             float theta = static_cast<float>(pos + t);
             for (size_t i = 0; i < half; ++i) {
                 if (numerics == Numerics::ggml) {
-                    const float ff = m.rope_factors.empty() ? 1.0f : m.rope_factors[i];
+                    const float ff = rope_factors.empty() ? 1.0f : rope_factors[i];
                     const float angle = c.rope_freq_scale * (theta / ff);
-                    rope_cos[t * half + i] = std::cos(angle);
-                    rope_sin[t * half + i] = std::sin(angle);
+                    rope_cos[t * half + i] = std::cos(angle) * mscale;
+                    rope_sin[t * half + i] = std::sin(angle) * mscale;
                     theta *= theta_scale;
                 } else {
-                    const double angle = double(pos + t) * m.inv_freq[i];
-                    rope_cos[t * half + i] = static_cast<float>(std::cos(angle));
-                    rope_sin[t * half + i] = static_cast<float>(std::sin(angle));
+                    const double freq = std::pow(double(c.rope_freq_base), -2.0 * double(i) / c.head_dim);
+                    const double angle = double(pos + t) * c.rope_freq_scale * freq / (rope_factors.empty() ? 1.0 : rope_factors[i]);
+                    rope_cos[t * half + i] = static_cast<float>(std::cos(angle) * mscale);
+                    rope_sin[t * half + i] = static_cast<float>(std::sin(angle) * mscale);
                 }
             }
         }

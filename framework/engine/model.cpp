@@ -30,6 +30,13 @@ void Matrix::decode_rows(size_t r0, size_t n, float* out, size_t ld) const {
     }
 }
 
+Matrix Matrix::row_range(size_t r0, size_t n) const {
+    Matrix m = *this;
+    m.rows = n;
+    m.data = data + r0 * row_bytes;
+    return m;
+}
+
 const float* Matrix::direct() const {
     if (type != TensorType::F32 || cols % kernels::kPad != 0) return nullptr;
     if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0) return nullptr;
@@ -173,6 +180,14 @@ public:
         return out;
     }
 
+    // A rope frequency divisor per rotary pair.
+    std::vector<float> rope_factors(const std::string& name) {
+        std::vector<float> factors = vector(name, impl_.config.head_dim / 2);
+        for (float f : factors)
+            if (!(f > 0)) fail(fmt::format("tensor '{}' holds a factor that is not positive", name));
+        return factors;
+    }
+
     // A float key that must be positive and finite when present.
     float positive_float(const std::string& name, float fallback) const {
         const double v = get_float(name).value_or(fallback);
@@ -230,8 +245,12 @@ public:
         }
         if (spec.sliding_window != SlidingWindow::none) {
             const std::string window = arch_key("attention.sliding_window");
+            if (spec.sliding_window == SlidingWindow::all_layers && !key(window))  // as llama.cpp's phi3 loader
+                fail(fmt::format("metadata '{}' is missing", window));
             c.n_swa = key(window) ? require_uint(window) : spec.default_window;
         }
+        c.rope_attn_factor = positive_float(arch_key("rope.scaling.attn_factor"), 1.0f);
+        c.n_ctx_orig = get_uint(arch_key("rope.scaling.original_context_length")).value_or(c.n_ctx_train);
         c.bos_token = get_token("tokenizer.ggml.bos_token_id");
         c.eos_token = get_token("tokenizer.ggml.eos_token_id");
     }
@@ -262,6 +281,7 @@ public:
             if (find_present("output.weight")) fail(fmt::format("tensor 'output.weight': a {} model's output is token_embd.weight", c.arch));
         } else {
             out = find("output.weight");
+            if (!out && spec.output_required) fail("tensor 'output.weight' is missing");
         }
         if (out) {
             check_shape("output.weight", *out, {c.n_embd, c.n_vocab});
@@ -271,19 +291,15 @@ public:
             impl_.output = impl_.token_embd;
         }
 
-        std::vector<float> factors;
         if (find_present("rope_freqs.weight")) {
             if (!spec.rope_freqs) fail(fmt::format("tensor 'rope_freqs.weight' is not read by a {} model", c.arch));
-            factors = vector("rope_freqs.weight", c.head_dim / 2);
-            for (float f : factors)
-                if (!(f > 0)) fail("tensor 'rope_freqs.weight' holds a factor that is not positive");
-            c.has_rope_freqs = true;
-            impl_.rope_factors = factors;
+            impl_.rope_factors = rope_factors("rope_freqs.weight");
         }
-        for (uint32_t i = 0; i < c.head_dim / 2; ++i) {
-            const double freq = std::pow(static_cast<double>(c.rope_freq_base), -2.0 * i / c.head_dim);
-            impl_.inv_freq.push_back(c.rope_freq_scale * freq / (factors.empty() ? 1.0 : factors[i]));
+        if (spec.rope_factor_pair) {
+            if (find_present("rope_factors_short.weight")) impl_.rope_factors = rope_factors("rope_factors_short.weight");
+            if (find_present("rope_factors_long.weight")) impl_.rope_factors_long = rope_factors("rope_factors_long.weight");
         }
+        c.has_rope_freqs = !impl_.rope_factors.empty() || !impl_.rope_factors_long.empty();
 
         const uint64_t q_dim = uint64_t(c.n_head) * c.head_dim, kv_dim = uint64_t(c.n_head_kv) * c.head_dim;
         for (uint32_t l = 0; l < c.n_layer; ++l) {
@@ -292,9 +308,16 @@ public:
                 if (find_present(blk(bias))) fail(fmt::format("tensor '{}': biases are not supported by the engine", blk(bias)));
             Layer layer;
             layer.attn_norm = vector(blk("attn_norm.weight"), c.n_embd);
-            layer.wq = matrix(blk("attn_q.weight"), c.n_embd, q_dim);
-            layer.wk = matrix(blk("attn_k.weight"), c.n_embd, kv_dim);
-            layer.wv = matrix(blk("attn_v.weight"), c.n_embd, kv_dim);
+            if (spec.fused_qkv) {
+                const Matrix qkv = matrix(blk("attn_qkv.weight"), c.n_embd, q_dim + 2 * kv_dim);
+                layer.wq = qkv.row_range(0, q_dim);
+                layer.wk = qkv.row_range(q_dim, kv_dim);
+                layer.wv = qkv.row_range(q_dim + kv_dim, kv_dim);
+            } else {
+                layer.wq = matrix(blk("attn_q.weight"), c.n_embd, q_dim);
+                layer.wk = matrix(blk("attn_k.weight"), c.n_embd, kv_dim);
+                layer.wv = matrix(blk("attn_v.weight"), c.n_embd, kv_dim);
+            }
             if (spec.qkv_bias) {
                 layer.bq = vector(blk("attn_q.bias"), q_dim);
                 layer.bk = vector(blk("attn_k.bias"), kv_dim);
@@ -309,9 +332,16 @@ public:
                 layer.attn_post_norm = vector(blk("post_attention_norm.weight"), c.n_embd);
                 layer.ffn_post_norm = vector(blk("post_ffw_norm.weight"), c.n_embd);
             }
-            if (spec.sliding_window == SlidingWindow::even_layers && l % 2 == 0) layer.window = c.n_swa;
-            layer.gate = matrix(blk("ffn_gate.weight"), c.n_embd, c.n_ff);
-            layer.up = matrix(blk("ffn_up.weight"), c.n_embd, c.n_ff);
+            if ((spec.sliding_window == SlidingWindow::even_layers && l % 2 == 0) || spec.sliding_window == SlidingWindow::all_layers)
+                layer.window = c.n_swa;
+            if (spec.fused_gate_up) {
+                const Matrix gate_up = matrix(blk("ffn_up.weight"), c.n_embd, 2 * uint64_t(c.n_ff));
+                layer.gate = gate_up.row_range(0, c.n_ff);
+                layer.up = gate_up.row_range(c.n_ff, c.n_ff);
+            } else {
+                layer.gate = matrix(blk("ffn_gate.weight"), c.n_embd, c.n_ff);
+                layer.up = matrix(blk("ffn_up.weight"), c.n_embd, c.n_ff);
+            }
             layer.down = matrix(blk("ffn_down.weight"), c.n_ff, c.n_embd);
             impl_.layers.push_back(std::move(layer));
         }

@@ -25,6 +25,8 @@ struct Matrix {
     // Decodes rows [r0, r0 + n) to F32 into `out`, row stride `ld` >= cols; the floats of each
     // row between cols and ld are set to zero.
     void decode_rows(size_t r0, size_t n, float* out, size_t ld) const;
+    // Rows [r0, r0 + n) as a matrix of their own (a fused matrix's parts), in place.
+    Matrix row_range(size_t r0, size_t n) const;
     // The rows themselves when they are F32 already, suitably aligned, and their stride is a
     // multiple of kernels::kPad (no decoding needed); nullptr otherwise.
     const float* direct() const;
@@ -46,8 +48,9 @@ struct Model::Impl {
     std::vector<std::shared_ptr<const void>> owners;    // keeps source-provided weights alive
     Matrix token_embd, output;
     std::vector<float> output_norm;
-    std::vector<double> inv_freq;  // per rotary pair: freq_scale · base^(-2i/n_rot) / rope_freqs[i]
-    std::vector<float> rope_factors;  // rope_freqs.weight (empty when absent), for ggml's angles
+    // What divides each rotary pair's frequency (empty: nothing): rope_freqs.weight, or phi3's
+    // rope_factors_short.weight; rope_factors_long for contexts longer than n_ctx_orig.
+    std::vector<float> rope_factors, rope_factors_long;
     std::vector<Layer> layers;
     uint64_t weight_bytes = 0;
 };

@@ -5,14 +5,18 @@ It parses the GGUF file itself and dequantizes F32, F16, BF16, Q8_0 and Q4_0 its
 other type it asks `qframe dump` (given with --qframe) for the tensor decoded to F32 (dump is
 checked bit-exact against ggml's decoder by tests/cli/dump_reference.sh). Nothing else is shared
 with qframe. The model follows llama.cpp's graphs (src/llama.cpp, build_llama, build_qwen2,
-build_gemma, build_gemma2), written here from those graphs, not from qframe's table: RMSNorm, rotary
+build_gemma, build_gemma2, build_phi3), written here from those graphs, not from qframe's table: RMSNorm, rotary
 embeddings (llama: NORM mode, pairs 2i, 2i+1; qwen2, gemma: NEOX mode, pairs i, i + d/2),
 grouped-query causal attention scaled by 1/sqrt(head_dim) (qwen2: Q/K/V biases), a gated
 feed-forward network (SiLU; gemma: GELU's tanh form), output norm, output matrix (token_embd
 when output.weight is absent, and always for gemma); gemma scales the embeddings by sqrt(n_embd).
 gemma2 adds RMS norms after the attention and the FFN (before their residuals), caps the
 scores and the logits (cap * tanh(v / cap)) and lets even layers see only the last
-{arch}.attention.sliding_window positions.
+{arch}.attention.sliding_window positions. phi3 keeps Q, K and V in one attn_qkv matrix and the
+gate's rows before the up projection's in ffn_up, lets every layer see only the last
+sliding_window positions, and divides the rotary frequencies by rope_factors_short (a context
+of at most rope.scaling.original_context_length: here, the tokens given) or rope_factors_long,
+scaling cos and sin by rope.scaling.attn_factor.
 
   numpy_forward.py MODEL --tokens 1,2,3 [--out ref.f64] [--compare engine.f32 [--tol 1e-4]]
 
@@ -146,7 +150,7 @@ def rms_norm(x, w, eps):
 def forward(m, tokens):
     meta = m.meta
     arch = meta["general.architecture"]
-    assert arch in ("llama", "qwen2", "gemma", "gemma2"), arch
+    assert arch in ("llama", "qwen2", "gemma", "gemma2", "phi3"), arch
     key = lambda suffix, *default: meta.get(f"{arch}.{suffix}", *default) if default else meta[f"{arch}.{suffix}"]
     n_embd = key("embedding_length")
     n_layer = key("block_count")
@@ -157,12 +161,14 @@ def forward(m, tokens):
     base = key("rope.freq_base", 10000.0)
     factor = key("rope.scaling.factor", 0.0)
     freq_scale = 1.0 / factor if factor else 1.0
-    neox = arch in ("qwen2", "gemma", "gemma2")
+    neox = arch in ("qwen2", "gemma", "gemma2", "phi3")
+    phi3 = arch == "phi3"
     gemma = arch in ("gemma", "gemma2")
     gemma2 = arch == "gemma2"
     attn_cap = key("attn_logit_softcapping", 50.0) if gemma2 else None
     final_cap = key("final_logit_softcapping", 30.0) if gemma2 else None
-    window = key("attention.sliding_window", 4096) if gemma2 else None
+    window = key("attention.sliding_window", 4096) if gemma2 else key("attention.sliding_window") if phi3 else None
+    mscale = key("rope.scaling.attn_factor", 1.0)
     # gemma2 27B (46 layers) scales its queries by n_embd / n_head instead of the head width
     score_dim = n_embd // n_head if gemma2 and n_layer == 46 else hd
 
@@ -173,8 +179,13 @@ def forward(m, tokens):
     inv_freq = freq_scale * base ** (-2.0 * np.arange(hd // 2) / hd)
     if m.has("rope_freqs.weight"):
         inv_freq = inv_freq / m.get("rope_freqs.weight")
+    if phi3:
+        long_ctx = T > key("rope.scaling.original_context_length", key("context_length"))
+        name = "rope_factors_long.weight" if long_ctx else "rope_factors_short.weight"
+        if m.has(name):
+            inv_freq = inv_freq / m.get(name)
     theta = np.arange(T)[:, None] * inv_freq[None, :]  # [T, hd/2]
-    cos, sin = np.cos(theta), np.sin(theta)
+    cos, sin = np.cos(theta) * mscale, np.sin(theta) * mscale
 
     def rope(v):  # v: [T, heads, hd]; NORM rotates (2i, 2i+1), NEOX (i, i + hd/2)
         if neox:
@@ -209,12 +220,18 @@ def forward(m, tokens):
         p = f"blk.{l}."
         h = rms_norm(x, m.get(p + "attn_norm.weight"), eps)
         bias = arch == "qwen2"
-        q = linear(h, p + "attn_q", bias).reshape(T, n_head, hd)
-        k = linear(h, p + "attn_k", bias).reshape(T, n_head_kv, hd)
-        v = linear(h, p + "attn_v", bias).reshape(T, n_head_kv, hd)
+        if phi3:
+            qkv = linear(h, p + "attn_qkv")
+            q = qkv[:, :n_head * hd].reshape(T, n_head, hd)
+            k = qkv[:, n_head * hd:(n_head + n_head_kv) * hd].reshape(T, n_head_kv, hd)
+            v = qkv[:, (n_head + n_head_kv) * hd:].reshape(T, n_head_kv, hd)
+        else:
+            q = linear(h, p + "attn_q", bias).reshape(T, n_head, hd)
+            k = linear(h, p + "attn_k", bias).reshape(T, n_head_kv, hd)
+            v = linear(h, p + "attn_v", bias).reshape(T, n_head_kv, hd)
         q, k = rope(q), rope(k)
         out = np.empty((T, n_head, hd))
-        layer_mask = swa_mask if gemma2 and l % 2 == 0 else mask
+        layer_mask = swa_mask if (gemma2 and l % 2 == 0) or phi3 else mask
         for hh in range(n_head):
             kv = hh // group
             s = q[:, hh, :] @ k[:, kv, :].T / np.sqrt(score_dim)
@@ -229,8 +246,12 @@ def forward(m, tokens):
             a = rms_norm(a, m.get(p + "post_attention_norm.weight"), eps)
         x = x + a
         h = rms_norm(x, m.get(p + "ffn_norm.weight"), eps)
-        g = linear(h, p + "ffn_gate")
-        u = linear(h, p + "ffn_up")
+        if phi3:
+            gu = linear(h, p + "ffn_up")
+            g, u = gu[:, :gu.shape[1] // 2], gu[:, gu.shape[1] // 2:]
+        else:
+            g = linear(h, p + "ffn_gate")
+            u = linear(h, p + "ffn_up")
         f = (act(g) * u) @ m.get(p + "ffn_down.weight").T
         if gemma2:
             f = rms_norm(f, m.get(p + "post_ffw_norm.weight"), eps)

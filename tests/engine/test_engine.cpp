@@ -150,6 +150,20 @@ TEST_CASE("one batch, several batches and token by token give the same logits", 
     CHECK(whole.eval({}, true).empty());
 }
 
+TEST_CASE("phi3: the short rope factors up to the original context, the long ones beyond", "[engine]") {
+    Synth synth("phi3");  // original context 4096
+    const auto model = Model::load(synth.path);
+    const auto tokens = some_tokens(12, model.config().n_vocab);
+    const auto at = [&](uint32_t n_ctx) { return Context(model, n_ctx, 2, 16).eval(tokens, true); };
+    const auto short_a = at(64), short_b = at(4096), long_ctx = at(4097);
+    CHECK(short_a == short_b);  // the cache's size changes nothing else
+    const size_t n_vocab = model.config().n_vocab;
+    // Position 0 is not rotated; every later one is, by other angles.
+    CHECK(std::equal(short_a.begin(), short_a.begin() + n_vocab, long_ctx.begin()));
+    CHECK(max_rel_error(std::vector<float>(short_a.begin() + n_vocab, short_a.end()),
+                        std::vector<float>(long_ctx.begin() + n_vocab, long_ctx.end()), n_vocab) > 1e-3);
+}
+
 // The sweep restarts a candidate's pass at its first changed layer from the baseline's stream:
 // that must be the very pass a full evaluation makes, bit for bit, for every starting layer.
 TEST_CASE("a pass restarted at any layer from the recorded stream gives the full pass's logits bit for bit", "[engine]") {

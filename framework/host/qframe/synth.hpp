@@ -1,4 +1,4 @@
-// Deterministic toy models of the architectures the engine runs (llama, qwen2, gemma, gemma2), named and
+// Deterministic toy models of the architectures the engine runs (llama, qwen2, gemma, gemma2, phi3), named and
 // keyed exactly as llama.cpp expects, so that tests and demos need no downloaded model. Same
 // preset and seed, same bytes.
 #pragma once
@@ -18,7 +18,8 @@ namespace qframe {
 struct SynthPreset {
     std::string_view name;
     std::string_view description;
-    // general.architecture: llama, qwen2 (adds QKV biases), gemma, gemma2 (adds post norms)
+    // general.architecture: llama, qwen2 (adds QKV biases), gemma, gemma2 (adds post norms), phi3
+    // (fused attn_qkv and gate+up ffn_up, LongRoPE's rope_factors_short/long)
     std::string_view arch = "llama";
     uint32_t n_layer = 0, n_embd = 0, n_ff = 0, n_head = 0, n_head_kv = 0, n_vocab = 0, n_ctx = 0;
     uint32_t head_dim = 0;            // {arch}.attention.key_length; 0: n_embd / n_head, no key written
@@ -39,6 +40,8 @@ struct SynthPreset {
     // instead of averaging them all (an average is much the same for every token).
     float qk_gain = 1.0f;
     uint32_t sliding_window = 0;      // {arch}.attention.sliding_window when not 0
+    uint32_t rope_original_ctx = 0;   // {arch}.rope.scaling.original_context_length when not 0
+    float rope_attn_factor = 0;       // {arch}.rope.scaling.attn_factor when not 0
     float attn_softcap = 0, final_softcap = 0;  // {arch}.{attn,final}_logit_softcapping when not 0
 };
 

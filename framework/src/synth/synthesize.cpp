@@ -51,7 +51,40 @@ constexpr std::array kPresets{
                 .arch = "gemma2", .n_layer = 26, .n_embd = 128, .n_ff = 256, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 8192,
                 .head_dim = 64, .rms_eps = 1e-6f, .matrix_type = TensorType::F16, .tied_output = true, .output_gain = 2.5f,
                 .residual_gain = 6.0f, .qk_gain = 1.5f, .sliding_window = 48, .attn_softcap = 5.0f, .final_softcap = 10.0f},
+    SynthPreset{.name = "phi3", .description = "like Phi-3-mini-128k (phi3: fused QKV and gate+up, LongRoPE factors, sliding window), Q8_0 matrices, toy size",
+                .arch = "phi3", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 131072,
+                .rms_eps = 1e-5f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f, .sliding_window = 48,
+                .rope_original_ctx = 4096, .rope_attn_factor = 1.1902380714238083f},
 };
+
+// Each family's chat format: its markers (control tokens of the vocabulary) and an excerpt of its
+// tokenizer.chat_template that llama.cpp's detection (and eval.generate's) recognises.
+struct ChatMarkers {
+    std::string_view arch;
+    std::array<std::string_view, 5> controls;  // empty ones are skipped
+    std::string_view chat_template;
+};
+constexpr std::array kChatMarkers{
+    ChatMarkers{"qwen2", {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
+                "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+                "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"},
+    ChatMarkers{"gemma", {"<start_of_turn>", "<end_of_turn>"},
+                "{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\n' + message['content'] | trim + "
+                "'<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"},
+    ChatMarkers{"gemma2", {"<start_of_turn>", "<end_of_turn>"},
+                "{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\n' + message['content'] | trim + "
+                "'<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"},
+    // llama.cpp looks up <|endoftext|> in any model whose general.name says phi3.
+    ChatMarkers{"phi3", {"<|endoftext|>", "<|assistant|>", "<|end|>", "<|user|>", "<|system|>"},
+                "{% for message in messages %}{{'<|' + message['role'] + '|>' + '\n' + message['content'] + '<|end|>\n'}}{% endfor %}"
+                "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}"},
+};
+
+const ChatMarkers* chat_markers(std::string_view arch) {
+    for (const ChatMarkers& c : kChatMarkers)
+        if (c.arch == arch) return &c;
+    return nullptr;
+}
 
 // llama.cpp's general.file_type for a model whose matrices are all `type`.
 uint32_t file_type_of(TensorType type) {
@@ -87,7 +120,12 @@ public:
     GgufLayout layout() const {
         GgufLayout layout;
         Metadata& m = layout.metadata;
-        const auto vocab = synth::make_spm_vocabulary(p_.n_vocab);
+        const ChatMarkers* chat = chat_markers(p_.arch);
+        std::vector<std::string_view> controls;
+        if (chat)
+            for (std::string_view c : chat->controls)
+                if (!c.empty()) controls.push_back(c);
+        const auto vocab = synth::make_spm_vocabulary(p_.n_vocab, controls);
         const auto key = [this](std::string_view suffix) { return fmt::format("{}.{}", p_.arch, suffix); };
         m.set("general.architecture", Value::string(std::string(p_.arch)));
         m.set("general.name", Value::string(fmt::format("qframe-synth-{}{}-seed{}", p_.name, depth_tag(), seed_)));
@@ -106,6 +144,8 @@ public:
         m.set(key("rope.dimension_count"), Value::u32(head_dim()));
         m.set(key("vocab_size"), Value::u32(p_.n_vocab));
         if (p_.sliding_window) m.set(key("attention.sliding_window"), Value::u32(p_.sliding_window));
+        if (p_.rope_original_ctx) m.set(key("rope.scaling.original_context_length"), Value::u32(p_.rope_original_ctx));
+        if (p_.rope_attn_factor) m.set(key("rope.scaling.attn_factor"), Value::f32(p_.rope_attn_factor));
         if (p_.attn_softcap) m.set(key("attn_logit_softcapping"), Value::f32(p_.attn_softcap));
         if (p_.final_softcap) m.set(key("final_logit_softcapping"), Value::f32(p_.final_softcap));
         m.set("general.file_type", Value::u32(file_type_of(p_.matrix_type)));
@@ -118,6 +158,7 @@ public:
         m.set("tokenizer.ggml.unknown_token_id", Value::u32(vocab.unk_id));
         m.set("tokenizer.ggml.add_bos_token", Value::boolean(true));
         m.set("tokenizer.ggml.add_eos_token", Value::boolean(false));
+        if (chat) m.set("tokenizer.chat_template", Value::string(std::string(chat->chat_template)));
         return layout;
     }
 
@@ -126,12 +167,27 @@ public:
         const uint32_t e = p_.n_embd, q = p_.n_head * head_dim(), kv = p_.n_head_kv * head_dim();
         add_matrix(out, "token_embd.weight", e, p_.n_vocab, p_.tied_output ? p_.output_gain : 1.0f);
         if (p_.rope_freqs) add_f32(out, "rope_freqs.weight", llama3_rope_factors(head_dim(), p_.rope_base));
+        const bool phi3 = p_.arch == "phi3";
+        if (phi3) {  // LongRoPE's divisors: short ones near 1, long ones growing to 21 for the low frequencies
+            std::vector<float> short_factors, long_factors;
+            for (uint32_t i = 0; i < head_dim() / 2; ++i) {
+                const float x = static_cast<float>(i) / static_cast<float>(head_dim() / 2 - 1);
+                short_factors.push_back(1.0f + 0.5f * x);
+                long_factors.push_back(1.0f + 20.0f * x * x);
+            }
+            add_f32(out, "rope_factors_long.weight", std::move(long_factors));
+            add_f32(out, "rope_factors_short.weight", std::move(short_factors));
+        }
         for (uint32_t l = 0; l < p_.n_layer; ++l) {
             const auto blk = [l](const char* what) { return fmt::format("blk.{}.{}.weight", l, what); };
             add_norm(out, blk("attn_norm"));
-            add_matrix(out, blk("attn_q"), e, q, p_.qk_gain);
-            add_matrix(out, blk("attn_k"), e, kv, p_.qk_gain);
-            add_matrix(out, blk("attn_v"), e, kv);
+            if (phi3) {
+                add_fused_qkv(out, blk("attn_qkv"), e, q, kv);
+            } else {
+                add_matrix(out, blk("attn_q"), e, q, p_.qk_gain);
+                add_matrix(out, blk("attn_k"), e, kv, p_.qk_gain);
+                add_matrix(out, blk("attn_v"), e, kv);
+            }
             if (p_.arch == "qwen2") {  // F32 biases, as in Qwen2's files
                 add_bias(out, fmt::format("blk.{}.attn_q.bias", l), q);
                 add_bias(out, fmt::format("blk.{}.attn_k.bias", l), kv);
@@ -140,8 +196,12 @@ public:
             add_matrix(out, blk("attn_output"), q, e, p_.residual_gain);
             if (p_.arch == "gemma2") add_norm(out, blk("post_attention_norm"), p_.residual_gain);
             add_norm(out, blk("ffn_norm"));
-            add_matrix(out, blk("ffn_gate"), e, p_.n_ff);
-            add_matrix(out, blk("ffn_up"), e, p_.n_ff);
+            if (phi3) {
+                add_matrix(out, blk("ffn_up"), e, 2 * p_.n_ff);  // the gate's rows, then the up projection's
+            } else {
+                add_matrix(out, blk("ffn_gate"), e, p_.n_ff);
+                add_matrix(out, blk("ffn_up"), e, p_.n_ff);
+            }
             add_matrix(out, blk("ffn_down"), p_.n_ff, e, p_.residual_gain);
             if (p_.arch == "gemma2") add_norm(out, blk("post_ffw_norm"), p_.residual_gain);
         }
@@ -172,6 +232,24 @@ private:
                            std::vector<float> values(n);
                            for (auto& v : values) v = rng.normal() * scale;
                            scratch.resize(*byte_size(type, n));
+                           encode(t, values, scratch);
+                           return std::span<const std::byte>(scratch);
+                       },
+                       {}, {}});
+    }
+
+    // Q, K and V rows in one matrix, Q and K with the preset's gain.
+    void add_fused_qkv(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t q, uint32_t kv) const {
+        const TensorType t = p_.matrix_type;
+        const uint64_t n = static_cast<uint64_t>(cols) * (q + 2 * kv);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(cols)), qk = p_.qk_gain;
+        const uint64_t seed = synth::stream_seed(seed_, name);
+        out.push_back({name, static_cast<uint32_t>(t), {cols, q + 2 * kv}, *byte_size(type_info(t), n),
+                       [=](std::vector<std::byte>& scratch) {
+                           synth::SplitMix64 rng(seed);
+                           std::vector<float> values(n);
+                           for (uint64_t i = 0; i < n; ++i) values[i] = rng.normal() * scale * (i < uint64_t(cols) * (q + kv) ? qk : 1.0f);
+                           scratch.resize(*byte_size(type_info(t), n));
                            encode(t, values, scratch);
                            return std::span<const std::byte>(scratch);
                        },

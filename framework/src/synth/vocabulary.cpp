@@ -51,12 +51,13 @@ private:
 
 }  // namespace
 
-Vocabulary make_spm_vocabulary(uint32_t n_vocab) {
+Vocabulary make_spm_vocabulary(uint32_t n_vocab, std::span<const std::string_view> controls) {
     if (n_vocab < 300) throw std::invalid_argument("a synthesized vocabulary needs at least 300 tokens");
     Builder b(n_vocab);
     b.add("<unk>", kUnknown, 0);
     b.add("<s>", kControl, 0);
     b.add("</s>", kControl, 0);
+    for (std::string_view c : controls) b.add(std::string(c), kControl, 0);
     for (int byte = 0; byte < 256; ++byte) b.add(fmt::format("<0x{:02X}>", byte), kByte, 0);
 
     b.add_piece(kSpace);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qframe::synth {
@@ -18,7 +20,8 @@ struct Vocabulary {
     uint32_t unk_id = 0, bos_id = 1, eos_id = 2;
 };
 
-// Exactly n_vocab tokens (n_vocab must be at least 300).
-Vocabulary make_spm_vocabulary(uint32_t n_vocab);
+// Exactly n_vocab tokens (n_vocab must be at least 300); `controls` (a chat format's markers)
+// become control tokens right after </s>.
+Vocabulary make_spm_vocabulary(uint32_t n_vocab, std::span<const std::string_view> controls = {});
 
 }  // namespace qframe::synth

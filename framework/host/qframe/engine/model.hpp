@@ -1,5 +1,5 @@
 // CPU inference for dense decoder-only GGUF models of the architectures llama (TinyLlama,
-// Llama-2/3.x, Mistral), qwen2 (Qwen2, Qwen2.5), gemma and gemma2, computed the way llama.cpp's graphs
+// Llama-2/3.x, Mistral), qwen2 (Qwen2, Qwen2.5), gemma, gemma2 and phi3, computed the way llama.cpp's graphs
 // compute them: token embedding, per layer RMSNorm → grouped-query attention with rotary
 // embeddings and a causal mask → residual → RMSNorm → gated feed-forward → residual; final
 // RMSNorm and the output matrix (token_embd when output.weight is absent). What differs per
@@ -54,7 +54,9 @@ struct HParams {
     float rms_eps = 1e-5f;       // {arch}.attention.layer_norm_rms_epsilon
     float rope_freq_base = 10000.0f;  // {arch}.rope.freq_base
     float rope_freq_scale = 1.0f;     // 1 / {arch}.rope.scaling.factor (linear scaling)
-    bool has_rope_freqs = false;      // rope_freqs.weight divides the frequencies (Llama 3.x)
+    bool has_rope_freqs = false;      // rope_freqs.weight (Llama 3.x) or rope_factors_* (phi3) divide the frequencies
+    float rope_attn_factor = 1.0f;    // {arch}.rope.scaling.attn_factor: scales the rotations' cos and sin
+    uint32_t n_ctx_orig = 0;          // {arch}.rope.scaling.original_context_length (default n_ctx_train)
     float query_scale = 1.0f;         // 1/sqrt(head_dim), as llama.cpp scales the scores or queries
     float attn_softcap = 0.0f;        // scores capped as cap · tanh(s / cap); 0: not capped
     float final_softcap = 0.0f;       // the same for the logits
