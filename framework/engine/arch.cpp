@@ -6,8 +6,17 @@ namespace qframe::engine {
 namespace {
 
 constexpr std::array kArchs{
-    ArchSpec{.name = "llama", .rope = RopePairs::adjacent, .activation = FfnActivation::silu, .rope_freqs = true},
+    ArchSpec{.name = "llama", .rope = RopePairs::adjacent, .activation = FfnActivation::silu, .rope_freqs = true, .experts = true,
+             .normalized_expert_weights = true},
     ArchSpec{.name = "qwen2", .rope = RopePairs::halves, .activation = FfnActivation::silu, .qkv_bias = true},
+    ArchSpec{.name = "qwen2moe",
+             .rope = RopePairs::halves,
+             .activation = FfnActivation::silu,
+             .qkv_bias = true,
+             .output_required = true,
+             .experts = true,
+             .experts_required = true,
+             .shared_expert = true},
     ArchSpec{.name = "gemma",
              .rope = RopePairs::halves,
              .activation = FfnActivation::gelu,

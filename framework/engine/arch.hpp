@@ -44,6 +44,15 @@ struct ArchSpec {
     // then of the up projection (phi3)
     bool fused_qkv = false, fused_gate_up = false;
     bool output_required = false;     // llama.cpp refuses the model without output.weight (phi3)
+    // {arch}.expert_count > 0 gives every layer a router (ffn_gate_inp) and experts
+    // (ffn_{gate,up,down}_exps) instead of the FFN: softmax over the router's logits, the top
+    // expert_used_count experts weighted by their probabilities (llama: Mixtral; qwen2moe)
+    bool experts = false;
+    bool experts_required = false;      // a dense model is refused (qwen2moe)
+    bool normalized_expert_weights = false;  // the chosen experts' weights divided by their sum (llama)
+    // ffn_{gate,up,down}_shexp beside the experts, its output times sigmoid(ffn_gate_inp_shexp · x)
+    // (qwen2moe)
+    bool shared_expert = false;
     // attn_post_norm after the attention's output and ffn_post_norm after the FFN's, each before
     // its residual (gemma2).
     bool post_norms = false;

@@ -178,6 +178,9 @@ struct Context::State {
     std::vector<Buffer> kt_cache, vt_cache;  // per layer: [kv_dim × n_ctx_pad] with attention_products
     Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]; k, v: before the transposed caches
     Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
+    // Mixture of experts: the tokens routed to one expert, gathered; that expert's output; each
+    // token's n_expert_used weighted outputs, in the router's order.
+    Buffer gathered, expert_out, routed_out;
     int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
     std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
     // The rope's frequency divisors for this context's length (build_rope_factors: phi3's long
@@ -194,7 +197,7 @@ struct Context::State {
         kv_dim = size_t(c.n_head_kv) * c.head_dim;
         ld_embd = padded(c.n_embd);
         ld_q = padded(q_dim);
-        ld_ff = padded(c.n_ff);
+        ld_ff = padded(std::max({c.n_ff, c.n_ff_exp, c.n_ff_shexp}));
         attention_products = c.head_dim % kernels::kPad == 0;
         f16_cache = attention_products && numerics == Numerics::ggml && kernels::ops().dot_block_t_f16;
         n_ctx_pad = padded(n_ctx);
@@ -217,6 +220,11 @@ struct Context::State {
         gate = Buffer(n_batch * std::max(ld_ff, ld_embd));  // also the FFN's output
         up = Buffer(n_batch * ld_ff);
         if (numerics == Numerics::ggml) rounded = Buffer(n_batch * std::max({ld_embd, ld_q, ld_ff}));
+        if (c.n_expert > 0) {
+            gathered = Buffer(n_batch * ld_embd);
+            expert_out = Buffer(n_batch * ld_embd);
+            routed_out = Buffer(size_t(n_batch) * c.n_expert_used * ld_embd);
+        }
         rope_cos.resize(size_t(n_batch) * c.head_dim / 2);
         rope_sin.resize(size_t(n_batch) * c.head_dim / 2);
     }
@@ -451,19 +459,116 @@ struct Context::State {
         });
     }
 
-    // gate = act(gate) ⊙ up, the gated feed-forward network's middle.
-    void gated_activation(size_t nt) {
+    // Which experts each of the nt tokens goes to, and with what weight (llm_build_moe_ffn with
+    // softmax gating): the router's logits → softmax → the n_expert_used most probable
+    // (ggml_top_k: ggml's bubble sort, descending) → their probabilities, divided by their sum
+    // where the architecture normalises them (a double sum rounded to float, as ggml_sum_rows).
+    void route(const Layer& L, size_t nt, std::vector<int32_t>& selected, std::vector<float>& weights) {
+        const size_t n_expert = c.n_expert, k_used = c.n_expert_used;
+        std::vector<float> probs(nt * n_expert);
+        matmul(L.router, xn.data(), ld_embd, nt, probs.data(), n_expert, threads, numerics, rounded.data(), quantized);
+        selected.assign(nt * k_used, 0);
+        weights.assign(nt * k_used, 0.0f);
+        for (size_t t = 0; t < nt; ++t) {
+            float* p = probs.data() + t * n_expert;
+            if (numerics == Numerics::ggml) {
+                ggml_soft_max_row(p, n_expert);
+            } else {
+                const float max = *std::max_element(p, p + n_expert);
+                double sum = 0;
+                for (size_t e = 0; e < n_expert; ++e) sum += std::exp(double(p[e]) - max);
+                for (size_t e = 0; e < n_expert; ++e) p[e] = static_cast<float>(std::exp(double(p[e]) - max) / sum);
+            }
+            std::vector<int32_t> order(n_expert);
+            for (size_t e = 0; e < n_expert; ++e) order[e] = static_cast<int32_t>(e);
+            for (size_t j = 0; j < n_expert; ++j)
+                for (size_t k = j + 1; k < n_expert; ++k)
+                    if (p[order[j]] < p[order[k]]) std::swap(order[j], order[k]);
+            double sum = 0;
+            for (size_t k = 0; k < k_used; ++k) sum += p[order[k]];
+            for (size_t k = 0; k < k_used; ++k) {
+                selected[t * k_used + k] = order[k];
+                weights[t * k_used + k] = m.arch->normalized_expert_weights ? p[order[k]] / static_cast<float>(sum) : p[order[k]];
+            }
+        }
+    }
+
+    // The mixture of experts on xn (the normed stream) → xn. Each expert runs on the tokens routed
+    // to it only, gathered in token order (ggml_mul_mat_id computes the same products row by
+    // row); each token's outputs, times their weights, are added in the router's order.
+    void moe_ffn(const Layer& L, size_t nt) {
+        const size_t k_used = c.n_expert_used;
+        std::vector<int32_t> selected;
+        std::vector<float> weights;
+        route(L, nt, selected, weights);
+        std::vector<size_t> slots;  // t · k_used + k of the tokens routed to this expert
+        for (uint32_t e = 0; e < c.n_expert; ++e) {
+            slots.clear();
+            for (size_t i = 0; i < nt * k_used; ++i)
+                if (selected[i] == int32_t(e)) slots.push_back(i);
+            if (slots.empty()) continue;
+            const size_t m = slots.size();
+            for (size_t i = 0; i < m; ++i) std::copy_n(xn.data() + (slots[i] / k_used) * ld_embd, ld_embd, gathered.data() + i * ld_embd);
+            matmul(L.gate_exps.expert(e), gathered.data(), ld_embd, m, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+            matmul(L.up_exps.expert(e), gathered.data(), ld_embd, m, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+            gated_activation(m, c.n_ff_exp);
+            matmul(L.down_exps.expert(e), gate.data(), ld_ff, m, expert_out.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+            parallel_for(m, threads, [&](size_t i) {
+                const float w = weights[slots[i]];
+                float* out = routed_out.data() + slots[i] * ld_embd;
+                for (size_t d = 0; d < c.n_embd; ++d) out[d] = expert_out.data()[i * ld_embd + d] * w;
+            });
+        }
+        if (!L.gate_shexp.data) {
+            parallel_for(nt, threads, [&](size_t t) { sum_routed(t, xn.data() + t * ld_embd); });
+            return;
+        }
+        // The shared expert: a SwiGLU on every token, times sigmoid(its gate), computed as ggml's
+        // silu(g) / g; added after the routed experts' sum.
+        std::vector<float> shared_gate(nt);
+        matmul(L.shexp_gate, xn.data(), ld_embd, nt, shared_gate.data(), 1, threads, numerics, rounded.data(), quantized);
+        matmul(L.gate_shexp, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+        matmul(L.up_shexp, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+        gated_activation(nt, c.n_ff_shexp);
+        matmul(L.down_shexp, gate.data(), ld_ff, nt, expert_out.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+        parallel_for(nt, threads, [&](size_t t) {
+            const float g = shared_gate[t];
+            const float sigmoid = numerics == Numerics::ggml ? g / (1.0f + std::exp(-g)) / g : static_cast<float>(1.0 / (1.0 + std::exp(-double(g))));
+            float* shared = expert_out.data() + t * ld_embd;
+            for (size_t d = 0; d < c.n_embd; ++d) shared[d] *= sigmoid;  // rounded before the sum (ggml_mul, then ggml_add)
+            float* out = xn.data() + t * ld_embd;
+            sum_routed(t, out);
+            add_rounded(out, shared, c.n_embd);
+        });
+    }
+
+    // out[d] += v[d], kept apart from the products that made v (no fused multiply-add).
+    [[gnu::noinline]] static void add_rounded(float* out, const float* v, size_t n) {
+        for (size_t d = 0; d < n; ++d) out[d] += v[d];
+    }
+
+    // The routed experts' weighted outputs of token t, added in the router's order.
+    void sum_routed(size_t t, float* out) const {
+        const size_t k_used = c.n_expert_used;
+        const float* routed = routed_out.data();
+        std::copy_n(routed + t * k_used * ld_embd, c.n_embd, out);
+        for (size_t k = 1; k < k_used; ++k)
+            for (size_t d = 0; d < c.n_embd; ++d) out[d] += routed[(t * k_used + k) * ld_embd + d];
+    }
+
+    // gate = act(gate) ⊙ up over rows of n_ff, the gated feed-forward network's middle.
+    void gated_activation(size_t nt, size_t n_ff) {
         const bool ggml = numerics == Numerics::ggml;
         const FfnActivation act = m.arch->activation;
         parallel_for(nt, threads, [&](size_t t) {
             float* g = gate.data() + t * ld_ff;
             const float* u = up.data() + t * ld_ff;
             if (act == FfnActivation::silu) {
-                if (ggml) return ggml_silu_mul(g, u, c.n_ff);
-                for (size_t k = 0; k < c.n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
+                if (ggml) return ggml_silu_mul(g, u, n_ff);
+                for (size_t k = 0; k < n_ff; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
             } else {
-                if (ggml) return ggml_gelu_mul(g, u, c.n_ff);
-                for (size_t k = 0; k < c.n_ff; ++k) g[k] = gelu_exact(g[k]) * u[k];
+                if (ggml) return ggml_gelu_mul(g, u, n_ff);
+                for (size_t k = 0; k < n_ff; ++k) g[k] = gelu_exact(g[k]) * u[k];
             }
         });
     }
@@ -520,10 +625,14 @@ struct Context::State {
             add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);
 
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.ffn_norm, c.rms_eps, xn.data(), numerics, threads);
-            matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-            matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-            gated_activation(nt);
-            matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+            if (L.has_experts()) {
+                moe_ffn(L, nt);
+            } else {
+                matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+                matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+                gated_activation(nt, c.n_ff);
+                matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+            }
             if (!L.ffn_post_norm.empty())
                 rms_norm(xn.data(), ld_embd, nt, c.n_embd, L.ffn_post_norm, c.rms_eps, xn.data(), numerics, threads);
             add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);

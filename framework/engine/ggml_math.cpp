@@ -94,6 +94,25 @@ QF_ROW_CLONES void ggml_silu_mul(float* g, const float* u, size_t n) {
     for (size_t k = blocks; k < n; ++k) g[k] = silu_libm(g[k]) * u[k];
 }
 
+void ggml_soft_max_row(float* row, size_t n) {
+    float max = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < n; ++i) max = row[i] > max ? row[i] : max;  // ggml_vec_max_f32
+    double sum = 0;
+    size_t i = 0;
+    for (; i + 15 < n; i += 16) {
+        float v[16];
+        for (size_t k = 0; k < 16; ++k) row[i + k] = v[k] = expf_lane(row[i + k] - max);
+        sum += reduce_add16(v);
+    }
+    for (; i < n; ++i) {
+        const float v = std::exp(row[i] - max);
+        sum += static_cast<double>(v);
+        row[i] = v;
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (size_t k = 0; k < n; ++k) row[k] *= inv;
+}
+
 QF_ROW_CLONES double ggml_softmax_exp(float* row, size_t n, float max) {
     double sum = 0;
     for (size_t j0 = 0; j0 < n; j0 += 16) {

@@ -22,6 +22,10 @@ void ggml_gelu_mul(float* g, const float* u, size_t n);
 // GELU's tanh approximation in double, rounded once (numerics: f32).
 float gelu_exact(float x);
 
+// softmax(row) in place as ggml_soft_max computes an unmasked row of any length (a router's
+// logits): blocks of 16 by ggml's exp, the rest by libm's expf, each added to a double sum.
+void ggml_soft_max_row(float* row, size_t n);
+
 // row[j] = exp(row[j] - max) for j < n, as ggml_vec_soft_max_f32 computes it over a row whose
 // positions from n to the next multiple of 16 are masked (llama.cpp pads the KV cache to 32);
 // returns ggml's sum of them.

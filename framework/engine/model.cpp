@@ -195,6 +195,38 @@ public:
         return static_cast<float>(v);
     }
 
+    // {arch}.expert_count and expert_used_count, where the architecture has experts.
+    void read_experts() {
+        HParams& c = impl_.config;
+        const std::string count = arch_key("expert_count"), used = arch_key("expert_used_count");
+        const uint64_t n_expert = get_uint(count).value_or(0);
+        if (n_expert == 0 && impl_.arch->experts_required) fail(fmt::format("metadata '{}' is 0 or missing: a {} model has experts", count, c.arch));
+        if (n_expert == 0) {
+            if (get_uint(used).value_or(0) > 0) fail(fmt::format("metadata '{}' is set, but '{}' is 0 or missing", used, count));
+            return;
+        }
+        if (!impl_.arch->experts) fail(fmt::format("mixture-of-experts {} models are not supported by the engine", c.arch));
+        if (n_expert > 4096) fail(fmt::format("metadata '{}' is {}, out of range", count, n_expert));
+        const uint64_t n_used = get_uint(used).value_or(0);
+        if (n_used == 0 || n_used > n_expert)
+            fail(fmt::format("metadata '{}' is {}: a token is routed to 1 to {} ('{}') experts", used, n_used, n_expert, count));
+        c.n_expert = static_cast<uint32_t>(n_expert);
+        c.n_expert_used = static_cast<uint32_t>(n_used);
+        // llama.cpp's defaults (qwen2moe): the dense width shared among the used experts, and all of it.
+        const std::string ff_exp = arch_key("expert_feed_forward_length"), ff_shexp = arch_key("expert_shared_feed_forward_length");
+        c.n_ff_exp = key(ff_exp) ? require_uint(ff_exp) : c.n_ff / c.n_expert_used;
+        if (impl_.arch->name == "llama") c.n_ff_exp = c.n_ff;  // Mixtral's experts are n_ff wide
+        if (c.n_ff_exp == 0) fail(fmt::format("an expert of {} / {} values is empty", c.n_ff, c.n_expert_used));
+        if (impl_.arch->shared_expert) c.n_ff_shexp = key(ff_shexp) ? require_uint(ff_shexp) : c.n_ff;
+    }
+
+    // A [cols × rows × n_expert] tensor: every expert's matrix, one after the other.
+    Matrix experts(const std::string& name, uint64_t cols, uint64_t rows) {
+        Matrix m = to_matrix(name, require(name, {cols, rows, impl_.config.n_expert}));
+        m.rows = rows;  // of one expert; expert(e) views the others
+        return m;
+    }
+
     // "{arch}.suffix": every hyperparameter key is under the architecture's name.
     std::string arch_key(std::string_view suffix) const { return fmt::format("{}.{}", impl_.arch->name, suffix); }
 
@@ -207,8 +239,7 @@ public:
         c.n_head = require_uint(arch_key("attention.head_count"));
         c.n_head_kv = get_uint(arch_key("attention.head_count_kv")) ? require_uint(arch_key("attention.head_count_kv")) : c.n_head;
         c.n_ctx_train = get_uint(arch_key("context_length")).value_or(0);
-        if (get_uint(arch_key("expert_count")).value_or(0) > 0)
-            fail(fmt::format("mixture-of-experts {} models are not supported by the engine", c.arch));
+        read_experts();
         if (c.n_head % c.n_head_kv != 0) fail(fmt::format("{} attention heads cannot share {} KV heads", c.n_head, c.n_head_kv));
         const std::string key_length = arch_key("attention.key_length");
         if (c.n_embd % c.n_head != 0 && !key(key_length))
@@ -334,7 +365,21 @@ public:
             }
             if ((spec.sliding_window == SlidingWindow::even_layers && l % 2 == 0) || spec.sliding_window == SlidingWindow::all_layers)
                 layer.window = c.n_swa;
-            if (spec.fused_gate_up) {
+            if (c.n_expert > 0) {
+                layer.router = matrix(blk("ffn_gate_inp.weight"), c.n_embd, c.n_expert);
+                layer.gate_exps = experts(blk("ffn_gate_exps.weight"), c.n_embd, c.n_ff_exp);
+                layer.up_exps = experts(blk("ffn_up_exps.weight"), c.n_embd, c.n_ff_exp);
+                layer.down_exps = experts(blk("ffn_down_exps.weight"), c.n_ff_exp, c.n_embd);
+                if (spec.shared_expert) {
+                    const std::string gate_inp = blk("ffn_gate_inp_shexp.weight");
+                    View row = require(gate_inp, {c.n_embd});  // one row: [n_embd] as [n_embd × 1]
+                    row.dims = {c.n_embd, 1};
+                    layer.shexp_gate = to_matrix(gate_inp, row);
+                    layer.gate_shexp = matrix(blk("ffn_gate_shexp.weight"), c.n_embd, c.n_ff_shexp);
+                    layer.up_shexp = matrix(blk("ffn_up_shexp.weight"), c.n_embd, c.n_ff_shexp);
+                    layer.down_shexp = matrix(blk("ffn_down_shexp.weight"), c.n_ff_shexp, c.n_embd);
+                }
+            } else if (spec.fused_gate_up) {
                 const Matrix gate_up = matrix(blk("ffn_up.weight"), c.n_embd, 2 * uint64_t(c.n_ff));
                 layer.gate = gate_up.row_range(0, c.n_ff);
                 layer.up = gate_up.row_range(c.n_ff, c.n_ff);
@@ -342,7 +387,7 @@ public:
                 layer.gate = matrix(blk("ffn_gate.weight"), c.n_embd, c.n_ff);
                 layer.up = matrix(blk("ffn_up.weight"), c.n_embd, c.n_ff);
             }
-            layer.down = matrix(blk("ffn_down.weight"), c.n_ff, c.n_embd);
+            if (c.n_expert == 0) layer.down = matrix(blk("ffn_down.weight"), c.n_ff, c.n_embd);
             impl_.layers.push_back(std::move(layer));
         }
     }

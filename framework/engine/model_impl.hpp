@@ -27,6 +27,8 @@ struct Matrix {
     void decode_rows(size_t r0, size_t n, float* out, size_t ld) const;
     // Rows [r0, r0 + n) as a matrix of their own (a fused matrix's parts), in place.
     Matrix row_range(size_t r0, size_t n) const;
+    // Expert e's [cols × rows] slice of a [cols × rows × n_expert] tensor, in place.
+    Matrix expert(size_t e) const { return row_range(e * rows, rows); }
     // The rows themselves when they are F32 already, suitably aligned, and their stride is a
     // multiple of kernels::kPad (no decoding needed); nullptr otherwise.
     const float* direct() const;
@@ -38,6 +40,12 @@ struct Layer {
     uint32_t window = 0;  // attends to the last `window` positions only; 0: to all
     std::vector<float> bq, bk, bv;  // empty unless the architecture has them
     Matrix wq, wk, wv, wo, gate, up, down;
+    // Mixture of experts (n_expert > 0): the router and every expert's gate, up and down
+    // matrices, each [cols × rows] per expert (`rows` of one expert), instead of gate/up/down.
+    Matrix router, gate_exps, up_exps, down_exps;
+    // The shared expert (qwen2moe): its gate's one row, and its SwiGLU.
+    Matrix shexp_gate, gate_shexp, up_shexp, down_shexp;
+    bool has_experts() const { return router.data != nullptr; }
 };
 
 struct Model::Impl {

@@ -16,7 +16,11 @@ scores and the logits (cap * tanh(v / cap)) and lets even layers see only the la
 gate's rows before the up projection's in ffn_up, lets every layer see only the last
 sliding_window positions, and divides the rotary frequencies by rope_factors_short (a context
 of at most rope.scaling.original_context_length: here, the tokens given) or rope_factors_long,
-scaling cos and sin by rope.scaling.attn_factor.
+scaling cos and sin by rope.scaling.attn_factor. A llama with {arch}.expert_count > 0 (Mixtral)
+routes each token to its expert_used_count most probable experts (softmax of ffn_gate_inp's
+logits, weights renormalised to sum 1) and adds their SwiGLU outputs (ffn_*_exps), weighted;
+qwen2moe (qwen2's attention) keeps the probabilities as weights and adds a shared expert
+(ffn_*_shexp) times sigmoid(ffn_gate_inp_shexp . x).
 
   numpy_forward.py MODEL --tokens 1,2,3 [--out ref.f64] [--compare engine.f32 [--tol 1e-4]]
 
@@ -150,7 +154,7 @@ def rms_norm(x, w, eps):
 def forward(m, tokens):
     meta = m.meta
     arch = meta["general.architecture"]
-    assert arch in ("llama", "qwen2", "gemma", "gemma2", "phi3"), arch
+    assert arch in ("llama", "qwen2", "qwen2moe", "gemma", "gemma2", "phi3"), arch
     key = lambda suffix, *default: meta.get(f"{arch}.{suffix}", *default) if default else meta[f"{arch}.{suffix}"]
     n_embd = key("embedding_length")
     n_layer = key("block_count")
@@ -161,7 +165,7 @@ def forward(m, tokens):
     base = key("rope.freq_base", 10000.0)
     factor = key("rope.scaling.factor", 0.0)
     freq_scale = 1.0 / factor if factor else 1.0
-    neox = arch in ("qwen2", "gemma", "gemma2", "phi3")
+    neox = arch in ("qwen2", "qwen2moe", "gemma", "gemma2", "phi3")
     phi3 = arch == "phi3"
     gemma = arch in ("gemma", "gemma2")
     gemma2 = arch == "gemma2"
@@ -210,6 +214,27 @@ def forward(m, tokens):
             return 0.5 * g * (1 + np.tanh(np.sqrt(2 / np.pi) * (g + 0.044715 * g ** 3)))
         return g / (1 + np.exp(-g))
 
+    n_expert = key("expert_count", 0)
+    n_used = key("expert_used_count", 0)
+
+    def moe(h, p):  # h: [T, n_embd]
+        logits = h @ m.get(p + "ffn_gate_inp.weight").T  # [T, n_expert]
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        gate, up, down = (m.get(p + f"ffn_{w}_exps.weight") for w in ("gate", "up", "down"))  # [n_expert, rows, cols]
+        out = np.zeros_like(h)
+        for t in range(h.shape[0]):
+            top = np.argsort(-probs[t], kind="stable")[:n_used]
+            w = probs[t, top] / probs[t, top].sum() if arch == "llama" else probs[t, top]  # qwen2moe: not renormalised
+            for e, we in zip(top, w):
+                g, u = gate[e] @ h[t], up[e] @ h[t]
+                out[t] += we * (down[e] @ (act(g) * u))
+        if m.has(p + "ffn_gate_inp_shexp.weight"):  # qwen2moe's shared expert, gated by a sigmoid
+            gate_s = 1 / (1 + np.exp(-(h @ m.get(p + "ffn_gate_inp_shexp.weight"))))  # [T]
+            g, u = h @ m.get(p + "ffn_gate_shexp.weight").T, h @ m.get(p + "ffn_up_shexp.weight").T
+            out += gate_s[:, None] * ((act(g) * u) @ m.get(p + "ffn_down_shexp.weight").T)
+        return out
+
     mask = np.triu(np.full((T, T), -np.inf), k=1)
     swa_mask = mask.copy()
     if window is not None:
@@ -219,7 +244,7 @@ def forward(m, tokens):
     for l in range(n_layer):
         p = f"blk.{l}."
         h = rms_norm(x, m.get(p + "attn_norm.weight"), eps)
-        bias = arch == "qwen2"
+        bias = arch in ("qwen2", "qwen2moe")
         if phi3:
             qkv = linear(h, p + "attn_qkv")
             q = qkv[:, :n_head * hd].reshape(T, n_head, hd)
@@ -246,13 +271,16 @@ def forward(m, tokens):
             a = rms_norm(a, m.get(p + "post_attention_norm.weight"), eps)
         x = x + a
         h = rms_norm(x, m.get(p + "ffn_norm.weight"), eps)
-        if phi3:
-            gu = linear(h, p + "ffn_up")
-            g, u = gu[:, :gu.shape[1] // 2], gu[:, gu.shape[1] // 2:]
+        if n_expert:
+            f = moe(h, p)
         else:
-            g = linear(h, p + "ffn_gate")
-            u = linear(h, p + "ffn_up")
-        f = (act(g) * u) @ m.get(p + "ffn_down.weight").T
+            if phi3:
+                gu = linear(h, p + "ffn_up")
+                g, u = gu[:, :gu.shape[1] // 2], gu[:, gu.shape[1] // 2:]
+            else:
+                g = linear(h, p + "ffn_gate")
+                u = linear(h, p + "ffn_up")
+            f = (act(g) * u) @ m.get(p + "ffn_down.weight").T
         if gemma2:
             f = rms_norm(f, m.get(p + "post_ffw_norm.weight"), eps)
         x = x + f

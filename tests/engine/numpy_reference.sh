@@ -1,8 +1,8 @@
 #!/bin/bash
 # qframe_engine's logits against an independent NumPy forward pass (numpy_forward.py, float64).
 #   numpy_reference.sh QFRAME ENGINE_LOGITS DATA synth|shared
-# synth: the tinyllama (Q8_0), llama3 (F16 + rope_freqs.weight), qwen2, qwen2-untied, gemma, gemma2
-# and phi3 presets, 40 tokens each (gemma2, phi3: 72, past their windows).
+# synth: the tinyllama (Q8_0), llama3 (F16 + rope_freqs.weight), qwen2, qwen2-untied, gemma, gemma2,
+# phi3 and mixtral presets, 40 tokens each (gemma2, phi3: 72, past their windows).
 # shared: stories260K.gguf, tiny-llama3-f16.gguf and tiny-llama-q4_k_m.gguf from DATA/models
 # (skipped, exit 77, when absent). Metric per position p: max_j |qframe - numpy| / max_j |numpy|;
 # every position must stay within 1e-6 with the AVX-512 kernels, 2e-6 with the AVX2 or generic
@@ -25,7 +25,7 @@ trap 'rm -rf "$WORK"' EXIT
 failures=0
 TOL=2e-6
 if grep -qw avx512f /proc/cpuinfo && [ -z "${QFRAME_ENGINE_ISA:-}" ]; then TOL=1e-6; fi
-# The qwen2, gemma, gemma2 and phi3 presets attend more sharply (attn_q/attn_k 1.5 times wider) and add
+# The qwen2, gemma, gemma2, phi3 and mixtral presets attend more sharply (attn_q/attn_k 1.5 times wider) and add
 # more to the residual stream, so that their greedy text is not one token repeated; single
 # precision then loses more: measured 2026-12-05, at most 1.76e-6 with AVX-512, 1.64e-6 with
 # AVX2, 2.2e-6 with the generic kernels (4 float lanes).
@@ -49,7 +49,7 @@ case "$MODE" in
       "$QFRAME" synth -q --preset "$preset" --out "$WORK/$preset.gguf"
       check "$WORK/$preset.gguf" 40 512
     done
-    for preset in qwen2 qwen2-untied gemma gemma2 phi3; do
+    for preset in qwen2 qwen2-untied gemma gemma2 phi3 mixtral qwen2moe; do
       "$QFRAME" synth -q --preset "$preset" --out "$WORK/$preset.gguf"
       # gemma2's and phi3's sliding windows (48) matter only beyond 48 positions
       check "$WORK/$preset.gguf" "$(case $preset in gemma2|phi3) echo 72 ;; *) echo 40 ;; esac)" 512 "$ARCH_TOL"

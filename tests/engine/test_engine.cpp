@@ -540,7 +540,7 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
         rewrite(file, dir / "gpt2.gguf", [](Metadata& m) { m.set("general.architecture", Value::string("gpt2")); });
         const auto msg = error_of([&] { Model::load(dir / "gpt2.gguf"); });
         CHECK_THAT(msg, Catch::Contains("gpt2.gguf") && Catch::Contains("architecture 'gpt2' is not supported") &&
-                            Catch::Contains("it runs llama, qwen2, gemma, gemma2"));
+                            Catch::Contains("it runs llama, qwen2, qwen2moe, gemma, gemma2, phi3"));
     }
     SECTION("a qwen2 model without its attention biases") {
         Synth qwen("qwen2");
@@ -548,6 +548,25 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
         rewrite(q, dir / "nobias.gguf", [](Metadata&) {}, "blk.1.attn_k.bias");
         CHECK_THAT(error_of([&] { Model::load(dir / "nobias.gguf"); }),
                    Catch::Contains("nobias.gguf") && Catch::Contains("tensor 'blk.1.attn_k.bias' is missing"));
+    }
+    SECTION("a mixture of experts with impossible counts") {
+        Synth moe("mixtral");
+        const auto f = GgufFile::open(moe.path);
+        rewrite(f, dir / "used.gguf", [](Metadata& m) { m.set("llama.expert_used_count", Value::u32(5)); });
+        CHECK_THAT(error_of([&] { Model::load(dir / "used.gguf"); }),
+                   Catch::Contains("'llama.expert_used_count' is 5: a token is routed to 1 to 4 ('llama.expert_count') experts"));
+        rewrite(f, dir / "none.gguf", [](Metadata& m) { m.set("llama.expert_count", Value::u32(0)); });
+        CHECK_THAT(error_of([&] { Model::load(dir / "none.gguf"); }),
+                   Catch::Contains("'llama.expert_used_count' is set, but 'llama.expert_count' is 0 or missing"));
+        rewrite(f, dir / "more.gguf", [](Metadata& m) { m.set("llama.expert_count", Value::u32(8)); });
+        CHECK_THAT(error_of([&] { Model::load(dir / "more.gguf"); }),
+                   Catch::Contains("tensor 'blk.0.ffn_gate_inp.weight' has shape 256 x 4, expected 256 x 8"));
+        rewrite(f, dir / "norouter.gguf", [](Metadata&) {}, "blk.2.ffn_gate_inp.weight");
+        CHECK_THAT(error_of([&] { Model::load(dir / "norouter.gguf"); }),
+                   Catch::Contains("tensor 'blk.2.ffn_gate_inp.weight' is missing"));
+        Synth qwen("qwen2");
+        rewrite(GgufFile::open(qwen.path), dir / "qmoe.gguf", [](Metadata& m) { m.set("qwen2.expert_count", Value::u32(4)); });
+        CHECK_THAT(error_of([&] { Model::load(dir / "qmoe.gguf"); }), Catch::Contains("mixture-of-experts qwen2 models are not supported"));
     }
     SECTION("keys under the architecture's own prefix") {
         Synth gemma("gemma2");

@@ -18,7 +18,8 @@ namespace qframe {
 struct SynthPreset {
     std::string_view name;
     std::string_view description;
-    // general.architecture: llama, qwen2 (adds QKV biases), gemma, gemma2 (adds post norms), phi3
+    // general.architecture: llama, qwen2 (adds QKV biases), qwen2moe (also a shared expert), gemma,
+    // gemma2 (adds post norms), phi3
     // (fused attn_qkv and gate+up ffn_up, LongRoPE's rope_factors_short/long)
     std::string_view arch = "llama";
     uint32_t n_layer = 0, n_embd = 0, n_ff = 0, n_head = 0, n_head_kv = 0, n_vocab = 0, n_ctx = 0;
@@ -40,6 +41,8 @@ struct SynthPreset {
     // instead of averaging them all (an average is much the same for every token).
     float qk_gain = 1.0f;
     uint32_t sliding_window = 0;      // {arch}.attention.sliding_window when not 0
+    uint32_t n_expert = 0, n_expert_used = 0;  // a mixture of experts (llama: Mixtral; qwen2moe) when n_expert > 0
+    uint32_t n_ff_exp = 0, n_ff_shexp = 0;     // qwen2moe: {arch}.expert_feed_forward_length, expert_shared_feed_forward_length
     uint32_t rope_original_ctx = 0;   // {arch}.rope.scaling.original_context_length when not 0
     float rope_attn_factor = 0;       // {arch}.rope.scaling.attn_factor when not 0
     float attn_softcap = 0, final_softcap = 0;  // {arch}.{attn,final}_logit_softcapping when not 0

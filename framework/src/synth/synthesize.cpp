@@ -55,6 +55,13 @@ constexpr std::array kPresets{
                 .arch = "phi3", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 131072,
                 .rms_eps = 1e-5f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f, .sliding_window = 48,
                 .rope_original_ctx = 4096, .rope_attn_factor = 1.1902380714238083f},
+    SynthPreset{.name = "mixtral", .description = "like Mixtral-8x7B (llama with 4 experts, 2 per token, an F32 router), Q8_0 matrices, toy size",
+                .n_layer = 4, .n_embd = 256, .n_ff = 512, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 32768,
+                .rope_base = 1000000.0f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f, .n_expert = 4, .n_expert_used = 2},
+    SynthPreset{.name = "qwen2moe", .description = "like Qwen1.5-MoE-A2.7B (qwen2moe: 6 experts, 2 per token, and a gated shared expert; QKV biases), Q8_0, toy size",
+                .arch = "qwen2moe", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 8192,
+                .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f,
+                .n_expert = 6, .n_expert_used = 2, .n_ff_exp = 256, .n_ff_shexp = 512},
 };
 
 // Each family's chat format: its markers (control tokens of the vocabulary) and an excerpt of its
@@ -68,6 +75,9 @@ constexpr std::array kChatMarkers{
     ChatMarkers{"qwen2", {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
                 "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
                 "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"},
+    ChatMarkers{"qwen2moe", {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
+                "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+                "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"},
     ChatMarkers{"gemma", {"<start_of_turn>", "<end_of_turn>"},
                 "{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\n' + message['content'] | trim + "
                 "'<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"},
@@ -143,6 +153,12 @@ public:
         m.set(key("rope.freq_base"), Value::f32(p_.rope_base));
         m.set(key("rope.dimension_count"), Value::u32(head_dim()));
         m.set(key("vocab_size"), Value::u32(p_.n_vocab));
+        if (p_.n_expert) {
+            m.set(key("expert_count"), Value::u32(p_.n_expert));
+            m.set(key("expert_used_count"), Value::u32(p_.n_expert_used));
+        }
+        if (p_.n_ff_exp) m.set(key("expert_feed_forward_length"), Value::u32(p_.n_ff_exp));
+        if (p_.n_ff_shexp) m.set(key("expert_shared_feed_forward_length"), Value::u32(p_.n_ff_shexp));
         if (p_.sliding_window) m.set(key("attention.sliding_window"), Value::u32(p_.sliding_window));
         if (p_.rope_original_ctx) m.set(key("rope.scaling.original_context_length"), Value::u32(p_.rope_original_ctx));
         if (p_.rope_attn_factor) m.set(key("rope.scaling.attn_factor"), Value::f32(p_.rope_attn_factor));
@@ -188,7 +204,7 @@ public:
                 add_matrix(out, blk("attn_k"), e, kv, p_.qk_gain);
                 add_matrix(out, blk("attn_v"), e, kv);
             }
-            if (p_.arch == "qwen2") {  // F32 biases, as in Qwen2's files
+            if (p_.arch == "qwen2" || p_.arch == "qwen2moe") {  // F32 biases, as in Qwen2's files
                 add_bias(out, fmt::format("blk.{}.attn_q.bias", l), q);
                 add_bias(out, fmt::format("blk.{}.attn_k.bias", l), kv);
                 add_bias(out, fmt::format("blk.{}.attn_v.bias", l), kv);
@@ -196,13 +212,25 @@ public:
             add_matrix(out, blk("attn_output"), q, e, p_.residual_gain);
             if (p_.arch == "gemma2") add_norm(out, blk("post_attention_norm"), p_.residual_gain);
             add_norm(out, blk("ffn_norm"));
-            if (phi3) {
+            const uint32_t n_ff_exp = p_.n_ff_exp ? p_.n_ff_exp : p_.n_ff;
+            if (p_.n_expert) {  // the router in F32 (llama-quantize never quantizes it), 2x wider: decisive routing
+                add_f32_matrix(out, blk("ffn_gate_inp"), e, p_.n_expert, 2.0f);
+                add_matrix(out, blk("ffn_gate_exps"), e, n_ff_exp, 1.0f, p_.n_expert);
+                add_matrix(out, blk("ffn_up_exps"), e, n_ff_exp, 1.0f, p_.n_expert);
+                if (p_.n_ff_shexp) {  // the shared expert and its gate's one row (F32, as the router)
+                    add_f32_matrix(out, blk("ffn_gate_inp_shexp"), e, 1, 1.0f);
+                    add_matrix(out, blk("ffn_gate_shexp"), e, p_.n_ff_shexp);
+                    add_matrix(out, blk("ffn_up_shexp"), e, p_.n_ff_shexp);
+                    add_matrix(out, blk("ffn_down_shexp"), p_.n_ff_shexp, e, p_.residual_gain);
+                }
+            } else if (phi3) {
                 add_matrix(out, blk("ffn_up"), e, 2 * p_.n_ff);  // the gate's rows, then the up projection's
             } else {
                 add_matrix(out, blk("ffn_gate"), e, p_.n_ff);
                 add_matrix(out, blk("ffn_up"), e, p_.n_ff);
             }
-            add_matrix(out, blk("ffn_down"), p_.n_ff, e, p_.residual_gain);
+            if (p_.n_expert) add_matrix(out, blk("ffn_down_exps"), n_ff_exp, e, p_.residual_gain, p_.n_expert);
+            else add_matrix(out, blk("ffn_down"), p_.n_ff, e, p_.residual_gain);
             if (p_.arch == "gemma2") add_norm(out, blk("post_ffw_norm"), p_.residual_gain);
         }
         add_norm(out, "output_norm.weight");
@@ -219,14 +247,29 @@ private:
         return original && original->n_layer != p_.n_layer ? fmt::format("-{}l", p_.n_layer) : "";
     }
 
-    // A [cols x rows] matrix (ggml order: ne0 = cols, the input width) with N(0, gain/sqrt(cols)).
-    void add_matrix(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t rows, float gain = 1.0f) const {
+    // A [cols x rows] matrix (ggml order: ne0 = cols, the input width) with N(0, gain/sqrt(cols)),
+    // or n_expert of them in one [cols x rows x n_expert] tensor.
+    void add_matrix(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t rows, float gain = 1.0f,
+                    uint32_t n_expert = 0) const {
         const TensorType t = p_.q4_k_m_mix ? q4_k_m_type(name, p_.n_layer) : p_.matrix_type;
+        add_random(out, std::move(name), t, cols, rows, gain, n_expert);
+    }
+
+    // The same in F32.
+    void add_f32_matrix(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t rows, float gain) const {
+        add_random(out, std::move(name), TensorType::F32, cols, rows, gain, 0);
+    }
+
+    void add_random(std::vector<OutputTensor>& out, std::string name, TensorType t, uint32_t cols, uint32_t rows, float gain,
+                    uint32_t n_expert) const {
         const TypeInfo& type = type_info(t);
-        const uint64_t n = static_cast<uint64_t>(cols) * rows;
+        const uint64_t n = static_cast<uint64_t>(cols) * rows * std::max(n_expert, 1u);
+        std::vector<uint64_t> dims{cols, rows};
+        if (n_expert) dims.push_back(n_expert);
+        if (rows == 1 && !n_expert) dims.pop_back();  // one row: a vector, as qwen2moe's shared expert gate
         const float scale = gain / std::sqrt(static_cast<float>(cols));
         const uint64_t seed = synth::stream_seed(seed_, name);
-        out.push_back({name, static_cast<uint32_t>(t), {cols, rows}, *byte_size(type, n),
+        out.push_back({name, static_cast<uint32_t>(t), dims, *byte_size(type, n),
                        [=](std::vector<std::byte>& scratch) {
                            synth::SplitMix64 rng(seed);
                            std::vector<float> values(n);

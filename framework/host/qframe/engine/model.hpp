@@ -1,5 +1,6 @@
 // CPU inference for dense decoder-only GGUF models of the architectures llama (TinyLlama,
-// Llama-2/3.x, Mistral), qwen2 (Qwen2, Qwen2.5), gemma, gemma2 and phi3, computed the way llama.cpp's graphs
+// Llama-2/3.x, Mistral, and Mixtral-style mixtures of experts), qwen2 (Qwen2, Qwen2.5), qwen2moe,
+// gemma, gemma2 and phi3, computed the way llama.cpp's graphs
 // compute them: token embedding, per layer RMSNorm → grouped-query attention with rotary
 // embeddings and a causal mask → residual → RMSNorm → gated feed-forward → residual; final
 // RMSNorm and the output matrix (token_embd when output.weight is absent). What differs per
@@ -49,7 +50,11 @@ struct HParams {
     uint32_t n_head = 0;         // {arch}.attention.head_count
     uint32_t n_head_kv = 0;      // {arch}.attention.head_count_kv (default n_head)
     uint32_t head_dim = 0;       // n_embd / n_head ({arch}.attention.key_length if present)
-    uint32_t n_ff = 0;           // {arch}.feed_forward_length
+    uint32_t n_ff = 0;           // {arch}.feed_forward_length (of one expert in a mixture of experts)
+    uint32_t n_expert = 0;       // {arch}.expert_count (0: a dense model)
+    uint32_t n_expert_used = 0;  // {arch}.expert_used_count: experts each token is routed to
+    uint32_t n_ff_exp = 0;       // an expert's width: {arch}.expert_feed_forward_length (qwen2moe), else n_ff
+    uint32_t n_ff_shexp = 0;     // the shared expert's: {arch}.expert_shared_feed_forward_length (default n_ff); 0: none
     uint32_t n_ctx_train = 0;    // {arch}.context_length
     float rms_eps = 1e-5f;       // {arch}.attention.layer_norm_rms_epsilon
     float rope_freq_base = 10000.0f;  // {arch}.rope.freq_base
