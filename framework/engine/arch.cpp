@@ -52,8 +52,6 @@ const ArchSpec* find_arch(std::string_view name) {
     return nullptr;
 }
 
-std::span<const ArchSpec> supported_archs() { return kArchs; }
-
 std::string supported_arch_names() {
     std::string out;
     for (const ArchSpec& a : kArchs) {

@@ -1,10 +1,10 @@
 // Private to the engine: the architectures it runs, one row each, as llama.cpp c392e50 builds
-// their graphs (src/llama.cpp build_llama, build_qwen2, build_gemma; the rope kind from
+// their graphs (src/llama.cpp build_llama, build_qwen2, build_qwen2moe, build_gemma, build_gemma2,
+// build_phi3; the rope kind from
 // llama_model_rope_type in src/llama-model.cpp). One forward pass (context.cpp) reads these
 // switches; no architecture has a copy of it.
 #pragma once
 
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -65,8 +65,7 @@ struct ArchSpec {
 
 // The row for a general.architecture; nullptr when the engine does not run it.
 const ArchSpec* find_arch(std::string_view name);
-std::span<const ArchSpec> supported_archs();
-// "llama, qwen2, gemma": for errors.
+// "llama, qwen2, …": for errors.
 std::string supported_arch_names();
 
 }  // namespace qframe::engine

@@ -186,6 +186,8 @@ struct Context::State {
     // The rope's frequency divisors for this context's length (build_rope_factors: phi3's long
     // factors beyond the original context).
     const std::vector<float>& rope_factors;
+    // numerics: f32's per-pair frequencies, freq_scale · base^(-2i/n_rot) / factor[i], in double.
+    std::vector<double> inv_freq;
 
     State(const Model& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_, Numerics numerics_)
         : model(model_), m(*model.impl()), c(m.config), n_ctx(n_ctx_), n_batch(std::min(n_batch_, n_ctx_)),
@@ -225,6 +227,10 @@ struct Context::State {
             expert_out = Buffer(n_batch * ld_embd);
             routed_out = Buffer(size_t(n_batch) * c.n_expert_used * ld_embd);
         }
+        for (uint32_t i = 0; i < c.head_dim / 2; ++i) {
+            const double freq = std::pow(double(c.rope_freq_base), -2.0 * double(i) / c.head_dim);
+            inv_freq.push_back(c.rope_freq_scale * freq / (rope_factors.empty() ? 1.0 : rope_factors[i]));
+        }
         rope_cos.resize(size_t(n_batch) * c.head_dim / 2);
         rope_sin.resize(size_t(n_batch) * c.head_dim / 2);
     }
@@ -253,8 +259,7 @@ struct Context::State {
                     rope_sin[t * half + i] = std::sin(angle) * mscale;
                     theta *= theta_scale;
                 } else {
-                    const double freq = std::pow(double(c.rope_freq_base), -2.0 * double(i) / c.head_dim);
-                    const double angle = double(pos + t) * c.rope_freq_scale * freq / (rope_factors.empty() ? 1.0 : rope_factors[i]);
+                    const double angle = double(pos + t) * inv_freq[i];
                     rope_cos[t * half + i] = static_cast<float>(std::cos(angle) * mscale);
                     rope_sin[t * half + i] = static_cast<float>(std::sin(angle) * mscale);
                 }
@@ -509,10 +514,7 @@ struct Context::State {
             if (slots.empty()) continue;
             const size_t m = slots.size();
             for (size_t i = 0; i < m; ++i) std::copy_n(xn.data() + (slots[i] / k_used) * ld_embd, ld_embd, gathered.data() + i * ld_embd);
-            matmul(L.gate_exps.expert(e), gathered.data(), ld_embd, m, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-            matmul(L.up_exps.expert(e), gathered.data(), ld_embd, m, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-            gated_activation(m, c.n_ff_exp);
-            matmul(L.down_exps.expert(e), gate.data(), ld_ff, m, expert_out.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+            gated_ffn(L.gate_exps.expert(e), L.up_exps.expert(e), L.down_exps.expert(e), gathered.data(), m, expert_out.data());
             parallel_for(m, threads, [&](size_t i) {
                 const float w = weights[slots[i]];
                 float* out = routed_out.data() + slots[i] * ld_embd;
@@ -527,10 +529,7 @@ struct Context::State {
         // silu(g) / g; added after the routed experts' sum.
         std::vector<float> shared_gate(nt);
         matmul(L.shexp_gate, xn.data(), ld_embd, nt, shared_gate.data(), 1, threads, numerics, rounded.data(), quantized);
-        matmul(L.gate_shexp, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-        matmul(L.up_shexp, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-        gated_activation(nt, c.n_ff_shexp);
-        matmul(L.down_shexp, gate.data(), ld_ff, nt, expert_out.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+        gated_ffn(L.gate_shexp, L.up_shexp, L.down_shexp, xn.data(), nt, expert_out.data());
         parallel_for(nt, threads, [&](size_t t) {
             const float g = shared_gate[t];
             const float sigmoid = numerics == Numerics::ggml ? g / (1.0f + std::exp(-g)) / g : static_cast<float>(1.0 / (1.0 + std::exp(-double(g))));
@@ -554,6 +553,15 @@ struct Context::State {
         std::copy_n(routed + t * k_used * ld_embd, c.n_embd, out);
         for (size_t k = 1; k < k_used; ++k)
             for (size_t d = 0; d < c.n_embd; ++d) out[d] += routed[(t * k_used + k) * ld_embd + d];
+    }
+
+    // out = down · (act(gate · x) ⊙ up · x) for the nt rows of x (stride ld_embd; out may be x):
+    // the dense FFN, each expert and the shared expert. The width is the gate's rows.
+    void gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matrix& w_down, const float* x, size_t nt, float* out) {
+        matmul(w_gate, x, ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+        matmul(w_up, x, ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+        gated_activation(nt, w_gate.rows);
+        matmul(w_down, gate.data(), ld_ff, nt, out, ld_embd, threads, numerics, rounded.data(), quantized);
     }
 
     // gate = act(gate) ⊙ up over rows of n_ff, the gated feed-forward network's middle.
@@ -628,10 +636,7 @@ struct Context::State {
             if (L.has_experts()) {
                 moe_ffn(L, nt);
             } else {
-                matmul(L.gate, xn.data(), ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-                matmul(L.up, xn.data(), ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-                gated_activation(nt, c.n_ff);
-                matmul(L.down, gate.data(), ld_ff, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+                gated_ffn(L.gate, L.up, L.down, xn.data(), nt, xn.data());
             }
             if (!L.ffn_post_norm.empty())
                 rms_norm(xn.data(), ld_embd, nt, c.n_embd, L.ffn_post_norm, c.rms_eps, xn.data(), numerics, threads);

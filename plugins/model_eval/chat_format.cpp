@@ -18,9 +18,8 @@ std::string_view trim(std::string_view s) {  // llama-chat.cpp's trim: ASCII whi
 
 std::string chatml(std::string_view p) { return fmt::format("<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n", p); }
 std::string phi4(std::string_view p) { return fmt::format("<|im_start|>user<|im_sep|>{}<|im_end|><|im_start|>assistant<|im_sep|>", p); }
-std::string mistral_v7(std::string_view p) { return fmt::format("[INST] {}[/INST]", p); }
 std::string mistral_v1(std::string_view p) { return fmt::format(" [INST] {} [/INST]", p); }
-std::string mistral_v3(std::string_view p) { return fmt::format("[INST] {}[/INST]", p); }
+std::string mistral_v3(std::string_view p) { return fmt::format("[INST] {}[/INST]", p); }  // and v7's single turn
 std::string mistral_v3_tekken(std::string_view p) { return fmt::format("[INST]{}[/INST]", p); }
 std::string llama2(std::string_view p) { return fmt::format("[INST] {} [/INST]", p); }
 std::string llama2_strip(std::string_view p) { return fmt::format("[INST] {} [/INST]", trim(p)); }
@@ -37,7 +36,7 @@ std::string llama3(std::string_view p) {
 constexpr std::array kFormats{
     ChatFormat{"chatml", chatml},
     ChatFormat{"phi4", phi4},
-    ChatFormat{"mistral-v7", mistral_v7},
+    ChatFormat{"mistral-v7", mistral_v3},
     ChatFormat{"mistral-v1", mistral_v1},
     ChatFormat{"mistral-v3", mistral_v3},
     ChatFormat{"mistral-v3-tekken", mistral_v3_tekken},

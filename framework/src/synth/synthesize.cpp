@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -67,32 +68,26 @@ constexpr std::array kPresets{
 // Each family's chat format: its markers (control tokens of the vocabulary) and an excerpt of its
 // tokenizer.chat_template that llama.cpp's detection (and eval.generate's) recognises.
 struct ChatMarkers {
-    std::string_view arch;
+    std::array<std::string_view, 2> archs;  // the architectures whose presets use it
     std::array<std::string_view, 5> controls;  // empty ones are skipped
     std::string_view chat_template;
 };
 constexpr std::array kChatMarkers{
-    ChatMarkers{"qwen2", {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
+    ChatMarkers{{"qwen2", "qwen2moe"}, {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
                 "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
                 "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"},
-    ChatMarkers{"qwen2moe", {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
-                "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
-                "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"},
-    ChatMarkers{"gemma", {"<start_of_turn>", "<end_of_turn>"},
-                "{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\n' + message['content'] | trim + "
-                "'<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"},
-    ChatMarkers{"gemma2", {"<start_of_turn>", "<end_of_turn>"},
+    ChatMarkers{{"gemma", "gemma2"}, {"<start_of_turn>", "<end_of_turn>"},
                 "{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\n' + message['content'] | trim + "
                 "'<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"},
     // llama.cpp looks up <|endoftext|> in any model whose general.name says phi3.
-    ChatMarkers{"phi3", {"<|endoftext|>", "<|assistant|>", "<|end|>", "<|user|>", "<|system|>"},
+    ChatMarkers{{"phi3"}, {"<|endoftext|>", "<|assistant|>", "<|end|>", "<|user|>", "<|system|>"},
                 "{% for message in messages %}{{'<|' + message['role'] + '|>' + '\n' + message['content'] + '<|end|>\n'}}{% endfor %}"
                 "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}"},
 };
 
 const ChatMarkers* chat_markers(std::string_view arch) {
     for (const ChatMarkers& c : kChatMarkers)
-        if (c.arch == arch) return &c;
+        if (std::find(c.archs.begin(), c.archs.end(), arch) != c.archs.end()) return &c;
     return nullptr;
 }
 
@@ -260,8 +255,10 @@ private:
         add_random(out, std::move(name), TensorType::F32, cols, rows, gain, 0);
     }
 
+    // N(0, gain / sqrt(cols)) values; the first `boosted_rows` rows (of the first expert) times
+    // `boost` (a fused matrix whose parts have their own gains).
     void add_random(std::vector<OutputTensor>& out, std::string name, TensorType t, uint32_t cols, uint32_t rows, float gain,
-                    uint32_t n_expert) const {
+                    uint32_t n_expert, uint32_t boosted_rows = 0, float boost = 1.0f) const {
         const TypeInfo& type = type_info(t);
         const uint64_t n = static_cast<uint64_t>(cols) * rows * std::max(n_expert, 1u);
         std::vector<uint64_t> dims{cols, rows};
@@ -273,7 +270,8 @@ private:
                        [=](std::vector<std::byte>& scratch) {
                            synth::SplitMix64 rng(seed);
                            std::vector<float> values(n);
-                           for (auto& v : values) v = rng.normal() * scale;
+                           const uint64_t boosted = uint64_t(cols) * boosted_rows;
+                           for (uint64_t i = 0; i < n; ++i) values[i] = rng.normal() * scale * (i < boosted ? boost : 1.0f);
                            scratch.resize(*byte_size(type, n));
                            encode(t, values, scratch);
                            return std::span<const std::byte>(scratch);
@@ -281,22 +279,9 @@ private:
                        {}, {}});
     }
 
-    // Q, K and V rows in one matrix, Q and K with the preset's gain.
+    // Q, K and V rows in one matrix, Q's and K's with the preset's gain.
     void add_fused_qkv(std::vector<OutputTensor>& out, std::string name, uint32_t cols, uint32_t q, uint32_t kv) const {
-        const TensorType t = p_.matrix_type;
-        const uint64_t n = static_cast<uint64_t>(cols) * (q + 2 * kv);
-        const float scale = 1.0f / std::sqrt(static_cast<float>(cols)), qk = p_.qk_gain;
-        const uint64_t seed = synth::stream_seed(seed_, name);
-        out.push_back({name, static_cast<uint32_t>(t), {cols, q + 2 * kv}, *byte_size(type_info(t), n),
-                       [=](std::vector<std::byte>& scratch) {
-                           synth::SplitMix64 rng(seed);
-                           std::vector<float> values(n);
-                           for (uint64_t i = 0; i < n; ++i) values[i] = rng.normal() * scale * (i < uint64_t(cols) * (q + kv) ? qk : 1.0f);
-                           scratch.resize(*byte_size(type_info(t), n));
-                           encode(t, values, scratch);
-                           return std::span<const std::byte>(scratch);
-                       },
-                       {}, {}});
+        add_random(out, std::move(name), p_.matrix_type, cols, q + 2 * kv, 1.0f, 0, q + kv, p_.qk_gain);
     }
 
     // RMSNorm weights near `center` (1, or the residual gain for the norms whose output is what
