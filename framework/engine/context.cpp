@@ -103,8 +103,11 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
     const size_t items = (w.rows + rb - 1) / rb;
     const float* direct = w.direct();
     const bool f16_in_place = w.type == TensorType::F16 && ops.dot_block_f16 && w.cols == n;
-    // F32/F16 rows that are not a multiple of 16 wide: ggml's vec_dot fallbacks (ggml_dot.hpp).
-    const bool ggml_fallback = numerics == Numerics::ggml && (w.type == TensorType::F32 || w.type == TensorType::F16) && w.cols % 16 != 0;
+    // F32/F16 products tinyBLAS declines — rows not a multiple of 16 wide, a height that is not a
+    // multiple of 4 (a router of 6 experts, a shared expert's 1-row gate), experts' slices (ggml's
+    // sgemm.cpp, tinyBLAS::matmul): ggml's vec_dot fallbacks (ggml_dot.hpp).
+    const bool ggml_fallback = numerics == Numerics::ggml && (w.type == TensorType::F32 || w.type == TensorType::F16) &&
+                               (w.cols % 16 != 0 || w.ggml_rows % 4 != 0 || w.ggml_rows == 0);
     parallel_for(items, threads, [&](size_t i) {
         const size_t r0 = i * rb, nr = std::min(rb, w.rows - r0);
         if (ggml_fallback) {

@@ -160,6 +160,7 @@ public:
         m.type = v.type;
         m.cols = v.dims[0];
         m.rows = v.dims[1];
+        m.ggml_rows = m.rows;
         const auto row_bytes = byte_size(type_info(v.type), m.cols);
         if (!row_bytes) fail(fmt::format("tensor '{}': rows of {} values are not whole {} blocks", name, m.cols, type_name(v.type)));
         m.row_bytes = *row_bytes;
@@ -224,6 +225,7 @@ public:
     Matrix experts(const std::string& name, uint64_t cols, uint64_t rows) {
         Matrix m = to_matrix(name, require(name, {cols, rows, impl_.config.n_expert}));
         m.rows = rows;  // of one expert; expert(e) views the others
+        m.ggml_rows = 0;
         return m;
     }
 

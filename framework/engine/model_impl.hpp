@@ -21,6 +21,10 @@ struct Matrix {
     size_t cols = 0, rows = 0;
     size_t row_bytes = 0;
     const std::byte* data = nullptr;
+    // The height of the product ggml makes with these rows: the whole tensor's, for a fused
+    // matrix's part too; 0 for an expert's slice, which ggml_mul_mat_id multiplies with vec_dot
+    // only. It decides where F32/F16 products take tinyBLAS's order (numerics: ggml).
+    size_t ggml_rows = 0;
 
     // Decodes rows [r0, r0 + n) to F32 into `out`, row stride `ld` >= cols; the floats of each
     // row between cols and ld are set to zero.
