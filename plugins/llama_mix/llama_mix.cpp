@@ -31,7 +31,7 @@ private:
 };
 
 void register_stages(Registry& r) {
-    r.add("quant.mix", "llama.cpp's standard type mix (llama-quantize's choice per tensor; architectures llama, qwen2, gemma, gemma2, phi3), bytes as ggml writes them",
+    r.add("quant.mix", "llama.cpp's standard type mix (llama-quantize's choice per tensor; architectures llama (with experts), qwen2, qwen2moe, gemma, gemma2, phi3), bytes as ggml writes them",
           {OptionSpec::string("mix", "Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1", std::nullopt)},
           [](const Options& o) { return std::make_unique<LlamaMix>(o); });
 }

@@ -25,7 +25,7 @@ uint32_t block_size(T type) { return find_type(static_cast<uint32_t>(type))->blo
 
 // The architectures whose rules are transcribed (llama_tensor_get_type has branches for falcon
 // and others that are not).
-constexpr std::string_view kArchitectures[] = {"llama", "qwen2", "gemma", "gemma2", "phi3"};  // qwen2moe: not yet recorded
+constexpr std::string_view kArchitectures[] = {"llama", "qwen2", "qwen2moe", "gemma", "gemma2", "phi3"};
 
 // What llama-quantize knows of the model (its quantize_state_impl and hparams).
 struct ModelFacts {
