@@ -1,8 +1,9 @@
 // Private to the engine: the architectures it runs, one row each, as llama.cpp c392e50 builds
 // their graphs (src/llama.cpp build_llama, build_qwen2, build_qwen2moe, build_gemma, build_gemma2,
-// build_phi3; the rope kind from
-// llama_model_rope_type in src/llama-model.cpp). One forward pass (context.cpp) reads these
-// switches; no architecture has a copy of it.
+// build_phi3; the rope kind from llama_model_rope_type in src/llama-model.cpp) and, for qwen3,
+// qwen3moe and gemma3, which c392e50 predates, as current llama.cpp does (src/models/qwen3.cpp,
+// qwen3moe.cpp, gemma3.cpp). One forward pass (context.cpp) reads these switches; no
+// architecture has a copy of it.
 #pragma once
 
 #include <string>
@@ -20,6 +21,7 @@ enum class RopePairs {
 enum class SlidingWindow {
     none,
     even_layers,  // gemma2: layers 0, 2, 4, …
+    five_in_six,  // gemma3: every layer but 5, 11, 17, … (llama.cpp's swa pattern 6)
     all_layers,   // phi3 (the key is required there)
 };
 
@@ -31,10 +33,16 @@ struct ArchSpec {
     RopePairs rope = RopePairs::adjacent;
     FfnActivation activation = FfnActivation::silu;
     bool qkv_bias = false;         // attn_{q,k,v}.bias, required (qwen2)
+    // attn_q_norm / attn_k_norm: each head's queries and keys RMS-normed before the rotation
+    // (qwen3, gemma3)
+    bool qk_norm = false;
     bool embedding_scale = false;  // the embeddings times sqrt(n_embd) (gemma)
     // The queries times 1/sqrt(head_dim) after the rotation, the scores unscaled (gemma); else
     // the scores are scaled inside the softmax (llama, qwen2). The same value, rounded elsewhere.
     bool query_prescale = false;
+    // A model of this many layers (the family's 27B) scales its queries by 1/sqrt(n_embd / n_head)
+    // instead of 1/sqrt(head_dim), as llama.cpp's size switch does (gemma2: 46, gemma3: 62).
+    uint32_t width_query_scale_layers = 0;
     bool output_always_tied = false;  // token_embd.weight is the output; output.weight is not read (gemma)
     bool rope_freqs = false;          // rope_freqs.weight divides the frequencies when present (llama 3.x)
     // rope_factors_short.weight / rope_factors_long.weight divide them, the long ones for contexts
@@ -61,6 +69,9 @@ struct ArchSpec {
     bool softcaps = false;
     SlidingWindow sliding_window = SlidingWindow::none;
     uint32_t default_window = 0;  // n_swa when the key is absent
+    // The sliding-window layers rotate with this base and no frequency scaling, the others with
+    // {arch}.rope.freq_base and its scaling (gemma3: 10000); 0: every layer alike.
+    float window_rope_base = 0;
 };
 
 // The row for a general.architecture; nullptr when the engine does not run it.

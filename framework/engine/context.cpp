@@ -134,21 +134,25 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
     });
 }
 
-// out[t] = x[t] / sqrt(mean(x[t]²) + eps) · weight, like ggml_rms_norm then ggml_mul (which
-// sums the squares, each rounded to float, in double).
+// out = x / sqrt(mean(x²) + eps) · weight over n values (out may be x), like ggml_rms_norm then
+// ggml_mul (which sums the squares, each rounded to float, in double).
+void rms_norm_row(const float* x, size_t n, const float* weight, float eps, float* out, Numerics numerics) {
+    double sum = 0;
+    if (numerics == Numerics::ggml) {
+        for (size_t k = 0; k < n; ++k) sum += static_cast<double>(x[k] * x[k]);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + eps);
+        for (size_t k = 0; k < n; ++k) out[k] = x[k] * scale * weight[k];
+        return;
+    }
+    for (size_t k = 0; k < n; ++k) sum += double(x[k]) * x[k];
+    const double scale = 1.0 / std::sqrt(sum / n + eps);  // f32: one rounding per value
+    for (size_t k = 0; k < n; ++k) out[k] = static_cast<float>(x[k] * scale * weight[k]);
+}
+
+// rms_norm_row on each of the nt rows of x (row stride ld) into out.
 void rms_norm(const float* x, size_t ld, size_t nt, size_t n, const std::vector<float>& weight, float eps, float* out,
               Numerics numerics, unsigned threads) {
-    parallel_for(nt, threads, [&](size_t t) {
-        const float* xt = x + t * ld;
-        double sum = 0;
-        if (numerics == Numerics::ggml)
-            for (size_t k = 0; k < n; ++k) sum += static_cast<double>(xt[k] * xt[k]);
-        else
-            for (size_t k = 0; k < n; ++k) sum += double(xt[k]) * xt[k];
-        const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + eps);
-        float* ot = out + t * ld;
-        for (size_t k = 0; k < n; ++k) ot[k] = xt[k] * scale * weight[k];
-    });
+    parallel_for(nt, threads, [&](size_t t) { rms_norm_row(x + t * ld, n, weight.data(), eps, out + t * ld, numerics); });
 }
 
 // x[t] += d[t] for the nt rows of n values (row stride ld): the residual connections.
@@ -185,12 +189,18 @@ struct Context::State {
     // token's n_expert_used weighted outputs, in the router's order.
     Buffer gathered, expert_out, routed_out;
     int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
-    std::vector<float> rope_cos, rope_sin;  // [n_batch × head_dim / 2]
     // The rope's frequency divisors for this context's length (build_rope_factors: phi3's long
     // factors beyond the original context).
     const std::vector<float>& rope_factors;
-    // numerics: f32's per-pair frequencies, freq_scale · base^(-2i/n_rot) / factor[i], in double.
-    std::vector<double> inv_freq;
+    // One rotation: its base and frequency scale, and the batch's angles.
+    struct RopeTable {
+        float base = 10000.0f, scale = 1.0f;
+        std::vector<double> inv_freq;    // numerics: f32's per-pair frequencies, scale · base^(-2i/n_rot) / factor[i], in double
+        std::vector<float> cos, sin;     // [n_batch × head_dim / 2], times the rope's attention factor
+    };
+    // Every layer's rotation, and the sliding-window layers' own where the architecture gives
+    // them another base (gemma3).
+    RopeTable rope_all, rope_window;
 
     State(const Model& model_, uint32_t n_ctx_, unsigned threads_, uint32_t n_batch_, Numerics numerics_)
         : model(model_), m(*model.impl()), c(m.config), n_ctx(n_ctx_), n_batch(std::min(n_batch_, n_ctx_)),
@@ -230,13 +240,23 @@ struct Context::State {
             expert_out = Buffer(n_batch * ld_embd);
             routed_out = Buffer(size_t(n_batch) * c.n_expert_used * ld_embd);
         }
-        for (uint32_t i = 0; i < c.head_dim / 2; ++i) {
-            const double freq = std::pow(double(c.rope_freq_base), -2.0 * double(i) / c.head_dim);
-            inv_freq.push_back(c.rope_freq_scale * freq / (rope_factors.empty() ? 1.0 : rope_factors[i]));
-        }
-        rope_cos.resize(size_t(n_batch) * c.head_dim / 2);
-        rope_sin.resize(size_t(n_batch) * c.head_dim / 2);
+        init_rope(rope_all, c.rope_freq_base, c.rope_freq_scale);
+        if (m.arch->window_rope_base > 0) init_rope(rope_window, m.arch->window_rope_base, 1.0f);
     }
+
+    void init_rope(RopeTable& r, float base, float scale) const {
+        r.base = base;
+        r.scale = scale;
+        for (uint32_t i = 0; i < c.head_dim / 2; ++i) {
+            const double freq = std::pow(double(base), -2.0 * double(i) / c.head_dim);
+            r.inv_freq.push_back(scale * freq / (rope_factors.empty() ? 1.0 : rope_factors[i]));
+        }
+        r.cos.resize(size_t(n_batch) * c.head_dim / 2);
+        r.sin.resize(size_t(n_batch) * c.head_dim / 2);
+    }
+
+    // The rotation of layer L.
+    const RopeTable& rope_of(const Layer& L) const { return L.window && !rope_window.cos.empty() ? rope_window : rope_all; }
 
     void check_tokens(std::span<const int32_t> tokens) const {
         for (size_t i = 0; i < tokens.size(); ++i)
@@ -248,23 +268,24 @@ struct Context::State {
     // attention factor. ggml computes them in float, each pair's angle from the previous one's
     // (ggml_rope_cache_init, rope_yarn without extrapolation); the f32 numerics compute each
     // angle in double.
-    void rope_angles(size_t nt) {
+    void rope_angles(RopeTable& r, size_t nt) {
+        if (r.cos.empty()) return;
         const size_t half = c.head_dim / 2;
-        const float theta_scale = std::pow(c.rope_freq_base, -2.0f / float(c.head_dim));
+        const float theta_scale = std::pow(r.base, -2.0f / float(c.head_dim));
         const float mscale = c.rope_attn_factor;
         for (size_t t = 0; t < nt; ++t) {
             float theta = static_cast<float>(pos + t);
             for (size_t i = 0; i < half; ++i) {
                 if (numerics == Numerics::ggml) {
                     const float ff = rope_factors.empty() ? 1.0f : rope_factors[i];
-                    const float angle = c.rope_freq_scale * (theta / ff);
-                    rope_cos[t * half + i] = std::cos(angle) * mscale;
-                    rope_sin[t * half + i] = std::sin(angle) * mscale;
+                    const float angle = r.scale * (theta / ff);
+                    r.cos[t * half + i] = std::cos(angle) * mscale;
+                    r.sin[t * half + i] = std::sin(angle) * mscale;
                     theta *= theta_scale;
                 } else {
-                    const double angle = double(pos + t) * inv_freq[i];
-                    rope_cos[t * half + i] = static_cast<float>(std::cos(angle) * mscale);
-                    rope_sin[t * half + i] = static_cast<float>(std::sin(angle) * mscale);
+                    const double angle = double(pos + t) * r.inv_freq[i];
+                    r.cos[t * half + i] = static_cast<float>(std::cos(angle) * mscale);
+                    r.sin[t * half + i] = static_cast<float>(std::sin(angle) * mscale);
                 }
             }
         }
@@ -272,14 +293,14 @@ struct Context::State {
 
     // Rotates the pairs of every head of the nt rows of `data` (row stride ld): (2i, 2i+1) or
     // (i, i + head_dim/2), as the architecture's rope kind says.
-    void rope(float* data, size_t ld, size_t nt, uint32_t n_heads) const {
+    void rope(const RopeTable& r, float* data, size_t ld, size_t nt, uint32_t n_heads) const {
         const size_t half = c.head_dim / 2;
         const bool ggml = numerics == Numerics::ggml;
         const bool halves = m.arch->rope == RopePairs::halves;
         const size_t step = halves ? 1 : 2, partner = halves ? half : 1;  // pair i: v[step·i], v[step·i + partner]
         parallel_for(nt, threads, [&](size_t t) {
-            const float* cs = rope_cos.data() + t * half;
-            const float* sn = rope_sin.data() + t * half;
+            const float* cs = r.cos.data() + t * half;
+            const float* sn = r.sin.data() + t * half;
             for (uint32_t h = 0; h < n_heads; ++h) {
                 float* v = data + t * ld + size_t(h) * c.head_dim;
                 for (size_t i = 0; i < half; ++i) {
@@ -294,6 +315,17 @@ struct Context::State {
                         b = x0 * sn[i] + x1 * cs[i];
                     }
                 }
+            }
+        });
+    }
+
+    // Each head of the nt rows of `data` (row stride ld) RMS-normed with `weight` (head_dim
+    // values), in place: qwen3's and gemma3's query and key norms.
+    void head_norm(float* data, size_t ld, size_t nt, uint32_t n_heads, const std::vector<float>& weight) const {
+        parallel_for(nt, threads, [&](size_t t) {
+            for (uint32_t h = 0; h < n_heads; ++h) {
+                float* v = data + t * ld + size_t(h) * c.head_dim;
+                rms_norm_row(v, c.head_dim, weight.data(), c.rms_eps, v, numerics);
             }
         });
     }
@@ -597,7 +629,8 @@ struct Context::State {
             for (size_t t = 0; t < nt; ++t) m.token_embd.decode_rows(size_t(tokens[t]), 1, x.data() + t * ld_embd, ld_embd);
             if (m.arch->embedding_scale) scale_rows(x.data(), ld_embd, nt, c.n_embd, std::sqrt(static_cast<float>(c.n_embd)));
         }
-        rope_angles(nt);
+        rope_angles(rope_all, nt);
+        rope_angles(rope_window, nt);
 
         for (uint32_t l = first_layer; l < c.n_layer; ++l) {
             if (record) record(l, x.data(), ld_embd);
@@ -614,8 +647,12 @@ struct Context::State {
                 add_bias(kc, kv_dim, nt, L.bk);
                 add_bias(vc, kv_dim, nt, L.bv);
             }
-            rope(q.data(), ld_q, nt, c.n_head);
-            rope(kc, kv_dim, nt, c.n_head_kv);
+            if (!L.q_norm.empty()) {
+                head_norm(q.data(), ld_q, nt, c.n_head, L.q_norm);
+                head_norm(kc, kv_dim, nt, c.n_head_kv, L.k_norm);
+            }
+            rope(rope_of(L), q.data(), ld_q, nt, c.n_head);
+            rope(rope_of(L), kc, kv_dim, nt, c.n_head_kv);
             if (m.arch->query_prescale) scale_rows(q.data(), ld_q, nt, q_dim, c.query_scale);
             if (numerics == Numerics::ggml)  // llama.cpp's cache holds F16
                 parallel_for(nt, threads, [&](size_t t) {

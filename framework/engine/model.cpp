@@ -270,15 +270,15 @@ public:
         c.rope_freq_scale = (factor == 0 || scaling == "none") ? 1.0f : static_cast<float>(1.0 / factor);
         c.query_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
         const ArchSpec& spec = *impl_.arch;
-        // llama.cpp scales gemma2 27B's queries (its only 46-layer size) by its n_embd / n_head.
-        if (spec.name == "gemma2" && c.n_layer == 46) c.query_scale = 1.0f / std::sqrt(static_cast<float>(c.n_embd / c.n_head));
+        if (spec.width_query_scale_layers && c.n_layer == spec.width_query_scale_layers)
+            c.query_scale = 1.0f / std::sqrt(static_cast<float>(c.n_embd / c.n_head));
         if (spec.softcaps) {
             c.attn_softcap = positive_float(arch_key("attn_logit_softcapping"), 50.0f);
             c.final_softcap = positive_float(arch_key("final_logit_softcapping"), 30.0f);
         }
         if (spec.sliding_window != SlidingWindow::none) {
             const std::string window = arch_key("attention.sliding_window");
-            if (spec.sliding_window == SlidingWindow::all_layers && !key(window))  // as llama.cpp's phi3 loader
+            if (!spec.default_window && !key(window))  // as llama.cpp's phi3 and gemma3 loaders
                 fail(fmt::format("metadata '{}' is missing", window));
             c.n_swa = key(window) ? require_uint(window) : spec.default_window;
         }
@@ -359,13 +359,18 @@ public:
                 for (const char* bias : {"attn_q.bias", "attn_k.bias", "attn_v.bias"})
                     if (find_present(blk(bias))) fail(fmt::format("tensor '{}': a {} model has no attention biases", blk(bias), c.arch));
             }
+            if (spec.qk_norm) {
+                layer.q_norm = vector(blk("attn_q_norm.weight"), c.head_dim);
+                layer.k_norm = vector(blk("attn_k_norm.weight"), c.head_dim);
+            }
             layer.wo = matrix(blk("attn_output.weight"), q_dim, c.n_embd);
             layer.ffn_norm = vector(blk("ffn_norm.weight"), c.n_embd);
             if (spec.post_norms) {
                 layer.attn_post_norm = vector(blk("post_attention_norm.weight"), c.n_embd);
                 layer.ffn_post_norm = vector(blk("post_ffw_norm.weight"), c.n_embd);
             }
-            if ((spec.sliding_window == SlidingWindow::even_layers && l % 2 == 0) || spec.sliding_window == SlidingWindow::all_layers)
+            if ((spec.sliding_window == SlidingWindow::even_layers && l % 2 == 0) ||
+                (spec.sliding_window == SlidingWindow::five_in_six && l % 6 < 5) || spec.sliding_window == SlidingWindow::all_layers)
                 layer.window = c.n_swa;
             if (c.n_expert > 0) {
                 layer.router = matrix(blk("ffn_gate_inp.weight"), c.n_embd, c.n_expert);

@@ -43,6 +43,7 @@ struct Layer {
     std::vector<float> attn_post_norm, ffn_post_norm;  // empty unless the architecture has them
     uint32_t window = 0;  // attends to the last `window` positions only; 0: to all
     std::vector<float> bq, bk, bv;  // empty unless the architecture has them
+    std::vector<float> q_norm, k_norm;  // per-head query and key norms (head_dim values); empty unless the architecture has them
     Matrix wq, wk, wv, wo, gate, up, down;
     // Mixture of experts (n_expert > 0): the router and every expert's gate, up and down
     // matrices, each [cols × rows] per expert (`rows` of one expert), instead of gate/up/down.

@@ -5,7 +5,7 @@ It parses the GGUF file itself and dequantizes F32, F16, BF16, Q8_0 and Q4_0 its
 other type it asks `qframe dump` (given with --qframe) for the tensor decoded to F32 (dump is
 checked bit-exact against ggml's decoder by tests/cli/dump_reference.sh). Nothing else is shared
 with qframe. The model follows llama.cpp's graphs (src/llama.cpp, build_llama, build_qwen2,
-build_gemma, build_gemma2, build_phi3), written here from those graphs, not from qframe's table: RMSNorm, rotary
+build_gemma, build_gemma2, build_phi3; qwen3, qwen3moe and gemma3 from current llama.cpp), written here from those graphs, not from qframe's table: RMSNorm, rotary
 embeddings (llama: NORM mode, pairs 2i, 2i+1; qwen2, gemma: NEOX mode, pairs i, i + d/2),
 grouped-query causal attention scaled by 1/sqrt(head_dim) (qwen2: Q/K/V biases), a gated
 feed-forward network (SiLU; gemma: GELU's tanh form), output norm, output matrix (token_embd
@@ -20,7 +20,11 @@ scaling cos and sin by rope.scaling.attn_factor. A llama with {arch}.expert_coun
 routes each token to its expert_used_count most probable experts (softmax of ffn_gate_inp's
 logits, weights renormalised to sum 1) and adds their SwiGLU outputs (ffn_*_exps), weighted;
 qwen2moe (qwen2's attention) keeps the probabilities as weights and adds a shared expert
-(ffn_*_shexp) times sigmoid(ffn_gate_inp_shexp . x).
+(ffn_*_shexp) times sigmoid(ffn_gate_inp_shexp . x). qwen3 (and qwen3moe, experts as Mixtral's)
+RMS-norms each head's queries and keys (attn_q_norm, attn_k_norm) before the rotation; gemma3
+(current llama.cpp's src/models/gemma3.cpp, as c392e50 predates it) does so too, has gemma2's
+post norms but no soft caps, and windows every layer but each sixth (5, 11, ...), those layers
+rotating with base 10000 and no frequency scaling.
 
   numpy_forward.py MODEL --tokens 1,2,3 [--out ref.f64] [--compare engine.f32 [--tol 1e-4]]
 
@@ -154,7 +158,7 @@ def rms_norm(x, w, eps):
 def forward(m, tokens):
     meta = m.meta
     arch = meta["general.architecture"]
-    assert arch in ("llama", "qwen2", "qwen2moe", "gemma", "gemma2", "phi3"), arch
+    assert arch in ("llama", "qwen2", "qwen2moe", "qwen3", "qwen3moe", "gemma", "gemma2", "gemma3", "phi3"), arch
     key = lambda suffix, *default: meta.get(f"{arch}.{suffix}", *default) if default else meta[f"{arch}.{suffix}"]
     n_embd = key("embedding_length")
     n_layer = key("block_count")
@@ -165,33 +169,38 @@ def forward(m, tokens):
     base = key("rope.freq_base", 10000.0)
     factor = key("rope.scaling.factor", 0.0)
     freq_scale = 1.0 / factor if factor else 1.0
-    neox = arch in ("qwen2", "qwen2moe", "gemma", "gemma2", "phi3")
+    neox = arch != "llama"
     phi3 = arch == "phi3"
-    gemma = arch in ("gemma", "gemma2")
-    gemma2 = arch == "gemma2"
+    gemma = arch in ("gemma", "gemma2", "gemma3")
+    gemma2, gemma3 = arch == "gemma2", arch == "gemma3"
     attn_cap = key("attn_logit_softcapping", 50.0) if gemma2 else None
     final_cap = key("final_logit_softcapping", 30.0) if gemma2 else None
-    window = key("attention.sliding_window", 4096) if gemma2 else key("attention.sliding_window") if phi3 else None
+    window = key("attention.sliding_window", 4096) if gemma2 else key("attention.sliding_window") if phi3 or gemma3 else None
+    windowed = lambda l: (gemma2 and l % 2 == 0) or (gemma3 and l % 6 < 5) or phi3
     mscale = key("rope.scaling.attn_factor", 1.0)
-    # gemma2 27B (46 layers) scales its queries by n_embd / n_head instead of the head width
-    score_dim = n_embd // n_head if gemma2 and n_layer == 46 else hd
+    # the 27B models (gemma2: 46 layers, gemma3: 62) scale queries by n_embd / n_head instead of the head width
+    score_dim = n_embd // n_head if (gemma2 and n_layer == 46) or (gemma3 and n_layer == 62) else hd
 
     T = len(tokens)
     x = m.get("token_embd.weight")[tokens]  # [T, n_embd]
     if gemma:
         x = x * np.sqrt(n_embd)
-    inv_freq = freq_scale * base ** (-2.0 * np.arange(hd // 2) / hd)
-    if m.has("rope_freqs.weight"):
-        inv_freq = inv_freq / m.get("rope_freqs.weight")
-    if phi3:
-        long_ctx = T > key("rope.scaling.original_context_length", key("context_length"))
-        name = "rope_factors_long.weight" if long_ctx else "rope_factors_short.weight"
-        if m.has(name):
-            inv_freq = inv_freq / m.get(name)
-    theta = np.arange(T)[:, None] * inv_freq[None, :]  # [T, hd/2]
-    cos, sin = np.cos(theta) * mscale, np.sin(theta) * mscale
+    def angles(base, freq_scale):
+        inv_freq = freq_scale * base ** (-2.0 * np.arange(hd // 2) / hd)
+        if m.has("rope_freqs.weight"):
+            inv_freq = inv_freq / m.get("rope_freqs.weight")
+        if phi3:
+            long_ctx = T > key("rope.scaling.original_context_length", key("context_length"))
+            name = "rope_factors_long.weight" if long_ctx else "rope_factors_short.weight"
+            if m.has(name):
+                inv_freq = inv_freq / m.get(name)
+        theta = np.arange(T)[:, None] * inv_freq[None, :]  # [T, hd/2]
+        return np.cos(theta) * mscale, np.sin(theta) * mscale
 
-    def rope(v):  # v: [T, heads, hd]; NORM rotates (2i, 2i+1), NEOX (i, i + hd/2)
+    global_angles = angles(base, freq_scale)
+    window_angles = angles(10000.0, 1.0) if gemma3 else global_angles
+
+    def rope(v, cos, sin):  # v: [T, heads, hd]; NORM rotates (2i, 2i+1), NEOX (i, i + hd/2)
         if neox:
             a, b = v[..., :hd // 2], v[..., hd // 2:]
         else:
@@ -225,7 +234,7 @@ def forward(m, tokens):
         out = np.zeros_like(h)
         for t in range(h.shape[0]):
             top = np.argsort(-probs[t], kind="stable")[:n_used]
-            w = probs[t, top] / probs[t, top].sum() if arch == "llama" else probs[t, top]  # qwen2moe: not renormalised
+            w = probs[t, top] if arch == "qwen2moe" else probs[t, top] / probs[t, top].sum()  # qwen2moe: not renormalised
             for e, we in zip(top, w):
                 g, u = gate[e] @ h[t], up[e] @ h[t]
                 out[t] += we * (down[e] @ (act(g) * u))
@@ -254,9 +263,13 @@ def forward(m, tokens):
             q = linear(h, p + "attn_q", bias).reshape(T, n_head, hd)
             k = linear(h, p + "attn_k", bias).reshape(T, n_head_kv, hd)
             v = linear(h, p + "attn_v", bias).reshape(T, n_head_kv, hd)
-        q, k = rope(q), rope(k)
+        if m.has(p + "attn_q_norm.weight"):
+            q = rms_norm(q, m.get(p + "attn_q_norm.weight"), eps)
+            k = rms_norm(k, m.get(p + "attn_k_norm.weight"), eps)
+        cos, sin = window_angles if windowed(l) else global_angles
+        q, k = rope(q, cos, sin), rope(k, cos, sin)
         out = np.empty((T, n_head, hd))
-        layer_mask = swa_mask if (gemma2 and l % 2 == 0) or phi3 else mask
+        layer_mask = swa_mask if windowed(l) else mask
         for hh in range(n_head):
             kv = hh // group
             s = q[:, hh, :] @ k[:, kv, :].T / np.sqrt(score_dim)
@@ -267,7 +280,7 @@ def forward(m, tokens):
             s /= s.sum(axis=1, keepdims=True)
             out[:, hh, :] = s @ v[:, kv, :]
         a = out.reshape(T, n_head * hd) @ m.get(p + "attn_output.weight").T
-        if gemma2:
+        if gemma2 or gemma3:
             a = rms_norm(a, m.get(p + "post_attention_norm.weight"), eps)
         x = x + a
         h = rms_norm(x, m.get(p + "ffn_norm.weight"), eps)
@@ -281,11 +294,11 @@ def forward(m, tokens):
                 g = linear(h, p + "ffn_gate")
                 u = linear(h, p + "ffn_up")
             f = (act(g) * u) @ m.get(p + "ffn_down.weight").T
-        if gemma2:
+        if gemma2 or gemma3:
             f = rms_norm(f, m.get(p + "post_ffw_norm.weight"), eps)
         x = x + f
     h = rms_norm(x, m.get("output_norm.weight"), eps)
-    tied = gemma or not m.has("output.weight")
+    tied = arch in ("gemma", "gemma2") or not m.has("output.weight")
     out_w = m.get("token_embd.weight") if tied else m.get("output.weight")
     logits = h @ out_w.T
     return cap(logits, final_cap) if final_cap is not None else logits

@@ -49,10 +49,10 @@ case "$MODE" in
       "$QFRAME" synth -q --preset "$preset" --out "$WORK/$preset.gguf"
       check "$WORK/$preset.gguf" 40 512
     done
-    for preset in qwen2 qwen2-untied gemma gemma2 phi3 mixtral qwen2moe; do
+    for preset in qwen2 qwen2-untied gemma gemma2 phi3 mixtral qwen2moe qwen3 qwen3moe gemma3; do
       "$QFRAME" synth -q --preset "$preset" --out "$WORK/$preset.gguf"
-      # gemma2's and phi3's sliding windows (48) matter only beyond 48 positions
-      check "$WORK/$preset.gguf" "$(case $preset in gemma2|phi3) echo 72 ;; *) echo 40 ;; esac)" 512 "$ARCH_TOL"
+      # the sliding windows (gemma2, phi3: 48; gemma3: 32) matter only beyond them
+      check "$WORK/$preset.gguf" "$(case $preset in gemma2|phi3|gemma3) echo 72 ;; *) echo 40 ;; esac)" 512 "$ARCH_TOL"
     done
     ;;
   shared)

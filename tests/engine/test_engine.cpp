@@ -540,7 +540,7 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
         rewrite(file, dir / "gpt2.gguf", [](Metadata& m) { m.set("general.architecture", Value::string("gpt2")); });
         const auto msg = error_of([&] { Model::load(dir / "gpt2.gguf"); });
         CHECK_THAT(msg, Catch::Contains("gpt2.gguf") && Catch::Contains("architecture 'gpt2' is not supported") &&
-                            Catch::Contains("it runs llama, qwen2, qwen2moe, gemma, gemma2, phi3"));
+                            Catch::Contains("it runs llama, qwen2, qwen2moe, qwen3, qwen3moe, gemma, gemma2, gemma3, phi3"));
     }
     SECTION("a qwen2 model without its attention biases") {
         Synth qwen("qwen2");

@@ -1,4 +1,5 @@
-// Deterministic toy models of the architectures the engine runs (llama, qwen2, gemma, gemma2, phi3), named and
+// Deterministic toy models of the architectures the engine runs (llama, qwen2, qwen2moe, qwen3, qwen3moe, gemma,
+// gemma2, gemma3, phi3), named and
 // keyed exactly as llama.cpp expects, so that tests and demos need no downloaded model. Same
 // preset and seed, same bytes.
 #pragma once
@@ -18,9 +19,9 @@ namespace qframe {
 struct SynthPreset {
     std::string_view name;
     std::string_view description;
-    // general.architecture: llama, qwen2 (adds QKV biases), qwen2moe (also a shared expert), gemma,
-    // gemma2 (adds post norms), phi3
-    // (fused attn_qkv and gate+up ffn_up, LongRoPE's rope_factors_short/long)
+    // general.architecture: llama, qwen2 (adds QKV biases), qwen2moe (also a shared expert),
+    // qwen3 and qwen3moe (per-head Q/K norms), gemma, gemma2 (adds post norms), gemma3 (post and
+    // Q/K norms), phi3 (fused attn_qkv and gate+up ffn_up, LongRoPE's rope_factors_short/long)
     std::string_view arch = "llama";
     uint32_t n_layer = 0, n_embd = 0, n_ff = 0, n_head = 0, n_head_kv = 0, n_vocab = 0, n_ctx = 0;
     uint32_t head_dim = 0;            // {arch}.attention.key_length; 0: n_embd / n_head, no key written
@@ -38,13 +39,15 @@ struct SynthPreset {
     // predict the input token again.
     float residual_gain = 1.0f;
     // attn_q and attn_k N(0, qk_gain / sqrt(cols)): above 1 each token attends to few positions
-    // instead of averaging them all (an average is much the same for every token).
+    // instead of averaging them all (an average is much the same for every token). Where the
+    // architecture norms queries and keys per head, their norms' weights are near qk_gain instead.
     float qk_gain = 1.0f;
     uint32_t sliding_window = 0;      // {arch}.attention.sliding_window when not 0
     uint32_t n_expert = 0, n_expert_used = 0;  // a mixture of experts (llama: Mixtral; qwen2moe) when n_expert > 0
     uint32_t n_ff_exp = 0, n_ff_shexp = 0;     // qwen2moe: {arch}.expert_feed_forward_length, expert_shared_feed_forward_length
     uint32_t rope_original_ctx = 0;   // {arch}.rope.scaling.original_context_length when not 0
     float rope_attn_factor = 0;       // {arch}.rope.scaling.attn_factor when not 0
+    float rope_scale_factor = 0;      // {arch}.rope.scaling.type linear with this factor when not 0
     float attn_softcap = 0, final_softcap = 0;  // {arch}.{attn,final}_logit_softcapping when not 0
 };
 

@@ -63,20 +63,32 @@ constexpr std::array kPresets{
                 .arch = "qwen2moe", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 8192,
                 .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f,
                 .n_expert = 6, .n_expert_used = 2, .n_ff_exp = 256, .n_ff_shexp = 512},
+    SynthPreset{.name = "qwen3", .description = "like Qwen3-0.6B (qwen3: per-head Q/K norms, heads wider than n_embd / n_head, NEOX rope, tied output), Q8_0, toy size",
+                .arch = "qwen3", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 40960,
+                .head_dim = 128, .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::Q8_0, .tied_output = true,
+                .output_gain = 2.0f, .residual_gain = 3.0f, .qk_gain = 1.25f},
+    SynthPreset{.name = "qwen3moe", .description = "like Qwen3-30B-A3B (qwen3moe: Q/K norms, 8 experts, 2 per token, weights renormalised), Q8_0, toy size",
+                .arch = "qwen3moe", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 40960,
+                .head_dim = 64, .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f,
+                .residual_gain = 2.0f, .qk_gain = 1.5f, .n_expert = 8, .n_expert_used = 2, .n_ff_exp = 128},
+    SynthPreset{.name = "gemma3", .description = "like Gemma-3-4B (gemma3: Q/K norms, post norms, 5 of 6 layers windowed with their own rope base, linear rope scaling), Q4_0, toy size",
+                .arch = "gemma3", .n_layer = 6, .n_embd = 256, .n_ff = 512, .n_head = 4, .n_head_kv = 1, .n_vocab = 512, .n_ctx = 131072,
+                .head_dim = 64, .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::Q4_0, .tied_output = true,
+                .output_gain = 2.0f, .residual_gain = 3.0f, .qk_gain = 1.25f, .sliding_window = 32, .rope_scale_factor = 8.0f},
 };
 
 // Each family's chat format: its markers (control tokens of the vocabulary) and an excerpt of its
 // tokenizer.chat_template that llama.cpp's detection (and eval.generate's) recognises.
 struct ChatMarkers {
-    std::array<std::string_view, 2> archs;  // the architectures whose presets use it
+    std::array<std::string_view, 4> archs;  // the architectures whose presets use it
     std::array<std::string_view, 5> controls;  // empty ones are skipped
     std::string_view chat_template;
 };
 constexpr std::array kChatMarkers{
-    ChatMarkers{{"qwen2", "qwen2moe"}, {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
+    ChatMarkers{{"qwen2", "qwen2moe", "qwen3", "qwen3moe"}, {"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
                 "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
                 "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"},
-    ChatMarkers{{"gemma", "gemma2"}, {"<start_of_turn>", "<end_of_turn>"},
+    ChatMarkers{{"gemma", "gemma2", "gemma3"}, {"<start_of_turn>", "<end_of_turn>"},
                 "{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\n' + message['content'] | trim + "
                 "'<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"},
     // llama.cpp looks up <|endoftext|> in any model whose general.name says phi3.
@@ -157,6 +169,10 @@ public:
         if (p_.sliding_window) m.set(key("attention.sliding_window"), Value::u32(p_.sliding_window));
         if (p_.rope_original_ctx) m.set(key("rope.scaling.original_context_length"), Value::u32(p_.rope_original_ctx));
         if (p_.rope_attn_factor) m.set(key("rope.scaling.attn_factor"), Value::f32(p_.rope_attn_factor));
+        if (p_.rope_scale_factor) {
+            m.set(key("rope.scaling.type"), Value::string("linear"));
+            m.set(key("rope.scaling.factor"), Value::f32(p_.rope_scale_factor));
+        }
         if (p_.attn_softcap) m.set(key("attn_logit_softcapping"), Value::f32(p_.attn_softcap));
         if (p_.final_softcap) m.set(key("final_logit_softcapping"), Value::f32(p_.final_softcap));
         m.set("general.file_type", Value::u32(file_type_of(p_.matrix_type)));
@@ -204,8 +220,12 @@ public:
                 add_bias(out, fmt::format("blk.{}.attn_k.bias", l), kv);
                 add_bias(out, fmt::format("blk.{}.attn_v.bias", l), kv);
             }
+            if (qk_norms()) {  // centred on the preset's gain: the norms set the scores' scale
+                add_norm(out, blk("attn_q_norm"), p_.qk_gain, head_dim());
+                add_norm(out, blk("attn_k_norm"), p_.qk_gain, head_dim());
+            }
             add_matrix(out, blk("attn_output"), q, e, p_.residual_gain);
-            if (p_.arch == "gemma2") add_norm(out, blk("post_attention_norm"), p_.residual_gain);
+            if (post_norms()) add_norm(out, blk("post_attention_norm"), p_.residual_gain);
             add_norm(out, blk("ffn_norm"));
             const uint32_t n_ff_exp = p_.n_ff_exp ? p_.n_ff_exp : p_.n_ff;
             if (p_.n_expert) {  // the router in F32 (llama-quantize never quantizes it), 2x wider: decisive routing
@@ -226,7 +246,7 @@ public:
             }
             if (p_.n_expert) add_matrix(out, blk("ffn_down_exps"), n_ff_exp, e, p_.residual_gain, p_.n_expert);
             else add_matrix(out, blk("ffn_down"), p_.n_ff, e, p_.residual_gain);
-            if (p_.arch == "gemma2") add_norm(out, blk("post_ffw_norm"), p_.residual_gain);
+            if (post_norms()) add_norm(out, blk("post_ffw_norm"), p_.residual_gain);
         }
         add_norm(out, "output_norm.weight");
         if (!p_.tied_output) add_matrix(out, "output.weight", e, p_.n_vocab, p_.output_gain);
@@ -235,6 +255,8 @@ public:
 
 private:
     uint32_t head_dim() const { return p_.head_dim ? p_.head_dim : p_.n_embd / p_.n_head; }
+    bool qk_norms() const { return p_.arch == "qwen3" || p_.arch == "qwen3moe" || p_.arch == "gemma3"; }
+    bool post_norms() const { return p_.arch == "gemma2" || p_.arch == "gemma3"; }
 
     // "-22l" for a preset made deeper or shallower with with_layers, so that the name tells it apart.
     std::string depth_tag() const {
@@ -285,10 +307,10 @@ private:
     }
 
     // RMSNorm weights near `center` (1, or the residual gain for the norms whose output is what
-    // a layer adds), rounded to BF16 so that they are BF16-exact like real checkpoints.
-    void add_norm(std::vector<OutputTensor>& out, std::string name, float center = 1.0f) const {
+    // a layer adds), n_embd of them unless n says otherwise, rounded to BF16 so that they are BF16-exact like real checkpoints.
+    void add_norm(std::vector<OutputTensor>& out, std::string name, float center = 1.0f, uint32_t n = 0) const {
         synth::SplitMix64 rng(synth::stream_seed(seed_, name));
-        std::vector<float> values(p_.n_embd);
+        std::vector<float> values(n ? n : p_.n_embd);
         for (auto& v : values) v = bf16_to_f32(f32_to_bf16_nearest_even(center * (1.0f + 0.1f * rng.normal())));
         add_f32(out, std::move(name), std::move(values));
     }
