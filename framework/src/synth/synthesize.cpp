@@ -59,6 +59,11 @@ constexpr std::array kPresets{
     SynthPreset{.name = "mixtral", .description = "like Mixtral-8x7B (llama with 4 experts, 2 per token, an F32 router), Q8_0 matrices, toy size",
                 .n_layer = 4, .n_embd = 256, .n_ff = 512, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 32768,
                 .rope_base = 1000000.0f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f, .n_expert = 4, .n_expert_used = 2},
+    // The mixtral preset's active shape as a dense llama (an FFN of 2 experts x 512): what a token
+    // of the MoE model computes, for speed comparisons (tools/bench/engine/arch_speed.sh).
+    SynthPreset{.name = "mixtral-active", .description = "a dense llama of the mixtral preset's active size (FFN 1024 = 2 used experts x 512), Q8_0, toy size",
+                .n_layer = 4, .n_embd = 256, .n_ff = 1024, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 32768,
+                .rope_base = 1000000.0f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f},
     SynthPreset{.name = "qwen2moe", .description = "like Qwen1.5-MoE-A2.7B (qwen2moe: 6 experts, 2 per token, and a gated shared expert; QKV biases), Q8_0, toy size",
                 .arch = "qwen2moe", .n_layer = 4, .n_embd = 256, .n_ff = 768, .n_head = 4, .n_head_kv = 2, .n_vocab = 512, .n_ctx = 8192,
                 .rope_base = 1000000.0f, .rms_eps = 1e-6f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f,
