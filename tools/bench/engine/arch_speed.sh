@@ -24,8 +24,8 @@ TEXT=${TEXT:-../shared/data/text/wikitext-2-raw-test.txt}
 export LD_LIBRARY_PATH="$LLAMA_BIN${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 mkdir -p "$WORK"
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-echo "$(date -u +%F), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $THREADS threads, $REPEAT interleaved runs, load average $(cut -d' ' -f1 /proc/loadavg)"
+source "$(dirname "$0")/interleaved.sh"
+machine_line
 echo
 echo "| preset | layers | file MiB | prompt $PROMPT: qframe tok/s | llama.cpp tok/s | ratio | generation $GEN: qframe tok/s | llama.cpp tok/s | ratio |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -34,20 +34,7 @@ for p in $PRESETS; do
   [ "$p" = gemma2 ] && layers=26
   f="$WORK/arch-$p-${layers}l.gguf"
   [ -f "$f" ] || "$BUILD/bin/qframe" synth -q --preset "$p" --layers "$layers" --out "$f"
-  : > "$WORK/pp_q"; : > "$WORK/pp_l"; : > "$WORK/tg_q"; : > "$WORK/tg_l"
-  for ((i = 0; i < REPEAT; i++)); do
-    "$BUILD/bin/engine_logits" "$f" "random:$PROMPT" /dev/null --threads "$THREADS" --batch "$PROMPT" --last 1 --time 1 2>&1 |
-      grep -o '[0-9.]* tokens/s' | cut -d' ' -f1 >> "$WORK/pp_q"
-    "$LLAMA_BIN/llama-perplexity" -m "$f" -f "$TEXT" --chunks 1 -c "$PROMPT" -b "$PROMPT" -t "$THREADS" 2>&1 |
-      grep 'prompt eval time' | grep -o '[0-9.]* tokens per second' | cut -d' ' -f1 >> "$WORK/pp_l"
-    "$BUILD/bin/engine_logits" "$f" "random:8" /dev/null --threads "$THREADS" --generate "$GEN" --time 1 2>&1 > /dev/null |
-      grep -o '[0-9.]* tokens/s' | cut -d' ' -f1 >> "$WORK/tg_q"
-    "$LLAMA_BIN/llama-simple" -m "$f" -n "$GEN" "Hello world" 2>&1 |
-      grep ' eval time' | grep -v prompt | grep -o '[0-9.]* tokens per second' | cut -d' ' -f1 >> "$WORK/tg_l"
-  done
-  pq=$(median < "$WORK/pp_q") pl=$(median < "$WORK/pp_l") gq=$(median < "$WORK/tg_q") gl=$(median < "$WORK/tg_l")
-  pr=$(paste "$WORK/pp_q" "$WORK/pp_l" | awk '{print $1 / $2}' | median)
-  gr=$(paste "$WORK/tg_q" "$WORK/tg_l" | awk '{print $1 / $2}' | median)
+  measure_interleaved "$f"
   printf '| %s | %d | %.1f | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× |\n' "$p" "$layers" "$(stat -c %s "$f" | awk '{print $1 / 1048576}')" \
     "$pq" "$pl" "$pr" "$gq" "$gl" "$gr"
 done

@@ -26,28 +26,14 @@ for t in q8_0 q4_k_m; do
   [ -f "$f" ] || "$LLAMA_BIN/llama-quantize" "$F16" "$f" "${t^^}" "$THREADS" > /dev/null 2>&1
 done
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-echo "$(date -u +%F), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $THREADS threads, $REPEAT interleaved runs, load average $(cut -d' ' -f1 /proc/loadavg)"
+source "$(dirname "$0")/interleaved.sh"
+machine_line
 echo
 echo "| weights | prompt $PROMPT: qframe tok/s | llama.cpp tok/s | ratio | generation $GEN: qframe tok/s | llama.cpp tok/s | ratio |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for t in f16 q8_0 q4_k_m; do
   f="$WORK/tinyllama-1.1b-$t.gguf"
-  : > "$WORK/pp_q" ; : > "$WORK/pp_l"; : > "$WORK/tg_q"; : > "$WORK/tg_l"
-  for ((i = 0; i < REPEAT; i++)); do
-    "$BUILD/bin/engine_logits" "$f" "random:$PROMPT" /dev/null --threads "$THREADS" --batch "$PROMPT" --last 1 --time 1 2>&1 |
-      grep -o '[0-9.]* tokens/s' | cut -d' ' -f1 >> "$WORK/pp_q"
-    "$LLAMA_BIN/llama-perplexity" -m "$f" -f "$TEXT" --chunks 1 -c "$PROMPT" -b "$PROMPT" -t "$THREADS" 2>&1 |
-      grep 'prompt eval time' | grep -o '[0-9.]* tokens per second' | cut -d' ' -f1 >> "$WORK/pp_l"
-    "$BUILD/bin/engine_logits" "$f" "random:8" /dev/null --threads "$THREADS" --generate "$GEN" --time 1 2>&1 > /dev/null |
-      grep -o '[0-9.]* tokens/s' | cut -d' ' -f1 >> "$WORK/tg_q"
-    "$LLAMA_BIN/llama-simple" -m "$f" -n "$GEN" "Hello world" 2>&1 |
-      grep ' eval time' | grep -v prompt | grep -o '[0-9.]* tokens per second' | cut -d' ' -f1 >> "$WORK/tg_l"
-  done
-  pq=$(median < "$WORK/pp_q") pl=$(median < "$WORK/pp_l") gq=$(median < "$WORK/tg_q") gl=$(median < "$WORK/tg_l")
-  # The ratio of medians and the median of the per-run ratios (paired runs).
-  pr=$(paste "$WORK/pp_q" "$WORK/pp_l" | awk '{print $1 / $2}' | median)
-  gr=$(paste "$WORK/tg_q" "$WORK/tg_l" | awk '{print $1 / $2}' | median)
+  measure_interleaved "$f"
   printf '| %s | %.1f | %.1f | %.2f× | %.1f | %.1f | %.2f× |\n' "${t^^}" "$pq" "$pl" "$pr" "$gq" "$gl" "$gr"
 done
 echo
