@@ -93,11 +93,13 @@ TEST_CASE("llama mixes: synthesized llama models of 4, 22 and 80 layers, as llam
 TEST_CASE("llama mixes: synthesized qwen2 (tied and untied), gemma, gemma2, phi3, Mixtral-style and qwen2moe models, as llama-quantize chose", "[llama_mix]") {
     // A tied output makes token_embd take the output's type; gemma2's 128-wide rows fit no
     // K-quant block, so every K mix falls back as llama-quantize does; phi3's fused attn_qkv is
-    // counted as a value tensor and has rules of its own.
+    // counted as a value tensor and has rules of its own; with exactly 8 experts llama.cpp keeps
+    // attn_k and attn_v at Q8_0 and gives attn_output Q5_K (but Q3_K under Q3_K_L).
     TempDir dir;
     for (const auto& [preset, facts] : {std::pair{"qwen2", "qwen2_4l"}, std::pair{"qwen2-untied", "qwen2_untied_4l"},
                                         std::pair{"gemma", "gemma_4l"}, std::pair{"gemma2", "gemma2_26l"}, std::pair{"phi3", "phi3_4l"},
-                                        std::pair{"mixtral", "mixtral_4l"}, std::pair{"qwen2moe", "qwen2moe_4l"}}) {
+                                        std::pair{"mixtral", "mixtral_4l"}, std::pair{"mixtral8", "mixtral8_4l"},
+                                        std::pair{"qwen2moe", "qwen2moe_4l"}}) {
         const auto path = dir.path / "model.gguf";
         qframe::synthesize_model(*qframe::find_synth_preset(preset), 0, path);
         check_against_facts(path, facts);

@@ -59,6 +59,9 @@ constexpr std::array kPresets{
     SynthPreset{.name = "mixtral", .description = "like Mixtral-8x7B (llama with 4 experts, 2 per token, an F32 router), Q8_0 matrices, toy size",
                 .n_layer = 4, .n_embd = 256, .n_ff = 512, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 32768,
                 .rope_base = 1000000.0f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f, .n_expert = 4, .n_expert_used = 2},
+    SynthPreset{.name = "mixtral8", .description = "as mixtral with Mixtral-8x7B's 8 experts (2 per token): llama.cpp's 8-expert type rules apply, Q8_0, toy size",
+                .n_layer = 4, .n_embd = 256, .n_ff = 512, .n_head = 8, .n_head_kv = 4, .n_vocab = 512, .n_ctx = 32768,
+                .rope_base = 1000000.0f, .matrix_type = TensorType::Q8_0, .output_gain = 2.0f, .qk_gain = 1.25f, .n_expert = 8, .n_expert_used = 2},
     // The mixtral preset's active shape as a dense llama (an FFN of 2 experts x 512): what a token
     // of the MoE model computes, for speed comparisons (tools/bench/engine/arch_speed.sh).
     SynthPreset{.name = "mixtral-active", .description = "a dense llama of the mixtral preset's active size (FFN 1024 = 2 used experts x 512), Q8_0, toy size",
