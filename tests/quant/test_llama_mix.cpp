@@ -106,6 +106,15 @@ TEST_CASE("llama mixes: synthesized qwen2 (tied and untied), gemma, gemma2, phi3
     }
 }
 
+TEST_CASE("llama mixes: mixtures of experts at 22 layers (use_more_bits over ffn_down_exps and ffn_down_shexp), as llama-quantize chose", "[llama_mix]") {
+    TempDir dir;
+    for (const auto& [preset, facts] : {std::pair{"mixtral8", "mixtral8_22l"}, std::pair{"qwen2moe", "qwen2moe_22l"}}) {
+        const auto path = dir.path / "model.gguf";
+        qframe::synthesize_model(qframe::with_layers(*qframe::find_synth_preset(preset), 22), 0, path);
+        check_against_facts(path, facts);
+    }
+}
+
 TEST_CASE("llama mixes: the shared models, as llama-quantize chose", "[llama_mix]") {
     for (const auto& [file, facts] : {std::pair{"models/trained-a-f16.gguf", "trained_a"}, std::pair{"models/tiny-llama-f16.gguf", "tiny_llama"},
                                       std::pair{"models/stories260K.gguf", "stories260k"}}) {
