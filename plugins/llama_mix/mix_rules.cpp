@@ -7,6 +7,7 @@
 
 #include "qframe/error.hpp"
 #include "qframe/llama_rules.hpp"
+#include "qframe/tensor_names.hpp"
 
 namespace qframe::llama_mix {
 namespace {
@@ -50,7 +51,13 @@ struct ModelFacts {
     }
 };
 
-bool is_value_tensor(std::string_view name) { return contains(name, "attn_v.weight") || contains(name, "attn_qkv.weight") || contains(name, "attn_kv_b.weight"); }
+using R = TensorRole;
+
+// The value tensors llama-quantize counts (n_attention_wv): attn_v, and phi3's fused attn_qkv.
+bool is_value_tensor(std::string_view name) {
+    const TensorName n = parse_tensor_name(name);
+    return n.suffix == "weight" && (n.role == R::attn_v || n.role == R::attn_qkv);
+}
 
 // llama-quantize visits tensors by layer, then by name; its attn_v counter is this tensor's rank
 // among the value tensors in that order, and their number is n_attention_wv.
@@ -82,46 +89,80 @@ bool quantized(const TensorData& t) {
     return name != "position_embd.weight" && name != "token_types.weight";
 }
 
+// What llama_tensor_get_type tells apart (llama.cpp's tensor categories): the experts' and the
+// shared expert's down projections count as ffn_down; a tied token_embd is the output.
+enum class Category { output, token_embd, attn_v, attn_k, attn_qkv, attn_output, ffn_down, other };
+
+Category category(const TensorName& n, const ModelFacts& m) {
+    switch (n.role) {
+        case R::output: return Category::output;
+        case R::token_embd: return m.has_output ? Category::token_embd : Category::output;
+        case R::attn_v: return Category::attn_v;
+        case R::attn_k: return Category::attn_k;
+        case R::attn_qkv: return Category::attn_qkv;
+        case R::attn_output: return Category::attn_output;
+        case R::ffn_down: case R::ffn_down_exps: case R::ffn_down_shexp: return Category::ffn_down;
+        default: return Category::other;
+    }
+}
+
+T output_type(T type, uint64_t nx) {
+    if (nx % block_size(type) != 0) return T::Q8_0;
+    return type != T::Q8_0 ? T::Q6_K : type;
+}
+
+T value_type(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
+    const auto [i_wv, n_wv] = value_tensor_rank(*t.model, t.name);
+    if (mix == Mix::Q2_K) type = m.n_gqa >= 4 ? T::Q4_K : T::Q3_K;
+    else if (mix == Mix::Q3_K_M) type = i_wv < 2 ? T::Q5_K : T::Q4_K;
+    else if (mix == Mix::Q3_K_L) type = T::Q5_K;
+    else if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_wv, n_wv)) type = T::Q6_K;
+    else if (mix == Mix::Q4_K_S && i_wv < 4) type = T::Q5_K;
+    // 70B: 8 heads share attn_v, 8× smaller than attn_q: more bits cost little
+    if (m.is_70b && (type == T::Q3_K || type == T::Q4_K)) type = T::Q5_K;
+    if (m.n_expert == 8) type = T::Q8_0;
+    return type;
+}
+
+T down_type(Mix mix, T type, const ModelFacts& m, int i_layer) {
+    const int n_layer = m.n_layer;
+    if (mix == Mix::Q2_K) return T::Q3_K;
+    if (mix == Mix::Q3_K_M) return i_layer < n_layer / 16 ? T::Q5_K : T::Q4_K;  // not Falcon: Q4_K either way
+    if (mix == Mix::Q3_K_L) return T::Q5_K;
+    if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_layer, n_layer)) return T::Q6_K;
+    if (mix == Mix::Q4_K_S && i_layer < n_layer / 8) return T::Q5_K;
+    return type;
+}
+
+T attn_output_type(Mix mix, T type, const ModelFacts& m) {
+    if (m.n_expert == 8)  // and Q3_K_L keeps its base type there
+        return mix == Mix::Q2_K || mix == Mix::Q3_K_S || mix == Mix::Q3_K_M || mix == Mix::Q4_K_S || mix == Mix::Q4_K_M ? T::Q5_K : type;
+    if (mix == Mix::Q2_K) return T::Q3_K;
+    if (mix == Mix::Q3_K_M) return T::Q4_K;
+    if (mix == Mix::Q3_K_L) return T::Q5_K;
+    return type;
+}
+
+T qkv_type(Mix mix, T type) {
+    if (mix == Mix::Q3_K_M || mix == Mix::Q3_K_L) return T::Q4_K;
+    if (mix == Mix::Q4_K_M) return T::Q5_K;
+    if (mix == Mix::Q5_K_M) return T::Q6_K;
+    return type;
+}
+
 // llama_tensor_get_type for the mixes above and the architectures of kArchitectures.
 T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
-    const std::string_view name = t.name;
     const uint64_t nx = t.row_length();
-    const int i_layer = t.layer();
-    if (name == "output.weight" || (!m.has_output && name == "token_embd.weight")) {
-        if (nx % block_size(type) != 0) type = T::Q8_0;
-        else if (type != T::Q8_0) type = T::Q6_K;
-    } else if (name == "token_embd.weight") {
-        // only the IQ and TQ mixes change it
-    } else if (contains(name, "attn_v.weight")) {
-        const auto [i_wv, n_wv] = value_tensor_rank(*t.model, name);
-        if (mix == Mix::Q2_K) type = m.n_gqa >= 4 ? T::Q4_K : T::Q3_K;
-        else if (mix == Mix::Q3_K_M) type = i_wv < 2 ? T::Q5_K : T::Q4_K;
-        else if (mix == Mix::Q3_K_L) type = T::Q5_K;
-        else if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_wv, n_wv)) type = T::Q6_K;
-        else if (mix == Mix::Q4_K_S && i_wv < 4) type = T::Q5_K;
-        // 70B: 8 heads share attn_v, 8× smaller than attn_q: more bits cost little
-        if (m.is_70b && (type == T::Q3_K || type == T::Q4_K)) type = T::Q5_K;
-        if (m.n_expert == 8) type = T::Q8_0;
-    } else if (contains(name, "attn_k.weight")) {
-        if (m.n_expert == 8) type = T::Q8_0;
-    } else if (contains(name, "ffn_down")) {
-        const int n_layer = m.n_layer;
-        if (mix == Mix::Q2_K) type = T::Q3_K;
-        else if (mix == Mix::Q3_K_M) type = i_layer < n_layer / 16 ? T::Q5_K : T::Q4_K;  // llama is not Falcon: Q4_K either way
-        else if (mix == Mix::Q3_K_L) type = T::Q5_K;
-        else if (mix == Mix::Q4_K_M) { if (use_more_bits(i_layer, n_layer)) type = T::Q6_K; }
-        else if (mix == Mix::Q5_K_M && use_more_bits(i_layer, n_layer)) type = T::Q6_K;
-        else if (mix == Mix::Q4_K_S && i_layer < n_layer / 8) type = T::Q5_K;
-    } else if (contains(name, "attn_output.weight")) {
-        if (m.n_expert == 8) {
-            if (mix == Mix::Q2_K || mix == Mix::Q3_K_S || mix == Mix::Q3_K_M || mix == Mix::Q4_K_S || mix == Mix::Q4_K_M) type = T::Q5_K;
-        } else if (mix == Mix::Q2_K) type = T::Q3_K;
-        else if (mix == Mix::Q3_K_M) type = T::Q4_K;
-        else if (mix == Mix::Q3_K_L) type = T::Q5_K;
-    } else if (contains(name, "attn_qkv.weight")) {
-        if (mix == Mix::Q3_K_M || mix == Mix::Q3_K_L) type = T::Q4_K;
-        else if (mix == Mix::Q4_K_M) type = T::Q5_K;
-        else if (mix == Mix::Q5_K_M) type = T::Q6_K;
+    const TensorName name = parse_tensor_name(t.name);
+    switch (category(name, m)) {
+        case Category::output: type = output_type(type, nx); break;
+        case Category::token_embd: break;  // only the IQ and TQ mixes change it
+        case Category::attn_v: type = value_type(mix, type, m, t); break;
+        case Category::attn_k: if (m.n_expert == 8) type = T::Q8_0; break;
+        case Category::ffn_down: type = down_type(mix, type, m, name.layer); break;
+        case Category::attn_output: type = attn_output_type(mix, type, m); break;
+        case Category::attn_qkv: type = qkv_type(mix, type); break;
+        case Category::other: break;
     }
 
     // Rows that do not fit the type's blocks: llama-quantize's fallbacks.

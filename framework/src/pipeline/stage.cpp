@@ -1,4 +1,5 @@
 #include "qframe/stage.hpp"
+#include "qframe/tensor_names.hpp"
 
 #include <fmt/format.h>
 
@@ -21,16 +22,7 @@ uint64_t TensorData::n_values() const {
     return n;
 }
 
-int tensor_layer(std::string_view name) {
-    constexpr std::string_view prefix = "blk.";
-    if (name.rfind(prefix, 0) != 0) return -1;
-    int layer = -1;
-    const char* begin = name.data() + prefix.size();
-    const char* end = name.data() + name.size();
-    auto [p, ec] = std::from_chars(begin, end, layer);
-    if (ec != std::errc() || p == begin || p == end || *p != '.') return -1;
-    return layer;
-}
+int tensor_layer(std::string_view name) { return parse_tensor_name(name).layer; }
 
 uint32_t block_count(const Metadata& model) {
     const Value* arch = model.find("general.architecture");

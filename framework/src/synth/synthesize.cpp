@@ -10,6 +10,7 @@
 #include "qframe/llama_rules.hpp"
 #include "qframe/stage.hpp"
 #include "qframe/synth.hpp"
+#include "qframe/tensor_names.hpp"
 #include "synth/random.hpp"
 #include "synth/vocabulary.hpp"
 
@@ -346,9 +347,9 @@ private:
 
 TensorType q4_k_m_type(std::string_view name, uint32_t n_layer) {
     if (name == "output.weight") return TensorType::Q6_K;
-    const int layer = tensor_layer(name);
-    const bool more_bits_kind = name.find(".attn_v.weight") != std::string_view::npos || name.find(".ffn_down.weight") != std::string_view::npos;
-    if (more_bits_kind && layer >= 0 && use_more_bits(layer, static_cast<int>(n_layer))) return TensorType::Q6_K;
+    const TensorName n = parse_tensor_name(name);
+    const bool more_bits_kind = n.suffix == "weight" && (n.role == TensorRole::attn_v || n.role == TensorRole::ffn_down);
+    if (more_bits_kind && use_more_bits(n.layer, static_cast<int>(n_layer))) return TensorType::Q6_K;
     return TensorType::Q4_K;
 }
 
