@@ -58,11 +58,40 @@ private:
     size_t n_ = 0;
 };
 
+// A product's input as ggml numerics see it: rounded for the weight's type, or quantized for the
+// quantized-domain kernels. Products that read one input in a row (Q, K and V; gate and up) make
+// it once: `made_from` says what the last product left here, so the next one can tell.
+struct ProductInput {
+    Buffer rounded;               // room for n_batch rows of the widest input
+    int8::Activations quantized;
+    enum class Form { none, rounded, quantized } form = Form::none;
+    const float* made_from = nullptr;
+    size_t ld = 0, nt = 0, cols = 0;
+    ActivationType as = ActivationType::F32;
+
+    bool holds(Form f, ActivationType a, const float* x, size_t ldx, size_t n_tokens, size_t n_cols) const {
+        return form == f && as == a && made_from == x && ld == ldx && nt == n_tokens && cols == n_cols;
+    }
+    void remember(Form f, ActivationType a, const float* x, size_t ldx, size_t n_tokens, size_t n_cols) {
+        form = f, as = a, made_from = x, ld = ldx, nt = n_tokens, cols = n_cols;
+    }
+};
+
+// Whether a product's input is the previous product's, unchanged since: then its rounded or
+// quantized form is reused where the weight types agree.
+enum class Input { fresh, as_before };
+
 // With ggml numerics and a weight type the quantized-domain kernels handle: X quantized once,
 // then panels of 16 rows, each unpacked once and applied to every token.
 void matmul_int8(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads,
-                 int8::Activations& quantized) {
-    int8::quantize(activation_type(w.type), x, ldx, nt, w.cols, threads, quantized);
+                 ProductInput& in, Input input) {
+    using Form = ProductInput::Form;
+    const ActivationType act = activation_type(w.type);
+    if (input == Input::fresh || !in.holds(Form::quantized, act, x, ldx, nt, w.cols)) {
+        int8::quantize(act, x, ldx, nt, w.cols, threads, in.quantized);
+        in.remember(Form::quantized, act, x, ldx, nt, w.cols);
+    }
+    const int8::Activations& quantized = in.quantized;
     if (nt <= int8::small_batch()) {  // each row read once, no panel to build
         constexpr size_t rb = 32;
         parallel_for((w.rows + rb - 1) / rb, threads, [&](size_t i) {
@@ -82,19 +111,26 @@ void matmul_int8(const Matrix& w, const float* x, size_t ldx, size_t nt, float* 
 
 // Y[t][r] = Σ_k X[t][k] · W[r][k] for the nt tokens of X (row stride ldx, zero-padded to
 // padded(w.cols)), into Y (row stride ldy). With ggml numerics X is first rounded as ggml rounds
-// it for w's type, in `scratch` (room for nt rows of ldx floats), or multiplied in the quantized
-// domain (`quantized`: the activations' codes) where a kernel exists.
+// it for w's type (in.rounded), or multiplied in the quantized domain (in.quantized: the
+// activations' codes) where a kernel exists; Input::as_before reuses either when it fits.
 void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, unsigned threads,
-            Numerics numerics, float* scratch, int8::Activations& quantized) {
+            Numerics numerics, ProductInput& in, Input input = Input::fresh) {
+    using Form = ProductInput::Form;
     const kernels::Ops& ops = kernels::ops();
     const size_t n = padded(w.cols);
-    if (numerics == Numerics::ggml && int8::supported(w.type, nt)) return matmul_int8(w, x, ldx, nt, y, ldy, threads, quantized);
+    if (numerics == Numerics::ggml && int8::supported(w.type, nt)) return matmul_int8(w, x, ldx, nt, y, ldy, threads, in, input);
     if (const ActivationType act = activation_type(w.type); numerics == Numerics::ggml && act != ActivationType::F32) {
-        parallel_for(nt, threads, [&](size_t t) {
-            std::copy_n(x + t * ldx, n, scratch + t * ldx);
-            round_activations(act, scratch + t * ldx, w.cols);
-        });
+        float* scratch = in.rounded.data();
+        if (input == Input::fresh || !in.holds(Form::rounded, act, x, ldx, nt, w.cols)) {
+            parallel_for(nt, threads, [&](size_t t) {
+                std::copy_n(x + t * ldx, n, scratch + t * ldx);
+                round_activations(act, scratch + t * ldx, w.cols);
+            });
+            in.remember(Form::rounded, act, x, ldx, nt, w.cols);
+        }
         x = scratch;
+    } else {
+        in.remember(Form::none, act, nullptr, 0, 0, 0);  // neither form is this input's
     }
     // Large blocks amortise the pass over X; small ones keep every thread busy on short inputs.
     size_t rb = nt >= 16 ? 64 : 16;
@@ -184,11 +220,10 @@ struct Context::State {
     std::vector<Buffer> k_cache, v_cache;    // per layer: [n_ctx × kv_dim] without attention_products
     std::vector<Buffer> kt_cache, vt_cache;  // per layer: [kv_dim × n_ctx_pad] with attention_products
     Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]; k, v: before the transposed caches
-    Buffer rounded;                          // a product's input as ggml rounds it (numerics: ggml)
+    ProductInput product_input;              // a product's input as ggml rounds or quantizes it
     // Mixture of experts: the tokens routed to one expert, gathered; that expert's output; each
     // token's n_expert_used weighted outputs, in the router's order.
     Buffer gathered, expert_out, routed_out;
-    int8::Activations quantized;             // … or quantizes it, for the quantized-domain kernels
     // The rope's frequency divisors for this context's length (build_rope_factors: phi3's long
     // factors beyond the original context).
     const std::vector<float>& rope_factors;
@@ -234,7 +269,7 @@ struct Context::State {
         attn = Buffer(n_batch * ld_q);
         gate = Buffer(n_batch * std::max(ld_ff, ld_embd));  // also the FFN's output
         up = Buffer(n_batch * ld_ff);
-        if (numerics == Numerics::ggml) rounded = Buffer(n_batch * std::max({ld_embd, ld_q, ld_ff}));
+        if (numerics == Numerics::ggml) product_input.rounded = Buffer(n_batch * std::max({ld_embd, ld_q, ld_ff}));
         if (c.n_expert > 0) {
             gathered = Buffer(n_batch * ld_embd);
             expert_out = Buffer(n_batch * ld_embd);
@@ -424,16 +459,22 @@ struct Context::State {
     void store_transposed(E* kt, E* vt, const float* kc, const float* vc, size_t nt) {
         const auto element = [](float v) {
             if constexpr (std::is_same_v<E, float>) return v;
-            else return std::bit_cast<uint16_t>(static_cast<_Float16>(v));  // exact: v is an F16 value
+            else return f16_bits_of_exact(v);  // v is an F16 value already
         };
         const size_t end = padded(pos + nt);
-        parallel_for(kv_dim, nt >= 16 ? threads : 1, [&](size_t d) {
-            for (size_t t = 0; t < nt; ++t) {
-                kt[d * n_ctx_pad + pos + t] = element(kc[t * kv_dim + d]);
-                vt[d * n_ctx_pad + pos + t] = element(vc[t * kv_dim + d]);
+        // kPad cache rows at a time: each token's kPad values are read at once (kv_dim is a
+        // multiple of kPad here), written along kPad rows.
+        parallel_for(kv_dim / kernels::kPad, nt >= 16 ? threads : 1, [&](size_t block) {
+            const size_t d0 = block * kernels::kPad;
+            for (size_t t = 0; t < nt; ++t)
+                for (size_t d = d0; d < d0 + kernels::kPad; ++d) {
+                    kt[d * n_ctx_pad + pos + t] = element(kc[t * kv_dim + d]);
+                    vt[d * n_ctx_pad + pos + t] = element(vc[t * kv_dim + d]);
+                }
+            for (size_t d = d0; d < d0 + kernels::kPad; ++d) {
+                std::fill(kt + d * n_ctx_pad + pos + nt, kt + d * n_ctx_pad + end, E{});
+                std::fill(vt + d * n_ctx_pad + pos + nt, vt + d * n_ctx_pad + end, E{});
             }
-            std::fill(kt + d * n_ctx_pad + pos + nt, kt + d * n_ctx_pad + end, E{});
-            std::fill(vt + d * n_ctx_pad + pos + nt, vt + d * n_ctx_pad + end, E{});
         });
     }
 
@@ -506,7 +547,7 @@ struct Context::State {
     void route(const Layer& L, size_t nt, std::vector<int32_t>& selected, std::vector<float>& weights) {
         const size_t n_expert = c.n_expert, k_used = c.n_expert_used;
         std::vector<float> probs(nt * n_expert);
-        matmul(L.router, xn.data(), ld_embd, nt, probs.data(), n_expert, threads, numerics, rounded.data(), quantized);
+        matmul(L.router, xn.data(), ld_embd, nt, probs.data(), n_expert, threads, numerics, product_input);
         selected.assign(nt * k_used, 0);
         weights.assign(nt * k_used, 0.0f);
         for (size_t t = 0; t < nt; ++t) {
@@ -563,7 +604,7 @@ struct Context::State {
         // The shared expert: a SwiGLU on every token, times sigmoid(its gate), computed as ggml's
         // silu(g) / g; added after the routed experts' sum.
         std::vector<float> shared_gate(nt);
-        matmul(L.shexp_gate, xn.data(), ld_embd, nt, shared_gate.data(), 1, threads, numerics, rounded.data(), quantized);
+        matmul(L.shexp_gate, xn.data(), ld_embd, nt, shared_gate.data(), 1, threads, numerics, product_input);
         gated_ffn(L.gate_shexp, L.up_shexp, L.down_shexp, xn.data(), nt, expert_out.data());
         parallel_for(nt, threads, [&](size_t t) {
             const float g = shared_gate[t];
@@ -593,10 +634,10 @@ struct Context::State {
     // out = down · (act(gate · x) ⊙ up · x) for the nt rows of x (stride ld_embd; out may be x):
     // the dense FFN, each expert and the shared expert. The width is the gate's rows.
     void gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matrix& w_down, const float* x, size_t nt, float* out) {
-        matmul(w_gate, x, ld_embd, nt, gate.data(), ld_ff, threads, numerics, rounded.data(), quantized);
-        matmul(w_up, x, ld_embd, nt, up.data(), ld_ff, threads, numerics, rounded.data(), quantized);
+        matmul(w_gate, x, ld_embd, nt, gate.data(), ld_ff, threads, numerics, product_input);
+        matmul(w_up, x, ld_embd, nt, up.data(), ld_ff, threads, numerics, product_input, Input::as_before);
         gated_activation(nt, w_gate.rows);
-        matmul(w_down, gate.data(), ld_ff, nt, out, ld_embd, threads, numerics, rounded.data(), quantized);
+        matmul(w_down, gate.data(), ld_ff, nt, out, ld_embd, threads, numerics, product_input);
     }
 
     // gate = act(gate) ⊙ up over rows of n_ff, the gated feed-forward network's middle.
@@ -636,12 +677,12 @@ struct Context::State {
             if (record) record(l, x.data(), ld_embd);
             const Layer& L = m.layers[l];
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics, threads);
-            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, rounded.data(), quantized);
+            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, product_input);
             // K and V go straight into the caches, or are transposed into them below.
             float* kc = attention_products ? k.data() : k_cache[l].data() + size_t(pos) * kv_dim;
             float* vc = attention_products ? v.data() : v_cache[l].data() + size_t(pos) * kv_dim;
-            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, rounded.data(), quantized);
-            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, rounded.data(), quantized);
+            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, product_input, Input::as_before);
+            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, product_input, Input::as_before);
             if (!L.bq.empty()) {
                 add_bias(q.data(), ld_q, nt, L.bq);
                 add_bias(kc, kv_dim, nt, L.bk);
@@ -667,7 +708,7 @@ struct Context::State {
             } else {
                 attention(l, nt);
             }
-            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, rounded.data(), quantized);
+            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, product_input);
             if (!L.attn_post_norm.empty())
                 rms_norm(xn.data(), ld_embd, nt, c.n_embd, L.attn_post_norm, c.rms_eps, xn.data(), numerics, threads);
             add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);
@@ -687,7 +728,7 @@ struct Context::State {
         if (first_out < nt) {
             const size_t n_out = nt - first_out;
             rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data(), numerics, threads);
-            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, rounded.data(), quantized);
+            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, product_input);
             if (c.final_softcap > 0)
                 parallel_for(n_out, threads, [&](size_t t) { soft_cap(logits + t * c.n_vocab, c.n_vocab, c.final_softcap); });
         }

@@ -10,6 +10,7 @@
 // the same products up to the order of float additions.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -66,6 +67,18 @@ inline float round_to_f16(float x) {
     }
     std::memcpy(&x, &u, 4);
     return x;
+}
+
+// The F16 bits of x, which must be an F16 value (round_to_f16's result): exact, so no rounding
+// to do, and integer arithmetic for the same reason as above (the K/V cache stores these).
+inline uint16_t f16_bits_of_exact(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
+    const uint32_t a = u & 0x7fffffffu;
+    if (a >= 0x7f800000u) return sign | 0x7c00u | (a > 0x7f800000u ? 0x0200u : 0u);        // infinity, NaN
+    if (a >= 0x38800000u) return sign | static_cast<uint16_t>((a - 0x38000000u) >> 13);  // normal: exponent 127 → 15
+    return sign | static_cast<uint16_t>(std::fabs(x) * 0x1p24f);                          // subnormal (or zero): m · 2⁻²⁴
 }
 
 // round_to_f16 over x[0, n), vectorised.

@@ -383,6 +383,14 @@ TEST_CASE("ggml numerics: activations take the values of ggml's quantized copies
     CHECK(round_to_f16(1.0f + 0x1p-11f) == 1.0f);
     CHECK(round_to_f16(1.0f + 0x1.8p-11f) == 1.0f + 0x1p-10f);
     CHECK(round_to_f16(65519.0f) == 65504.0f);
+    // Every F16 value's bits back from its float (NaNs: a quiet NaN of the same sign).
+    for (uint32_t h = 0; h < 0x10000; ++h) {
+        const auto bits = static_cast<uint16_t>(h);
+        const float f = static_cast<float>(std::bit_cast<_Float16>(bits));
+        INFO(h);
+        if (std::isnan(f)) CHECK((f16_bits_of_exact(f) & 0xfe00u) == (bits & 0x8000u) + 0x7e00u);
+        else CHECK(f16_bits_of_exact(f) == bits);
+    }
     std::vector<float> bf{1.0f + 0x1p-8f, 1.0f + 0x1.8p-8f, -3.0f};
     round_activations(ActivationType::BF16, bf.data(), bf.size());
     CHECK(bf == std::vector<float>{1.0f, 1.0f + 0x1p-7f, -3.0f});
