@@ -2,13 +2,19 @@
 #include <fnmatch.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 
 #include "common.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/importance.hpp"
 #include "qframe/provenance.hpp"
 
 namespace qframe::cli {
@@ -145,6 +151,42 @@ void print_json(const GgufFile& f, const std::string& glob) {
 
 }  // namespace
 
+// An importance matrix: a GGUF of general.type "imatrix", or a .dat (llama.cpp's legacy format,
+// whose reader says so when the file is not one).
+bool is_importance_matrix(const std::string& path) {
+    if (std::filesystem::path(path).extension() == ".dat") return true;
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    if (!in.read(magic, 4) || std::memcmp(magic, "GGUF", 4) != 0) return false;  // GgufFile says what is wrong
+    return GgufFile::open(path).metadata().get_string("general.type") == std::optional<std::string>("imatrix");
+}
+
+// Per entry: its matrices, columns, rows counted and the spread of its columns' mean squares.
+void print_importance(const std::string& path, const ImportanceMatrix& im, bool json) {
+    nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+    for (const auto& [name, e] : im.entries) {
+        float lo = std::numeric_limits<float>::infinity(), hi = 0;
+        double sum = 0;
+        for (uint32_t m = 0; m < e.n_matrices; ++m)
+            for (float v : e.mean_squares(m)) lo = std::min(lo, v), hi = std::max(hi, v), sum += v;
+        entries.push_back({{"name", name}, {"matrices", e.n_matrices}, {"columns", e.columns()}, {"counts", e.counts},
+                           {"mean_square_min", lo}, {"mean_square_mean", sum / double(e.sum_squares.size())}, {"mean_square_max", hi}});
+    }
+    if (json) {
+        nlohmann::ordered_json out{{"file", path}, {"type", "imatrix"}, {"datasets", im.datasets}, {"chunk_count", im.chunk_count},
+                                   {"chunk_size", im.chunk_size}, {"entries", entries}};
+        std::cout << out.dump(2) << "\n";
+        return;
+    }
+    fmt::print("{}: importance matrix (imatrix), {} entries, {} chunks of {} tokens, datasets: {}\n", path, im.entries.size(),
+               im.chunk_count, im.chunk_size ? fmt::format("{}", im.chunk_size) : std::string("?"), fmt::join(im.datasets, ", "));
+    fmt::print("{:<40} {:>8} {:>8} {:>12} {:>12} {:>12} {:>12}\n", "weight", "matrices", "columns", "count", "min E[x²]", "mean E[x²]", "max E[x²]");
+    for (const auto& e : entries)
+        fmt::print("{:<40} {:>8} {:>8} {:>12} {:>12.4g} {:>12.4g} {:>12.4g}\n", e["name"].get<std::string>(), e["matrices"].get<uint32_t>(),
+                   e["columns"].get<size_t>(), e["counts"].size() == 1 ? fmt::format("{}", e["counts"][0].get<float>()) : std::string("per expert"),
+                   e["mean_square_min"].get<float>(), e["mean_square_mean"].get<double>(), e["mean_square_max"].get<float>());
+}
+
 int run_inspect(const std::vector<std::string>& args) {
     po::options_description options("inspect options");
     options.add_options()
@@ -155,7 +197,12 @@ int run_inspect(const std::vector<std::string>& args) {
     positional.add("file", 1);
     const auto vm = parse(args, "qframe inspect FILE [--json] [--tensors GLOB]", options, positional);
     if (!vm) return 0;
-    const auto file = GgufFile::open((*vm)["file"].as<std::string>());
+    const std::string path = (*vm)["file"].as<std::string>();
+    if (is_importance_matrix(path)) {
+        print_importance(path, ImportanceMatrix::read(path), vm->count("json") > 0);
+        return 0;
+    }
+    const auto file = GgufFile::open(path);
     const auto glob = (*vm)["tensors"].as<std::string>();
     if (vm->count("json")) print_json(file, glob);
     else print_text(file, glob);

@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
         {"plugins", "list every stage the plugins provide", run_plugins},
         {"sweep", "sensitivity study: each group of tensors at each treatment, against a baseline", run_sweep},
         {"plan", "mixed precision from a study: every group's type under a size budget, as a recipe", run_plan_command},
+        {"imatrix", "importance matrix of a model on a text, as llama-imatrix measures it; or convert one", run_imatrix},
     };
     return table;
 }

@@ -29,6 +29,7 @@ int run_run(const std::vector<std::string>& args);
 int run_plugins(const std::vector<std::string>& args);
 int run_sweep(const std::vector<std::string>& args);
 int run_plan_command(const std::vector<std::string>& args);
+int run_imatrix(const std::vector<std::string>& args);
 
 // Parses `args` against `options` (+ --help, -v, -q) and positional names. Returns nullopt when
 // --help was printed. Throws po::error on bad usage.

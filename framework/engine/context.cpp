@@ -221,6 +221,11 @@ struct Context::State {
     std::vector<Buffer> kt_cache, vt_cache;  // per layer: [kv_dim × n_ctx_pad] with attention_products
     Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]; k, v: before the transposed caches
     ProductInput product_input;              // a product's input as ggml rounds or quantizes it
+    ProductObserver* observer = nullptr;
+    std::string last_observed;                // the weight whose input was reported last
+    // While an expert runs: which one, and the slots (t · n_used + k) of the tokens routed to it.
+    const std::vector<size_t>* expert_slots = nullptr;
+    uint32_t current_expert = 0;
     // Mixture of experts: the tokens routed to one expert, gathered; that expert's output; each
     // token's n_expert_used weighted outputs, in the router's order.
     Buffer gathered, expert_out, routed_out;
@@ -533,6 +538,22 @@ struct Context::State {
         });
     }
 
+    // Y = X · Wᵀ for the nt rows of X (matmul), its input reported to the observer first.
+    void product(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, Input input = Input::fresh) {
+        if (observer) report_input(w, x, ldx, nt, input);
+        matmul(w, x, ldx, nt, y, ldy, threads, numerics, product_input, input);
+    }
+
+    void report_input(const Matrix& w, const float* x, size_t ldx, size_t nt, Input input) {
+        // The parts of a fused tensor read one input: one product of one tensor for ggml.
+        if (input == Input::as_before && w.name == last_observed) return;
+        last_observed = w.name;
+        if (expert_slots)
+            observer->expert_input(w.name, current_expert, c.n_expert, c.n_expert_used, x, ldx, *expert_slots, w.cols);
+        else
+            observer->input(w.name, x, ldx, nt, w.cols);
+    }
+
     // x[t] += bias for the nt rows (row stride ld), as ggml_add.
     void add_bias(float* x, size_t ld, size_t nt, const std::vector<float>& bias) const {
         parallel_for(nt, threads, [&](size_t t) {
@@ -547,7 +568,7 @@ struct Context::State {
     void route(const Layer& L, size_t nt, std::vector<int32_t>& selected, std::vector<float>& weights) {
         const size_t n_expert = c.n_expert, k_used = c.n_expert_used;
         std::vector<float> probs(nt * n_expert);
-        matmul(L.router, xn.data(), ld_embd, nt, probs.data(), n_expert, threads, numerics, product_input);
+        product(L.router, xn.data(), ld_embd, nt, probs.data(), n_expert);
         selected.assign(nt * k_used, 0);
         weights.assign(nt * k_used, 0.0f);
         for (size_t t = 0; t < nt; ++t) {
@@ -590,7 +611,10 @@ struct Context::State {
             if (slots.empty()) continue;
             const size_t m = slots.size();
             for (size_t i = 0; i < m; ++i) std::copy_n(xn.data() + (slots[i] / k_used) * ld_embd, ld_embd, gathered.data() + i * ld_embd);
+            expert_slots = &slots;
+            current_expert = e;
             gated_ffn(L.gate_exps.expert(e), L.up_exps.expert(e), L.down_exps.expert(e), gathered.data(), m, expert_out.data());
+            expert_slots = nullptr;
             parallel_for(m, threads, [&](size_t i) {
                 const float w = weights[slots[i]];
                 float* out = routed_out.data() + slots[i] * ld_embd;
@@ -604,7 +628,7 @@ struct Context::State {
         // The shared expert: a SwiGLU on every token, times sigmoid(its gate), computed as ggml's
         // silu(g) / g; added after the routed experts' sum.
         std::vector<float> shared_gate(nt);
-        matmul(L.shexp_gate, xn.data(), ld_embd, nt, shared_gate.data(), 1, threads, numerics, product_input);
+        product(L.shexp_gate, xn.data(), ld_embd, nt, shared_gate.data(), 1);
         gated_ffn(L.gate_shexp, L.up_shexp, L.down_shexp, xn.data(), nt, expert_out.data());
         parallel_for(nt, threads, [&](size_t t) {
             const float g = shared_gate[t];
@@ -634,10 +658,10 @@ struct Context::State {
     // out = down · (act(gate · x) ⊙ up · x) for the nt rows of x (stride ld_embd; out may be x):
     // the dense FFN, each expert and the shared expert. The width is the gate's rows.
     void gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matrix& w_down, const float* x, size_t nt, float* out) {
-        matmul(w_gate, x, ld_embd, nt, gate.data(), ld_ff, threads, numerics, product_input);
-        matmul(w_up, x, ld_embd, nt, up.data(), ld_ff, threads, numerics, product_input, Input::as_before);
+        product(w_gate, x, ld_embd, nt, gate.data(), ld_ff);
+        product(w_up, x, ld_embd, nt, up.data(), ld_ff, Input::as_before);
         gated_activation(nt, w_gate.rows);
-        matmul(w_down, gate.data(), ld_ff, nt, out, ld_embd, threads, numerics, product_input);
+        product(w_down, gate.data(), ld_ff, nt, out, ld_embd);
     }
 
     // gate = act(gate) ⊙ up over rows of n_ff, the gated feed-forward network's middle.
@@ -672,17 +696,21 @@ struct Context::State {
         }
         rope_angles(rope_all, nt);
         rope_angles(rope_window, nt);
+        if (observer) {
+            observer->batch(nt);
+            last_observed.clear();
+        }
 
         for (uint32_t l = first_layer; l < c.n_layer; ++l) {
             if (record) record(l, x.data(), ld_embd);
             const Layer& L = m.layers[l];
             rms_norm(x.data(), ld_embd, nt, c.n_embd, L.attn_norm, c.rms_eps, xn.data(), numerics, threads);
-            matmul(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q, threads, numerics, product_input);
+            product(L.wq, xn.data(), ld_embd, nt, q.data(), ld_q);
             // K and V go straight into the caches, or are transposed into them below.
             float* kc = attention_products ? k.data() : k_cache[l].data() + size_t(pos) * kv_dim;
             float* vc = attention_products ? v.data() : v_cache[l].data() + size_t(pos) * kv_dim;
-            matmul(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, threads, numerics, product_input, Input::as_before);
-            matmul(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, threads, numerics, product_input, Input::as_before);
+            product(L.wk, xn.data(), ld_embd, nt, kc, kv_dim, Input::as_before);
+            product(L.wv, xn.data(), ld_embd, nt, vc, kv_dim, Input::as_before);
             if (!L.bq.empty()) {
                 add_bias(q.data(), ld_q, nt, L.bq);
                 add_bias(kc, kv_dim, nt, L.bk);
@@ -708,7 +736,7 @@ struct Context::State {
             } else {
                 attention(l, nt);
             }
-            matmul(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd, threads, numerics, product_input);
+            product(L.wo, attn.data(), ld_q, nt, xn.data(), ld_embd);
             if (!L.attn_post_norm.empty())
                 rms_norm(xn.data(), ld_embd, nt, c.n_embd, L.attn_post_norm, c.rms_eps, xn.data(), numerics, threads);
             add_rows(x.data(), xn.data(), ld_embd, nt, c.n_embd, threads);
@@ -728,7 +756,7 @@ struct Context::State {
         if (first_out < nt) {
             const size_t n_out = nt - first_out;
             rms_norm(x.data() + first_out * ld_embd, ld_embd, n_out, c.n_embd, m.output_norm, c.rms_eps, xn.data(), numerics, threads);
-            matmul(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab, threads, numerics, product_input);
+            product(m.output, xn.data(), ld_embd, n_out, logits, c.n_vocab);
             if (c.final_softcap > 0)
                 parallel_for(n_out, threads, [&](size_t t) { soft_cap(logits + t * c.n_vocab, c.n_vocab, c.final_softcap); });
         }
@@ -743,6 +771,8 @@ Context::Context(Context&&) noexcept = default;
 Context& Context::operator=(Context&&) noexcept = default;
 
 void Context::reset() { state_->pos = 0; }
+
+void Context::observe(ProductObserver* observer) { state_->observer = observer; }
 uint32_t Context::position() const { return state_->pos; }
 uint32_t Context::n_ctx() const { return state_->n_ctx; }
 const Model& Context::model() const { return state_->model; }

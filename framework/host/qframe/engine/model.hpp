@@ -107,6 +107,22 @@ std::string_view numerics_name(Numerics numerics);
 // "ggml" or "f32"; nullopt for anything else.
 std::optional<Numerics> numerics_from_name(std::string_view name);
 
+// What each product multiplies the weights with: the F32 activations before ggml rounds or
+// quantizes them (llama-imatrix's src1), for collectors such as qframe imatrix.
+class ProductObserver {
+public:
+    virtual ~ProductObserver() = default;
+    // A batch of nt tokens enters the layers.
+    virtual void batch(size_t nt) { (void)nt; }
+    // The product of the weight `name` (its GGUF name) with nt rows of `cols` inputs, row stride
+    // ld. A fused tensor's parts (phi3's attn_qkv, its gate+up ffn_up) are one product, reported once.
+    virtual void input(std::string_view name, const float* x, size_t ld, size_t nt, size_t cols) = 0;
+    // Expert `expert` of the [cols × rows × n_expert] weight `name`, on the rows routed to it:
+    // row i (stride ld) is the input of token slots[i] / n_used, its (slots[i] % n_used)-th choice.
+    virtual void expert_input(std::string_view name, uint32_t expert, uint32_t n_expert, uint32_t n_used, const float* x,
+                              size_t ld, std::span<const size_t> slots, size_t cols) = 0;
+};
+
 // One sequence being evaluated: a KV cache of n_ctx positions plus scratch buffers.
 class Context {
 public:
@@ -120,6 +136,9 @@ public:
 
     // Forgets every position (the cache is reused).
     void reset();
+    // Reports every product's input to `observer` from the next eval on (nullptr: to none). The
+    // observer must outlive its use; products still compute the same logits.
+    void observe(ProductObserver* observer);
     // Positions already evaluated.
     uint32_t position() const;
     uint32_t n_ctx() const;
