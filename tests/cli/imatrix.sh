@@ -33,6 +33,26 @@ assert worst <= 1e-5, worst
 assert our_tail[:4] == ref_tail[:4], "chunk count"
 print(f"{len(ref)} entries, {total} values: worst relative difference {worst:.2e}, {identical} bit-identical")
 PYEOF
+# Mixtures of experts: every entry's values bit for bit those of llama-imatrix (per expert, over
+# the tokens routed to it), as digests.
+for preset in mixtral qwen2moe; do
+  "$QFRAME" synth -q --preset "$preset" --out "$WORK/$preset.gguf"
+  "$QFRAME" imatrix -q "$WORK/$preset.gguf" --text "$TEXT" --ctx 128 --chunks 2 -t 2 -o "$WORK/$preset.dat" || fail "qframe imatrix on $preset"
+  $PY - "$WORK/$preset.dat" > "$WORK/$preset.tsv" <<'PYEOF'
+import hashlib, struct, sys
+b = open(sys.argv[1], "rb").read(); o = 0
+def i32():
+    global o; v = struct.unpack_from("<i", b, o)[0]; o += 4; return v
+rows = []
+for _ in range(i32()):
+    n = i32(); name = b[o:o + n].decode(); o += n
+    ncall = i32(); nval = i32()
+    rows.append((name, ncall, nval, hashlib.sha256(b[o:o + 4 * nval]).hexdigest())); o += 4 * nval
+for r in sorted(rows): print("\t".join(map(str, r)))
+PYEOF
+  diff "$WORK/$preset.tsv" "$ROOT/tests/cli/data/imatrix/${preset}_ctx128_chunks2.tsv" > "$WORK/diff.txt" ||
+    fail "$preset: entries that differ from llama-imatrix's: $(grep -c '^<' "$WORK/diff.txt")"
+done
 # .dat → GGUF → .dat and GGUF → .dat → GGUF: the same bytes.
 "$QFRAME" imatrix -q --convert "$WORK/q.dat" "$WORK/q.gguf" || fail "convert to GGUF"
 "$QFRAME" imatrix -q --convert "$WORK/q.gguf" "$WORK/q2.dat" || fail "convert back to .dat"
