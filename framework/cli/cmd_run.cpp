@@ -30,6 +30,7 @@ int run_run(const std::vector<std::string>& args) {
         ("input,i", po::value<std::string>(), "input model (overrides model.input)")
         ("output,o", po::value<std::string>(), "output model (overrides model.output)")
         ("report,r", po::value<std::string>(), "report directory (overrides report)")
+        ("imatrix", po::value<std::string>(), "importance matrix every quantizer weighs by (overrides imatrix; .dat or GGUF)")
         ("set", po::value<std::vector<std::string>>()->composing(), "STAGE.OPTION=VALUE: override a stage option (STAGE: index, name or short name)")
         ("threads,t", po::value<unsigned>()->default_value(0), "worker threads (0: all cores)")
         ("dry-run,n", "print which tensors each stage would touch; change nothing")
@@ -37,7 +38,7 @@ int run_run(const std::vector<std::string>& args) {
         ("sync", "fsync the output before it takes its name, so that it survives a power loss (waits for the disk)");
     po::positional_options_description positional;
     positional.add("recipe", 1);
-    const auto vm = parse(args, "qframe run [RECIPE] [--input M] [--output O] [--set stage.option=v]... [--dry-run] [--no-hash] [--sync]", options, positional);
+    const auto vm = parse(args, "qframe run [RECIPE] [--input M] [--output O] [--imatrix F] [--set stage.option=v]... [--dry-run] [--no-hash] [--sync]", options, positional);
     if (!vm) return 0;
 
     const std::filesystem::path recipe = (*vm)["recipe"].as<std::string>();
@@ -45,6 +46,7 @@ int run_run(const std::vector<std::string>& args) {
     if (vm->count("input")) overrides.input = (*vm)["input"].as<std::string>();
     if (vm->count("output")) overrides.output = (*vm)["output"].as<std::string>();
     if (vm->count("report")) overrides.report = (*vm)["report"].as<std::string>();
+    if (vm->count("imatrix")) overrides.imatrix = (*vm)["imatrix"].as<std::string>();
     if (vm->count("set")) overrides.sets = (*vm)["set"].as<std::vector<std::string>>();
 
     StageCatalog catalog;

@@ -32,6 +32,7 @@ constexpr std::string_view kArchitectures[] = {"llama", "qwen2", "qwen2moe", "ge
 struct ModelFacts {
     int n_layer = 0, n_expert = 0, n_gqa = 0;
     bool has_output = false, is_70b = false;
+    bool has_importance = false;  // llama.cpp's has_imatrix: the run weighs by an importance matrix
 
     explicit ModelFacts(const ModelInfo& model) {
         const Metadata& m = model.metadata;
@@ -46,6 +47,7 @@ struct ModelFacts {
         n_gqa = n_head_kv ? static_cast<int>(n_head / n_head_kv) : 0;
         n_expert = static_cast<int>(m.get_u64(key("expert_count")).value_or(0));
         has_output = model.has_tensor("output.weight");
+        has_importance = model.has_importance;
         // llama-model.cpp's LLM_TYPE_70B: 80-layer llamas with grouped KV heads, any 80-layer qwen2.
         is_70b = n_layer == 80 && ((arch == "llama" && n_expert != 8 && n_head != n_head_kv) || arch == "qwen2");
     }
@@ -131,6 +133,9 @@ T down_type(Mix mix, T type, const ModelFacts& m, int i_layer) {
     if (mix == Mix::Q3_K_L) return T::Q5_K;
     if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_layer, n_layer)) return T::Q6_K;
     if (mix == Mix::Q4_K_S && i_layer < n_layer / 8) return T::Q5_K;
+    // With an importance matrix the first eighth of ffn_down gets the type with a min: Q4_0/Q5_0
+    // there go wrong even so (llama.cpp's "craziness" guard; without one, nothing changes).
+    if ((mix == Mix::Q4_0 || mix == Mix::Q5_0) && m.has_importance && i_layer < n_layer / 8) return mix == Mix::Q4_0 ? T::Q4_1 : T::Q5_1;
     return type;
 }
 

@@ -7,6 +7,8 @@ As a program:
                                  does once a tensor is rewritten)
   gguf_bytes.py same-tensors A B  exit 0 when A and B hold the same tensors, in any order: names,
                                  types, shapes and bytes (their metadata may differ)
+  gguf_bytes.py digests FILE     print each tensor's name, type id and the SHA-256 of its bytes
+                                 (with the padding up to the next tensor), in name order
   gguf_bytes.py provenance OUT IN [RECIPE]
                                  exit 0 when OUT's qframe.* keys name IN (file name, SHA-256) and,
                                  given, RECIPE (its text and SHA-256)
@@ -143,6 +145,12 @@ def main():
         problems = same_model(Gguf(args[0]), Gguf(args[1]))
     elif command == "same-tensors":
         problems = same_tensors(Gguf(args[0]), Gguf(args[1]))
+    elif command == "digests":
+        g = Gguf(args[0])
+        ranges = g.tensor_ranges()
+        for name in sorted(g.tensors):
+            print(f"{name}\t{g.tensors[name][0]}\t{hashlib.sha256(g.data[slice(*ranges[name])]).hexdigest()}")
+        sys.exit(0)
     elif command == "provenance":
         problems = provenance(Gguf(args[0]), *args[1:])
     else:

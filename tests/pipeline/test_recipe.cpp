@@ -74,12 +74,12 @@ stages:
 
 TEST_CASE("recipe: --set overrides an option by index, full name or short name") {
     const std::string text = "qframe: 1\nstages:\n  - analyze: test_configured\n    options: { mode: a }\n";
-    CHECK(plan(text, {{}, {}, {}, {"1.bits=6"}}).stages[0].call.options.get_int("bits") == 6);
-    CHECK(plan(text, {{}, {}, {}, {"analyze.test_configured.mode=b"}}).stages[0].call.options.get_string("mode") == "b");
-    CHECK(plan(text, {{}, {}, {}, {"test_configured.bits=2"}}).stages[0].call.options.get_int("bits") == 2);
-    CHECK_THAT(error_of(text, {{}, {}, {}, {"1.bits=9"}}), Catch::Contains("t.yaml (--set 1.bits=9): option 'bits'") &&
+    CHECK(plan(text, {.sets = {"1.bits=6"}}).stages[0].call.options.get_int("bits") == 6);
+    CHECK(plan(text, {.sets = {"analyze.test_configured.mode=b"}}).stages[0].call.options.get_string("mode") == "b");
+    CHECK(plan(text, {.sets = {"test_configured.bits=2"}}).stages[0].call.options.get_int("bits") == 2);
+    CHECK_THAT(error_of(text, {.sets = {"1.bits=9"}}), Catch::Contains("t.yaml (--set 1.bits=9): option 'bits'") &&
                                                           Catch::Contains("out of range [2, 8]"));
-    CHECK_THAT(error_of(text, {{}, {}, {}, {"2.bits=3"}}), Catch::Contains("no stage '2' in the recipe"));
+    CHECK_THAT(error_of(text, {.sets = {"2.bits=3"}}), Catch::Contains("no stage '2' in the recipe"));
 }
 
 TEST_CASE("recipe: option values are validated against the stage's schema, with locations") {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -53,6 +54,16 @@ public:
 
     const ImportanceEntry* find(std::string_view weight_name) const;
 };
+
+class GgufFile;
+
+// What the encoders weigh each tensor of `model` by: per tensor named in `im`, the mean squares
+// of its columns (a tensor of experts: expert after expert), as llama-quantize derives them.
+// Checked against the model before any work: an entry for a tensor the model lacks (an
+// importance matrix of another model), or of another width or expert count, is a qframe::Error
+// naming `im_path` and the tensor.
+using TensorImportance = std::map<std::string, std::vector<float>, std::less<>>;
+QFRAME_API TensorImportance importance_for(const ImportanceMatrix& im, const GgufFile& model, const std::filesystem::path& im_path);
 
 // .dat → legacy_dat, anything else → gguf (current llama.cpp's default).
 QFRAME_API ImportanceFormat importance_format_for(const std::filesystem::path& path);

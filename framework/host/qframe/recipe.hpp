@@ -36,13 +36,15 @@ struct Plan {
     std::vector<std::string> overrides;  // the --set STAGE.OPTION=VALUE applied to the text
     std::string name;
     std::filesystem::path input, output, report;  // output/report empty: not written
+    std::filesystem::path imatrix;                // the importance matrix every quantizer weighs by; empty: none
     std::vector<PlannedStage> stages;
 };
 
 struct RecipeOverrides {
-    std::optional<std::filesystem::path> input, output, report;
+    std::optional<std::filesystem::path> input{}, output{}, report{};
     // "STAGE.OPTION=VALUE"; STAGE is a 1-based index, a full stage name or its short name.
-    std::vector<std::string> sets;
+    std::vector<std::string> sets{};
+    std::optional<std::filesystem::path> imatrix{};
 };
 
 // Makes a call's stage object; a failure (an option value the stage refuses, say) is a

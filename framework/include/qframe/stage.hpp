@@ -32,6 +32,9 @@ QFRAME_API uint32_t block_count(const Metadata& model);
 struct QFRAME_API ModelInfo {
     const Metadata& metadata;
     std::span<const std::string_view> tensor_names;  // file order
+    // Whether the run quantizes with an importance matrix (llama.cpp's has_imatrix: some of its
+    // mixes choose other types then).
+    bool has_importance = false;
 
     bool has_tensor(std::string_view name) const;
 };
@@ -46,6 +49,10 @@ struct QFRAME_API TensorData {
     std::span<const uint64_t> dims;
     std::span<const std::byte> bytes;
     const ModelInfo* model = nullptr;  // the input model; null for a tensor outside one (tests)
+    // The importance of each input column (llama-imatrix's mean squares; for a 3-D tensor of
+    // experts [n_expert][row_length]) when the run has an importance matrix with this tensor in
+    // it; empty otherwise. encoded_as() weighs each value's error by it, as llama-quantize does.
+    std::span<const float> importance{};
 
     std::string type_name() const { return type_name_or_id(type, type_id); }  // "Q4_K", or "type 42"
 
@@ -55,9 +62,10 @@ struct QFRAME_API TensorData {
     bool decodable() const;
     // The values as F32; throws qframe::Error naming the tensor when the type cannot be decoded.
     std::vector<float> decode() const;
-    // The values encoded as `type` (encode()'s bytes, codec.hpp), decoded a band of rows at a
-    // time: no F32 copy of the whole tensor is made. The rows must be whole blocks of `type`;
-    // throws qframe::Error naming the tensor otherwise, or when either type has no codec.
+    // The values encoded as `type` (encode()'s bytes, codec.hpp; weighted by `importance` when
+    // it is set), decoded a band of rows at a time: no F32 copy of the whole tensor is made. The
+    // rows must be whole blocks of `type`; throws qframe::Error naming the tensor otherwise, or
+    // when either type has no codec.
     std::vector<std::byte> encoded_as(TensorType type) const;
 };
 

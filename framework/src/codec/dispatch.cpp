@@ -14,6 +14,7 @@ struct Kernels {
     TensorType type;
     codec::DecodeFn decode;
     codec::EncodeFn encode;  // nullptr: no encoder yet
+    codec::WeightedEncodeFn encode_weighted = nullptr;  // nullptr: ggml ignores importance for it
 };
 
 constexpr Kernels kKernels[] = {
@@ -21,15 +22,15 @@ constexpr Kernels kKernels[] = {
     {TensorType::F16, codec::decode_f16, codec::encode_f16},
     {TensorType::BF16, codec::decode_bf16, codec::encode_bf16},
     {TensorType::Q8_0, codec::decode_q8_0, codec::encode_q8_0},
-    {TensorType::Q4_0, codec::decode_q4_0, codec::encode_q4_0},
-    {TensorType::Q4_1, codec::decode_q4_1, codec::encode_q4_1},
-    {TensorType::Q5_0, codec::decode_q5_0, codec::encode_q5_0},
-    {TensorType::Q5_1, codec::decode_q5_1, codec::encode_q5_1},
-    {TensorType::Q2_K, codec::decode_q2_k, codec::encode_q2_k},
-    {TensorType::Q3_K, codec::decode_q3_k, codec::encode_q3_k},
-    {TensorType::Q4_K, codec::decode_q4_k, codec::encode_q4_k},
-    {TensorType::Q5_K, codec::decode_q5_k, codec::encode_q5_k},
-    {TensorType::Q6_K, codec::decode_q6_k, codec::encode_q6_k},
+    {TensorType::Q4_0, codec::decode_q4_0, codec::encode_q4_0, codec::encode_q4_0_weighted},
+    {TensorType::Q4_1, codec::decode_q4_1, codec::encode_q4_1, codec::encode_q4_1_weighted},
+    {TensorType::Q5_0, codec::decode_q5_0, codec::encode_q5_0, codec::encode_q5_0_weighted},
+    {TensorType::Q5_1, codec::decode_q5_1, codec::encode_q5_1, codec::encode_q5_1_weighted},
+    {TensorType::Q2_K, codec::decode_q2_k, codec::encode_q2_k, codec::encode_q2_k_weighted},
+    {TensorType::Q3_K, codec::decode_q3_k, codec::encode_q3_k, codec::encode_q3_k_weighted},
+    {TensorType::Q4_K, codec::decode_q4_k, codec::encode_q4_k, codec::encode_q4_k_weighted},
+    {TensorType::Q5_K, codec::decode_q5_k, codec::encode_q5_k, codec::encode_q5_k_weighted},
+    {TensorType::Q6_K, codec::decode_q6_k, codec::encode_q6_k, codec::encode_q6_k_weighted},
 };
 
 const Kernels* find_kernels(TensorType type) {
@@ -84,6 +85,30 @@ void encode(TensorType type, std::span<const float> values, std::span<std::byte>
     const size_t n_blocks = check_sizes("encode", type, values.size(), bytes.size());
     if (n_blocks == 0) return;
     k->encode(values.data(), bytes.data(), n_blocks);
+}
+
+bool weighs_importance(TensorType type) {
+    const Kernels* k = find_kernels(type);
+    return k && k->encode_weighted;
+}
+
+void encode_weighted(TensorType type, std::span<const float> values, std::span<std::byte> bytes, size_t row_length,
+                     std::span<const float> importance) {
+    const Kernels* k = find_kernels(type);
+    if (!k || !k->encode) throw std::invalid_argument("encode_weighted: no encoder for " + describe(type));
+    const size_t n_blocks = check_sizes("encode_weighted", type, values.size(), bytes.size());
+    const TypeInfo& info = type_info(type);
+    if (row_length == 0 || row_length % info.block_size != 0 || values.size() % row_length != 0)
+        throw std::invalid_argument("encode_weighted(" + describe(type) + "): rows of " + std::to_string(row_length) + " values for " +
+                                    std::to_string(values.size()) + " values in blocks of " + std::to_string(info.block_size));
+    if (importance.size() != row_length)
+        throw std::invalid_argument("encode_weighted(" + describe(type) + "): " + std::to_string(importance.size()) +
+                                    " weights for rows of " + std::to_string(row_length));
+    if (n_blocks == 0) return;
+    if (!k->encode_weighted) return k->encode(values.data(), bytes.data(), n_blocks);
+    const size_t row_bytes = bytes.size() / (values.size() / row_length);
+    for (size_t r = 0; r < values.size() / row_length; ++r)
+        k->encode_weighted(values.data() + r * row_length, bytes.data() + r * row_bytes, row_length, importance.data());
 }
 
 void encode_bf16_truncate(std::span<const float> values, std::span<std::byte> bytes) {

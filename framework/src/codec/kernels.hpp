@@ -46,4 +46,19 @@ void encode_q4_k(const float*, std::byte*, size_t);
 void encode_q5_k(const float*, std::byte*, size_t);
 void encode_q6_k(const float*, std::byte*, size_t);
 
+// weighted_encode.cpp: with an importance matrix, ggml's quantize_row_*_impl — a different
+// search from the reference encoders above, weighted per column. One row of n_per_row values
+// (a multiple of the block size); `weights` holds one weight per column of the row (llama-imatrix's
+// mean squares, as llama-quantize passes them). Q8_0 has none: ggml ignores the weights there.
+using WeightedEncodeFn = void (*)(const float* row, std::byte* dst, size_t n_per_row, const float* weights);
+void encode_q4_0_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q4_1_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q5_0_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q5_1_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q2_k_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q3_k_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q4_k_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q5_k_weighted(const float*, std::byte*, size_t, const float*);
+void encode_q6_k_weighted(const float*, std::byte*, size_t, const float*);
+
 }  // namespace qframe::codec

@@ -71,7 +71,7 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
     auto r = parse_recipe(std::move(text), recipe);
     Locator loc(recipe.string());
     const YAML::Node& root = r.root;
-    check_keys(loc, root, {"qframe", "name", "description", "model", "report", "plugins", "stages"}, "the recipe");
+    check_keys(loc, root, {"qframe", "name", "description", "model", "imatrix", "report", "plugins", "stages"}, "the recipe");
     if (!root["qframe"]) loc.fail(root, fmt::format("missing 'qframe: {}' (the recipe format version)", kRecipeFormat));
     if (scalar(loc, root["qframe"], "qframe") != std::to_string(kRecipeFormat))
         loc.fail(root["qframe"], fmt::format("recipe format {} is not supported (this qframe reads format {})",
@@ -88,6 +88,8 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
         plan.output = path_value(loc, model["output"], "model.output");
     }
     plan.report = path_value(loc, root["report"], "report");
+    plan.imatrix = path_value(loc, root["imatrix"], "imatrix");
+    if (overrides.imatrix) plan.imatrix = *overrides.imatrix;
     if (overrides.input) plan.input = *overrides.input;
     if (overrides.output) plan.output = *overrides.output;
     if (overrides.report) plan.report = *overrides.report;

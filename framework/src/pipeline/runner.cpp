@@ -22,6 +22,7 @@
 #include "qframe/catalog.hpp"
 #include "qframe/digest_cache.hpp"
 #include "qframe/error.hpp"
+#include "qframe/importance.hpp"
 #include "qframe/tensor_view.hpp"
 #include "qframe/gguf_writer.hpp"
 #include "qframe/parallel.hpp"
@@ -43,12 +44,17 @@ struct TensorState {
     uint32_t type_id;
     const TypeInfo* type;
     std::span<const std::byte> bytes;
+    std::span<const float> importance{};  // the run's importance matrix's weights for it; empty: none
     bool in_spill = false;  // rewritten before the last quantizing stage
     bool rewritten = false;
     bool changed = false;   // type or bytes differ from the input's
 
-    TensorData view() const { return {original->name, type_id, type, original->dims, bytes, model}; }
-    TensorData original_view() const { return tensor_view(*original, model); }
+    TensorData view() const { return {original->name, type_id, type, original->dims, bytes, model, importance}; }
+    TensorData original_view() const {
+        TensorData t = tensor_view(*original, model);
+        t.importance = importance;
+        return t;
+    }
     // What a quantizer returned replaces the bytes, already written to the spill file or the output.
     void replace(const QuantizedTensor& q, const TypeInfo& result_type, std::span<const std::byte> written, bool written_to_spill) {
         changed = q.type != static_cast<TensorType>(original->type_id) || q.bytes.size() != original->data.size() ||
@@ -143,9 +149,15 @@ class Runner {
 public:
     Runner(const Plan& plan, const RunOptions& options) : plan_(plan), options_(options), input_(GgufFile::open(plan.input)), model_info_(input_) {
         states_.reserve(input_.tensors().size());
+        // The importance matrix is read and matched to the model before any stage works.
+        if (!plan_.imatrix.empty()) {
+            importance_ = importance_for(ImportanceMatrix::read(plan_.imatrix), input_, plan_.imatrix);
+            model_info_.info.has_importance = true;
+        }
         for (const auto& t : input_.tensors()) {
             index_.emplace(t.name, states_.size());
             states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data});
+            if (const auto it = importance_.find(t.name); it != importance_.end()) states_.back().importance = it->second;
         }
         for (const auto& stage : plan.stages) instances_.push_back(instantiate(stage));
         if (!plan_.report.empty() && !options_.dry_run) check_writable_folder(plan_.report);
@@ -545,6 +557,7 @@ private:
     RunOptions options_;
     GgufFile input_;
     FileModelInfo model_info_;
+    TensorImportance importance_;  // per tensor, what its quantizers weigh by (plan_.imatrix)
     std::vector<TensorState> states_;
     TensorIndex index_;
     std::vector<StageInstances> instances_;

@@ -57,6 +57,11 @@ std::vector<std::byte> TensorData::encoded_as(TensorType to) const {
     if (row == 0 || row % out_type.block_size != 0)
         throw Error(fmt::format("tensor '{}': its rows of {} values are not whole blocks of {} ({} values)", name, row, out_type.name, out_type.block_size));
     const uint64_t rows = n_values() / row;
+    // With importance: one weight per column of each matrix (each expert's own).
+    const uint64_t n_matrices = importance.empty() ? 1 : importance.size() / row;
+    if (!importance.empty() && (importance.size() % row != 0 || rows % n_matrices != 0))
+        throw Error(fmt::format("tensor '{}': an importance of {} values for {} rows of {}", name, importance.size(), rows, row));
+    const uint64_t rows_per_matrix = rows / n_matrices;
     // About 1 M values of F32 scratch (4 MiB), whole rows.
     const uint64_t band = std::max<uint64_t>(1, (1u << 20) / row);
     const uint64_t in_row = *byte_size(*type, row), out_row = *byte_size(out_type, row);
@@ -66,7 +71,16 @@ std::vector<std::byte> TensorData::encoded_as(TensorType to) const {
         const uint64_t n = std::min(band, rows - r);
         const std::span<float> values(scratch.data(), n * row);
         qframe::decode(type->type, bytes.subspan(r * in_row, n * in_row), values);
-        qframe::encode(to, values, std::span(out).subspan(r * out_row, n * out_row));
+        if (importance.empty()) {
+            qframe::encode(to, values, std::span(out).subspan(r * out_row, n * out_row));
+            continue;
+        }
+        for (uint64_t first = r; first < r + n;) {  // the band's rows, matrix by matrix
+            const uint64_t matrix = first / rows_per_matrix, last = std::min(r + n, (matrix + 1) * rows_per_matrix);
+            qframe::encode_weighted(to, values.subspan((first - r) * row, (last - first) * row),
+                                    std::span(out).subspan(first * out_row, (last - first) * out_row), row, importance.subspan(matrix * row, row));
+            first = last;
+        }
     }
     return out;
 }

@@ -1,0 +1,50 @@
+# Quantizing with an importance matrix: trained-a with llama-imatrix's file
+# (tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat), every matrix at one type through a recipe
+# with `imatrix:` — each tensor's bytes identical with llama-quantize --imatrix … --pure's
+# (tests/cli/data/imatrix/trained-a_quantize_imatrix.tsv: digests per type and tensor; the
+# tensors without an entry, token_embd and output, are encoded unweighted on both sides). Also:
+# without the importance matrix the weighted types give other bytes; a mismatched importance
+# matrix is refused before any work.
+source "$(dirname "$0")/lib.sh"
+need_data
+PY=/usr/bin/python3
+MODEL="$DATA/models/trained-a-f16.gguf"
+IMATRIX="$ROOT/tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat"
+FACTS="$ROOT/tests/cli/data/imatrix/trained-a_quantize_imatrix.tsv"
+TYPES="Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K"
+[ "$SANITIZED" = 1 ] && TYPES="Q4_0 Q2_K Q4_K"  # the encoders' memory safety needs no more
+recipe() {  # recipe TYPE [IMATRIX]
+  cat <<YAML
+qframe: 1
+name: all-$1
+${2:+imatrix: $2}
+stages:
+  - quantize: gguf_type
+    select: { name: [token_embd.weight, output.weight, "blk.*.weight"], type: F16 }
+    options: { type: $1 }
+    require_match: true
+YAML
+}
+for t in $TYPES; do
+  recipe "$t" "$IMATRIX" > "$WORK/$t.yaml"
+  "$QFRAME" run -q "$WORK/$t.yaml" --input "$MODEL" --output "$WORK/$t.gguf" --no-hash > /dev/null || { fail "qframe run at $t with the importance matrix"; continue; }
+  $PY "$ROOT/tests/cli/gguf_bytes.py" digests "$WORK/$t.gguf" | awk -v t="$t" '$2 != 0 {print t "\t" $0}' > "$WORK/$t.tsv"
+  grep "^$t	" "$FACTS" | diff - "$WORK/$t.tsv" > "$WORK/$t.diff" ||
+    fail "$t: $(grep -c '^>' "$WORK/$t.diff") of 30 tensors differ from llama-quantize --imatrix's, e.g. $(grep -m1 '^>' "$WORK/$t.diff" | cut -f2)"
+done
+# The importance matrix matters: without it, Q4_K's blocks are other bytes.
+recipe Q4_K > "$WORK/plain.yaml"
+"$QFRAME" run -q "$WORK/plain.yaml" --input "$MODEL" --output "$WORK/plain.gguf" --no-hash > /dev/null || fail "qframe run without importance"
+$PY "$ROOT/tests/cli/gguf_bytes.py" digests "$WORK/plain.gguf" | grep -q "$(grep -m1 '^Q4_K	blk.0.attn_q.weight' "$FACTS" | cut -f4)" &&
+  fail "Q4_K without an importance matrix gave the weighted bytes"
+# Another model's importance matrix (mixtral's tensors) is refused before anything is written.
+"$QFRAME" synth -q --preset mixtral --out "$WORK/moe.gguf"
+"$QFRAME" imatrix -q "$WORK/moe.gguf" --text "$DATA/text/wikitext-2-raw-test.txt" --ctx 64 --chunks 2 -o "$WORK/moe.dat" || fail "imatrix of the MoE model"
+recipe Q4_K "$WORK/moe.dat" > "$WORK/other.yaml"
+if "$QFRAME" run -q "$WORK/other.yaml" --input "$MODEL" --output "$WORK/other.gguf" 2> "$WORK/err.txt"; then
+  fail "an importance matrix of another model was accepted"
+else
+  grep -q "moe.dat: importance of blk.0.ffn_down_exps.weight, which .* does not have" "$WORK/err.txt" || fail "other model: $(cat "$WORK/err.txt")"
+fi
+[ ! -e "$WORK/other.gguf" ] || fail "a refused run wrote its output"
+finish
