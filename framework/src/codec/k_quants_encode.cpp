@@ -22,20 +22,12 @@
 #include "codec/block_io.hpp"
 #include "codec/isa.hpp"
 #include "codec/k_quants_search.hpp"
+#include "codec/float_to_int.hpp"
 #include "codec/k_scales.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {
 namespace {
-
-constexpr float kGroupMaxEps = 1e-15f;  // ggml's GROUP_MAX_EPS: below this a group is "all zero"
-
-// ggml's nearest_int: adding 1.5 * 2^23 leaves round-half-even(f) in the low mantissa bits.
-// Exact for |f| < 2^22; beyond that ggml (asserts compiled out) returns these same bits.
-inline int nearest_int(float f) {
-    const float v = f + 12582912.0f;
-    return int(std::bit_cast<uint32_t>(v) & 0x007fffff) - 0x00400000;
-}
 
 inline int clamp_int(int v, int lo, int hi) { return std::max(lo, std::min(hi, v)); }
 
@@ -90,13 +82,6 @@ float make_q3_quants(const float* x, int nmax, int8_t* L) {
     }
     for (int i = 0; i < n; ++i) L[i] = int8_t(L[i] + nmax);
     return sumlx / suml2;
-}
-
-// Q2_K/Q3_K/Q6_K lay 4 groups of 32 quants out as 2-bit fields of 32 bytes (per 128 values).
-void pack_2bit(const uint8_t L[QK_K], uint8_t qs[QK_K / 4]) {
-    for (int j = 0; j < QK_K; j += 128)
-        for (int l = 0; l < 32; ++l)
-            qs[j / 4 + l] = uint8_t(L[j + l] | L[j + l + 32] << 2 | L[j + l + 64] << 4 | L[j + l + 96] << 6);
 }
 
 // Sub-block j of `x` (size N) transposed into lane j.
@@ -320,7 +305,7 @@ template <int W>
             const float dm = m_all * float(blk.scales[g] >> 4);
             k_search::requantize<W, true>(src + 16 * g, 16, dm, d, 0, 3, 0, L + 16 * g);
         }
-        pack_2bit(L, blk.qs);
+        pack_2bit(L, QK_K, blk.qs);
         store_block(dst, b, blk);
     }
 }
@@ -373,7 +358,7 @@ void encode_q3_k(const float* src, std::byte* dst, size_t n_blocks) {
             if (high) blk.hmask[j % 32] |= uint8_t(1u << (j / 32));
             low[j] = uint8_t(high ? L[j] - 4 : L[j]);
         }
-        pack_2bit(low, blk.qs);
+        pack_2bit(low, QK_K, blk.qs);
         store_block(dst, b, blk);
     }
 }

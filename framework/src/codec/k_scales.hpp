@@ -45,4 +45,12 @@ inline void pack_scales_q3_k(uint8_t s[12], const int stored[16]) {
     }
 }
 
+// Q2_K/Q3_K/Q6_K lay 4 groups of 32 quants out as 2-bit fields of 32 bytes (per 128 values).
+template <class T>
+void pack_2bit(const T* L, int n_values, uint8_t* qs) {
+    for (int j = 0; j < n_values; j += 128)
+        for (int l = 0; l < 32; ++l)
+            qs[j / 4 + l] = uint8_t(L[j + l] | L[j + l + 32] << 2 | L[j + l + 64] << 4 | L[j + l + 96] << 6);
+}
+
 }  // namespace qframe::codec

@@ -17,19 +17,12 @@
 #include <cstring>
 
 #include "codec/block_io.hpp"
+#include "codec/float_to_int.hpp"
 #include "codec/k_scales.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {
 namespace {
-
-constexpr float kGroupMaxEps = 1e-15f;  // ggml's GROUP_MAX_EPS: below this a group is "all zero"
-
-// ggml's nearest_int: adding 1.5 * 2^23 leaves round-half-even(f) in the low mantissa bits.
-inline int nearest_int(float f) {
-    const float v = f + 12582912.0f;
-    return int(std::bit_cast<uint32_t>(v) & 0x007fffff) - 0x00400000;
-}
 
 // C's MIN(a, b) and MAX(a, b) on ints.
 inline int min_c(int a, int b) { return a < b ? a : b; }
@@ -225,14 +218,6 @@ float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* w
     return sumlx / suml2;
 }
 
-// Q2_K/Q3_K lay 4 groups of 32 quants out as 2-bit fields of 32 bytes (per 128 values).
-template <class T>
-void pack_2bit(const T L[QK_K], uint8_t qs[QK_K / 4]) {
-    for (int j = 0; j < QK_K; j += 128)
-        for (int l = 0; l < 32; ++l)
-            qs[j / 4 + l] = uint8_t(L[j + l] | L[j + l + 32] << 2 | L[j + l + 64] << 4 | L[j + l + 96] << 6);
-}
-
 // Bit j of the result is the fifth bit of q[j] (Q5_0, Q5_1); the low nibbles go to qs.
 template <class Block, class T>
 void pack_5bit(const T q[QK], Block& blk) {
@@ -288,73 +273,54 @@ void encode_scale_min_k(const float* x, const float* importance, int nmax, bool 
     finish_scale_min_k(x, nmax, scales, mins, sw, clamp_63, blk, L);
 }
 
-}  // namespace
-
 // ---- legacy quants: sigma2 is the mean square of the whole row ----
 
-// Symmetric 4-bit (-8..7, stored +8) from make_qx_quants.
-void encode_q4_0_weighted(const float* row, std::byte* dst, size_t n_per_row, const float* weights) {
+// Symmetric types (Q4_0: -8..7 stored +8; Q5_0: -16..15 stored +16), from make_qx_quants, and
+// those with a min (Q4_1: 0..15; Q5_1: 0..31), from make_qkx3_quants; `pack` writes the quants.
+template <class Block, int NMax, class Pack>
+void encode_symmetric(const float* row, std::byte* dst, size_t n_per_row, const float* weights, Pack pack) {
     const float sigma2 = sum_of_squares(row, n_per_row) / float(n_per_row);
     for (size_t b = 0; b < n_per_row / QK; ++b) {
         const float* x = row + QK * b;
         float weight[QK];
         int8_t L[QK];
         weigh(x, weights + QK * b, sigma2, QK, weight);
-        BlockQ4_0 blk;
-        store_f16(blk.d, make_qx_quants(QK, 8, x, L, weight));
-        for (int j = 0; j < QK / 2; ++j) blk.qs[j] = uint8_t(L[j] | L[j + QK / 2] << 4);
+        Block blk;
+        store_f16(blk.d, make_qx_quants(QK, NMax, x, L, weight));
+        pack(L, blk);
         store_block(dst, b, blk);
     }
 }
 
-// Asymmetric 4-bit (0..15) with a min, from make_qkx3_quants.
-void encode_q4_1_weighted(const float* row, std::byte* dst, size_t n_per_row, const float* weights) {
+template <class Block, int NMax, class Pack>
+void encode_with_min(const float* row, std::byte* dst, size_t n_per_row, const float* weights, Pack pack) {
     const float sigma2 = sum_of_squares(row, n_per_row) / float(n_per_row);
     for (size_t b = 0; b < n_per_row / QK; ++b) {
         const float* x = row + QK * b;
         float weight[QK], min;
         uint8_t L[QK];
         weigh(x, weights + QK * b, sigma2, QK, weight);
-        const float d = make_qkx3_quants(QK, 15, x, weight, L, &min, -0.9f, 0.05f, 36);
-        BlockQ4_1 blk;
+        const float d = make_qkx3_quants(QK, NMax, x, weight, L, &min, -0.9f, 0.05f, 36);
+        Block blk;
         store_f16(blk.d, d);
         store_f16(blk.m, -min);
-        for (int j = 0; j < QK / 2; ++j) blk.qs[j] = uint8_t(L[j] | L[j + QK / 2] << 4);
+        pack(L, blk);
         store_block(dst, b, blk);
     }
 }
 
-// Symmetric 5-bit (-16..15, stored +16).
-void encode_q5_0_weighted(const float* row, std::byte* dst, size_t n_per_row, const float* weights) {
-    const float sigma2 = sum_of_squares(row, n_per_row) / float(n_per_row);
-    for (size_t b = 0; b < n_per_row / QK; ++b) {
-        const float* x = row + QK * b;
-        float weight[QK];
-        int8_t L[QK];
-        weigh(x, weights + QK * b, sigma2, QK, weight);
-        BlockQ5_0 blk;
-        store_f16(blk.d, make_qx_quants(QK, 16, x, L, weight));
-        pack_5bit(L, blk);
-        store_block(dst, b, blk);
-    }
-}
+// Two 4-bit quants a byte: value j low, value j + 16 high.
+constexpr auto kPackNibbles = [](const auto* L, auto& blk) {
+    for (int j = 0; j < QK / 2; ++j) blk.qs[j] = uint8_t(L[j] | L[j + QK / 2] << 4);
+};
+constexpr auto kPack5 = [](const auto* L, auto& blk) { pack_5bit(L, blk); };
 
-// Asymmetric 5-bit (0..31) with a min.
-void encode_q5_1_weighted(const float* row, std::byte* dst, size_t n_per_row, const float* weights) {
-    const float sigma2 = sum_of_squares(row, n_per_row) / float(n_per_row);
-    for (size_t b = 0; b < n_per_row / QK; ++b) {
-        const float* x = row + QK * b;
-        float weight[QK], min;
-        uint8_t L[QK];
-        weigh(x, weights + QK * b, sigma2, QK, weight);
-        const float d = make_qkx3_quants(QK, 31, x, weight, L, &min, -0.9f, 0.05f, 36);
-        BlockQ5_1 blk;
-        store_f16(blk.d, d);
-        store_f16(blk.m, -min);
-        pack_5bit(L, blk);
-        store_block(dst, b, blk);
-    }
-}
+}  // namespace
+
+void encode_q4_0_weighted(const float* row, std::byte* dst, size_t n, const float* w) { encode_symmetric<BlockQ4_0, 8>(row, dst, n, w, kPackNibbles); }
+void encode_q5_0_weighted(const float* row, std::byte* dst, size_t n, const float* w) { encode_symmetric<BlockQ5_0, 16>(row, dst, n, w, kPack5); }
+void encode_q4_1_weighted(const float* row, std::byte* dst, size_t n, const float* w) { encode_with_min<BlockQ4_1, 15>(row, dst, n, w, kPackNibbles); }
+void encode_q5_1_weighted(const float* row, std::byte* dst, size_t n, const float* w) { encode_with_min<BlockQ5_1, 31>(row, dst, n, w, kPack5); }
 
 // ---- k-quants: sigma2 is a mean square of each super-block (twice it for Q3_K … Q5_K) ----
 
@@ -388,7 +354,7 @@ void encode_q2_k_weighted(const float* row, std::byte* dst, size_t n_per_row, co
             for (int i = 0; i < 16; ++i)
                 L[16 * j + i] = uint8_t(max_c(0, min_c(3, nearest_int((x[16 * j + i] + m) / d))));
         }
-        pack_2bit(L, blk.qs);
+        pack_2bit(L, QK_K, blk.qs);
         store_block(dst, b, blk);
     }
 }
@@ -432,7 +398,7 @@ void encode_q3_k_weighted(const float* row, std::byte* dst, size_t n_per_row, co
                 L[j] = int8_t(L[j] - 4);
             }
         }
-        pack_2bit(L, blk.qs);
+        pack_2bit(L, QK_K, blk.qs);
         store_block(dst, b, blk);
     }
 }
