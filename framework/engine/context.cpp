@@ -69,17 +69,21 @@ struct ProductInput {
     size_t ld = 0, nt = 0, cols = 0;
     ActivationType as = ActivationType::F32;
 
-    bool holds(Form f, ActivationType a, const float* x, size_t ldx, size_t n_tokens, size_t n_cols) const {
-        return form == f && as == a && made_from == x && ld == ldx && nt == n_tokens && cols == n_cols;
-    }
-    void remember(Form f, ActivationType a, const float* x, size_t ldx, size_t n_tokens, size_t n_cols) {
+    // Whether a product's input is the previous product's, unchanged since: then its rounded or
+    // quantized form is reused where the weight types agree.
+    enum class Input { fresh, as_before };
+
+    // True when this form of x is here already (`input` allowing); otherwise records that the
+    // caller makes it now (Form::none: that neither form here is x's).
+    bool reuse(Input input, Form f, ActivationType a, const float* x, size_t ldx, size_t n_tokens, size_t n_cols) {
+        if (input == Input::as_before && f != Form::none && form == f && as == a && made_from == x && ld == ldx &&
+            nt == n_tokens && cols == n_cols)
+            return true;
         form = f, as = a, made_from = x, ld = ldx, nt = n_tokens, cols = n_cols;
+        return false;
     }
 };
-
-// Whether a product's input is the previous product's, unchanged since: then its rounded or
-// quantized form is reused where the weight types agree.
-enum class Input { fresh, as_before };
+using Input = ProductInput::Input;
 
 // With ggml numerics and a weight type the quantized-domain kernels handle: X quantized once,
 // then panels of 16 rows, each unpacked once and applied to every token.
@@ -87,10 +91,7 @@ void matmul_int8(const Matrix& w, const float* x, size_t ldx, size_t nt, float* 
                  ProductInput& in, Input input) {
     using Form = ProductInput::Form;
     const ActivationType act = activation_type(w.type);
-    if (input == Input::fresh || !in.holds(Form::quantized, act, x, ldx, nt, w.cols)) {
-        int8::quantize(act, x, ldx, nt, w.cols, threads, in.quantized);
-        in.remember(Form::quantized, act, x, ldx, nt, w.cols);
-    }
+    if (!in.reuse(input, Form::quantized, act, x, ldx, nt, w.cols)) int8::quantize(act, x, ldx, nt, w.cols, threads, in.quantized);
     const int8::Activations& quantized = in.quantized;
     if (nt <= int8::small_batch()) {  // each row read once, no panel to build
         constexpr size_t rb = 32;
@@ -121,16 +122,14 @@ void matmul(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, si
     if (numerics == Numerics::ggml && int8::supported(w.type, nt)) return matmul_int8(w, x, ldx, nt, y, ldy, threads, in, input);
     if (const ActivationType act = activation_type(w.type); numerics == Numerics::ggml && act != ActivationType::F32) {
         float* scratch = in.rounded.data();
-        if (input == Input::fresh || !in.holds(Form::rounded, act, x, ldx, nt, w.cols)) {
+        if (!in.reuse(input, Form::rounded, act, x, ldx, nt, w.cols))
             parallel_for(nt, threads, [&](size_t t) {
                 std::copy_n(x + t * ldx, n, scratch + t * ldx);
                 round_activations(act, scratch + t * ldx, w.cols);
             });
-            in.remember(Form::rounded, act, x, ldx, nt, w.cols);
-        }
         x = scratch;
     } else {
-        in.remember(Form::none, act, nullptr, 0, 0, 0);  // neither form is this input's
+        in.reuse(input, Form::none, act, x, ldx, nt, w.cols);
     }
     // Large blocks amortise the pass over X; small ones keep every thread busy on short inputs.
     size_t rb = nt >= 16 ? 64 : 16;
