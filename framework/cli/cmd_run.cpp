@@ -18,7 +18,9 @@ void print_dry_run(const RunResult& r) {
         fmt::print("stage {}: {} tensor(s)\n", s.planned->label, s.selected.size());
         for (const auto& name : s.selected) fmt::print("  {}\n", name);
     }
-    if (!r.plan->output.empty()) fmt::print("would write {}\n", r.plan->output.string());
+    if (r.plan->output.empty()) return;
+    if (r.planned_output_bytes) fmt::print("would write {} ({} bytes)\n", r.plan->output.string(), *r.planned_output_bytes);
+    else fmt::print("would write {}\n", r.plan->output.string());
 }
 
 }  // namespace

@@ -27,22 +27,26 @@ public:
     }
 
     qframe::QuantizedTensor quantize(const qframe::TensorData& t) const override {
-        const qframe::TypeInfo* type = type_;
-        if (t.row_length() % type->block_size != 0) {
-            if (!fallback_ || t.row_length() % fallback_->block_size != 0)
-                throw qframe::Error(fmt::format("row length {} is not a multiple of {}'s block size {}{}", t.row_length(), type->name,
-                                                type->block_size,
-                                                fallback_ ? fmt::format(", nor of fallback {}'s {}", fallback_->name, fallback_->block_size)
-                                                          : std::string(" (set fallback: to a type that fits, or select other tensors)")));
-            type = fallback_;
-        }
+        const qframe::TypeInfo* type = target(t);
         qframe::QuantizedTensor out{type->type, t.encoded_as(type->type), {}};
         out.findings = {{"from", t.type_name()}, {"to", std::string(type->name)},
                         {"fallback", type != type_}, {"bytes_before", t.bytes.size()}, {"bytes_after", out.bytes.size()}};
         return out;
     }
 
+    std::optional<qframe::TensorType> planned_type(const qframe::TensorData& t) const override { return target(t)->type; }
+
 private:
+    // `type`, or the fallback for rows that do not fit its blocks.
+    const qframe::TypeInfo* target(const qframe::TensorData& t) const {
+        if (t.row_length() % type_->block_size == 0) return type_;
+        if (!fallback_ || t.row_length() % fallback_->block_size != 0)
+            throw qframe::Error(fmt::format("row length {} is not a multiple of {}'s block size {}{}", t.row_length(), type_->name, type_->block_size,
+                                            fallback_ ? fmt::format(", nor of fallback {}'s {}", fallback_->name, fallback_->block_size)
+                                                      : std::string(" (set fallback: to a type that fits, or select other tensors)")));
+        return fallback_;
+    }
+
     const qframe::TypeInfo* type_;
     const qframe::TypeInfo* fallback_ = nullptr;
 };

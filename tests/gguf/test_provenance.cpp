@@ -99,3 +99,24 @@ TEST_CASE("provenance: llama-quantize's keys once a tensor is rewritten, the gue
     CHECK_THROWS_WITH(output_metadata(input, before, before, false, p), Catch::Contains("SOURCE_DATE_EPOCH='soon'"));
     ::unsetenv("SOURCE_DATE_EPOCH");
 }
+
+TEST_CASE("metadata settings: llama.cpp's --override-kv TYPE:VALUE, checked before any work", "[provenance]") {
+    const auto i = parse_metadata_setting("test.n", "int:-7");
+    CHECK(i.value.type() == ValueType::INT32);  // as llama-quantize stores an int override
+    CHECK(i.value.as_i64() == -7);
+    const auto u = parse_metadata_setting("general.file_type", "u32:15");
+    CHECK(u.value.type() == ValueType::UINT32);
+    CHECK(u.value.as_u64() == 15);
+    CHECK(parse_metadata_setting("test.f", "float:0.5").value.type() == ValueType::FLOAT32);
+    CHECK(parse_metadata_setting("test.b", "bool:true").value.as_bool());
+    CHECK(parse_metadata_setting("general.name", "str:a:b").value.as_string() == "a:b");  // the first colon splits
+    CHECK_THROWS_WITH(parse_metadata_setting("test.n", "int:7x"), Catch::Contains("'7x' is not an integer"));
+    CHECK_THROWS_WITH(parse_metadata_setting("test.n", "int:3000000000"), Catch::Contains("does not fit a int"));
+    CHECK_THROWS_WITH(parse_metadata_setting("test.n", "u32:-1"), Catch::Contains("does not fit a u32"));
+    CHECK_THROWS_WITH(parse_metadata_setting("test.b", "bool:yes"), Catch::Contains("not true or false"));
+    CHECK_THROWS_WITH(parse_metadata_setting("test.s", "str:" + std::string(128, 'x')), Catch::Contains("127 bytes"));
+    CHECK_THROWS_WITH(parse_metadata_setting("test.s", "string:x"), Catch::Contains("unknown type 'string'"));
+    CHECK_THROWS_WITH(parse_metadata_setting("test.s", "x"), Catch::Contains("not TYPE:VALUE"));
+    CHECK_THROWS_WITH(parse_metadata_setting("qframe.version", "str:x"), Catch::Contains("qframe writes them itself"));
+    CHECK_THROWS_WITH(parse_metadata_setting("general.alignment", "u32:64"), Catch::Contains("stays the input's"));
+}

@@ -33,12 +33,27 @@ inline constexpr std::string_view page_padding = "qframe.padding";
 // a constant, not the machine's, so that the same run writes the same bytes everywhere.
 inline constexpr uint64_t kCopyPageBytes = 4096;
 
+// One key the output's metadata is given, whatever the input says (a recipe's `metadata:`,
+// `qframe quantize --override-kv`, llama-quantize's quantize.imatrix.* keys).
+struct MetadataSetting {
+    std::string key;
+    Value value;
+};
+
+// "TYPE:VALUE" as llama.cpp's --override-kv writes it: int (stored as i32, as llama-quantize
+// does), float (f32), bool (true/false), str; and u32 for the keys llama.cpp reads as u32
+// (general.file_type). Throws qframe::Error naming the key: an unknown type, a value that does
+// not parse or does not fit, a string over 127 bytes (llama.cpp's limit), or a key qframe
+// writes itself (qframe.*) or that shapes the file (general.alignment).
+QFRAME_API MetadataSetting parse_metadata_setting(const std::string& key, const std::string& typed_value);
+
 struct Provenance {
     std::string recipe_name;
     std::string recipe_text;                     // empty: the plan was not read from a recipe
     std::vector<std::string> recipe_overrides;   // --set STAGE.OPTION=VALUE, in order
     std::string input_file;                      // the input's file name, without its folder
     std::string input_sha256;                    // empty: not computed (--no-hash), not written
+    std::vector<MetadataSetting> metadata{};     // set in this order after the keys above
 };
 
 // The output's metadata: the input's, with
@@ -46,6 +61,7 @@ struct Provenance {
 //   general.quantization_version = 2, and general.file_type as llama.cpp guesses it from the
 //   types (file_type.hpp) when a type changed; otherwise the input's value stays (types alone
 //   cannot tell Q4_K_S from Q4_K_M), or the guess is added where the input has none;
+// - provenance.metadata's keys set, in order;
 // - every qframe.* key of the input replaced by this run's.
 // Which keys there are depends on `rewritten` only, never on the types, so a header's size is
 // known before the quantizers run. `before` and `after` list the same tensors, in the same order.

@@ -42,6 +42,14 @@ struct FileDigest {
     std::string sha256;
 };
 
+// A dry run's forecast of one tensor of the output.
+struct PlannedTensor {
+    std::string name;
+    uint32_t input_type_id = 0;
+    std::optional<uint32_t> type_id{};  // nullopt: a quantizer could not tell without encoding
+    std::optional<uint64_t> bytes{};
+};
+
 struct RunResult {
     const Plan* plan = nullptr;
     FileDigest input, output;  // output.path empty when nothing was written; sha256 empty: not hashed
@@ -49,6 +57,10 @@ struct RunResult {
     std::vector<std::string> rewritten;  // tensors a quantizer replaced
     std::vector<std::string> changed;    // of those, the ones whose type or bytes differ from the input
     double write_seconds = 0, total_seconds = 0;
+    // Dry runs only: every tensor's type in the output (file order), and the output file's exact
+    // size when every type is known and the plan names an output.
+    std::vector<PlannedTensor> planned{};
+    std::optional<uint64_t> planned_output_bytes{};
 };
 
 // The type of a quantizer's result for `source`, once checked: a known type whose blocks fit the

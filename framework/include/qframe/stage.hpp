@@ -97,6 +97,10 @@ public:
     static constexpr StageKind kind = StageKind::Quantizer;
     // Called from several threads at once on different tensors: keep it free of shared state.
     virtual QuantizedTensor quantize(const TensorData& tensor) const = 0;
+    // The type quantize() will give `tensor`, where the quantizer can tell without encoding it
+    // (its current type when it leaves the tensor as it is); nullopt when it cannot. A dry run
+    // uses it to list each tensor's type and the output's exact size without writing anything.
+    virtual std::optional<TensorType> planned_type(const TensorData&) const { return std::nullopt; }
 };
 
 // Reads a tensor and reports on it.

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <ctime>
 
@@ -25,6 +27,50 @@ bool any_type_changed(std::span<const NamedTensorType> before, std::span<const N
 }
 
 }  // namespace
+
+MetadataSetting parse_metadata_setting(const std::string& key, const std::string& typed_value) {
+    const auto fail = [&](const std::string& why) { return Error(fmt::format("metadata {}={}: {}", key, typed_value, why)); };
+    if (key.empty()) throw fail("no key");
+    if (key.starts_with("qframe.")) throw fail("qframe.* keys say how this file was made; qframe writes them itself");
+    if (key == "general.alignment") throw fail("the alignment shapes the file's layout; it stays the input's");
+    const auto colon = typed_value.find(':');
+    if (colon == std::string::npos) throw fail("not TYPE:VALUE (TYPE: int, float, bool, str or u32)");
+    const std::string type = typed_value.substr(0, colon), text = typed_value.substr(colon + 1);
+    const auto integer = [&](long long lo, long long hi) {
+        size_t used = 0;
+        long long v = 0;
+        try {
+            v = std::stoll(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != text.size()) throw fail(fmt::format("'{}' is not an integer", text));
+        if (v < lo || v > hi) throw fail(fmt::format("{} does not fit a {}", v, type));
+        return v;
+    };
+    if (type == "int") return {key, Value::i32(static_cast<int32_t>(integer(INT32_MIN, INT32_MAX)))};
+    if (type == "u32") return {key, Value::u32(static_cast<uint32_t>(integer(0, UINT32_MAX)))};
+    if (type == "float") {
+        size_t used = 0;
+        double v = 0;
+        try {
+            v = std::stod(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != text.size()) throw fail(fmt::format("'{}' is not a number", text));
+        return {key, Value::f32(static_cast<float>(v))};
+    }
+    if (type == "bool") {
+        if (text != "true" && text != "false") throw fail(fmt::format("'{}' is not true or false", text));
+        return {key, Value::boolean(text == "true")};
+    }
+    if (type == "str") {
+        if (text.size() > 127) throw fail("longer than llama.cpp's 127 bytes");
+        return {key, Value::string(text)};
+    }
+    throw fail(fmt::format("unknown type '{}' (int, float, bool, str or u32)", type));
+}
 
 std::string provenance_date() {
     std::time_t t = std::time(nullptr);
@@ -50,6 +96,7 @@ Metadata output_metadata(const Metadata& input, std::span<const NamedTensorType>
             out.set(std::string(kFileTypeKey), Value::u32(guess_llama_file_type(after)));
         out.set(std::string(kQuantizationVersionKey), Value::u32(kQuantizationVersion));
     }
+    for (const auto& setting : provenance.metadata) out.set(setting.key, setting.value);
 
     namespace key = provenance_key;
     out.set(std::string(key::version), Value::string(QFRAME_VERSION_STRING));

@@ -149,11 +149,9 @@ class Runner {
 public:
     Runner(const Plan& plan, const RunOptions& options) : plan_(plan), options_(options), input_(GgufFile::open(plan.input)), model_info_(input_) {
         states_.reserve(input_.tensors().size());
+        metadata_ = plan_.metadata;
         // The importance matrix is read and matched to the model before any stage works.
-        if (!plan_.imatrix.empty()) {
-            importance_ = importance_for(ImportanceMatrix::read(plan_.imatrix), input_, plan_.imatrix);
-            model_info_.info.has_importance = true;
-        }
+        if (!plan_.imatrix.empty()) use_importance(ImportanceMatrix::read(plan_.imatrix));
         for (const auto& t : input_.tensors()) {
             index_.emplace(t.name, states_.size());
             states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data});
@@ -177,7 +175,10 @@ public:
         result.input = {plan_.input, input_.file_size(), {}};
         if (options_.hash && !options_.dry_run) input_hash_ = std::async(std::launch::async, [this] { return input_sha256(); }).share();
         for (size_t i = 0; i < plan_.stages.size(); ++i) result.stages.push_back(run_stage(i, instances_[i]));
-        if (options_.dry_run) return result;
+        if (options_.dry_run) {
+            forecast(result);
+            return result;
+        }
 
         for (const auto& s : states_) {
             if (s.rewritten) result.rewritten.push_back(s.original->name);
@@ -195,6 +196,30 @@ public:
     }
 
 private:
+    // The entries the plan keeps (imatrix include/exclude) weigh their tensors; the output says
+    // so in llama-quantize's quantize.imatrix.* keys. With none left the run has no importance
+    // matrix at all, as in llama-quantize.
+    void use_importance(ImportanceMatrix im) {
+        const auto contains_any = [](const std::string& name, const std::vector<std::string>& parts) {
+            return std::any_of(parts.begin(), parts.end(), [&](const std::string& p) { return name.find(p) != std::string::npos; });
+        };
+        std::erase_if(im.entries, [&](const auto& entry) {
+            return (!plan_.imatrix_include.empty() && !contains_any(entry.first, plan_.imatrix_include)) ||
+                   contains_any(entry.first, plan_.imatrix_exclude);
+        });
+        if (im.entries.empty()) {
+            spdlog::warn("{}: no entry is left to weigh by (imatrix include/exclude): quantizing without an importance matrix", plan_.imatrix.string());
+            return;
+        }
+        importance_ = importance_for(im, input_, plan_.imatrix);
+        model_info_.info.has_importance = true;
+        const std::string file = plan_.imatrix.string();
+        metadata_.push_back({"quantize.imatrix.file", Value::string(file.substr(0, 127))});
+        if (!im.datasets.empty()) metadata_.push_back({"quantize.imatrix.dataset", Value::string(im.datasets.front().substr(0, 127))});
+        metadata_.push_back({"quantize.imatrix.entries_count", Value::i32(static_cast<int32_t>(im.entries.size()))});
+        if (im.chunk_count > 0) metadata_.push_back({"quantize.imatrix.chunks_count", Value::i32(static_cast<int32_t>(im.chunk_count))});
+    }
+
     std::vector<size_t> select(const PlannedStage& stage, const Selection& selection) {
         std::vector<size_t> out;
         for (size_t i = 0; i < states_.size(); ++i) {
@@ -205,6 +230,43 @@ private:
     }
 
     bool writes_output() const { return !plan_.output.empty() && !options_.dry_run; }
+
+    // A dry run's quantizing stage: the types its quantizer says it would give, without encoding.
+    void plan_types(const PlannedStage& stage, const Quantizer& quantizer, const std::vector<size_t>& chosen) {
+        if (dry_types_.empty())
+            for (const auto& s : states_) dry_types_.push_back(s.type_id);
+        dry_rewritten_ = dry_rewritten_ || !chosen.empty();
+        for (size_t i : chosen) {
+            std::optional<TensorType> type;
+            naming_failures(stage, states_[i], [&] { type = quantizer.planned_type(states_[i].view()); });
+            dry_types_[i] = type ? std::optional(static_cast<uint32_t>(*type)) : std::nullopt;
+        }
+    }
+
+    // The dry run's forecast: types, sizes and, when all are known, the output's exact size
+    // (the header as the run would write it, with a stand-in of the input's digest).
+    void forecast(RunResult& result) const {
+        bool all_known = true;
+        std::vector<OutputTensor> tensors;
+        for (size_t i = 0; i < states_.size(); ++i) {
+            const TensorInfo& t = *states_[i].original;
+            PlannedTensor p{t.name, t.type_id, dry_types_.empty() ? std::optional(t.type_id) : dry_types_[i], {}};
+            if (p.type_id) {
+                if (const TypeInfo* type = find_type(*p.type_id)) p.bytes = byte_size(*type, t.n_values);
+                else if (*p.type_id == t.type_id) p.bytes = t.n_bytes;
+            }
+            all_known = all_known && p.bytes;
+            tensors.push_back({t.name, p.type_id.value_or(t.type_id), t.dims, p.bytes.value_or(0), {}, {}, {}});
+            result.planned.push_back(std::move(p));
+        }
+        if (!all_known || plan_.output.empty()) return;
+        const std::string digest_stand_in(options_.hash ? kSha256HexDigits : 0, '0');
+        const GgufLayout out = layout(types_of(tensors), dry_rewritten_, digest_stand_in);
+        uint64_t size = data_section_offset(out, tensors);
+        const uint64_t alignment = data_alignment(out);
+        for (const auto& t : tensors) size += (t.n_bytes + alignment - 1) / alignment * alignment;
+        result.planned_output_bytes = size;
+    }
 
     // From the digest cache when the input is unchanged since it was last hashed; else from the
     // mapping (reading through a buffer costs a copy of the whole file in system time). The
@@ -245,7 +307,10 @@ private:
             if (stage.require_match) throw Error(fmt::format("{}: stage {} selected no tensor (require_match: true)", stage.call.where, stage.label));
             spdlog::warn("stage {} selected no tensor", stage.label);
         }
-        if (options_.dry_run) return result;
+        if (options_.dry_run) {
+            if (stage.call.stage->kind == StageKind::Quantizer) plan_types(stage, static_cast<const Quantizer&>(object), chosen);
+            return result;
+        }
         spdlog::info("stage {}: {} tensor(s)", stage.label, chosen.size());
 
         result.findings.resize(chosen.size());
@@ -529,7 +594,7 @@ private:
     }
 
     GgufLayout layout(const std::vector<NamedTensorType>& after, bool rewritten, const std::string& input_sha256) const {
-        const Provenance provenance{plan_.name, plan_.recipe_text, plan_.overrides, plan_.input.filename().string(), input_sha256};
+        const Provenance provenance{plan_.name, plan_.recipe_text, plan_.overrides, plan_.input.filename().string(), input_sha256, metadata_};
         return output_layout(input_, after, rewritten, provenance);
     }
 
@@ -558,6 +623,9 @@ private:
     GgufFile input_;
     FileModelInfo model_info_;
     TensorImportance importance_;  // per tensor, what its quantizers weigh by (plan_.imatrix)
+    std::vector<MetadataSetting> metadata_;  // the plan's metadata keys, then the importance matrix's
+    std::vector<std::optional<uint32_t>> dry_types_;  // a dry run's planned types (empty: no quantizer ran)
+    bool dry_rewritten_ = false;
     std::vector<TensorState> states_;
     TensorIndex index_;
     std::vector<StageInstances> instances_;
