@@ -18,7 +18,8 @@ constexpr MixInfo kMixes[] = {
     {Mix::Q2_K, "Q2_K", T::Q2_K},     {Mix::Q3_K_S, "Q3_K_S", T::Q3_K}, {Mix::Q3_K_M, "Q3_K_M", T::Q3_K}, {Mix::Q3_K_L, "Q3_K_L", T::Q3_K},
     {Mix::Q4_K_S, "Q4_K_S", T::Q4_K}, {Mix::Q4_K_M, "Q4_K_M", T::Q4_K}, {Mix::Q5_K_S, "Q5_K_S", T::Q5_K}, {Mix::Q5_K_M, "Q5_K_M", T::Q5_K},
     {Mix::Q6_K, "Q6_K", T::Q6_K},     {Mix::Q8_0, "Q8_0", T::Q8_0},     {Mix::Q4_0, "Q4_0", T::Q4_0},     {Mix::Q4_1, "Q4_1", T::Q4_1},
-    {Mix::Q5_0, "Q5_0", T::Q5_0},     {Mix::Q5_1, "Q5_1", T::Q5_1},
+    {Mix::Q5_0, "Q5_0", T::Q5_0},     {Mix::Q5_1, "Q5_1", T::Q5_1},     {Mix::Q2_K_S, "Q2_K_S", T::Q2_K, true},
+    {Mix::F16, "F16", T::F16},        {Mix::BF16, "BF16", T::BF16},     {Mix::F32, "F32", T::F32},
 };
 
 bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
@@ -108,7 +109,8 @@ Category category(const TensorName& n, const ModelFacts& m) {
     }
 }
 
-T output_type(T type, uint64_t nx) {
+T output_type(T type, uint64_t nx, const MixSettings& settings) {
+    if (settings.output_tensor_type) return *settings.output_tensor_type;
     if (nx % block_size(type) != 0) return T::Q8_0;
     return type != T::Q8_0 ? T::Q6_K : type;
 }
@@ -116,6 +118,7 @@ T output_type(T type, uint64_t nx) {
 T value_type(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
     const auto [i_wv, n_wv] = value_tensor_rank(*t.model, t.name);
     if (mix == Mix::Q2_K) type = m.n_gqa >= 4 ? T::Q4_K : T::Q3_K;
+    else if (mix == Mix::Q2_K_S && m.n_gqa >= 4) type = T::Q4_K;
     else if (mix == Mix::Q3_K_M) type = i_wv < 2 ? T::Q5_K : T::Q4_K;
     else if (mix == Mix::Q3_K_L) type = T::Q5_K;
     else if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_wv, n_wv)) type = T::Q6_K;
@@ -129,6 +132,7 @@ T value_type(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
 T down_type(Mix mix, T type, const ModelFacts& m, int i_layer) {
     const int n_layer = m.n_layer;
     if (mix == Mix::Q2_K) return T::Q3_K;
+    if (mix == Mix::Q2_K_S) return i_layer < n_layer / 8 ? T::Q4_K : type;
     if (mix == Mix::Q3_K_M) return i_layer < n_layer / 16 ? T::Q5_K : T::Q4_K;  // not Falcon: Q4_K either way
     if (mix == Mix::Q3_K_L) return T::Q5_K;
     if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_layer, n_layer)) return T::Q6_K;
@@ -155,12 +159,28 @@ T qkv_type(Mix mix, T type) {
     return type;
 }
 
+// Rows that do not fit the type's blocks: llama-quantize's fallbacks.
+T fallback(T type, uint64_t nx) {
+    if (nx % block_size(type) == 0) return type;
+    const T wanted = type;
+    switch (type) {
+        case T::Q2_K: case T::Q3_K: type = T::IQ4_NL; break;
+        case T::Q4_K: type = T::Q5_0; break;
+        case T::Q5_K: type = T::Q5_1; break;
+        case T::Q6_K: type = T::Q8_0; break;
+        default:
+            throw Error(fmt::format("rows of {} values fit no block of {} (llama-quantize refuses this tensor: \"Unsupported tensor size\")", nx,
+                                    type_name(wanted)));
+    }
+    return nx % block_size(type) == 0 ? type : T::F16;
+}
+
 // llama_tensor_get_type for the mixes above and the architectures of kArchitectures.
-T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
+T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t, const MixSettings& settings) {
     const uint64_t nx = t.row_length();
     const TensorName name = parse_tensor_name(t.name);
     switch (category(name, m)) {
-        case Category::output: type = output_type(type, nx); break;
+        case Category::output: type = output_type(type, nx, settings); break;
         case Category::token_embd: break;  // only the IQ and TQ mixes change it
         case Category::attn_v: type = value_type(mix, type, m, t); break;
         case Category::attn_k: if (m.n_expert == 8) type = T::Q8_0; break;
@@ -169,22 +189,14 @@ T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
         case Category::attn_qkv: type = qkv_type(mix, type); break;
         case Category::other: break;
     }
+    return fallback(type, nx);
+}
 
-    // Rows that do not fit the type's blocks: llama-quantize's fallbacks.
-    if (nx % block_size(type) != 0) {
-        const T wanted = type;
-        switch (type) {
-            case T::Q2_K: case T::Q3_K: type = T::IQ4_NL; break;
-            case T::Q4_K: type = T::Q5_0; break;
-            case T::Q5_K: type = T::Q5_1; break;
-            case T::Q6_K: type = T::Q8_0; break;
-            default:
-                throw Error(fmt::format("rows of {} values fit no block of {} (llama-quantize refuses this tensor: \"Unsupported tensor size\")", nx,
-                                        type_name(wanted)));
-        }
-        if (nx % block_size(type) != 0) type = T::F16;
-    }
-    return type;
+// The first --tensor-type pattern found in the name, if any.
+std::optional<T> manual_type(const MixSettings& settings, std::string_view name) {
+    for (const auto& [pattern, type] : settings.tensor_types)
+        if (std::regex_search(name.begin(), name.end(), pattern)) return type;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -201,10 +213,19 @@ std::string mix_names() {
     return out;
 }
 
-std::optional<TensorType> mix_type(const MixInfo& mix, const TensorData& tensor) {
+std::optional<TensorType> mix_type(const MixInfo& mix, const TensorData& tensor, const MixSettings& settings) {
     if (!tensor.model) throw Error("a llama.cpp mix chooses by the whole model, and this tensor comes without one");
-    if (!quantized(tensor)) return std::nullopt;
-    const TensorType type = choose(mix.mix, mix.base, ModelFacts(*tensor.model), tensor);
+    if (!quantized(tensor) || (!settings.quantize_output && tensor.name == "output.weight")) return std::nullopt;
+    TensorType type = mix.base;
+    // The rules (and the patterns) only refine a quantized base type: F16, BF16 and F32 convert
+    // every tensor the filter lets through.
+    if (find_type(static_cast<uint32_t>(mix.base))->block_size > 1) {
+        if (const auto manual = manual_type(settings, tensor.name)) type = fallback(*manual, tensor.row_length());
+        else if (settings.pure) type = fallback(type, tensor.row_length());
+        else type = choose(mix.mix, type, ModelFacts(*tensor.model), tensor, settings);  // refuses an architecture not transcribed
+    }
+    if (settings.token_embedding_type && tensor.name == "token_embd.weight") type = *settings.token_embedding_type;
+    if (settings.output_tensor_type && tensor.name == "output.weight") type = *settings.output_tensor_type;
     if (tensor.type && tensor.type->type == type) return std::nullopt;  // already that type: llama-quantize copies it
     return type;
 }
