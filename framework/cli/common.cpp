@@ -16,19 +16,23 @@ const std::vector<Command>& commands() {
         {"plugins", "list every stage the plugins provide", run_plugins},
         {"sweep", "sensitivity study: each group of tensors at each treatment, against a baseline", run_sweep},
         {"plan", "mixed precision from a study: every group's type under a size budget, as a recipe", run_plan_command},
+        {"quantize", "llama-quantize's command line: a model at one of llama.cpp's mixes, with its options", run_quantize},
         {"imatrix", "importance matrix of a model on a text, as llama-imatrix measures it; or convert one", run_imatrix},
     };
     return table;
 }
 
 std::optional<po::variables_map> parse(const std::vector<std::string>& args, const std::string& usage,
-                                       po::options_description options, const po::positional_options_description& positional) {
+                                       po::options_description options, const po::positional_options_description& positional,
+                                       const po::options_description& hidden) {
     options.add_options()
         ("help,h", "show this help")
         ("verbose,v", "more log output (debug)")
         ("quiet,q", "errors only");
+    po::options_description all;
+    all.add(options).add(hidden);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     if (vm.count("help")) {
         std::cout << "usage: " << usage << "\n\n" << options << "\n";
         return std::nullopt;

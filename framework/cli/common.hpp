@@ -30,11 +30,14 @@ int run_plugins(const std::vector<std::string>& args);
 int run_sweep(const std::vector<std::string>& args);
 int run_plan_command(const std::vector<std::string>& args);
 int run_imatrix(const std::vector<std::string>& args);
+int run_quantize(const std::vector<std::string>& args);
 
-// Parses `args` against `options` (+ --help, -v, -q) and positional names. Returns nullopt when
-// --help was printed. Throws po::error on bad usage.
+// Parses `args` against `options` (+ --help, -v, -q, and `hidden`, which --help leaves out: the
+// names positional arguments are stored under) and positional names. Returns nullopt when --help
+// was printed. Throws po::error on bad usage.
 std::optional<po::variables_map> parse(const std::vector<std::string>& args, const std::string& usage,
-                                       po::options_description options, const po::positional_options_description& positional = {});
+                                       po::options_description options, const po::positional_options_description& positional = {},
+                                       const po::options_description& hidden = po::options_description());
 
 // Thrown for command-line misuse: exit code 2.
 struct UsageError : std::runtime_error {
