@@ -18,6 +18,7 @@
 #include "progress.hpp"
 #include "qframe/output_file.hpp"
 #include "qframe/file_type.hpp"
+#include "qframe/gguf.hpp"
 #include "qframe/plan.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
@@ -63,6 +64,7 @@ int run_plan_command(const std::vector<std::string>& args) {
         ("types", po::value<std::string>(), "treatments to choose from, comma-separated (default: all the study measured)")
         ("input,i", po::value<std::string>(), "the study's model, when not where its study.yaml says")
         ("out", po::value<std::string>(), "the plan recipe to write (default: STUDY/plan.yaml)")
+        ("emit-tensor-types", po::value<std::string>(), "also write the plan as llama-quantize's --tensor-type-file (one ^NAME$=type per line)")
         ("apply", "also run the plan: write the model (--output)")
         ("output,o", po::value<std::string>(), "the model --apply writes (default: STUDY/plan.gguf)")
         ("frontier", po::value<unsigned>(), "N plans from the smallest to the largest reachable size (no target needed), into --report")
@@ -77,8 +79,8 @@ int run_plan_command(const std::vector<std::string>& args) {
     if (!vm) return 0;
     if (!vm->count("study")) throw UsageError("no study folder given");
     const bool frontier = vm->count("frontier") > 0;
-    if (frontier && (vm->count("target-size") || vm->count("target-bpw") || vm->count("apply") || vm->count("out")))
-        throw UsageError("--frontier plans at its own budgets: no --target-size/--target-bpw, --out or --apply");
+    if (frontier && (vm->count("target-size") || vm->count("target-bpw") || vm->count("apply") || vm->count("out") || vm->count("emit-tensor-types")))
+        throw UsageError("--frontier plans at its own budgets: no --target-size/--target-bpw, --out, --emit-tensor-types or --apply");
     if (!frontier && vm->count("target-size") == vm->count("target-bpw")) throw UsageError("give one target: --target-size SIZE or --target-bpw X");
     if (frontier && (*vm)["frontier"].as<unsigned>() < 1) throw UsageError("--frontier needs at least 1 plan");
     if (vm->count("output") && !vm->count("apply")) throw UsageError("--output is the model --apply writes: add --apply");
@@ -132,6 +134,15 @@ int run_plan_command(const std::vector<std::string>& args) {
     print_plan(plan, request.objective);
     write_text_atomically(recipe, plan.recipe);
     spdlog::info("plan recipe: {} (`qframe run {}` writes {})", recipe.string(), recipe.string(), model.string());
+    if (vm->count("emit-tensor-types")) {
+        const std::filesystem::path types_file = (*vm)["emit-tensor-types"].as<std::string>();
+        write_text_atomically(types_file, plan_tensor_types(plan, GgufFile::open(plan.study.input)));
+        // The patterns apply under a quantized TYPE only (F16, BF16 and F32 convert every tensor):
+        // the plan's own file type where it is one, else Q8_0.
+        const uint32_t ftype = plan.file_type == 0 || plan.file_type == 1 || plan.file_type == 32 ? 7 : plan.file_type;
+        spdlog::info("tensor types: {} (`qframe quantize --tensor-type-file {} IN OUT {}`, or current llama-quantize's, writes the same tensors)",
+                     types_file.string(), types_file.string(), ftype);
+    }
     if (vm->count("apply")) {
         // The recipe just written, read back: --apply and `qframe run` are the same run.
         const Plan run = load_plan(recipe, catalog);

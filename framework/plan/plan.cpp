@@ -314,6 +314,7 @@ struct Planner::Impl {
         plan.file_bytes = output_data_offset(types, plan.recipe, rewritten) + fixed + chosen_bytes;
         plan.bpw = bpw(plan.file_bytes);
         plan.file_type = guess_llama_file_type(types);
+        for (const auto& t : types) plan.output_types.emplace_back(std::string(t.name), t.type_id);
         return plan;
     }
 

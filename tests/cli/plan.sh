@@ -77,6 +77,16 @@ for mix in Q4_K_M Q3_K_M Q2_K; do
   grep -q "within $size bytes: $planned bytes" "$WORK/plan-$mix.txt" || fail "plan for $mix: printed size differs: $(head -1 "$WORK/plan-$mix.txt")"
   "$QFRAME" run -q "$WORK/plan-$mix.yaml" --output "$WORK/run-$mix.gguf" || fail "qframe run plan-$mix.yaml"
   cmp -s "$WORK/plan-$mix.gguf" "$WORK/run-$mix.gguf" || fail "qframe run plan.yaml differs from --apply ($mix)"
+  if [ "$mix" = Q4_K_M ]; then
+    # Back to llama.cpp: the plan as a tensor type file, applied by qframe quantize (as current
+    # llama-quantize would), gives --apply's tensors.
+    "$QFRAME" plan -q "$WORK/study" --target-size "$size" --out "$WORK/plan2.yaml" --emit-tensor-types "$WORK/plan.types" > /dev/null ||
+      fail "--emit-tensor-types"
+    [ "$(grep -c '^\^.*\$=[a-z0-9_]*$' "$WORK/plan.types")" = 30 ] || fail "the tensor type file has no line per matrix: $(head -3 "$WORK/plan.types")"
+    "$QFRAME" quantize -q --tensor-type-file "$WORK/plan.types" "$MODEL" "$WORK/plan-quantize.gguf" Q8_0 || fail "quantize --tensor-type-file"
+    cmp -s <($PY tests/cli/gguf_bytes.py digests "$WORK/plan-$mix.gguf") <($PY tests/cli/gguf_bytes.py digests "$WORK/plan-quantize.gguf") ||
+      fail "the tensor type file gives other tensors than plan --apply"
+  fi
   mix_kld=$(kld "$WORK/$mix.yaml")
   plan_kld=$(kld "$WORK/plan-$mix.yaml")
   grep -q "the proxy rel_l2 ranks the study's 180 candidates with Spearman's rho 0\.[5-9]" "$WORK/plan-$mix.txt" ||

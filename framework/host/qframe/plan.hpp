@@ -41,6 +41,7 @@ struct MixPlan {
     std::string recipe;                // the plan as a recipe (plan_recipe): what its file's header holds
     uint64_t file_bytes = 0;           // the output file, exactly
     uint32_t file_type = 0;            // its general.file_type, as llama.cpp names it (file_type.hpp)
+    std::vector<std::pair<std::string, uint32_t>> output_types;  // every tensor's type in the output, file order
     uint64_t budget = 0;               // the file size it had to fit
     double predicted = 0;              // Σ cost: the objective the plan predicts
     double bpw = 0;                    // bits per weight over every tensor
@@ -84,6 +85,14 @@ std::vector<MixPlan> plan_frontier(const Planner& planner, size_t n, const std::
 // The plan as a recipe `qframe run` turns into the model: one stage per treatment, with the
 // tensors it takes by name and a comment with their predicted cost and bytes.
 std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output);
+
+// The plan as current llama.cpp's `llama-quantize --tensor-type-file` reads it: one
+// `^NAME$=type` per line for every tensor of two or more dimensions of `input` (the study's
+// model), so that no tensor falls to a mix's rules; `qframe quantize --tensor-type-file` applies
+// it to the same tensors as `--apply`. Throws qframe::Error when the plan is not types alone: a
+// chosen treatment or a baseline stage other than quant.gguf_type (a fake quantization keeps
+// the type and changes the values).
+std::string plan_tensor_types(const MixPlan& plan, const GgufFile& input);
 
 // Parses "6.5M", "700 MiB", "123456", "1.2G": K/M/G are 1000s, KiB/MiB/GiB 1024s. Throws.
 uint64_t parse_size(const std::string& text);
