@@ -259,6 +259,7 @@ struct Planner::Impl {
     Study study;
     std::optional<GgufFile> input;
     std::vector<NamedTensorType> base_types;  // every tensor's type when no group is treated, file order
+    std::vector<MetadataSetting> importance_keys;  // llama-quantize's quantize.imatrix.* keys, when the study weighs by one
     // data_offset: the input's (bits per weight count the tensors only); header: the output's
     // header without the plan's recipe text, the least it can be; fixed: the ungrouped tensors.
     uint64_t data_offset = 0, header = 0, n_values = 0, fixed = 0;
@@ -321,7 +322,7 @@ struct Planner::Impl {
     // Where the data of the file `qframe run` makes from `recipe` begins: the header holds the
     // recipe's text and the type llama.cpp will call the file (provenance.hpp).
     uint64_t output_data_offset(const std::vector<NamedTensorType>& types, const std::string& recipe, bool rewritten) const {
-        const Provenance provenance{study.name + "-plan", recipe, {}, study.input.filename().string(), std::string(kSha256HexDigits, '0')};
+        const Provenance provenance{study.name + "-plan", recipe, {}, study.input.filename().string(), std::string(kSha256HexDigits, '0'), importance_keys};
         std::vector<OutputTensor> skeleton;  // names, dims and types make the header; the bytes do not
         for (size_t i = 0; i < types.size(); ++i) {
             const TensorInfo& t = input->tensors()[i];
@@ -359,6 +360,11 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
 
     d.input = GgufFile::open(study.input);
     const GgufFile& input = *d.input;
+    // The plan's recipe weighs by the study's importance matrix (named by its absolute path, as
+    // plan_recipe writes it): its keys are part of the output's header.
+    if (!study.imatrix.file.empty())
+        for (auto& [key, value] : importance_metadata(read_chosen(study.imatrix), plan_importance_file(study)))
+            d.importance_keys.push_back({key, value});
     // The baseline's bytes: the input's, or those of the baseline model the sweep wrote.
     std::optional<GgufFile> generated;
     if (!study.baseline.empty()) {

@@ -35,6 +35,8 @@ std::string yaml_value(const OptionValue& v) {
 
 }  // namespace
 
+std::filesystem::path plan_importance_file(const Study& study) { return std::filesystem::absolute(study.imatrix.file).lexically_normal(); }
+
 std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output) {
     const Study& study = plan.study;
     std::string out = fmt::format(
@@ -44,13 +46,21 @@ std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output
         "# The cheap proxy rel_l2 ranks the study's {} candidates with Spearman's rho {:.3f} against the measured cost\n"
         "# ({:.3f} within a treatment, on average).\n"
         "# Tensors no stage names keep the input's bytes.\n"
-        "qframe: 1\nname: {}\nmodel:\n  input: {}\n  output: {}\nstages:\n",
+        "qframe: 1\nname: {}\nmodel:\n  input: {}\n  output: {}\n",
         study.name, study.out.string(), plan.budget, plan.predicted, plan.proxy_pairs, plan.proxy_rank_correlation,
         plan.proxy_rank_correlation_within,
         yaml_quoted(study.name + "-plan"),
         // Absolute: the recipe is read from its own folder, wherever `qframe plan` ran.
         yaml_quoted(std::filesystem::absolute(study.input).lexically_normal().string()),
         yaml_quoted(std::filesystem::absolute(output).lexically_normal().string()));
+    // The study's importance matrix: the plan's tensors are encoded as the study measured them.
+    if (const auto& im = study.imatrix; !im.file.empty()) {
+        out += fmt::format("imatrix: {{ file: {}", yaml_quoted(plan_importance_file(study).string()));
+        for (const auto& [key, parts] : {std::pair{"include", &im.include}, {"exclude", &im.exclude}})
+            if (!parts->empty()) out += fmt::format(", {}: {}", key, yaml_value(*parts));
+        out += " }\n";
+    }
+    out += "stages:\n";
     // The study's baseline stages first, on every tensor the plan does not treat: the treatments
     // then quantize the input's values, as the study measured them.
     std::vector<std::string> treated;

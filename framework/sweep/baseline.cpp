@@ -34,6 +34,7 @@ std::filesystem::path baseline_model(const Study& study, const std::string& key)
     plan.input = study.input;
     plan.output = path;
     plan.stages = study.baseline;
+    plan.imatrix = study.imatrix;
     run_plan(plan);
     write_text_atomically(key_path, key);
     return path;

@@ -36,9 +36,13 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
     out.bytes_before += base.n_bytes;
     QuantizedTensor q;
     try {
-        const TensorData view = tensor_view(source, &models.input_info);
-        // A stage may choose by the whole model (a mix does): the model's header is part of the key.
-        q = models.bank.get(TensorBank::key(view, treatment.text + "\n" + models.input_header_key), [&] { return treatment.quantizer.quantize(view); });
+        TensorData view = tensor_view(source, &models.input_info);
+        std::string key_text = treatment.text + "\n" + models.input_header_key;  // a stage may choose by the whole model (a mix does)
+        if (const auto it = models.importance.find(source.name); it != models.importance.end()) {
+            view.importance = it->second;
+            key_text += "\nimportance " + models.importance_digests.find(source.name)->second;
+        }
+        q = models.bank.get(TensorBank::key(view, key_text), [&] { return treatment.quantizer.quantize(view); });
         checked_result_type(view, q);
     } catch (const Error& e) {
         out.skip_reasons[source.name] = e.what();

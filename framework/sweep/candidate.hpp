@@ -3,6 +3,10 @@
 // baseline's chunks, and its cost against the baseline.
 #pragma once
 
+#include <map>
+
+#include "qframe/importance.hpp"
+
 #include <memory>
 #include <utility>
 #include <vector>
@@ -22,6 +26,10 @@ struct Models {
     const GgufFile& baseline;  // what a candidate starts from
     const Baseline& scores;
     TensorBank& bank;          // treated tensors made once
+    // The study's importance matrix: per tensor, what its treatments weigh by and that weight's
+    // digest (part of the bank's key).
+    const TensorImportance& importance;
+    const std::map<std::string, std::string, std::less<>>& importance_digests;
 };
 
 // A treatment as a candidate applies it: the quantizer and the text that keys its results.

@@ -31,6 +31,11 @@ std::string study_as_run(const Study& study) {
     YAML::Node treatments = root["study"]["treatments"];
     for (size_t i = 0; treatments && i < treatments.size() && i < study.treatments.size(); ++i)
         absolute_files(treatments[i], study.treatments[i].call);
+    if (!study.imatrix.file.empty()) {
+        const std::string file = std::filesystem::absolute(study.imatrix.file).lexically_normal().string();
+        if (root["imatrix"].IsMap()) root["imatrix"]["file"] = file;
+        else root["imatrix"] = file;
+    }
     root.remove("out");
     return "# qframe sweep: the study as run (--set values applied, paths made absolute)\n" + YAML::Dump(root) + "\n";
 }

@@ -49,13 +49,28 @@ struct OpenStudy {
     std::vector<Candidate> candidates;
     std::vector<std::shared_ptr<Quantizer>> quantizers;
     std::vector<sweep::TreatmentRun> treatments;
+    TensorImportance importance;  // the study's importance matrix, matched to the model
+    std::map<std::string, std::string, std::less<>> importance_digests;
 
     explicit OpenStudy(const Study& s) : study(s), input(GgufFile::open(s.input)), input_info(input) {
         const auto header = input.bytes().first(std::min<uint64_t>(input.data_offset(), input.bytes().size()));
         input_header_key = sha256_hex(std::string_view(reinterpret_cast<const char*>(header.data()), header.size()));
+        // The importance matrix's values, not its path, key what was computed with it.
+        std::string importance_key;
+        if (!study.imatrix.file.empty()) {
+            const ImportanceMatrix im = read_chosen(study.imatrix);
+            if (!im.entries.empty()) {
+                importance = importance_for(im, input, study.imatrix.file);
+                input_info.info.has_importance = true;
+            }
+            for (const auto& [name, weights] : importance) {
+                importance_digests[name] = importance_digest(weights);
+                importance_key += fmt::format("{} {}\n", name, importance_digests[name]);
+            }
+        }
         const std::string input_id = input_key(study);
-        base_key = sha256_hex(input_id + "\n" + study.baseline_text);
-        study_key = sha256_hex(fmt::format("{}\n{}\nresults v{}", input_id, study.text, kResultsVersion));
+        base_key = sha256_hex(input_id + "\n" + study.baseline_text + importance_key);
+        study_key = sha256_hex(fmt::format("{}\n{}\n{}results v{}", input_id, study.text, importance_key, kResultsVersion));
         candidates = plan_candidates(study, input);
         for (const auto& t : study.treatments) {
             quantizers.push_back(make_call_as<Quantizer>(t.call));
@@ -117,7 +132,7 @@ SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, co
     const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, options.prefix_reuse, options.prefix_cap);
     summary.baseline_evaluated = baseline.evaluated;
     sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
-    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank};
+    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank, open.importance, open.importance_digests};
 
     std::atomic<size_t> done{0}, failed{0};
     if (options.progress) options.progress(0, todo.size());
@@ -253,7 +268,7 @@ std::vector<Findings> measure_mixes(const Study& study, const std::vector<MixToM
     const GgufFile& base_file = open.baseline_file();
     const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, false, 0);
     sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
-    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank};
+    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank, open.importance, open.importance_digests};
     std::map<std::string, size_t, std::less<>> index;
     for (size_t i = 0; i < open.input.tensors().size(); ++i) index.emplace(open.input.tensors()[i].name, i);
 

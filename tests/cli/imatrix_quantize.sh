@@ -47,4 +47,36 @@ else
   grep -q "moe.dat: importance of blk.0.ffn_down_exps.weight, which .* does not have" "$WORK/err.txt" || fail "other model: $(cat "$WORK/err.txt")"
 fi
 [ ! -e "$WORK/other.gguf" ] || fail "a refused run wrote its output"
+
+# A study with `imatrix:` measures what llama-quantize --imatrix ships: its treatments weigh by
+# it, its results are keyed by it (not those of the same study without it), and its plan's
+# recipe carries it — every Q4_K tensor of the plan is llama-quantize --imatrix's.
+study() {  # study NAME [IMATRIX]
+  cat <<YAML
+qframe: 1
+name: $1
+model: { input: $MODEL }
+${2:+imatrix: $2}
+study:
+  text: $DATA/text/wikitext-2-raw-test.txt
+  ctx: 64
+  chunks: 1
+  groups: { per: tensor, select: { name: 're:blk\.[01]\.(attn_q|ffn_down)\.weight' } }
+  treatments: [{ quantize: gguf_type, options: { type: Q4_K }, name: q4_k }]
+YAML
+}
+study weighed "$IMATRIX" > "$WORK/weighed.yaml"
+study plain > "$WORK/plain_study.yaml"
+"$QFRAME" sweep -q "$WORK/weighed.yaml" --out "$WORK/weighed" -j 1 > /dev/null || fail "sweep with imatrix:"
+"$QFRAME" sweep -q "$WORK/plain_study.yaml" --out "$WORK/plain" -j 1 > /dev/null || fail "sweep without"
+rel() { $PY -c 'import json,sys; print(sorted((json.loads(l)["group"], json.loads(l)["rel_l2"]) for l in open(sys.argv[1])))' "$1/results.jsonl"; }
+[ "$(rel "$WORK/weighed")" != "$(rel "$WORK/plain")" ] || fail "the study's treatments did not weigh by its importance matrix"
+"$QFRAME" plan -q "$WORK/weighed" --target-size 1G --pin '.*=q4_k' --out "$WORK/weighed-plan.yaml" --apply --output "$WORK/weighed-plan.gguf" > /dev/null ||
+  fail "plan --apply of the weighed study"
+grep -q "^imatrix: { file: \"$IMATRIX\" }" "$WORK/weighed-plan.yaml" || fail "the plan's recipe does not name the study's importance matrix"
+$PY "$ROOT/tests/cli/gguf_bytes.py" digests "$WORK/weighed-plan.gguf" | awk '$2 == 12 {print "Q4_K\t" $0}' > "$WORK/plan_q4k.tsv"
+[ "$(wc -l < "$WORK/plan_q4k.tsv")" = 4 ] || fail "the pinned plan should take Q4_K for the 4 tensors: $(cat "$WORK/plan_q4k.tsv")"
+while read -r line; do
+  grep -qxF "$line" "$FACTS" || fail "plan tensor differs from llama-quantize --imatrix's: $line"
+done < "$WORK/plan_q4k.tsv"
 finish

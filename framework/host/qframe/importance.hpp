@@ -17,7 +17,10 @@
 #include <map>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "qframe/metadata.hpp"
 
 namespace qframe {
 
@@ -64,6 +67,24 @@ class GgufFile;
 // naming `im_path` and the tensor.
 using TensorImportance = std::map<std::string, std::vector<float>, std::less<>>;
 QFRAME_API TensorImportance importance_for(const ImportanceMatrix& im, const GgufFile& model, const std::filesystem::path& im_path);
+
+// Which importance matrix a run or a study weighs by, and which of its entries count: those whose
+// name contains one of `include` (all when empty), less those containing one of `exclude`
+// (llama-quantize's --include-weights / --exclude-weights).
+struct ImportanceChoice {
+    std::filesystem::path file;  // empty: none
+    std::vector<std::string> include{}, exclude{};
+};
+
+// The chosen entries of choice.file; none left means the run weighs by nothing.
+QFRAME_API ImportanceMatrix read_chosen(const ImportanceChoice& choice);
+
+// The keys llama-quantize writes into a model quantized with `im` (its chosen entries), read from
+// `file`: quantize.imatrix.file, .dataset, .entries_count and .chunks_count. Empty for no entries.
+QFRAME_API std::vector<std::pair<std::string, Value>> importance_metadata(const ImportanceMatrix& im, const std::filesystem::path& file);
+
+// A digest of what `weights` makes the encoders do: part of the keys of anything computed with them.
+QFRAME_API std::string importance_digest(std::span<const float> weights);
 
 // .dat → legacy_dat, anything else → gguf (current llama.cpp's default).
 QFRAME_API ImportanceFormat importance_format_for(const std::filesystem::path& path);

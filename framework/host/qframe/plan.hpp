@@ -94,6 +94,9 @@ std::string plan_recipe(const MixPlan& plan, const std::filesystem::path& output
 // the type and changes the values).
 std::string plan_tensor_types(const MixPlan& plan, const GgufFile& input);
 
+// The study's importance matrix as a plan's recipe names it: its absolute path.
+std::filesystem::path plan_importance_file(const Study& study);
+
 // Parses "6.5M", "700 MiB", "123456", "1.2G": K/M/G are 1000s, KiB/MiB/GiB 1024s. Throws.
 uint64_t parse_size(const std::string& text);
 

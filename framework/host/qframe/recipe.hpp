@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "qframe/catalog.hpp"
+#include "qframe/importance.hpp"
 #include "qframe/provenance.hpp"
 
 namespace qframe {
@@ -37,11 +38,7 @@ struct Plan {
     std::vector<std::string> overrides;  // the --set STAGE.OPTION=VALUE applied to the text
     std::string name;
     std::filesystem::path input, output, report;  // output/report empty: not written
-    std::filesystem::path imatrix;                // the importance matrix every quantizer weighs by; empty: none
-    // Which of its entries count (llama-quantize's --include-weights / --exclude-weights):
-    // those whose name contains one of `imatrix_include` (all when empty), less those that
-    // contain one of `imatrix_exclude`.
-    std::vector<std::string> imatrix_include, imatrix_exclude;
+    ImportanceChoice imatrix;                     // what every quantizer weighs by; file empty: none
     std::vector<MetadataSetting> metadata;        // `metadata:`: keys the output is given
     std::vector<PlannedStage> stages;
 };

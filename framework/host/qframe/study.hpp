@@ -11,6 +11,7 @@
 
 #include "qframe/export.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/importance.hpp"
 #include "qframe/recipe.hpp"
 
 namespace qframe {
@@ -48,6 +49,7 @@ struct Study {
     std::filesystem::path input, out, eval_text;
     uint32_t ctx = 256, chunks = 8;
     std::string numerics = "ggml";  // the engine's arithmetic: ggml (llama.cpp's roundings) or f32
+    ImportanceChoice imatrix;            // what the baseline stages and treatments weigh by; file empty: none
     std::vector<PlannedStage> baseline;  // applied to the whole model first; may be empty
     std::string baseline_text;           // the baseline: section as YAML (keys the cached baseline)
     GroupBy per = GroupBy::LayerRole;

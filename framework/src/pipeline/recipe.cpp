@@ -40,31 +40,6 @@ void apply_set(const std::string& set, YAML::Node stages, Locator& loc) {
     set_from_command_line(loc, matches.front()["options"], option, value, set);
 }
 
-std::vector<std::string> string_list(const Locator& loc, const YAML::Node& node, const char* what) {
-    std::vector<std::string> out;
-    if (!node) return out;
-    if (!node.IsSequence()) loc.fail(node, fmt::format("{} must be a list of strings", what));
-    for (const auto& item : node) out.push_back(scalar(loc, item, what));
-    return out;
-}
-
-// `imatrix: FILE`, or `imatrix: {file: FILE, include: [...], exclude: [...]}`.
-void read_imatrix(const Locator& loc, const YAML::Node& node, Plan& plan) {
-    if (!node) return;
-    if (!node.IsMap()) {
-        plan.imatrix = path_value(loc, node, "imatrix");
-        return;
-    }
-    check_keys(loc, node, {"file", "include", "exclude"}, "imatrix");
-    if (!node["file"]) loc.fail(node, "imatrix: no file");
-    plan.imatrix = path_value(loc, node["file"], "imatrix.file");
-    plan.imatrix_include = string_list(loc, node["include"], "imatrix.include");
-    plan.imatrix_exclude = string_list(loc, node["exclude"], "imatrix.exclude");
-    // llama-quantize refuses the two together: which would win is not obvious.
-    if (!plan.imatrix_include.empty() && !plan.imatrix_exclude.empty())
-        loc.fail(node, "imatrix: include and exclude cannot be used together (as in llama-quantize)");
-}
-
 // `metadata: {KEY: TYPE:VALUE, …}`.
 std::vector<MetadataSetting> read_metadata(const Locator& loc, const YAML::Node& node) {
     std::vector<MetadataSetting> out;
@@ -128,8 +103,8 @@ Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const
         plan.output = path_value(loc, model["output"], "model.output");
     }
     plan.report = path_value(loc, root["report"], "report");
-    read_imatrix(loc, root["imatrix"], plan);
-    if (overrides.imatrix) plan.imatrix = *overrides.imatrix;
+    plan.imatrix = read_importance_choice(loc, root["imatrix"]);
+    if (overrides.imatrix) plan.imatrix = {*overrides.imatrix};
     plan.metadata = read_metadata(loc, root["metadata"]);
     if (overrides.input) plan.input = *overrides.input;
     if (overrides.output) plan.output = *overrides.output;

@@ -228,6 +228,31 @@ PlannedStage read_stage(const Locator& loc, const StageCatalog& catalog, const Y
     return planned;
 }
 
+namespace {
+
+std::vector<std::string> string_list(const Locator& loc, const YAML::Node& node, const char* what) {
+    std::vector<std::string> out;
+    if (!node) return out;
+    if (!node.IsSequence()) loc.fail(node, fmt::format("{} must be a list of strings", what));
+    for (const auto& item : node) out.push_back(scalar(loc, item, what));
+    return out;
+}
+
+}  // namespace
+
+ImportanceChoice read_importance_choice(const Locator& loc, const YAML::Node& node) {
+    if (!node) return {};
+    if (!node.IsMap()) return {path_value(loc, node, "imatrix")};
+    check_keys(loc, node, {"file", "include", "exclude"}, "imatrix");
+    if (!node["file"]) loc.fail(node, "imatrix: no file");
+    ImportanceChoice choice{path_value(loc, node["file"], "imatrix.file"), string_list(loc, node["include"], "imatrix.include"),
+                            string_list(loc, node["exclude"], "imatrix.exclude")};
+    // llama-quantize refuses the two together: which would win is not obvious.
+    if (!choice.include.empty() && !choice.exclude.empty())
+        loc.fail(node, "imatrix: include and exclude cannot be used together (as in llama-quantize)");
+    return choice;
+}
+
 std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, const char* what) {
     return node ? loc.resolve(node, scalar(loc, node, what)) : std::filesystem::path();
 }

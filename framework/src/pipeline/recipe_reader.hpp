@@ -76,6 +76,10 @@ PlannedStage read_stage(const Locator& loc, const StageCatalog& catalog, const Y
 // coming from the command-line flag `--set <set>` so errors name the flag.
 void set_from_command_line(Locator& loc, YAML::Node map, const std::string& key, const std::string& value, const std::string& set);
 
+// `imatrix: FILE` or `imatrix: {file: FILE, include: [...], exclude: [...]}` (a recipe's or a
+// study's); an empty choice when `node` is absent.
+ImportanceChoice read_importance_choice(const Locator& loc, const YAML::Node& node);
+
 // A path the file gives (Locator::resolve); empty when `node` is absent.
 std::filesystem::path path_value(const Locator& loc, const YAML::Node& node, const char* what);
 // Throws qframe::Error unless `path` is a file this process can read: "<path>: no such file".

@@ -151,7 +151,7 @@ public:
         states_.reserve(input_.tensors().size());
         metadata_ = plan_.metadata;
         // The importance matrix is read and matched to the model before any stage works.
-        if (!plan_.imatrix.empty()) use_importance(ImportanceMatrix::read(plan_.imatrix));
+        if (!plan_.imatrix.file.empty()) use_importance(read_chosen(plan_.imatrix));
         for (const auto& t : input_.tensors()) {
             index_.emplace(t.name, states_.size());
             states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data});
@@ -199,25 +199,14 @@ private:
     // The entries the plan keeps (imatrix include/exclude) weigh their tensors; the output says
     // so in llama-quantize's quantize.imatrix.* keys. With none left the run has no importance
     // matrix at all, as in llama-quantize.
-    void use_importance(ImportanceMatrix im) {
-        const auto contains_any = [](const std::string& name, const std::vector<std::string>& parts) {
-            return std::any_of(parts.begin(), parts.end(), [&](const std::string& p) { return name.find(p) != std::string::npos; });
-        };
-        std::erase_if(im.entries, [&](const auto& entry) {
-            return (!plan_.imatrix_include.empty() && !contains_any(entry.first, plan_.imatrix_include)) ||
-                   contains_any(entry.first, plan_.imatrix_exclude);
-        });
+    void use_importance(const ImportanceMatrix& im) {
         if (im.entries.empty()) {
-            spdlog::warn("{}: no entry is left to weigh by (imatrix include/exclude): quantizing without an importance matrix", plan_.imatrix.string());
+            spdlog::warn("{}: no entry is left to weigh by (imatrix include/exclude): quantizing without an importance matrix", plan_.imatrix.file.string());
             return;
         }
-        importance_ = importance_for(im, input_, plan_.imatrix);
+        importance_ = importance_for(im, input_, plan_.imatrix.file);
         model_info_.info.has_importance = true;
-        const std::string file = plan_.imatrix.string();
-        metadata_.push_back({"quantize.imatrix.file", Value::string(file.substr(0, 127))});
-        if (!im.datasets.empty()) metadata_.push_back({"quantize.imatrix.dataset", Value::string(im.datasets.front().substr(0, 127))});
-        metadata_.push_back({"quantize.imatrix.entries_count", Value::i32(static_cast<int32_t>(im.entries.size()))});
-        if (im.chunk_count > 0) metadata_.push_back({"quantize.imatrix.chunks_count", Value::i32(static_cast<int32_t>(im.chunk_count))});
+        for (auto& [key, value] : importance_metadata(im, plan_.imatrix.file)) metadata_.push_back({key, value});
     }
 
     std::vector<size_t> select(const PlannedStage& stage, const Selection& selection) {

@@ -120,7 +120,7 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
     Locator loc(file.string());
     YAML::Node root = r.root;
     for (const auto& set : overrides.sets) apply_set(set, root, loc);
-    check_keys(loc, root, {"qframe", "name", "description", "model", "plugins", "baseline", "study", "out", "executor"}, "the study");
+    check_keys(loc, root, {"qframe", "name", "description", "model", "imatrix", "plugins", "baseline", "study", "out", "executor"}, "the study");
     if (!root["qframe"]) loc.fail(root, fmt::format("missing 'qframe: {}' (the format version)", kStudyFormat));
     if (scalar(loc, root["qframe"], "qframe") != std::to_string(kStudyFormat))
         loc.fail(root["qframe"], fmt::format("format {} is not supported (this qframe reads format {})", root["qframe"].as<std::string>(), kStudyFormat));
@@ -144,6 +144,10 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
         loc.fail(root["model"] && root["model"]["input"] ? root["model"]["input"] : root, fmt::format("{}: no such model file", study.input.string()));
     study.out = root["out"] ? path_value(loc, root["out"], "out") : std::filesystem::path("out/studies") / study.name;
     if (overrides.out) study.out = *overrides.out;
+
+    study.imatrix = read_importance_choice(loc, root["imatrix"]);
+    if (!study.imatrix.file.empty() && !std::filesystem::is_regular_file(study.imatrix.file))
+        loc.fail(root["imatrix"], fmt::format("{}: no such importance matrix", study.imatrix.file.string()));
 
     if (const auto baseline = root["baseline"]) {
         if (!baseline.IsSequence()) loc.fail(baseline, "baseline must be a list of stages");
