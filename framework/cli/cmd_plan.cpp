@@ -47,6 +47,10 @@ void print_plan(const MixPlan& plan, const std::string& objective) {
     fmt::print("  (reachable: {} … {} bytes)\n", plan.smallest, plan.largest);
     fmt::print("the proxy rel_l2 ranks the study's {} candidates with Spearman's rho {:.3f} against {} ({:.3f} within a treatment)\n",
                plan.proxy_pairs, plan.proxy_rank_correlation, objective, plan.proxy_rank_correlation_within);
+    if (plan.output_proxy_pairs)
+        fmt::print("the proxy output_err2 (E|dW x|^2 under the importance matrix) ranks the {} candidates it covers with Spearman's rho {:.3f} "
+                   "({:.3f} within a treatment)\n",
+                   plan.output_proxy_pairs, plan.output_proxy_rank_correlation, plan.output_proxy_rank_correlation_within);
     std::fflush(stdout);  // before the log lines of --apply
 }
 

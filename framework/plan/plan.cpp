@@ -173,18 +173,20 @@ struct ProxyCheck {
     size_t pairs = 0;
 };
 
-// How the cheap proxy rel_l2 ranks the study's candidates against the objective.
-ProxyCheck proxy_check(const std::map<std::string, json>& results, const std::string& objective) {
+// How a cheap proxy (rel_l2, or output_err2 when the study weighs by an importance matrix) ranks
+// the study's candidates against the objective.
+ProxyCheck proxy_check(const std::map<std::string, json>& results, const std::string& objective, const std::string& key) {
     std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> per_treatment;  // proxy, measured
     std::vector<double> proxy, measured;
     for (const auto& [id, r] : results)
-        if (!r.contains("error") && r.contains("rel_l2") && r.contains(objective)) {
-            proxy.push_back(r.at("rel_l2").get<double>());
+        if (!r.contains("error") && r.contains(key) && r.contains(objective)) {
+            proxy.push_back(r.at(key).get<double>());
             measured.push_back(r.at(objective).get<double>());
             auto& [p, m] = per_treatment[r.value("treatment", "")];
             p.push_back(proxy.back());
             m.push_back(measured.back());
         }
+    if (proxy.empty()) return {};
     ProxyCheck check{plan::spearman(proxy, measured), 0, proxy.size()};
     for (const auto& [t, pm] : per_treatment) check.rho_within += plan::spearman(pm.first, pm.second) / per_treatment.size();
     return check;
@@ -267,7 +269,7 @@ struct Planner::Impl {
     std::vector<std::vector<size_t>> units;       // groups per unit
     std::vector<std::vector<Choice>> choices;     // per unit
     std::vector<std::vector<plan::Option>> options;  // the same, as the solver takes them
-    ProxyCheck proxy;
+    ProxyCheck proxy, output_proxy;
 
     double bpw(uint64_t file) const { return 8.0 * static_cast<double>(file - std::min(file, data_offset)) / static_cast<double>(n_values); }
 
@@ -293,6 +295,9 @@ struct Planner::Impl {
         plan.proxy_pairs = proxy.pairs;
         plan.proxy_rank_correlation = proxy.rho;
         plan.proxy_rank_correlation_within = proxy.rho_within;
+        plan.output_proxy_pairs = output_proxy.pairs;
+        plan.output_proxy_rank_correlation = output_proxy.rho;
+        plan.output_proxy_rank_correlation_within = output_proxy.rho_within;
         std::vector<std::optional<size_t>> choice_of_group(groups.size());
         for (size_t u = 0; u < units.size(); ++u)
             for (size_t m : units[u]) choice_of_group[m] = choices[u][unit_choice[u]].treatment;
@@ -377,7 +382,8 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
 
     std::set<std::string> grouped;
     d.groups = read_groups(study, input, base, results, request, allowed, grouped);
-    d.proxy = proxy_check(results, request.objective);
+    d.proxy = proxy_check(results, request.objective, "rel_l2");
+    d.output_proxy = proxy_check(results, request.objective, "output_err2");
     apply_pins(d.groups, study, request.pins);
     d.units = tie_units(d.groups, request.ties);
     for (const auto& members : d.units) {

@@ -23,6 +23,10 @@ struct Treated {
     Findings skip_reasons = Findings::object();
     Findings rel_l2 = Findings::object();  // per treated tensor
     double err2 = 0, ref2 = 0;             // summed over the group: its relative L2 error
+    // The error under the importance matrix's activation statistics (each column's error times
+    // its input's mean square: E‖ΔW·x‖² without the columns' correlations); weighed: all had one.
+    double err2_weighted = 0;
+    bool weighed = true;
     uint64_t bytes_before = 0, bytes_after = 0;
     std::map<std::string, uint64_t> tensor_bytes_after;  // per tensor: a plan's exact file size
     std::map<std::string, std::string> tensor_type_after;  // per tensor: a plan's general.file_type
@@ -60,6 +64,17 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
         const double d = static_cast<double>(got[i]) - ref[i];
         err2 += d * d;
         ref2 += static_cast<double>(ref[i]) * ref[i];
+    }
+    if (const auto it = models.importance.find(source.name); it != models.importance.end()) {
+        // importance: [matrix][column]; the values: [matrix][row][column].
+        const uint64_t cols = source.row_length(), per_matrix = cols * (source.dims.size() > 1 ? source.dims[1] : 1);
+        for (size_t i = 0; i < ref.size(); ++i) {
+            const double w = it->second[(i / per_matrix) * cols + i % cols];
+            const double d = static_cast<double>(got[i]) - ref[i];
+            out.err2_weighted += w * d * d;
+        }
+    } else {
+        out.weighed = false;
     }
     out.rel_l2[source.name] = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
     out.err2 += err2;
@@ -170,6 +185,8 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
     out["dppl_err"] = ppl * std::sqrt(var_diff / count);
     out["rel_l2"] = t.ref2 > 0 ? std::sqrt(t.err2 / t.ref2) : 0.0;
     out["rel_l2_per_tensor"] = t.rel_l2;
+    // The expected output error E‖ΔW·x‖² per token, summed over the group's tensors.
+    if (t.weighed && !t.names.empty()) out["output_err2"] = t.err2_weighted;
     out["scored_tokens"] = n;
     if (!t.skip_reasons.empty()) out["skipped"] = t.skip_reasons;
     return out;

@@ -71,8 +71,13 @@ study plain > "$WORK/plain_study.yaml"
 "$QFRAME" sweep -q "$WORK/plain_study.yaml" --out "$WORK/plain" -j 1 > /dev/null || fail "sweep without"
 rel() { $PY -c 'import json,sys; print(sorted((json.loads(l)["group"], json.loads(l)["rel_l2"]) for l in open(sys.argv[1])))' "$1/results.jsonl"; }
 [ "$(rel "$WORK/weighed")" != "$(rel "$WORK/plain")" ] || fail "the study's treatments did not weigh by its importance matrix"
-"$QFRAME" plan -q "$WORK/weighed" --target-size 1G --pin '.*=q4_k' --out "$WORK/weighed-plan.yaml" --apply --output "$WORK/weighed-plan.gguf" > /dev/null ||
+"$QFRAME" plan -q "$WORK/weighed" --target-size 1G --pin '.*=q4_k' --out "$WORK/weighed-plan.yaml" --apply --output "$WORK/weighed-plan.gguf" > "$WORK/weighed-plan.txt" ||
   fail "plan --apply of the weighed study"
+# The proxy under the activation statistics: each candidate's error weighed by its columns' mean
+# squares, ranked against the measured cost; a study without an importance matrix has none.
+grep -q "the proxy output_err2 (E|dW x|^2 under the importance matrix) ranks the 4 candidates it covers" "$WORK/weighed-plan.txt" ||
+  fail "no weighted proxy in the plan: $(cat "$WORK/weighed-plan.txt")"
+grep -q output_err2 "$WORK/plain/results.jsonl" && fail "a study without an importance matrix has a weighted proxy"
 grep -q "^imatrix: { file: \"$IMATRIX\" }" "$WORK/weighed-plan.yaml" || fail "the plan's recipe does not name the study's importance matrix"
 $PY "$ROOT/tests/cli/gguf_bytes.py" digests "$WORK/weighed-plan.gguf" | awk '$2 == 12 {print "Q4_K\t" $0}' > "$WORK/plan_q4k.tsv"
 [ "$(wc -l < "$WORK/plan_q4k.tsv")" = 4 ] || fail "the pinned plan should take Q4_K for the 4 tensors: $(cat "$WORK/plan_q4k.tsv")"

@@ -52,6 +52,10 @@ struct MixPlan {
     // proxy tell which groups are sensitive at a given type?).
     double proxy_rank_correlation = 0, proxy_rank_correlation_within = 0;
     size_t proxy_pairs = 0;
+    // The same for output_err2, the expected output error under the importance matrix's
+    // activation statistics (E‖ΔW·x‖², columns uncorrelated); 0 pairs when the study weighs by none.
+    double output_proxy_rank_correlation = 0, output_proxy_rank_correlation_within = 0;
+    size_t output_proxy_pairs = 0;
 };
 
 // A study read as choices, ready to plan at any budget. Throws qframe::Error with the reason (an
