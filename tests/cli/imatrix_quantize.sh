@@ -48,6 +48,22 @@ else
 fi
 [ ! -e "$WORK/other.gguf" ] || fail "a refused run wrote its output"
 
+# A stage's own `imatrix:` weighs that stage only: blk.0 with it (llama-quantize --imatrix's
+# bytes), blk.1 without (other bytes); an analyzer cannot name one.
+cat > "$WORK/staged.yaml" <<YAML
+qframe: 1
+stages:
+  - { quantize: gguf_type, select: { name: "blk.0.*.weight", type: F16 }, options: { type: Q4_K }, imatrix: $IMATRIX }
+  - { quantize: gguf_type, select: { name: "blk.1.*.weight", type: F16 }, options: { type: Q4_K } }
+YAML
+"$QFRAME" run -q "$WORK/staged.yaml" --input "$MODEL" --output "$WORK/staged.gguf" --no-hash > /dev/null || fail "a stage with its own imatrix"
+$PY "$ROOT/tests/cli/gguf_bytes.py" digests "$WORK/staged.gguf" > "$WORK/staged.txt"
+grep -qxF "Q4_K	$(grep -F 'blk.0.attn_q.weight	' "$WORK/staged.txt")" "$FACTS" || fail "the stage's own imatrix did not weigh blk.0"
+grep -qF "$(grep -F 'blk.1.attn_q.weight	' "$WORK/staged.txt" | cut -f3)" "$FACTS" && fail "the other stage weighed blk.1 too"
+printf 'qframe: 1\nstages:\n  - { analyze: precision, imatrix: %s }\n' "$IMATRIX" > "$WORK/bad_stage.yaml"
+"$QFRAME" run -q "$WORK/bad_stage.yaml" --input "$MODEL" 2> "$WORK/err.txt" && fail "an analyzer with an imatrix was accepted"
+grep -q "only quantizers weigh by an importance matrix" "$WORK/err.txt" || fail "analyzer imatrix: $(cat "$WORK/err.txt")"
+
 # A study with `imatrix:` measures what llama-quantize --imatrix ships: its treatments weigh by
 # it, its results are keyed by it (not those of the same study without it), and its plan's
 # recipe carries it — every Q4_K tensor of the plan is llama-quantize --imatrix's.

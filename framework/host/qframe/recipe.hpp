@@ -30,6 +30,7 @@ struct PlannedStage {
     bool has_selection = false;        // false: the kind's default set (evaluators: changed tensors)
     bool require_match = false;        // an empty selection is an error
     std::string label;                 // "2: quant.bf16_truncate"
+    ImportanceChoice imatrix{};        // a quantizer's own `imatrix:`, instead of the run's; file empty: the run's
 };
 
 struct Plan {

@@ -197,7 +197,7 @@ std::vector<StageKey> stage_keys() {
 PlannedStage read_stage(const Locator& loc, const StageCatalog& catalog, const YAML::Node& s, size_t index,
                         const std::set<std::string>& extra_keys) {
     const auto keys = stage_keys();
-    std::set<std::string> allowed{"select", "options", "require_match"};
+    std::set<std::string> allowed{"select", "options", "require_match", "imatrix"};
     allowed.insert(extra_keys.begin(), extra_keys.end());
     std::vector<std::string> key_names;
     for (const auto& k : keys) allowed.insert(k.key), key_names.push_back(k.key);
@@ -224,6 +224,10 @@ PlannedStage read_stage(const Locator& loc, const StageCatalog& catalog, const Y
     }
     if (const auto rm = s["require_match"]) {
         if (!YAML::convert<bool>::decode(rm, planned.require_match)) loc.fail(rm, "require_match must be true or false");
+    }
+    if (const auto im = s["imatrix"]) {
+        if (stage.kind != StageKind::Quantizer) loc.fail(im, fmt::format("{} is a {}: only quantizers weigh by an importance matrix", stage.name, to_string(stage.kind)));
+        planned.imatrix = read_importance_choice(loc, im);
     }
     return planned;
 }

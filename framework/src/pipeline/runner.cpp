@@ -145,6 +145,18 @@ private:
     std::filesystem::path path_;
 };
 
+// A quantizer's own importance matrix (a stage's `imatrix:`): its weights and the model as its
+// quantizer sees it (has_importance for llama.cpp's mix rules).
+struct StageWeights {
+    TensorImportance importance;
+    ModelInfo info;
+    StageWeights(const ImportanceChoice& choice, const GgufFile& input, const ModelInfo& run_info) : info(run_info) {
+        const ImportanceMatrix im = read_chosen(choice);
+        importance = importance_for(im, input, choice.file);
+        info.has_importance = !im.entries.empty();
+    }
+};
+
 class Runner {
 public:
     Runner(const Plan& plan, const RunOptions& options) : plan_(plan), options_(options), input_(GgufFile::open(plan.input)), model_info_(input_) {
@@ -157,7 +169,10 @@ public:
             states_.push_back({&t, &model_info_.info, t.type_id, t.type, t.data});
             if (const auto it = importance_.find(t.name); it != importance_.end()) states_.back().importance = it->second;
         }
-        for (const auto& stage : plan.stages) instances_.push_back(instantiate(stage));
+        for (const auto& stage : plan.stages) {
+            instances_.push_back(instantiate(stage));
+            stage_weights_.push_back(stage.imatrix.file.empty() ? nullptr : std::make_unique<StageWeights>(stage.imatrix, input_, model_info_.info));
+        }
         if (!plan_.report.empty() && !options_.dry_run) check_writable_folder(plan_.report);
         // Where the run writes is checked before any stage works.
         if (writes_output()) {
@@ -220,6 +235,18 @@ private:
 
     bool writes_output() const { return !plan_.output.empty() && !options_.dry_run; }
 
+    // The tensor as `stage`'s quantizer sees it: with the stage's own importance matrix when it
+    // names one, else the run's.
+    TensorData quantizer_view(const PlannedStage& stage, const TensorState& s) const {
+        TensorData view = s.view();
+        if (const auto& own = stage_weights_[static_cast<size_t>(&stage - plan_.stages.data())]) {
+            view.model = &own->info;
+            const auto it = own->importance.find(view.name);
+            view.importance = it == own->importance.end() ? std::span<const float>() : std::span<const float>(it->second);
+        }
+        return view;
+    }
+
     // A dry run's quantizing stage: the types its quantizer says it would give, without encoding.
     void plan_types(const PlannedStage& stage, const Quantizer& quantizer, const std::vector<size_t>& chosen) {
         if (dry_types_.empty())
@@ -227,7 +254,7 @@ private:
         dry_rewritten_ = dry_rewritten_ || !chosen.empty();
         for (size_t i : chosen) {
             std::optional<TensorType> type;
-            naming_failures(stage, states_[i], [&] { type = quantizer.planned_type(states_[i].view()); });
+            naming_failures(stage, states_[i], [&] { type = quantizer.planned_type(quantizer_view(stage, states_[i])); });
             dry_types_[i] = type ? std::optional(static_cast<uint32_t>(*type)) : std::nullopt;
         }
     }
@@ -322,7 +349,7 @@ private:
                 }
                 SpillFile& spill = spill_file();
                 for_each(stage, chosen, result, [&](TensorState& s) {
-                    QuantizedTensor q = quantizer.quantize(s.view());
+                    QuantizedTensor q = quantizer.quantize(quantizer_view(stage, s));
                     const TypeInfo& type = checked_result_type(s.original_view(), q);
                     s.replace(q, type, spill.append(q.bytes), true);
                     return std::move(q.findings);
@@ -444,7 +471,7 @@ private:
             else quantize_later[i] = true;
         }
         parallel_for(small.size(), options_.threads, [&](size_t k) {
-            streamed_step(stage, states_[small[k]], [&] { quantize_streamed(quantizer, small[k], false, spill, result.findings[*slot[small[k]]]); });
+            streamed_step(stage, states_[small[k]], [&] { quantize_streamed(stage, quantizer, small[k], false, spill, result.findings[*slot[small[k]]]); });
             progress();
         });
 
@@ -467,7 +494,7 @@ private:
                     if (output_->size(unit.first, unit.last, std::nullopt)) copy_unit(unit);
                     else deferred.add(unit);
                 } else {
-                    const auto went = quantize_streamed(quantizer, i, true, spill, result.findings[*slot[i]]);
+                    const auto went = quantize_streamed(stage, quantizer, i, true, spill, result.findings[*slot[i]]);
                     if (went == Went::abandoned) return;
                     if (went == Went::to_spill) deferred.add(unit);
                     progress();
@@ -491,9 +518,10 @@ private:
     // Quantizes tensor i for the streamed stage. Its result goes straight to the output when
     // `to_output` and its place is known; otherwise to the spill file, to be copied into place
     // once it is known (write_placed). Either way its size is recorded at once.
-    Went quantize_streamed(const Quantizer& quantizer, size_t i, bool to_output, SpillFile& spill, std::pair<std::string, Findings>& findings) {
+    Went quantize_streamed(const PlannedStage& stage, const Quantizer& quantizer, size_t i, bool to_output, SpillFile& spill,
+                           std::pair<std::string, Findings>& findings) {
         TensorState& s = states_[i];
-        QuantizedTensor q = quantizer.quantize(s.view());
+        QuantizedTensor q = quantizer.quantize(quantizer_view(stage, s));
         const TypeInfo& type = checked_result_type(s.original_view(), q);
         const StreamedOutput::FinalType final{static_cast<uint32_t>(q.type), q.bytes.size()};
         const bool now = output_->size(i, i, final) && to_output;
@@ -618,6 +646,7 @@ private:
     std::vector<TensorState> states_;
     TensorIndex index_;
     std::vector<StageInstances> instances_;
+    std::vector<std::unique_ptr<StageWeights>> stage_weights_;  // per stage: its own importance matrix, or null
     std::optional<size_t> streamed_stage_;  // the last quantizing stage, when an output is written
     std::optional<SpillFile> spill_;
     std::optional<StreamedOutput> output_;

@@ -75,6 +75,7 @@ std::vector<Treatment> read_treatments(const Locator& loc, const StageCatalog& c
     for (size_t i = 0; i < list.size(); ++i) {
         const YAML::Node entry = list[i];
         PlannedStage stage = read_stage(loc, catalog, entry, i, {"name"});
+        if (!stage.imatrix.file.empty()) loc.fail(entry["imatrix"], "a study's treatments weigh by the study's imatrix: (a stage's own is for recipes)");
         const YAML::Node where = entry[kind_info(stage.call.stage->kind).recipe_key];
         if (stage.call.stage->kind != StageKind::Quantizer)
             loc.fail(where, fmt::format("a treatment is a quantizer (quantize: …), not the {} {}", to_string(stage.call.stage->kind),
@@ -154,6 +155,7 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
         study.baseline_text = YAML::Dump(baseline);
         for (size_t i = 0; i < baseline.size(); ++i) {
             PlannedStage stage = read_stage(loc, catalog, baseline[i], i);
+            if (!stage.imatrix.file.empty()) loc.fail(baseline[i]["imatrix"], "a study's baseline weighs by the study's imatrix: (a stage's own is for recipes)");
             if (stage.call.stage->kind != StageKind::Quantizer)
                 loc.fail(baseline[i], fmt::format("baseline stages are quantizers; {} is a {}", stage.call.stage->name, to_string(stage.call.stage->kind)));
             study.baseline.push_back(std::move(stage));
