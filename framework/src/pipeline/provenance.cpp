@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <ctime>
 
 #include "qframe/error.hpp"
@@ -20,6 +22,15 @@
 
 namespace qframe {
 namespace {
+
+// `text` as a T when all of it is one.
+template <class T>
+std::optional<T> whole_number(const std::string& text) {
+    T v{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
 
 bool any_type_changed(std::span<const NamedTensorType> before, std::span<const NamedTensorType> after) {
     return !std::equal(before.begin(), before.end(), after.begin(), after.end(),
@@ -37,29 +48,17 @@ MetadataSetting parse_metadata_setting(const std::string& key, const std::string
     if (colon == std::string::npos) throw fail("not TYPE:VALUE (TYPE: int, float, bool, str or u32)");
     const std::string type = typed_value.substr(0, colon), text = typed_value.substr(colon + 1);
     const auto integer = [&](long long lo, long long hi) {
-        size_t used = 0;
-        long long v = 0;
-        try {
-            v = std::stoll(text, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != text.size()) throw fail(fmt::format("'{}' is not an integer", text));
-        if (v < lo || v > hi) throw fail(fmt::format("{} does not fit a {}", v, type));
-        return v;
+        const auto v = whole_number<long long>(text);
+        if (!v) throw fail(fmt::format("'{}' is not an integer", text));
+        if (*v < lo || *v > hi) throw fail(fmt::format("{} does not fit a {}", *v, type));
+        return *v;
     };
     if (type == "int") return {key, Value::i32(static_cast<int32_t>(integer(INT32_MIN, INT32_MAX)))};
     if (type == "u32") return {key, Value::u32(static_cast<uint32_t>(integer(0, UINT32_MAX)))};
     if (type == "float") {
-        size_t used = 0;
-        double v = 0;
-        try {
-            v = std::stod(text, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != text.size()) throw fail(fmt::format("'{}' is not a number", text));
-        return {key, Value::f32(static_cast<float>(v))};
+        const auto v = whole_number<double>(text);
+        if (!v) throw fail(fmt::format("'{}' is not a number", text));
+        return {key, Value::f32(static_cast<float>(*v))};
     }
     if (type == "bool") {
         if (text != "true" && text != "false") throw fail(fmt::format("'{}' is not true or false", text));
