@@ -18,6 +18,17 @@ qframe: 1
 stages:
   - quantize: [unclosed
 Y
+check duplicate_key "duplicate_key.yaml:4:1: key 'model' given twice in one mapping (first at line 2" <<'Y'
+qframe: 1
+model: { input: a.gguf }
+stages: []
+model: { input: b.gguf }
+Y
+check duplicate_option "duplicate_option.yaml:3:63: key 'rounding' given twice in one mapping (first at line 3" <<'Y'
+qframe: 1
+stages:
+  - { quantize: bf16_truncate, options: { rounding: truncate, rounding: nearest } }
+Y
 check unknown_key "unknown_key.yaml:2:1: unknown key 'stagez'" <<'Y'
 qframe: 1
 stagez: []

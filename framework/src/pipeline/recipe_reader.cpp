@@ -10,7 +10,11 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include "qframe/error.hpp"
 
@@ -106,6 +110,43 @@ std::string read_text(const std::filesystem::path& path) {
     return buffer.str();
 }
 
+namespace {
+
+// yaml-cpp keeps both entries of a key given twice, and a lookup finds the first: a recipe with
+// two `model:` would run one of them without a word. Every mapping's keys must differ. The walk
+// visits each node once (aliases share theirs, so an alias bomb costs its text, not its
+// expansion) and keeps its own stack (no recursion per level of nesting).
+void refuse_duplicate_keys(const Locator& loc, const YAML::Node& root) {
+    const auto identity = [](const YAML::Node& n) {
+        const YAML::Mark m = n.Mark();
+        return std::tuple(m.pos, m.line, m.column);
+    };
+    std::set<std::tuple<int, int, int>> visited;
+    std::vector<YAML::Node> todo{root};
+    while (!todo.empty()) {
+        const YAML::Node node = todo.back();
+        todo.pop_back();
+        if (!node.IsMap() && !node.IsSequence()) continue;
+        if (!node.Mark().is_null() && !visited.insert(identity(node)).second) continue;
+        if (node.IsSequence()) {
+            for (const auto& item : node) todo.push_back(item);
+            continue;
+        }
+        std::map<std::string, YAML::Mark> seen;
+        for (const auto& kv : node) {
+            if (kv.first.IsScalar()) {
+                const auto [first, added] = seen.emplace(kv.first.Scalar(), kv.first.Mark());
+                if (!added)
+                    loc.fail(kv.first, fmt::format("key '{}' given twice in one mapping (first at line {}; YAML keeps both, so which counts would be a guess)",
+                                                   kv.first.Scalar(), first->second.line + 1));
+            }
+            todo.push_back(kv.second);
+        }
+    }
+}
+
+}  // namespace
+
 RecipeFile parse_recipe(std::string text, const std::filesystem::path& path) {
     RecipeFile r{std::move(text), {}};
     try {
@@ -115,6 +156,7 @@ RecipeFile parse_recipe(std::string text, const std::filesystem::path& path) {
     }
     const Locator loc(path.string());
     if (!r.root.IsMap()) loc.fail(r.root, "a recipe is a YAML mapping (qframe: 1, model:, stages: …)");
+    refuse_duplicate_keys(loc, r.root);
     return r;
 }
 
