@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/gguf_writer.hpp"
 #include "qframe/output_file.hpp"
 
 namespace qframe::cli {
@@ -42,6 +43,7 @@ int run_dump(const std::vector<std::string>& args) {
     if (to_stdout && format == "f32" && ::isatty(STDOUT_FILENO))
         throw UsageError("refusing to write raw floats to a terminal: use --out FILE or --format text");
 
+    if (!to_stdout) refuse_overwriting((*vm)["out"].as<std::string>(), {(*vm)["file"].as<std::string>()});
     const auto file = GgufFile::open((*vm)["file"].as<std::string>());
     const std::string name = (*vm)["tensor"].as<std::string>();
     const TensorInfo* tensor = file.find_tensor(name);

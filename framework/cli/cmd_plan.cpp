@@ -19,6 +19,7 @@
 #include "qframe/output_file.hpp"
 #include "qframe/file_type.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/gguf_writer.hpp"
 #include "qframe/plan.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
@@ -134,6 +135,13 @@ int run_plan_command(const std::vector<std::string>& args) {
 
     const std::filesystem::path recipe = vm->count("out") ? std::filesystem::path((*vm)["out"].as<std::string>()) : request.study_dir / "plan.yaml";
     const std::filesystem::path model = vm->count("output") ? std::filesystem::path((*vm)["output"].as<std::string>()) : request.study_dir / "plan.gguf";
+    // What the plan writes never replaces what it reads: the study's model and files.
+    std::vector<std::filesystem::path> reads{planner.study().input, request.study_dir / "study.yaml", request.study_dir / "results.jsonl",
+                                             request.study_dir / "baseline.gguf"};
+    refuse_overwriting(recipe, reads);
+    reads.push_back(recipe);
+    if (vm->count("apply")) refuse_overwriting(model, reads);
+    if (vm->count("emit-tensor-types")) refuse_overwriting((*vm)["emit-tensor-types"].as<std::string>(), reads);
     const MixPlan plan = planner.plan(planner.budget_of(request), model);
     print_plan(plan, request.objective);
     write_text_atomically(recipe, plan.recipe);

@@ -15,6 +15,7 @@
 #include "candidate.hpp"
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
+#include "qframe/gguf_writer.hpp"
 #include "qframe/output_file.hpp"
 #include "qframe/parallel.hpp"
 #include "qframe/sha256.hpp"
@@ -90,6 +91,7 @@ struct OpenStudy {
     }
 
     void create_folder() const {
+        refuse_overwriting(study.out / "study.yaml", {study.path, study.input});  // `out:` the study file's own folder
         std::filesystem::create_directories(study.out / "candidates");
         write_text_atomically(study.out / "study.yaml", sweep::study_as_run(study));
     }

@@ -28,6 +28,26 @@ expect 1 "refusing to write the output onto the input" -- "$QFRAME" copy "$WORK/
 ln "$WORK/m.gguf" "$WORK/hardlink.gguf"
 expect 1 "refusing to write the output onto the input" -- "$QFRAME" copy "$WORK/m.gguf" "$WORK/hardlink.gguf"
 [ "$(stat -c %s "$WORK/m.gguf")" -eq "$size" ] || fail "the input changed size"
+# No command writes onto a file it reads, nor replaces what is not a regular file; the inputs
+# stay byte for byte.
+sum_before=$(sha256sum "$WORK/m.gguf" | cut -c1-64)
+expect 1 "refusing to write the output onto the input" -- "$QFRAME" dump "$WORK/m.gguf" output.weight --out "$WORK/m.gguf"
+printf 'qframe: 1\nstages: []\n' > "$WORK/copy.yaml"
+expect 1 "copy.yaml, which this command reads" -- "$QFRAME" run "$WORK/copy.yaml" --input "$WORK/m.gguf" --output "$WORK/copy.yaml"
+printf 'qframe: 1\nstages:\n  - { evaluate: perplexity, options: { text: %s } }\n' "$WORK/text.txt" > "$WORK/eval.yaml"
+cp "$ROOT/recipes/data/tinystories_sample.txt" "$WORK/text.txt"
+expect 1 "text.txt, which this command reads" -- "$QFRAME" run "$WORK/eval.yaml" --input "$WORK/m.gguf" --output "$WORK/text.txt"
+mkdir "$WORK/rep" && cp "$WORK/copy.yaml" "$WORK/rep/REPORT.md"
+expect 1 "REPORT.md, which this command reads" -- "$QFRAME" run "$WORK/rep/REPORT.md" --input "$WORK/m.gguf" --report "$WORK/rep"
+cmp -s "$WORK/copy.yaml" "$WORK/rep/REPORT.md" || fail "a recipe in the report folder was replaced"
+ln -s "$WORK/m.gguf" "$WORK/link.gguf"
+expect 1 "link.gguf: is a symbolic link; refusing to replace it" -- "$QFRAME" copy "$WORK/m.gguf" "$WORK/link.gguf"
+expect 1 "is a device; refusing to replace it" -- "$QFRAME" copy "$WORK/m.gguf" /dev/null
+mkfifo "$WORK/fifo"
+expect 1 "is a FIFO; refusing to replace it" -- "$QFRAME" dump "$WORK/m.gguf" output.weight --out "$WORK/fifo"
+[ -L "$WORK/link.gguf" ] && [ -p "$WORK/fifo" ] || fail "a refused output was replaced"
+[ "$(sha256sum "$WORK/m.gguf" | cut -c1-64)" = "$sum_before" ] && cmp -s "$WORK/text.txt" "$ROOT/recipes/data/tinystories_sample.txt" ||
+  fail "an input changed"
 expect 1 "no tensor named" -- "$QFRAME" dump "$WORK/m.gguf" nope --format text
 expect 2 "unknown command" -- "$QFRAME" frobnicate
 expect 2 "unknown preset" -- "$QFRAME" synth --out "$WORK/x.gguf" --preset nope

@@ -161,4 +161,13 @@ for layer in range(4):
     qkv = {stage_of.get(f"blk.{layer}.attn_{x}.weight", "baseline") for x in "qkv"}
     assert len(qkv) == 1, (layer, qkv)
 PYEOF
+
+# What a plan writes never replaces what it reads: the study's results and model stay.
+results_sum=$(sha256sum "$WORK/study/results.jsonl" | cut -c1-64)
+for target in "--out $WORK/study/results.jsonl" "--out $WORK/p.yaml --apply --output $MODEL" "--out $WORK/p.yaml --emit-tensor-types $WORK/study/study.yaml"; do
+  read -r -a words <<< "$target"
+  if "$QFRAME" plan -q "$WORK/study" --target-size 1G "${words[@]}" 2> "$WORK/err.txt" > /dev/null; then fail "plan $target: accepted"; fi
+  grep -q "refusing to write the output onto the input file" "$WORK/err.txt" || fail "plan $target: $(cat "$WORK/err.txt")"
+done
+[ "$(sha256sum "$WORK/study/results.jsonl" | cut -c1-64)" = "$results_sum" ] || fail "a refused plan changed the study's results"
 finish

@@ -92,4 +92,12 @@ study:
   groups: { per: tensor }
   treatments: [{ quantize: int8 }]
 Y
+# A study whose out: is its own folder: the study file would be replaced by the study as run.
+mkdir -p "$WORK/own"
+printf 'qframe: 1\nmodel: { input: %s }\nout: .\nstudy:\n  groups: { per: tensor, select: { name: output.weight } }\n  treatments: [{ quantize: gguf_type, options: { type: Q8_0 } }]\n' \
+  "$WORK/m.gguf" > "$WORK/own/study.yaml"
+cp "$WORK/own/study.yaml" "$WORK/own.before"
+if "$QFRAME" sweep -q "$WORK/own/study.yaml" 2> "$WORK/err.txt"; then fail "a study writing onto its own file was accepted"; fi
+grep -q "study.yaml: refusing to write the output onto the input file" "$WORK/err.txt" || fail "own folder: $(cat "$WORK/err.txt")"
+cmp -s "$WORK/own/study.yaml" "$WORK/own.before" || fail "the study file was replaced"
 finish

@@ -54,8 +54,9 @@ struct WriteOptions {
     bool sync = false;
 };
 
-// Throws qframe::Error when `path` is one of `inputs` (write_gguf checks; so can a caller that
-// writes later, before any work).
+// Throws qframe::Error when `path` is one of `inputs` (the same file, by inode: a hard link or
+// another name counts) or is no regular file (check_output_target). write_gguf checks; so does
+// every command, for each file it writes, before any work.
 QFRAME_API void refuse_overwriting(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs);
 
 // The layout and pass-through tensors of `file`: writing them back reproduces the file.

@@ -36,6 +36,11 @@ QFRAME_API void write_at(int fd, uint64_t offset, std::span<const std::byte> byt
 QFRAME_API void copy_at(const FileBytes& from, int fd, uint64_t offset, const std::filesystem::path& name);
 
 // A whole file written through OutputFile: complete or absent, never half-written.
+// Throws qframe::Error when `target` exists and is not a regular file: a device, a FIFO, a folder
+// or a symbolic link would be replaced by the regular file an atomic write renames into place.
+// OutputFile checks it; so do the commands, before any work.
+QFRAME_API void check_output_target(const std::filesystem::path& target);
+
 QFRAME_API void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
 inline void write_text_atomically(const std::filesystem::path& path, std::string_view text) {
     write_file_atomically(path, std::as_bytes(std::span(text.data(), text.size())));

@@ -63,7 +63,20 @@ void copy_at(const FileBytes& from, int fd, uint64_t offset, const std::filesyst
     write_at(fd, offset + copied, from.bytes.subspan(copied), name);
 }
 
+void check_output_target(const std::filesystem::path& target) {
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(target, ec);
+    if (ec || status.type() == std::filesystem::file_type::not_found || status.type() == std::filesystem::file_type::regular) return;
+    const char* what = status.type() == std::filesystem::file_type::symlink     ? "a symbolic link"
+                       : status.type() == std::filesystem::file_type::directory ? "a folder"
+                       : status.type() == std::filesystem::file_type::fifo      ? "a FIFO"
+                       : status.type() == std::filesystem::file_type::block || status.type() == std::filesystem::file_type::character ? "a device"
+                                                                                                                                        : "not a regular file";
+    throw Error(fmt::format("{}: is {}; refusing to replace it with the output (name a regular file or a new path)", target.string(), what));
+}
+
 OutputFile::OutputFile(std::filesystem::path target, bool hash) : target_(std::move(target)), buffer_(kBufferBytes) {
+    check_output_target(target_);
     if (hash) digest_.emplace();
     const auto dir = target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
     std::string pattern = (dir / fmt::format(".{}.tmp.XXXXXX", target_.filename().string())).string();

@@ -101,10 +101,11 @@ HeaderBytes header_of(const GgufLayout& layout, const std::vector<OutputTensor>&
 }  // namespace
 
 void refuse_overwriting(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs) {
+    check_output_target(path);
     std::error_code ec;
     for (const auto& input : inputs)
         if (std::filesystem::equivalent(path, input, ec))
-            throw Error(fmt::format("{}: refusing to write the output onto the input file", path.string()));
+            throw Error(fmt::format("{}: refusing to write the output onto the input file {}, which this command reads", path.string(), input.string()));
 }
 
 GgufLayout layout_of(const GgufFile& file) {

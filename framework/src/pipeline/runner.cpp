@@ -173,10 +173,13 @@ public:
             instances_.push_back(instantiate(stage));
             stage_weights_.push_back(stage.imatrix.file.empty() ? nullptr : std::make_unique<StageWeights>(stage.imatrix, input_, model_info_.info));
         }
-        if (!plan_.report.empty() && !options_.dry_run) check_writable_folder(plan_.report);
+        if (!plan_.report.empty() && !options_.dry_run) {
+            check_writable_folder(plan_.report);
+            for (const char* name : {"REPORT.md", "REPORT.json"}) refuse_overwriting(plan_.report / name, files_read());
+        }
         // Where the run writes is checked before any stage works.
         if (writes_output()) {
-            refuse_overwriting(plan_.output, {plan_.input});
+            refuse_overwriting(plan_.output, files_read());
             check_writable_file(plan_.output);
             for (size_t i = 0; i < plan_.stages.size(); ++i)
                 if (plan_.stages[i].call.stage->kind == StageKind::Quantizer) streamed_stage_ = i;
@@ -234,6 +237,26 @@ private:
     }
 
     bool writes_output() const { return !plan_.output.empty() && !options_.dry_run; }
+
+    // Every file the run reads: the model, the recipe, importance matrices, stages' file options
+    // (an evaluation's text, say). No output may replace one of them.
+    std::vector<std::filesystem::path> files_read() const {
+        std::vector<std::filesystem::path> files{plan_.input, plan_.recipe_path, plan_.imatrix.file};
+        for (const auto& stage : plan_.stages) {
+            files.push_back(stage.imatrix.file);
+            for (const StageCall* call : calls_of(stage))
+                for (const OptionSpec& spec : call->stage->schema)
+                    if (spec.kind == OptionKind::File && call->options.has(spec.name)) files.emplace_back(call->options.get_string(spec.name));
+        }
+        std::erase(files, std::filesystem::path());
+        return files;
+    }
+
+    static std::vector<const StageCall*> calls_of(const PlannedStage& stage) {
+        std::vector<const StageCall*> calls{&stage.call};
+        for (const auto& s : stage.selectors) calls.push_back(&s);
+        return calls;
+    }
 
     // The tensor as `stage`'s quantizer sees it: with the stage's own importance matrix when it
     // names one, else the run's.
