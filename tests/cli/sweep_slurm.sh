@@ -33,7 +33,7 @@ mkdir -p "$blocked/in-the-way"
 "$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/fail" --executor slurm --tasks 3 --poll 0.1 2> "$WORK/fail.log" && fail "a failed array task went unreported"
 grep -q "1 of 3 array tasks failed" "$WORK/fail.log" || fail "no failed task named: $(cat "$WORK/fail.log")"
 grep -q "array task 1 (job [0-9]*_1) failed (FAILED, exit 1:0.*); log: $WORK/fail/slurm/1/task-1.log" "$WORK/fail.log" || fail "failed task without its log: $(cat "$WORK/fail.log")"
-grep -q "cannot rename" "$WORK/fail/slurm/1/task-1.log" || fail "the task's log does not say why"
+grep -q "token_embd.weight@q3_k.json: is a folder; the output is a file" "$WORK/fail/slurm/1/task-1.log" || fail "the task's log does not say why"
 [ -e "$WORK/fail/results.jsonl" ] && fail "the merge ran after a failed task"
 [ -z "$(squeue -h)" ] || fail "jobs left in the queue: $(squeue)"
 done_before=$(find "$WORK/fail/candidates" -name '*.json' -type f | wc -l)

@@ -67,9 +67,9 @@ void check_output_target(const std::filesystem::path& target) {
     std::error_code ec;
     const auto status = std::filesystem::symlink_status(target, ec);
     if (ec || status.type() == std::filesystem::file_type::not_found || status.type() == std::filesystem::file_type::regular) return;
-    const char* what = status.type() == std::filesystem::file_type::symlink     ? "a symbolic link"
-                       : status.type() == std::filesystem::file_type::directory ? "a folder"
-                       : status.type() == std::filesystem::file_type::fifo      ? "a FIFO"
+    if (status.type() == std::filesystem::file_type::directory) throw Error(fmt::format("{}: is a folder; the output is a file", target.string()));
+    const char* what = status.type() == std::filesystem::file_type::symlink ? "a symbolic link"
+                       : status.type() == std::filesystem::file_type::fifo  ? "a FIFO"
                        : status.type() == std::filesystem::file_type::block || status.type() == std::filesystem::file_type::character ? "a device"
                                                                                                                                         : "not a regular file";
     throw Error(fmt::format("{}: is {}; refusing to replace it with the output (name a regular file or a new path)", target.string(), what));
