@@ -10,13 +10,13 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/gguf_writer.hpp"
 #include "qframe/provenance.hpp"
+#include "qframe/regex.hpp"
 #include "qframe/sha256.hpp"
 #include "qframe/stage_kinds.hpp"
 #include "solver.hpp"
@@ -61,12 +61,12 @@ struct GroupOptions {
     std::vector<Choice> choices;  // the baseline first
 };
 
-std::vector<std::regex> compile(const std::vector<std::string>& patterns, const char* flag) {
-    std::vector<std::regex> out;
+std::vector<Regex> compile(const std::vector<std::string>& patterns, const char* flag) {
+    std::vector<Regex> out;
     for (const auto& p : patterns) try {
             out.emplace_back(p);
-        } catch (const std::regex_error& e) {
-            throw Error(fmt::format("{} '{}': not a regular expression ({})", flag, p, e.what()));
+        } catch (const Error& e) {
+            throw Error(fmt::format("{}: {}", flag, e.what()));
         }
     return out;
 }
@@ -195,11 +195,11 @@ ProxyCheck proxy_check(const std::map<std::string, json>& results, const std::st
 // Pins keep one choice of each group they match.
 void apply_pins(std::vector<GroupOptions>& groups, const Study& study, const std::vector<std::pair<std::string, std::string>>& pins) {
     for (const auto& [pattern, given] : pins) {
-        const std::regex regex = compile({pattern}, "--pin").front();
+        const Regex regex = compile({pattern}, "--pin").front();
         const std::string wanted = treatment_named(study, given, "--pin", true);
         size_t matched = 0;
         for (auto& g : groups) {
-            if (!std::regex_search(g.name, regex)) continue;
+            if (!regex.search(g.name)) continue;
             ++matched;
             const auto keep = std::find_if(g.choices.begin(), g.choices.end(), [&](const Choice& c) {
                 return (c.treatment ? study.treatments[*c.treatment].name : std::string("baseline")) == wanted;
@@ -221,10 +221,10 @@ std::vector<std::vector<size_t>> tie_units(const std::vector<GroupOptions>& grou
     for (size_t i = 0; i < groups.size(); ++i) {
         std::string key = "group:" + groups[i].name;
         for (size_t t = 0; t < ties.size(); ++t) {
-            std::smatch m;
-            if (!std::regex_search(groups[i].name, m, ties[t])) continue;
+            const auto m = ties[t].first_match(groups[i].name);
+            if (!m) continue;
             key = fmt::format("tie{}", t);
-            for (size_t k = 1; k < m.size(); ++k) key += "|" + m[k].str();
+            for (size_t k = 1; k < m->size(); ++k) key += "|" + (*m)[k];
             break;
         }
         const auto [it, added] = unit_of_key.emplace(key, units.size());

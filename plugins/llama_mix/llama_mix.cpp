@@ -26,7 +26,7 @@ std::optional<TensorType> type_option(const Options& o, const std::string& name)
 }
 
 // "REGEX=TYPE" (llama-quantize's --tensor-type): the pattern lower-cased, as llama.cpp does.
-std::pair<std::regex, TensorType> tensor_type_rule(const std::string& rule) {
+std::pair<qframe::Regex, TensorType> tensor_type_rule(const std::string& rule) {
     const auto eq = rule.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == rule.size())
         throw Error(fmt::format("tensor_types: '{}' is not PATTERN=TYPE (e.g. attn_v=q8_0)", rule));
@@ -35,9 +35,9 @@ std::pair<std::regex, TensorType> tensor_type_rule(const std::string& rule) {
     const TypeInfo* type = find_type(std::string_view(rule).substr(eq + 1));
     if (!type) throw Error(fmt::format("tensor_types: '{}' in '{}' is not a ggml type", rule.substr(eq + 1), rule));
     try {
-        return {std::regex(pattern), type->type};
-    } catch (const std::regex_error& e) {
-        throw Error(fmt::format("tensor_types: '{}' is not a regular expression ({})", pattern, e.what()));
+        return {qframe::Regex(pattern), type->type};
+    } catch (const Error& e) {
+        throw Error(fmt::format("tensor_types: {}", e.what()));
     }
 }
 

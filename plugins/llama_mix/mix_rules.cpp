@@ -195,7 +195,7 @@ T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t, const MixSet
 // The first --tensor-type pattern found in the name, if any.
 std::optional<T> manual_type(const MixSettings& settings, std::string_view name) {
     for (const auto& [pattern, type] : settings.tensor_types)
-        if (std::regex_search(name.begin(), name.end(), pattern)) return type;
+        if (pattern.search(name)) return type;
     return std::nullopt;
 }
 

@@ -6,12 +6,12 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "qframe/regex.hpp"
 #include "qframe/stage.hpp"
 #include "qframe/types.hpp"
 
@@ -37,7 +37,7 @@ struct MixSettings {
     // --tensor-type REGEX=TYPE, in order: the first pattern found in a tensor's name gives its
     // type instead of the mix's rules (current llama.cpp's precedence: token_embd and output
     // options first, then these, then the rules; the row fallbacks after either).
-    std::vector<std::pair<std::regex, TensorType>> tensor_types{};
+    std::vector<std::pair<qframe::Regex, TensorType>> tensor_types{};
 };
 
 // nullptr for a name that is not one of the mixes (llama-quantize's spelling: "Q4_K_M").

@@ -9,12 +9,12 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <regex>
 
 #include "qframe/error.hpp"
 #include "qframe/float_bits.hpp"
 #include "qframe/llama_rules.hpp"
 #include "qframe/plugin.hpp"
+#include "qframe/regex.hpp"
 
 namespace {
 
@@ -24,16 +24,16 @@ using qframe::OptionSpec;
 using qframe::Options;
 using qframe::TensorData;
 
-// A glob (fnmatch) or, with the "re:" prefix, an ECMAScript regex that must match the whole name.
+// A glob (fnmatch) or, with the "re:" prefix, a regex (qframe::Regex) that must match the whole name.
 class NameSelector : public qframe::Selector {
 public:
     explicit NameSelector(const Options& o) {
         for (const auto& p : o.get_strings("pattern")) {
             if (p.rfind("re:", 0) == 0) {
                 try {
-                    regexes_.emplace_back(p.substr(3), std::regex::ECMAScript | std::regex::optimize);
-                } catch (const std::regex_error& e) {
-                    throw Error(fmt::format("bad regex '{}': {}", p.substr(3), e.what()));
+                    regexes_.emplace_back(p.substr(3));
+                } catch (const Error& e) {
+                    throw Error(fmt::format("bad regex: {}", e.what()));
                 }
             } else {
                 globs_.push_back(p);
@@ -45,13 +45,13 @@ public:
         for (const auto& g : globs_)
             if (::fnmatch(g.c_str(), name.c_str(), 0) == 0) return true;
         for (const auto& r : regexes_)
-            if (std::regex_match(name, r)) return true;
+            if (r.matches_whole(name)) return true;
         return false;
     }
 
 private:
     std::vector<std::string> globs_;
-    std::vector<std::regex> regexes_;
+    std::vector<qframe::Regex> regexes_;
 };
 
 // The tensors NameSelector would not select: `exclude:` takes some tensors out of a selection

@@ -78,3 +78,22 @@ TEST_CASE("every pre-tokenizer llama.cpp names compiles and splits", "[tokenizer
     }
     CHECK(find_pre_tokenizer("klingon") == nullptr);
 }
+
+TEST_CASE("general expressions cut long runs without exhausting the stack", "[tokenizer][pre]") {
+    // std::regex recursed once per character: 200k letters, spaces or digits overflowed the stack.
+    const size_t n = 200000;
+    const std::string space = "\xC4\xA0";  // Ġ
+    const auto letters = split_with("qwen2", std::string(n, 'a'));
+    REQUIRE(letters.size() == 1);
+    CHECK(letters[0].size() == n);
+    // \s+(?!\S) takes the spaces but the last, which goes with the word after them.
+    const auto spaces = split_with("qwen2", std::string(n, ' ') + "a");
+    REQUIRE(spaces.size() == 2);
+    CHECK(spaces[0].size() == (n - 1) * space.size());
+    CHECK(spaces[1] == space + "a");
+    CHECK(split_with("qwen2", std::string(n, '7')).size() == n);  // Qwen2 takes digits one at a time
+    // Code points matched without category stand-ins (deepseek-llm's explicit ranges).
+    std::string cjk;
+    for (size_t i = 0; i < n; ++i) cjk += "\xE4\xB8\x80";  // 一
+    CHECK(split_with("deepseek-llm", cjk).size() == 1);
+}

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "qframe/gguf.hpp"
+#include "qframe/metadata.hpp"
 #include "qframe/tokenizer.hpp"
 #include "vocab_cases.hpp"
 
@@ -79,8 +80,37 @@ void check_vocab(const std::string& name, bool cleans_spaces) {
 TEST_CASE("llama-spm vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("llama-spm", false); }
 TEST_CASE("phi-3 vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("phi-3", false); }
 TEST_CASE("gpt-2 vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("gpt-2", true); }
-// Pre-tokenizers through std::regex: on category bytes (falcon, starcoder, deepseek-llm's \p{N})
+// Pre-tokenizers through general expressions: on category stand-ins (falcon, starcoder, deepseek-llm's \p{N})
 // and on code points (deepseek-llm's explicit character ranges).
 TEST_CASE("falcon vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("falcon", true); }
 TEST_CASE("starcoder vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("starcoder", true); }
 TEST_CASE("deepseek-llm vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("deepseek-llm", false); }
+
+// Qwen2's pre-tokenizer (single digits, a general expression with look-ahead) has no vocabulary
+// file of llama.cpp's here: gpt-2's vocabulary with tokenizer.ggml.pre = qwen2 stands in, and
+// the ids are llama-tokenize's for that file (tests/tokenizer/data/qwen2-pre/README.md).
+TEST_CASE("qwen2's pre-tokenizer on gpt-2's vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") {
+    const auto path = vocab_dir() / "ggml-vocab-gpt-2.gguf";
+    if (!std::filesystem::exists(path)) {
+        WARN("SKIPPED: " << path.string() << " is absent");
+        return;
+    }
+    qframe::Metadata metadata = qframe::GgufFile::open(path).metadata();
+    metadata.set("tokenizer.ggml.pre", qframe::Value::string("qwen2"));
+    const auto tokenizer = qframe::Tokenizer::from_metadata(metadata);
+    const auto facts = std::filesystem::path(QFRAME_SOURCE_DIR) / "tests/tokenizer/data/qwen2-pre";
+    auto cases = qframe::test::read_cases(path.string() + ".inp", facts / "gpt-2-inputs.out");
+    const auto extra = qframe::test::read_cases(facts / "extra.inp", facts / "extra.out");
+    REQUIRE(cases.size() > 30);
+    REQUIRE(extra.size() == 14);
+    cases.insert(extra.begin(), extra.end());
+    size_t passed = 0;
+    std::string failures;
+    for (const auto& [input, expected] : cases) {
+        const auto got = tokenizer.tokenize(input, false, false);
+        if (got == expected) ++passed;
+        else failures += fmt::format("tokenize('{}')\n  expected [{}]\n  got      [{}]\n", input, fmt::join(expected, " "), fmt::join(got, " "));
+    }
+    INFO(failures);
+    CHECK(passed == cases.size());
+}

@@ -23,10 +23,11 @@ inline std::string read_whole_file(const std::filesystem::path& path) {
 
 // Input → expected ids. A map, like llama.cpp's: a repeated input keeps its last expectation.
 // Empty when the files are missing or disagree in count.
-inline std::map<std::string, std::vector<int32_t>> read_vocab_cases(const std::filesystem::path& gguf) {
+inline std::map<std::string, std::vector<int32_t>> read_cases(const std::filesystem::path& inputs_file,
+                                                              const std::filesystem::path& ids_file) {
     std::map<std::string, std::vector<int32_t>> cases;
-    const std::string raw = read_whole_file(gguf.string() + ".inp");
-    std::ifstream out_file(gguf.string() + ".out");
+    const std::string raw = read_whole_file(inputs_file);
+    std::ifstream out_file(ids_file);
     if (raw.empty() || !out_file) return cases;
 
     std::vector<std::string> inputs;
@@ -49,6 +50,11 @@ inline std::map<std::string, std::vector<int32_t>> read_vocab_cases(const std::f
     if (inputs.size() != outputs.size()) return cases;
     for (size_t i = 0; i < inputs.size(); ++i) cases[inputs[i]] = outputs[i];
     return cases;
+}
+
+// The pairs beside a vocabulary file: NAME.gguf.inp and NAME.gguf.out.
+inline std::map<std::string, std::vector<int32_t>> read_vocab_cases(const std::filesystem::path& gguf) {
+    return read_cases(gguf.string() + ".inp", gguf.string() + ".out");
 }
 
 }  // namespace qframe::test

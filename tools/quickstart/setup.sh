@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PACKAGES=(build-essential cmake libboost-dev libboost-program-options-dev libboost-filesystem-dev
-          libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev catch2 python3 python3-numpy strace gnuplot-nox)
+          libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libssl-dev libpcre2-dev pkg-config catch2 python3 python3-numpy strace gnuplot-nox)
 # Optional extras (QFRAME_OPTIONAL_PACKAGES, e.g. the local Slurm cluster of the tests): tried
 # once, and a failure only says so; the tests that need them skip visibly.
 missing_of() {

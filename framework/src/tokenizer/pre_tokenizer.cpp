@@ -153,18 +153,19 @@ void split_llama3(const PieceView& v, Pieces& out) {
     }
 }
 
-// ---- general expressions through std::regex ----
+// ---- general expressions ----
 //
-// std::regex knows no Unicode categories, so (as llama.cpp does) every code point above ASCII
-// is replaced by one byte naming its category, and each \p{X} by a class of that byte plus the
-// ASCII members of X. ASCII code points stay themselves; non-ASCII white space becomes \v.
+// As in llama.cpp (whose std::regex knows no Unicode categories), every code point above ASCII
+// is replaced by one stand-in naming its category, and each \p{X} by a class of that stand-in
+// plus the ASCII members of X. ASCII code points stay themselves; non-ASCII white space becomes
+// \v, since `\s` means ASCII white space here as there.
 
-constexpr char kOtherByte = static_cast<char>(0xD0);
+constexpr uint32_t kOtherStandIn = 0xD0;
 
 struct CategoryClass {
     std::string_view name;   // "\p{N}"
     uint8_t flag;
-    char byte;               // what a non-ASCII member becomes
+    char stand_in;           // what a non-ASCII member becomes
     std::string_view ascii;  // its ASCII members, as a bracket-expression body
 };
 
@@ -183,26 +184,27 @@ bool uses_categories(std::string_view pattern) {
     return false;
 }
 
-std::string category_bytes(const std::vector<uint32_t>& cpts) {
-    std::string out(cpts.size(), '\0');
+std::vector<uint32_t> category_stand_ins(const std::vector<uint32_t>& cpts) {
+    std::vector<uint32_t> out(cpts.size());
     for (size_t i = 0; i < cpts.size(); ++i) {
         if (cpts[i] < 128) {
-            out[i] = static_cast<char>(cpts[i]);
+            out[i] = cpts[i];
             continue;
         }
         const CodepointInfo info = codepoint_info(cpts[i]);
-        out[i] = kOtherByte;
+        out[i] = kOtherStandIn;
         if (info.whitespace) {
-            out[i] = '\v';  // std::regex's \s knows only ASCII white space
+            out[i] = '\v';
         } else {
             for (const auto& c : kCategoryClasses)
-                if (info.category == c.flag) out[i] = c.byte;
+                if (info.category == c.flag) out[i] = static_cast<uint8_t>(c.stand_in);
         }
     }
     return out;
 }
 
-std::string rewrite_categories(const std::string& pattern) {
+// The expression with each \p{X} as a class of stand-ins, one code unit per byte.
+std::vector<uint32_t> rewrite_categories(const std::string& pattern) {
     for (unsigned char ch : pattern)
         if (ch >= 128) throw Error(fmt::format("pre-tokenizer expression mixes \\p{{..}} with non-ASCII text: {}", pattern));
     std::string out;
@@ -220,29 +222,27 @@ std::string rewrite_categories(const std::string& pattern) {
             continue;
         }
         if (!in_brackets) out += '[';
-        out += cls->byte;
+        out += cls->stand_in;
         out += cls->ascii;
         if (!in_brackets) out += ']';
         i += cls->name.size() - 1;
     }
-    return out;
+    return std::vector<uint32_t>(reinterpret_cast<const unsigned char*>(out.data()),
+                                 reinterpret_cast<const unsigned char*>(out.data()) + out.size());
 }
 
-// Cuts each piece at the matches of `expr`; the text between matches stays a piece of its own.
-template <class Char, class Regex>
-Pieces cut_at_matches(const std::basic_string<Char>& text, const Regex& expr, const Pieces& pieces) {
-    using Iterator = std::regex_iterator<const Char*>;
+// Cuts each piece at the matches of `expression` (each piece matched on its own, as llama.cpp
+// does); the text between matches stays a piece of its own.
+Pieces cut_at_matches(const std::vector<uint32_t>& text, const CodepointRegex& expression, const Pieces& pieces) {
     Pieces out;
     out.reserve(pieces.size());
     size_t start = 0;
     for (size_t length : pieces) {
-        const Char* first = text.data() + start;
         size_t consumed = 0;
-        for (Iterator it(first, first + length, expr), end; it != end; ++it) {
-            const auto position = static_cast<size_t>(it->position());
+        for (const auto& [position, matched] : expression.matches(std::span(text).subspan(start, length))) {
             if (position > consumed) out.push_back(position - consumed);
-            out.push_back(static_cast<size_t>(it->length()));
-            consumed = position + static_cast<size_t>(it->length());
+            out.push_back(matched);
+            consumed = position + matched;
         }
         if (consumed < length) out.push_back(length - consumed);
         start += length;
@@ -257,17 +257,9 @@ PreTokenizer::PreTokenizer(const std::vector<SplitRule>& rules) {
         CompiledRule compiled;
         compiled.kind = rule.kind;
         if (rule.kind == SplitRule::Kind::Regex) {
-            try {
-                compiled.on_categories = uses_categories(rule.pattern);
-                if (compiled.on_categories) {
-                    compiled.narrow = std::regex(rewrite_categories(rule.pattern));
-                } else {
-                    const auto cpts = decode_utf8(rule.pattern);
-                    compiled.wide = std::wregex(std::wstring(cpts.begin(), cpts.end()));
-                }
-            } catch (const std::regex_error& e) {
-                throw Error(fmt::format("pre-tokenizer expression {} does not compile: {}", rule.pattern, e.what()));
-            }
+            compiled.on_categories = uses_categories(rule.pattern);
+            compiled.expression.emplace(compiled.on_categories ? rewrite_categories(rule.pattern) : decode_utf8(rule.pattern),
+                                        rule.pattern);
         }
         rules_.push_back(std::move(compiled));
     }
@@ -275,23 +267,19 @@ PreTokenizer::PreTokenizer(const std::vector<SplitRule>& rules) {
 
 std::vector<std::string> PreTokenizer::split(std::string_view text) const {
     const std::vector<uint32_t> cpts = decode_utf8(text);
-    std::string as_categories;  // built on first use
-    std::wstring as_wide;
+    std::vector<uint32_t> as_categories, as_code_points;  // built on first use
 
     Pieces pieces{cpts.size()};
     for (const auto& rule : rules_) {
         if (rule.kind == SplitRule::Kind::Regex) {
-            if (rule.on_categories) {
-                if (as_categories.empty()) as_categories = category_bytes(cpts);
-                pieces = cut_at_matches(as_categories, rule.narrow, pieces);
-            } else {
-                if (as_wide.empty()) {
-                    as_wide.assign(cpts.begin(), cpts.end());
-                    for (auto& c : as_wide)
-                        if (c > 0x7F && codepoint_info(static_cast<uint32_t>(c)).whitespace) c = L'\v';
-                }
-                pieces = cut_at_matches(as_wide, rule.wide, pieces);
+            std::vector<uint32_t>& text = rule.on_categories ? as_categories : as_code_points;
+            if (text.empty() && rule.on_categories) text = category_stand_ins(cpts);
+            if (text.empty() && !rule.on_categories) {
+                text = cpts;
+                for (auto& c : text)
+                    if (c > 0x7F && codepoint_info(c).whitespace) c = '\v';
             }
+            pieces = cut_at_matches(text, *rule.expression, pieces);
             continue;
         }
         Pieces refined;

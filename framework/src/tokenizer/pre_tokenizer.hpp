@@ -1,14 +1,17 @@
 // Byte-level BPE pre-tokenization: the text is cut into words by a chain of regular expressions
 // (each one re-cuts the pieces the previous ones left), then every word is rewritten in GPT-2's
 // byte-level alphabet. The two most common expressions (GPT-2's and Llama-3's) have hand-written
-// matchers; the others run through std::regex as llama.cpp runs them, so that both cut alike.
+// matchers; the others run through PCRE2 with llama.cpp's rewriting of Unicode categories, so that
+// both cut alike.
 #pragma once
 
 #include <memory>
-#include <regex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tokenizer/codepoint_regex.hpp"
 
 namespace qframe::tok {
 
@@ -42,9 +45,8 @@ public:
 private:
     struct CompiledRule {
         SplitRule::Kind kind;
-        bool on_categories = false;  // the expression uses \p{..}: it runs on category bytes
-        std::regex narrow;           // on_categories
-        std::wregex wide;            // otherwise: on code points
+        bool on_categories = false;  // the expression uses \p{..}: it runs on category stand-ins
+        std::optional<CodepointRegex> expression;  // Regex only
     };
     std::vector<CompiledRule> rules_;
 };
