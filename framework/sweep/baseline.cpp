@@ -64,12 +64,22 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
     const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={} numerics={}", key, sha256_file(study.eval_text),
                                                 b.plan.n_ctx, b.plan.n_chunks, study.numerics);
     const auto cache = study.out / "baseline.logprobs.f32", cache_key = study.out / "baseline.logprobs.key";
+    // The key file holds the scoring key and the SHA-256 of the log-probabilities: damaged bytes
+    // are evaluated again, never used.
+    const auto digest_of = [](const std::vector<float>& v) {
+        return sha256_hex(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
+    };
+    const std::string stored_key = read_small_file(cache_key), key_prefix = scoring_key + "\nsha256 ";
     std::error_code ec;
-    const bool cached = read_small_file(cache_key) == scoring_key && std::filesystem::file_size(cache, ec) == b.log_probs.size() * sizeof(float);
+    bool cached = stored_key.starts_with(key_prefix) && std::filesystem::file_size(cache, ec) == b.log_probs.size() * sizeof(float);
     if (cached) {
         std::ifstream in(cache, std::ios::binary);
         in.read(reinterpret_cast<char*>(b.log_probs.data()), static_cast<std::streamsize>(b.log_probs.size() * sizeof(float)));
-        if (!in) throw Error(fmt::format("{}: read failed", cache.string()));
+        if (!in || stored_key.substr(key_prefix.size()) != digest_of(b.log_probs)) {
+            spdlog::warn("{}: the cached baseline log-probabilities do not match their digest; evaluating the baseline again",
+                         cache.string());
+            cached = false;
+        }
     }
     if (!cached || record_streams) {
         spdlog::info("evaluating the baseline: {} chunks of {} tokens{}", b.plan.n_chunks, b.plan.n_ctx,
@@ -90,10 +100,12 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
                 for (uint32_t t = 0; t < b.n_vocab; ++t) out[t] = static_cast<float>(row[t]);
             }
         }
-        if (!cached) {
-            write_file_atomically(cache, std::as_bytes(std::span(b.log_probs)));
-            write_text_atomically(cache_key, scoring_key);
-        }
+        if (!cached) try {
+                write_file_atomically(cache, std::as_bytes(std::span(b.log_probs)));
+                write_text_atomically(cache_key, key_prefix + digest_of(b.log_probs));
+            } catch (const std::exception& e) {  // the next run evaluates it again; this one goes on
+                spdlog::warn("the baseline's log-probabilities are not cached: {}", e.what());
+            }
         b.evaluated = true;
     }
     double sum = 0;

@@ -14,18 +14,25 @@
 namespace qframe::sweep {
 namespace {
 
-constexpr char kMagic[8] = {'Q', 'F', 'T', 'B', 'A', 'N', 'K', '1'};
+// Version 2 adds the bytes' SHA-256: an entry whose bytes changed on disk is made again, never used.
+constexpr char kMagic[8] = {'Q', 'F', 'T', 'B', 'A', 'N', 'K', '2'};
 
 struct Header {
     char magic[8];
     uint32_t type;
     uint32_t reserved;
     uint64_t n_bytes;
+    char sha256[kSha256HexDigits];  // of the bytes, in hexadecimal
 };
 
 std::filesystem::path entry_path(const std::filesystem::path& dir, const std::string& key) { return dir / (key + ".tensor"); }
 
-// The stored tensor, or nullopt for a missing or damaged entry (which is then made again).
+std::string digest_of(std::span<const std::byte> bytes) {
+    return sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+// The stored tensor, or nullopt for a missing or damaged entry (which is then made again; a
+// damaged one is also reported).
 std::optional<QuantizedTensor> read_entry(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     Header h{};
@@ -34,6 +41,10 @@ std::optional<QuantizedTensor> read_entry(const std::filesystem::path& path) {
     if (std::filesystem::file_size(path, ec) != sizeof h + h.n_bytes) return std::nullopt;
     QuantizedTensor q{static_cast<TensorType>(h.type), std::vector<std::byte>(h.n_bytes), Findings::object()};
     if (!in.read(reinterpret_cast<char*>(q.bytes.data()), static_cast<std::streamsize>(h.n_bytes))) return std::nullopt;
+    if (digest_of(q.bytes) != std::string_view(h.sha256, sizeof h.sha256)) {
+        spdlog::warn("{}: a damaged tensor-bank entry (its bytes do not match their digest); made again", path.string());
+        return std::nullopt;
+    }
     return q;
 }
 
@@ -61,12 +72,20 @@ QuantizedTensor TensorBank::get(const std::string& key, const std::function<Quan
     }
     ++misses_;
     QuantizedTensor q = make();
-    const Header h{{kMagic[0], kMagic[1], kMagic[2], kMagic[3], kMagic[4], kMagic[5], kMagic[6], kMagic[7]},
-                   static_cast<uint32_t>(q.type), 0, q.bytes.size()};
-    OutputFile out(path);
-    out.write(std::as_bytes(std::span(&h, 1)));
-    out.write(q.bytes);
-    out.commit();
+    Header h{{kMagic[0], kMagic[1], kMagic[2], kMagic[3], kMagic[4], kMagic[5], kMagic[6], kMagic[7]},
+             static_cast<uint32_t>(q.type), 0, q.bytes.size(), {}};
+    const std::string digest = digest_of(q.bytes);
+    std::memcpy(h.sha256, digest.data(), sizeof h.sha256);
+    // A store that fails (disk full, read-only folder) costs the next run this work, nothing else.
+    try {
+        OutputFile out(path);
+        out.write(std::as_bytes(std::span(&h, 1)));
+        out.write(q.bytes);
+        out.commit();
+    } catch (const std::exception& e) {
+        if (store_failures_++ == 0)
+            spdlog::warn("tensor bank: not stored ({}); tensors are used as made (later failures are not reported)", e.what());
+    }
     return q;
 }
 

@@ -33,7 +33,7 @@ public:
 private:
     std::filesystem::path dir_;
     uint64_t cap_;
-    std::atomic<uint64_t> hits_{0}, misses_{0};
+    std::atomic<uint64_t> hits_{0}, misses_{0}, store_failures_{0};
 };
 
 // Text that names a treatment's stage and every option value: part of a bank key.

@@ -1,6 +1,7 @@
 # A study of every matrix of ../shared/data/models/trained-a-f16.gguf at Q2_K, Q3_K and Q4_K:
 # the same results with 1 and 2 jobs, from the tensor bank and without it, without layer-prefix
-# reuse (every pass from the first layer), and from a run killed halfway and resumed.
+# reuse (every pass from the first layer), from a run killed halfway and resumed, over damaged
+# caches and with a bank that cannot store.
 source "$(dirname "$0")/lib.sh"
 need_data
 LIGHT=$(light_study_sets)  # one chunk in the sanitizer pass
@@ -28,7 +29,25 @@ left=$(ls "$WORK/killed/candidates" | wc -l)
 "$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/killed" -j 2 2> "$WORK/resume.log" || fail "resume"
 grep -q "90 candidates, $((90 - left)) to evaluate ($left finished earlier)" "$WORK/resume.log" || fail "resume: $(cat "$WORK/resume.log")"
 
-$PY - "$WORK/one/results.jsonl" "$WORK/two/results.jsonl" "$WORK/killed/results.jsonl" "$WORK/full/results.jsonl" <<'PYEOF' || fail "results differ"
+# Caches verify what they hold: one flipped byte in a bank entry and in the baseline's cached
+# log-probabilities is reported and made again, never used (the results below stay equal).
+flip_last_byte() { $PY -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(-1,2); b=f.read(1); f.seek(-1,2); f.write(bytes([b[0]^1]))' "$1"; }
+flip_last_byte "$(ls "$WORK"/.tensor-bank/*.tensor | head -1)"
+flip_last_byte "$WORK/two/baseline.logprobs.f32"
+rm -r "$WORK/two/candidates" "$WORK/two/results.jsonl"
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/two" -j 2 2> "$WORK/damaged.log" || fail "sweep over damaged caches"
+grep -q "a damaged tensor-bank entry" "$WORK/damaged.log" || fail "the damaged bank entry went unreported: $(cat "$WORK/damaged.log")"
+grep -q "do not match their digest; evaluating the baseline again" "$WORK/damaged.log" || fail "the damaged baseline cache went unreported"
+$PY -c 'import json,sys; b=json.load(open(sys.argv[1]))["tensor_bank"]; assert b == {"hits": 89, "misses": 1}, b' "$WORK/two/REPORT.json" || fail "bank after damage"
+# A bank that cannot store an entry (here: a folder where each entry would go) is a miss each
+# time, never a failed or skipped candidate.
+mkdir "$WORK/blocked-bank"
+for entry in "$WORK"/.tensor-bank/*.tensor; do mkdir "$WORK/blocked-bank/$(basename "$entry")"; done
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/blocked" -j 2 --bank "$WORK/blocked-bank" 2> "$WORK/blocked.log" || fail "sweep with a blocked bank"
+grep -q "tensor bank: not stored" "$WORK/blocked.log" || fail "the blocked bank went unreported: $(cat "$WORK/blocked.log")"
+
+$PY - "$WORK/one/results.jsonl" "$WORK/two/results.jsonl" "$WORK/killed/results.jsonl" "$WORK/full/results.jsonl" \
+  "$WORK/blocked/results.jsonl" <<'PYEOF' || fail "results differ"
 import json, sys
 strip = lambda l: {k: v for k, v in json.loads(l).items() if k != "seconds"}
 runs = [list(map(strip, open(p))) for p in sys.argv[1:]]
@@ -36,6 +55,7 @@ assert len(runs[0]) == 90 and all(r["kld_mean"] > 0 for r in runs[0])
 assert runs[0] == runs[1], "1 job vs 2 jobs"
 assert runs[0] == runs[2], "uninterrupted vs killed and resumed"
 assert runs[0] == runs[3], "layer-prefix reuse vs full passes (bit-identical)"
+assert runs[0] == runs[4], "a bank that stores nothing"
 # Fewer bits, more damage: for every matrix Q2_K > Q3_K > Q4_K in relative L2 error.
 by = {(r["group"], r["treatment"]): r for r in runs[0]}
 for g in {r["group"] for r in runs[0]}:
