@@ -1,5 +1,6 @@
 // qframe inspect FILE [--json] [--tensors GLOB]: header, metadata (and how qframe made the file), tensors.
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -15,6 +16,7 @@
 #include "common.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/importance.hpp"
+#include "qframe/input_file.hpp"
 #include "qframe/provenance.hpp"
 
 namespace qframe::cli {
@@ -155,9 +157,9 @@ void print_json(const GgufFile& f, const std::string& glob) {
 // whose reader says so when the file is not one).
 bool is_importance_matrix(const std::string& path) {
     if (std::filesystem::path(path).extension() == ".dat") return true;
-    std::ifstream in(path, std::ios::binary);
+    const InputFile input(path, "GGUF file");
     char magic[4] = {};
-    if (!in.read(magic, 4) || std::memcmp(magic, "GGUF", 4) != 0) return false;  // GgufFile says what is wrong
+    if (::pread(input.fd(), magic, 4, 0) != 4 || std::memcmp(magic, "GGUF", 4) != 0) return false;  // GgufFile says what is wrong
     return GgufFile::open(path).metadata().get_string("general.type") == std::optional<std::string>("imatrix");
 }
 

@@ -110,7 +110,7 @@ int run_plan_command(const std::vector<std::string>& args) {
 
     const auto study_file = request.study_dir / "study.yaml";
     StageCatalog catalog;
-    load_catalog(catalog, recipe_plugin_paths(study_file));
+    load_catalog(catalog, recipe_plugin_paths(study_file, "study file"));
     const Planner planner(request, catalog);
     plan::FrontierOptions report;
     report.dir = vm->count("report") ? std::filesystem::path((*vm)["report"].as<std::string>()) : request.study_dir / "plans";

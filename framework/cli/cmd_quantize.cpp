@@ -11,11 +11,13 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "catalog_loading.hpp"
 #include "common.hpp"
 #include "progress.hpp"
 #include "qframe/error.hpp"
+#include "qframe/input_file.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
 #include "qframe/types.hpp"
@@ -78,8 +80,7 @@ std::string ggml_type_option(const po::variables_map& vm, const char* option) {
 
 // parse_tensor_type_file: whitespace-separated PATTERN=TYPE words.
 std::vector<std::string> tensor_type_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error(fmt::format("{}: cannot read the tensor type file", path));
+    std::istringstream in(read_input_text(path, "tensor type file", kMaxSettingsFileBytes));
     std::vector<std::string> rules;
     for (std::string word; in >> word;) rules.push_back(word);
     return rules;

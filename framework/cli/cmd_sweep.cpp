@@ -103,7 +103,7 @@ int run_sweep(const std::vector<std::string>& args) {
     if (vm->count("set")) overrides.sets = (*vm)["set"].as<std::vector<std::string>>();
 
     StageCatalog catalog;
-    load_catalog(catalog, recipe_plugin_paths(file));
+    load_catalog(catalog, recipe_plugin_paths(file, "study file"));
     Study study = load_study(file, catalog, overrides);
     apply_executor_options(*vm, study.executor);
     if (vm->count("dry-run")) {

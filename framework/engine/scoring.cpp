@@ -8,15 +8,12 @@
 #include <sstream>
 
 #include "qframe/error.hpp"
+#include "qframe/input_file.hpp"
 
 namespace qframe::engine {
 
 std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot read the text", path));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
+    return read_input_text(path, "text", kMaxTextFileBytes);
 }
 
 ChunkPlan plan_chunks(const std::string& text_path, const std::vector<int32_t>& tokens, uint32_t n_ctx, uint32_t max_chunks, int32_t bos) {

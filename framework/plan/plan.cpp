@@ -11,10 +11,12 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/gguf_writer.hpp"
+#include "qframe/input_file.hpp"
 #include "qframe/provenance.hpp"
 #include "qframe/regex.hpp"
 #include "qframe/sha256.hpp"
@@ -28,8 +30,9 @@ namespace {
 using nlohmann::json;
 
 std::map<std::string, json> read_results(const std::filesystem::path& dir) {
-    std::ifstream in(dir / "results.jsonl");
-    if (!in) throw Error(fmt::format("{}: no results.jsonl (run `qframe sweep` on the study first)", dir.string()));
+    const auto path = dir / "results.jsonl";
+    if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: no results.jsonl (run `qframe sweep` on the study first)", dir.string()));
+    std::istringstream in(read_input_text(path, "study results", kMaxTextFileBytes));
     std::map<std::string, json> by_id;
     for (std::string line; std::getline(in, line);) {
         if (line.empty()) continue;

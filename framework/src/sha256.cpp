@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "qframe/error.hpp"
+#include "qframe/input_file.hpp"
 
 namespace qframe {
 
@@ -61,13 +64,16 @@ std::string file_identity(const std::filesystem::path& path) {
 
 // Streams the file through a buffer: hashing a large model must not make it resident.
 std::string sha256_file(const std::filesystem::path& path) {
-    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!f) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+    const InputFile input(path, "file");
     Sha256 digest;
     std::vector<std::byte> buffer(1 << 20);
-    size_t n;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), f.get())) > 0) digest.update(std::span(buffer).first(n));
-    if (std::ferror(f.get())) throw Error(fmt::format("{}: read failed", path.string()));
+    for (;;) {
+        const ssize_t n = ::read(input.fd(), buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw Error(fmt::format("{}: read failed: {}", path.string(), std::strerror(errno)));
+        if (n == 0) break;
+        digest.update(std::span(buffer).first(static_cast<size_t>(n)));
+    }
     return digest.hex();
 }
 

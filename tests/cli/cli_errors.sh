@@ -46,6 +46,17 @@ expect 1 "is a device; refusing to replace it" -- "$QFRAME" copy "$WORK/m.gguf" 
 mkfifo "$WORK/fifo"
 expect 1 "is a FIFO; refusing to replace it" -- "$QFRAME" dump "$WORK/m.gguf" output.weight --out "$WORK/fifo"
 [ -L "$WORK/link.gguf" ] && [ -p "$WORK/fifo" ] || fail "a refused output was replaced"
+# Inputs are regular files: a FIFO does not block the open, a device is not read without end, and
+# a settings file has a size limit. (timeout: a hang fails the test instead of stalling it.)
+expect 1 "fifo: the GGUF file is a FIFO, not a regular file" -- timeout 60 "$QFRAME" inspect "$WORK/fifo"
+expect 1 "the recipe is a FIFO, not a regular file" -- timeout 60 "$QFRAME" run "$WORK/fifo" --input "$WORK/m.gguf"
+expect 1 "/dev/zero: the recipe is a character device, not a regular file" -- timeout 60 "$QFRAME" run /dev/zero --input "$WORK/m.gguf"
+expect 1 "the GGUF file is a folder, not a regular file" -- timeout 60 "$QFRAME" inspect "$WORK"
+expect 1 "the study file is a FIFO" -- timeout 60 "$QFRAME" sweep "$WORK/fifo" --out "$WORK/fifo-study"
+expect 1 "the tensor type file is a character device" -- timeout 60 "$QFRAME" quantize --tensor-type-file /dev/zero --dry-run "$WORK/m.gguf" Q8_0
+head -c $((16 * 1048576 + 1)) /dev/zero | tr '\0' '#' > "$WORK/huge.yaml"
+expect 1 "huge.yaml: the recipe is 16777217 bytes; at most 16777216 are read" -- "$QFRAME" run "$WORK/huge.yaml" --input "$WORK/m.gguf"
+rm "$WORK/huge.yaml"
 [ "$(sha256sum "$WORK/m.gguf" | cut -c1-64)" = "$sum_before" ] && cmp -s "$WORK/text.txt" "$ROOT/recipes/data/tinystories_sample.txt" ||
   fail "an input changed"
 expect 1 "no tensor named" -- "$QFRAME" dump "$WORK/m.gguf" nope --format text

@@ -102,6 +102,11 @@ TEST_CASE("validation: tensor placement") {
     CHECK_THAT(error_of(g), Contains("'a' and 'b' overlap"));
     g.header(2, 0).tensor_info("a", {8}, 0, 0).tensor_info("a", {8}, 0, 32).pad().data(64);
     CHECK_THAT(error_of(g), Contains("duplicate tensor name 'a'"));
+    // ggml's names hold 63 bytes; llama.cpp refuses a file with a longer one, and so does qframe.
+    g.header(1, 0).tensor_info(std::string(63, 'n'), {8}, 0, 0).pad().data(32);
+    CHECK_NOTHROW(g.parse());
+    g.header(1, 0).tensor_info(std::string(64, 'n'), {8}, 0, 0).pad().data(32);
+    CHECK_THAT(error_of(g), Contains("tensor name of 64 bytes") && Contains("ggml's limit is 63"));
     g.header(1, 0).tensor_info("a", {8}, 0, 0);  // ends before its data section
     CHECK_THAT(error_of(g), Contains("before its data section"));
 }

@@ -66,7 +66,7 @@ std::shared_ptr<T> make_call_as(const StageCall& call) {
 QFRAME_API std::filesystem::path default_text();
 
 // The `plugins:` paths a recipe names (a relative one against the recipe's folder).
-QFRAME_API std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe);
+QFRAME_API std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe, std::string_view what = "recipe");
 
 // Reads, resolves and validates the whole recipe; throws qframe::Error with a location.
 QFRAME_API Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides = {});

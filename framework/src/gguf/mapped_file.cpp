@@ -11,24 +11,15 @@
 
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/input_file.hpp"
 #include "qframe/sha256.hpp"
 
 namespace qframe {
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int err = errno;
-        ::close(fd);
-        throw Error(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(err)));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw Error(fmt::format("{}: not a regular file", path.string()));
-    }
-    size_ = static_cast<size_t>(st.st_size);
+    InputFile input(path, "GGUF file");
+    size_ = static_cast<size_t>(input.size());
+    const int fd = input.release();
     if (size_ > 0) {
         void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED) {

@@ -180,11 +180,17 @@ private:
         }
     }
 
+    // ggml keeps a name in char[GGML_MAX_NAME = 64], terminator included.
+    static constexpr size_t kMaxTensorNameBytes = 63;
+
     static void read_tensor_infos(GgufFile& f, Cursor& in) {
         std::unordered_set<std::string> names;
         for (auto& t : f.tensors_) {
             const uint64_t at = in.pos();
             t.name = in.read_string("tensor name");
+            if (t.name.size() > kMaxTensorNameBytes)
+                in.fail_at(at, fmt::format("tensor name of {} bytes, '{}…': ggml's limit is {} (llama.cpp refuses the file)",
+                                           t.name.size(), t.name.substr(0, 32), kMaxTensorNameBytes));
             if (!names.insert(t.name).second) in.fail_at(at, fmt::format("duplicate tensor name '{}'", t.name));
             const uint64_t dims_at = in.pos();
             const uint32_t n_dims = in.read<uint32_t>("tensor n_dims");

@@ -67,8 +67,8 @@ std::shared_ptr<Stage> make_call(const StageCall& call) {
 
 std::filesystem::path default_text() { return std::filesystem::path(QFRAME_DATA_DIR) / "tinystories_sample.txt"; }
 
-std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe) {
-    const auto r = parse_recipe(read_text(recipe), recipe);
+std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::path& recipe, std::string_view what) {
+    const auto r = parse_recipe(read_text(recipe, what), recipe);
     const Locator loc(recipe.string());
     std::vector<std::filesystem::path> out;
     if (const auto plugins = r.root["plugins"]) {
@@ -79,7 +79,7 @@ std::vector<std::filesystem::path> recipe_plugin_paths(const std::filesystem::pa
 }
 
 Plan load_plan(const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides) {
-    return load_plan_text(read_text(recipe), recipe, catalog, overrides);
+    return load_plan_text(read_text(recipe, "recipe"), recipe, catalog, overrides);
 }
 
 Plan load_plan_text(std::string text, const std::filesystem::path& recipe, const StageCatalog& catalog, const RecipeOverrides& overrides) {

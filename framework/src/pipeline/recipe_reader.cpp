@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "qframe/error.hpp"
+#include "qframe/input_file.hpp"
 
 namespace qframe {
 namespace {
@@ -102,12 +103,8 @@ const StageDescriptor& find_stage(const Locator& loc, const StageCatalog& catalo
 
 }  // namespace
 
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) throw Error(fmt::format("{}: cannot read the recipe", path.string()));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
+std::string read_text(const std::filesystem::path& path, std::string_view what) {
+    return read_input_text(path, what, kMaxSettingsFileBytes);
 }
 
 namespace {

@@ -50,7 +50,8 @@ struct RecipeFile {
     YAML::Node root;
 };
 
-std::string read_text(const std::filesystem::path& path);
+// The file as text: a regular file of at most kMaxSettingsFileBytes; `what` names it in errors.
+std::string read_text(const std::filesystem::path& path, std::string_view what);
 // Parses the text; a syntax error or a root that is not a mapping fails with its location.
 RecipeFile parse_recipe(std::string text, const std::filesystem::path& path);
 std::string scalar(const Locator& loc, const YAML::Node& node, const char* what);

@@ -117,7 +117,7 @@ const char* to_string(GroupBy per) { return name_of(kGroupBy, static_cast<int>(p
 const char* to_string(StudyMode mode) { return name_of(kModes, static_cast<int>(mode)); }
 
 Study load_study(const std::filesystem::path& file, const StageCatalog& catalog, const StudyOverrides& overrides) {
-    auto r = parse_recipe(read_text(file), file);
+    auto r = parse_recipe(read_text(file, "study file"), file);
     Locator loc(file.string());
     YAML::Node root = r.root;
     for (const auto& set : overrides.sets) apply_set(set, root, loc);
