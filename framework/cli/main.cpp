@@ -8,6 +8,7 @@
 
 #include "common.hpp"
 #include "qframe/error.hpp"
+#include "qframe/temporary_files.hpp"
 
 namespace {
 
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(logger);
     // A file-size limit must surface as a write error (EFBIG), not kill the process mid-file.
     std::signal(SIGXFSZ, SIG_IGN);
+    // Ctrl-C, kill, a closed terminal: no hidden temporary file stays behind.
+    qframe::install_interrupt_cleanup();
 
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

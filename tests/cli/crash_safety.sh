@@ -1,6 +1,7 @@
 # Output safety: a write that fails (file-size limit, as on a full disk) or a process killed
 # mid-write leaves the input untouched and nothing under the output name; an older output
-# stays as it was.
+# stays as it was. SIGTERM, SIGINT and SIGHUP remove the temporary file; what a SIGKILL left is
+# removed by the next write of that output.
 source "$(dirname "$0")/lib.sh"
 "$QFRAME" synth -q --preset llama3 --out "$WORK/in.gguf"
 cp "$WORK/in.gguf" "$WORK/in.orig"
@@ -36,5 +37,31 @@ else
   [ ! -e "$WORK/out.gguf" ] || fail "SIGKILL left a file under the output name"
   cmp -s "$WORK/in.gguf" "$WORK/in.orig" || fail "SIGKILL changed the input"
   echo "killed mid-write; left behind only: $(cd "$WORK" && find . -name '.*.tmp.*')"
+  [ -n "$(find "$WORK" -name '.out.gguf.tmp.*')" ] || fail "SIGKILL left no temporary file (the next check needs one)"
+
+  # 3. The next write of that output removes what the killed process left; a finished copy leaves nothing.
+  "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" || fail "copy after a killed one"
+  [ -z "$(find "$WORK" -name '.out.gguf.tmp.*')" ] || fail "the dead process's temporary file is still there"
+  rm "$WORK/out.gguf"
+
+  # 4. SIGTERM, SIGINT and SIGHUP mid-write: the temporary file is removed, the exit code is 128 + the signal's.
+  for sig in TERM:143 INT:130 HUP:129; do
+    strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" 2> "$WORK/sig.err" &
+    tracer=$!
+    pid=""
+    for _ in $(seq 50); do
+      pid=$(pgrep -P "$tracer" -f "qframe" || true)
+      [ -n "$pid" ] && [ -n "$(find "$WORK" -name '.out.gguf.tmp.*')" ] && break
+      sleep 0.1
+    done
+    [ -n "$pid" ] || fail "could not find the traced qframe"
+    kill -s "${sig%:*}" "$pid"
+    set +e; wait "$tracer"; code=$?; set -e
+    [ "$code" -eq "${sig#*:}" ] || fail "SIG${sig%:*} mid-write: exit $code, expected ${sig#*:}"
+    grep -q "interrupted by SIG${sig%:*}; unfinished outputs removed" "$WORK/sig.err" || fail "SIG${sig%:*}: $(cat "$WORK/sig.err")"
+    [ -z "$(find "$WORK" -name '.out.gguf.tmp.*')" ] || fail "SIG${sig%:*} left a temporary file"
+    [ ! -e "$WORK/out.gguf" ] || fail "SIG${sig%:*} left a file under the output name"
+  done
+  cmp -s "$WORK/in.gguf" "$WORK/in.orig" || fail "a signal changed the input"
 fi
 finish

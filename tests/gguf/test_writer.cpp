@@ -1,10 +1,16 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
 
 #include "qframe/error.hpp"
 #include "qframe/gguf_writer.hpp"
+#include "qframe/output_file.hpp"
+#include "qframe/temporary_files.hpp"
 #include "temp_dir.hpp"
 
 using namespace qframe;
@@ -133,4 +139,37 @@ TEST_CASE("writer: refuses to write onto an input") {
     CHECK_THROWS_WITH(write_gguf(dir / "in.gguf", layout_of(f), pass_through_all(f), WriteOptions{{dir / "in.gguf"}, {}}),
                       Catch::Contains("refusing to write the output onto the input"));
     CHECK(GgufFile::open(dir / "in.gguf").tensors().size() == 1);
+}
+
+TEST_CASE("writer: temporaries left by dead processes of this host are removed, no others") {
+    TempDir dir;
+    const auto target = dir / "out.gguf";
+    // The pattern names the host and this process: ".out.gguf.tmp.HOST.PID.XXXXXX".
+    const std::string ours = temporary_pattern(target);
+    const std::string pid_field = fmt::format(".{}.XXXXXX", ::getpid());
+    REQUIRE(ours.ends_with(pid_field));
+    const std::string host_prefix = ours.substr(0, ours.size() - pid_field.size());  // ".../.out.gguf.tmp.HOST"
+
+    const pid_t child = ::fork();  // a PID that has certainly ended once waited for
+    if (child == 0) ::_exit(0);
+    REQUIRE(child > 0);
+    ::waitpid(child, nullptr, 0);
+    const auto touch = [](const std::string& path) { std::ofstream(path) << "partial"; };
+    const std::string dead = fmt::format("{}.{}.aaaaaa", host_prefix, child);
+    const std::string alive = fmt::format("{}.{}.bbbbbb", host_prefix, ::getppid());
+    const std::string other_host = (dir / fmt::format(".out.gguf.tmp.elsewhere.{}.cccccc", child)).string();
+    const std::string host = host_prefix.substr(host_prefix.rfind(".tmp.") + 5);
+    const std::string other_output = (dir / fmt::format(".other.gguf.tmp.{}.{}.dddddd", host, child)).string();
+    for (const auto& p : {dead, alive, other_host, other_output}) touch(p);
+
+    CHECK(remove_stale_temporaries(target) == 1);
+    CHECK_FALSE(std::filesystem::exists(dead));
+    CHECK(std::filesystem::exists(alive));         // its process still runs
+    CHECK(std::filesystem::exists(other_host));    // another node's PID means nothing here
+    CHECK(std::filesystem::exists(other_output));  // another output's temporary
+    // An OutputFile cleans up the same way before it writes.
+    touch(dead);
+    write_text_atomically(target, "done");
+    CHECK_FALSE(std::filesystem::exists(dead));
+    CHECK(dir.file_count() == 4);  // the output, alive, other_host, other_output
 }

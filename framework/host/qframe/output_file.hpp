@@ -48,7 +48,8 @@ inline void write_text_atomically(const std::filesystem::path& path, std::string
 
 class QFRAME_API OutputFile {
 public:
-    // Creates a temporary file beside `target`; throws qframe::Error. With `hash`, the SHA-256
+    // Creates a temporary file beside `target` (qframe/temporary_files.hpp: removed on a signal,
+    // and stale ones of dead processes removed first); throws qframe::Error. With `hash`, the SHA-256
     // of every byte written is computed on the way (sha256() after commit()).
     explicit OutputFile(std::filesystem::path target, bool hash = false);
     // Removes the temporary file unless commit() succeeded.
@@ -86,6 +87,7 @@ private:
     std::filesystem::path target_;
     std::filesystem::path temp_;
     int fd_ = -1;
+    int signal_slot_ = -1;  // the temporary's registration for removal on SIGINT/SIGTERM/SIGHUP
     bool committed_ = false;
     uint64_t written_ = 0;
     std::vector<std::byte> buffer_;

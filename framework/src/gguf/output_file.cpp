@@ -8,11 +8,13 @@
 #include <cstring>
 #include <future>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
+#include "qframe/temporary_files.hpp"
 
 namespace qframe {
 namespace {
@@ -78,11 +80,12 @@ void check_output_target(const std::filesystem::path& target) {
 OutputFile::OutputFile(std::filesystem::path target, bool hash) : target_(std::move(target)), buffer_(kBufferBytes) {
     check_output_target(target_);
     if (hash) digest_.emplace();
-    const auto dir = target_.has_parent_path() ? target_.parent_path() : std::filesystem::path(".");
-    std::string pattern = (dir / fmt::format(".{}.tmp.XXXXXX", target_.filename().string())).string();
+    remove_stale_temporaries(target_);
+    std::string pattern = temporary_pattern(target_);
     fd_ = ::mkstemp(pattern.data());
     if (fd_ < 0) fail(target_, "cannot create a temporary file beside it", errno);
     temp_ = pattern;
+    signal_slot_ = register_temporary(temp_);
     // mkstemp creates 0600; give the output the permissions a plain create would.
     const mode_t mask = ::umask(0);
     ::umask(mask);
@@ -92,6 +95,7 @@ OutputFile::OutputFile(std::filesystem::path target, bool hash) : target_(std::m
 OutputFile::~OutputFile() {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+    forget_temporary(signal_slot_);
 }
 
 void OutputFile::flush_buffer() {
@@ -161,6 +165,7 @@ void OutputFile::commit(bool sync) {
     if (::close(fd) != 0) fail(target_, "close failed", errno);
     if (::rename(temp_.c_str(), target_.c_str()) != 0) fail(target_, "cannot rename the finished file into place", errno);
     committed_ = true;
+    forget_temporary(std::exchange(signal_slot_, -1));
     if (digest_) sha256_ = digest_->hex();
 }
 
