@@ -86,21 +86,23 @@ TEST_CASE("falcon vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { ch
 TEST_CASE("starcoder vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("starcoder", true); }
 TEST_CASE("deepseek-llm vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") { check_vocab("deepseek-llm", false); }
 
-// Qwen2's pre-tokenizer (single digits, a general expression with look-ahead) has no vocabulary
-// file of llama.cpp's here: gpt-2's vocabulary with tokenizer.ggml.pre = qwen2 stands in, and
-// the ids are llama-tokenize's for that file (tests/tokenizer/data/qwen2-pre/README.md).
-TEST_CASE("qwen2's pre-tokenizer on gpt-2's vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") {
-    const auto path = vocab_dir() / "ggml-vocab-gpt-2.gguf";
+namespace {
+
+// Settings llama.cpp's vocabulary files lack, on a vocabulary that has them changed: `key` set
+// to `value` in NAME's metadata, the ids llama-tokenize's for that changed file
+// (tests/tokenizer/data/README.md), on NAME's own inputs and on data/extra.inp.
+void check_changed_vocab(const std::string& name, const std::string& key, const qframe::Value& value, const std::string& facts_folder) {
+    const auto path = vocab_dir() / fmt::format("ggml-vocab-{}.gguf", name);
     if (!std::filesystem::exists(path)) {
         WARN("SKIPPED: " << path.string() << " is absent");
         return;
     }
     qframe::Metadata metadata = qframe::GgufFile::open(path).metadata();
-    metadata.set("tokenizer.ggml.pre", qframe::Value::string("qwen2"));
+    metadata.set(key, value);
     const auto tokenizer = qframe::Tokenizer::from_metadata(metadata);
-    const auto facts = std::filesystem::path(QFRAME_SOURCE_DIR) / "tests/tokenizer/data/qwen2-pre";
-    auto cases = qframe::test::read_cases(path.string() + ".inp", facts / "gpt-2-inputs.out");
-    const auto extra = qframe::test::read_cases(facts / "extra.inp", facts / "extra.out");
+    const auto data = std::filesystem::path(QFRAME_SOURCE_DIR) / "tests/tokenizer/data";
+    auto cases = qframe::test::read_cases(path.string() + ".inp", data / facts_folder / fmt::format("{}-inputs.out", name));
+    const auto extra = qframe::test::read_cases(data / "extra.inp", data / facts_folder / "extra.out");
     REQUIRE(cases.size() > 30);
     REQUIRE(extra.size() == 14);
     cases.insert(extra.begin(), extra.end());
@@ -113,4 +115,15 @@ TEST_CASE("qwen2's pre-tokenizer on gpt-2's vocabulary tokenizes as llama.cpp", 
     }
     INFO(failures);
     CHECK(passed == cases.size());
+}
+
+}  // namespace
+
+// Qwen2's pre-tokenizer (single digits, a general expression with look-ahead) on gpt-2's vocabulary.
+TEST_CASE("qwen2's pre-tokenizer on gpt-2's vocabulary tokenizes as llama.cpp", "[tokenizer][vocab]") {
+    check_changed_vocab("gpt-2", "tokenizer.ggml.pre", qframe::Value::string("qwen2"), "qwen2-pre");
+}
+// SentencePiece without the leading space, as Gemma's vocabularies are set.
+TEST_CASE("a SentencePiece vocabulary without add_space_prefix tokenizes as llama.cpp", "[tokenizer][vocab]") {
+    check_changed_vocab("llama-spm", "tokenizer.ggml.add_space_prefix", qframe::Value::boolean(false), "spm-no-space-prefix");
 }
