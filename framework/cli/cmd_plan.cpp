@@ -87,7 +87,9 @@ int run_plan_command(const std::vector<std::string>& args) {
     if (frontier && (vm->count("target-size") || vm->count("target-bpw") || vm->count("apply") || vm->count("out") || vm->count("emit-tensor-types")))
         throw UsageError("--frontier plans at its own budgets: no --target-size/--target-bpw, --out, --emit-tensor-types or --apply");
     if (!frontier && vm->count("target-size") == vm->count("target-bpw")) throw UsageError("give one target: --target-size SIZE or --target-bpw X");
-    if (frontier && (*vm)["frontier"].as<unsigned>() < 1) throw UsageError("--frontier needs at least 1 plan");
+    constexpr unsigned kMaxFrontierPlans = 1000;  // each is a solve, a recipe and a point drawn
+    if (frontier && ((*vm)["frontier"].as<unsigned>() < 1 || (*vm)["frontier"].as<unsigned>() > kMaxFrontierPlans))
+        throw UsageError(fmt::format("--frontier needs 1 to {} plans", kMaxFrontierPlans));
     if (vm->count("output") && !vm->count("apply")) throw UsageError("--output is the model --apply writes: add --apply");
 
     PlanRequest request;
@@ -95,7 +97,9 @@ int run_plan_command(const std::vector<std::string>& args) {
     if (vm->count("target-size")) request.target_bytes = parse_size((*vm)["target-size"].as<std::string>());
     if (vm->count("target-bpw")) {
         request.target_bpw = (*vm)["target-bpw"].as<double>();
-        if (!(*request.target_bpw > 0)) throw UsageError("--target-bpw must be positive");
+        // F32 is 32 bits per weight; a budget above 64 is a typo, not a plan.
+        if (!(*request.target_bpw > 0 && *request.target_bpw <= 64))
+            throw UsageError(fmt::format("--target-bpw {}: bits per weight are above 0 and at most 64", *request.target_bpw));
     }
     request.objective = (*vm)["objective"].as<std::string>();
     if (vm->count("input")) request.input = (*vm)["input"].as<std::string>();

@@ -116,6 +116,9 @@ uint64_t parse_size(const std::string& text) {
     const auto it = units.find(unit);
     if (used == 0 || it == units.end() || !(value > 0))
         throw Error(fmt::format("'{}' is not a size (bytes, or a number with K, M, G, KiB, MiB or GiB)", text));
+    // Bounded before the conversion, which would overflow: no model is a petabyte.
+    constexpr double kMaxBytes = 1e15;
+    if (!(value * it->second <= kMaxBytes)) throw Error(fmt::format("'{}' is more than a petabyte; give the model's size budget", text));
     return static_cast<uint64_t>(std::llround(value * it->second));
 }
 

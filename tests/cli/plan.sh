@@ -138,6 +138,16 @@ PYEOF
 grep -q "no plan fits 1048576 bytes .* the smallest the study's choices reach is [0-9]* bytes" "$WORK/err" || fail "infeasible: $(cat "$WORK/err")"
 [ -e "$WORK/none.yaml" ] && fail "an infeasible plan wrote its recipe"
 
+# Budgets out of any range are refused with their bounds before any work.
+for bad in "--target-bpw 1e15:bits per weight are above 0 and at most 64" "--target-bpw=-1:bits per weight are above 0" \
+           "--target-size 1e30G:is more than a petabyte" "--frontier 1000000000:--frontier needs 1 to 1000 plans" \
+           "--frontier 0:--frontier needs 1 to 1000 plans"; do
+  read -r -a words <<< "${bad%%:*}"
+  if "$QFRAME" plan "$WORK/study" "${words[@]}" 2> "$WORK/err" > /dev/null; then fail "plan ${bad%%:*}: accepted"; fi
+  grep -q -- "${bad#*:}" "$WORK/err" || fail "plan ${bad%%:*}: $(cat "$WORK/err")"
+  [ "$(wc -l < "$WORK/err")" -eq 1 ] || fail "plan ${bad%%:*}: more than one line: $(cat "$WORK/err")"
+done
+
 # A budget that fits everything: nothing changes, and the plan's recipe is a copy.
 "$QFRAME" plan -q "$WORK/study" --target-size 1G --out "$WORK/all.yaml" --apply --output "$WORK/all.gguf" > /dev/null || fail "plan at 1 GB"
 $PY tests/cli/gguf_bytes.py same-model "$MODEL" "$WORK/all.gguf" || fail "a plan that changes nothing is not a copy of the input (but for qframe.* keys)"
