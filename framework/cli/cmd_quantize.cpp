@@ -254,13 +254,14 @@ int run_quantize(const std::vector<std::string>& args) {
     ProgressBar bar(!vm->count("quiet") && !dry_run);
     RunOptions run_options{a.threads, dry_run, [&bar](const std::string& label, uint64_t done, uint64_t total) { bar.update(label, done, total); },
                            vm->count("no-hash") == 0, false};
+    // The report is written before the output takes its name (qframe run does the same).
+    if (!plan.report.empty()) run_options.before_output_published = [&plan](const RunResult& r) { write_reports(r, plan.report); };
     const RunResult result = run_plan(plan, run_options);
     bar.finish();
     if (dry_run) {
         print_forecast(result);
         return 0;
     }
-    if (!plan.report.empty()) write_reports(result, plan.report);
     spdlog::info("wrote {} as {} ({} tensor(s) changed; {} -> {})", plan.output.string(), a.file_type->name, result.changed.size(),
                  mib(result.input.size), mib(result.output.size));
     return 0;

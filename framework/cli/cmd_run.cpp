@@ -58,6 +58,10 @@ int run_run(const std::vector<std::string>& args) {
     RunOptions run_options{(*vm)["threads"].as<unsigned>(), vm->count("dry-run") > 0,
                            [&bar](const std::string& label, uint64_t done, uint64_t total) { bar.update(label, done, total); },
                            vm->count("no-hash") == 0, vm->count("sync") > 0};
+    // With an output, the report is written before the output takes its name (a report that
+    // cannot be written leaves no new model); without one, after the run.
+    const bool reports_before = !plan.report.empty() && !plan.output.empty();
+    if (reports_before) run_options.before_output_published = [&plan](const RunResult& r) { write_reports(r, plan.report); };
     const RunResult result = run_plan(plan, run_options);
     bar.finish();
     if (run_options.dry_run) {
@@ -65,7 +69,7 @@ int run_run(const std::vector<std::string>& args) {
         return 0;
     }
     if (!plan.report.empty()) {
-        write_reports(result, plan.report);
+        if (!reports_before) write_reports(result, plan.report);
         spdlog::info("report: {}/REPORT.md and REPORT.json", plan.report.string());
     }
     if (!plan.output.empty())

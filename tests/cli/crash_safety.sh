@@ -63,5 +63,35 @@ else
     [ ! -e "$WORK/out.gguf" ] || fail "SIG${sig%:*} left a file under the output name"
   done
   cmp -s "$WORK/in.gguf" "$WORK/in.orig" || fail "a signal changed the input"
+
+  # 5. The report takes its name before the model does: a run stopped between them leaves no model
+  # without its report, and a report that fails to write leaves no new model.
+  for cmd in "run -q recipes/all_f32_bf16.yaml --input $WORK/in.gguf --output $WORK/ordered.gguf --report $WORK/ordered" \
+             "quantize -q --report $WORK/ordered-q $WORK/in.gguf $WORK/ordered-q.gguf Q8_0"; do
+    read -r -a words <<< "$cmd"
+    strace -f -o "$WORK/renames" -e trace=rename,renameat,renameat2 "$QFRAME" "${words[@]}" || fail "$cmd"
+    order=$(grep -o '"[^"]*\(REPORT\.json\|REPORT\.md\|ordered[-q]*\.gguf\)"' "$WORK/renames" | grep -v '\.tmp\.' | tr -d '"' | xargs -n1 basename | tr '\n' ' ')
+    case "$order" in
+      "REPORT.json REPORT.md ordered.gguf "|"REPORT.json REPORT.md ordered-q.gguf ") ;;
+      *) fail "$cmd: renamed in the order '$order'" ;;
+    esac
+  done
+
+  # 6. One writer per output: a second run onto an output another run is writing is refused.
+  strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 \
+    "$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/in.gguf" --output "$WORK/locked.gguf" --report "$WORK/locked" 2> /dev/null &
+  tracer=$!
+  for _ in $(seq 100); do
+    [ -n "$(find "$WORK" -name '.locked.gguf.tmp.*')" ] && break
+    sleep 0.1
+  done
+  set +e; "$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/in.gguf" --output "$WORK/locked.gguf" --report "$WORK/locked2" 2> "$WORK/lock.err"; code=$?; set -e
+  kill -9 "$(pgrep -P "$tracer" -f qframe)" 2> /dev/null || true
+  wait "$tracer" 2> /dev/null || true
+  [ "$code" -eq 1 ] || fail "a second run onto a locked output exited $code"
+  grep -q "locked.gguf: another qframe process (PID [0-9]*) is writing this output" "$WORK/lock.err" || fail "lock: $(cat "$WORK/lock.err")"
+  [ ! -e "$WORK/locked2" ] || fail "the refused run wrote a report"
+  # The killed holder's lock went with it: the next run takes the output.
+  "$QFRAME" run -q recipes/all_f32_bf16.yaml --input "$WORK/in.gguf" --output "$WORK/locked.gguf" --report "$WORK/locked3" || fail "the lock outlived its holder"
 fi
 finish

@@ -52,6 +52,9 @@ struct WriteOptions {
     // fsync before the rename: the file then survives a power loss too. A killed process never
     // leaves a partial file either way. Off, like cp and llama-quantize: it waits for the disk.
     bool sync = false;
+    // Runs once the file is complete, before it takes its name (OutputFile::commit), with its size
+    // and SHA-256 (empty without `hash`): a report written here never describes a missing file.
+    std::function<void(uint64_t bytes, const std::string& sha256)> before_publish{};
 };
 
 // Throws qframe::Error when `path` is one of `inputs` (the same file, by inode: a hard link or

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -75,7 +76,10 @@ public:
     void start_writeback();
     // Flushes, fsyncs when `sync` (so that the file survives a power loss, not just a killed
     // process, which the rename already covers), and renames the temporary file onto the target.
-    void commit(bool sync);
+    // `before_rename` runs once the file is complete (its size given; sha256() is known): what
+    // describes the file (a report) is written then, and if it throws the file never takes its
+    // name.
+    void commit(bool sync, const std::function<void(uint64_t bytes)>& before_rename = {});
     void commit() { commit(true); }
     // The SHA-256 of the committed file; empty without `hash`.
     const std::string& sha256() const { return sha256_; }

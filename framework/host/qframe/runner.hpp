@@ -15,6 +15,8 @@
 
 namespace qframe {
 
+struct RunResult;
+
 struct RunOptions {
     unsigned threads = 0;  // 0: all cores
     bool dry_run = false;  // select only: print what each stage would touch, change nothing
@@ -27,6 +29,10 @@ struct RunOptions {
     // fsync the output before its rename, so that it survives a power loss (a killed run never
     // leaves a partial output either way); off by default, like cp and llama-quantize.
     bool sync = false;
+    // Runs once the output file is complete, before it takes its name, with the whole result
+    // (the output's size and digest included): the report written here is never beside a model
+    // it does not describe, and if it fails the output is not published.
+    std::function<void(const RunResult&)> before_output_published{};
 };
 
 struct StageResult {

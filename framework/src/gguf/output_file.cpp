@@ -157,16 +157,19 @@ void OutputFile::resize(uint64_t size) {
 
 void OutputFile::start_writeback() { ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
-void OutputFile::commit(bool sync) {
+void OutputFile::commit(bool sync, const std::function<void(uint64_t bytes)>& before_rename) {
     flush_buffer();
     if (sync && ::fsync(fd_) != 0) fail(target_, "fsync failed", errno);
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail(target_, "cannot stat the finished file", errno);
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) fail(target_, "close failed", errno);
+    if (digest_) sha256_ = digest_->hex();
+    if (before_rename) before_rename(static_cast<uint64_t>(st.st_size));
     if (::rename(temp_.c_str(), target_.c_str()) != 0) fail(target_, "cannot rename the finished file into place", errno);
     committed_ = true;
     forget_temporary(std::exchange(signal_slot_, -1));
-    if (digest_) sha256_ = digest_->hex();
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes) {

@@ -169,7 +169,9 @@ std::string write_gguf(const std::filesystem::path& path, const GgufLayout& layo
         if (t.written) t.written();
         if (options.progress) options.progress(out.position() - data_start, total);
     }
-    out.commit(options.sync);
+    out.commit(options.sync, [&](uint64_t bytes) {
+        if (options.before_publish) options.before_publish(bytes, out.sha256());
+    });
     return out.sha256();
 }
 

@@ -23,6 +23,7 @@
 #include "qframe/digest_cache.hpp"
 #include "qframe/error.hpp"
 #include "qframe/importance.hpp"
+#include "qframe/output_lock.hpp"
 #include "qframe/tensor_view.hpp"
 #include "qframe/gguf_writer.hpp"
 #include "qframe/parallel.hpp"
@@ -181,6 +182,8 @@ public:
         if (writes_output()) {
             refuse_overwriting(plan_.output, files_read());
             check_writable_file(plan_.output);
+            create_output_folder();
+            output_lock_.emplace(plan_.output);  // one run per output at a time
             for (size_t i = 0; i < plan_.stages.size(); ++i)
                 if (plan_.stages[i].call.stage->kind == StageKind::Quantizer) streamed_stage_ = i;
         }
@@ -205,9 +208,15 @@ public:
         if (input_hash_.valid()) result.input.sha256 = input_hash_.get();
         if (writes_output()) {
             const auto write_start = Clock::now();
-            const std::string output_sha256 = finish_output(result.input.sha256);
-            result.write_seconds = seconds_since(write_start);
-            result.output = {plan_.output, std::filesystem::file_size(plan_.output), output_sha256};
+            // Filled in once the file is complete, before it takes its name.
+            const auto complete = [&](uint64_t bytes, const std::string& sha256) {
+                result.write_seconds = seconds_since(write_start);
+                result.output = {plan_.output, bytes, sha256};
+                result.total_seconds = seconds_since(start);
+                if (options_.before_output_published) options_.before_output_published(result);
+            };
+            finish_output(result.input.sha256, complete);
+            return result;
         }
         result.total_seconds = seconds_since(start);
         return result;
@@ -638,28 +647,30 @@ private:
         return output_layout(input_, after, rewritten, provenance);
     }
 
-    // Returns the output's SHA-256 (empty without options_.hash).
-    std::string finish_output(const std::string& input_sha256) {
+    // Completes the output; `complete(bytes, sha256)` (sha256 empty without options_.hash) runs
+    // before the file takes its name.
+    void finish_output(const std::string& input_sha256, const std::function<void(uint64_t, const std::string&)>& complete) {
         const bool rewritten = std::any_of(states_.begin(), states_.end(), [](const TensorState& s) { return s.rewritten; });
         if (output_) {
             spdlog::info("writing the header of {}", plan_.output.string());
             std::string digest;
             if (output_hash_.valid()) digest = output_hash_.get();
             else output_->set_header(layout(current_types(), rewritten, input_sha256));
-            output_->commit(options_.sync);
-            return digest;
+            output_->commit(options_.sync, [&](uint64_t bytes) { complete(bytes, digest); });
+            return;
         }
         // No stage quantizes: every tensor is the input's.
         spdlog::info("writing {}", plan_.output.string());
         create_output_folder();
-        WriteOptions write_options{{plan_.input}, {}, options_.hash, options_.sync};
+        WriteOptions write_options{{plan_.input}, {}, options_.hash, options_.sync, complete};
         if (options_.progress)
             write_options.progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
-        return write_gguf(plan_.output, layout(current_types(), rewritten, input_sha256), pass_through_all(input_), write_options);
+        write_gguf(plan_.output, layout(current_types(), rewritten, input_sha256), pass_through_all(input_), write_options);
     }
 
     const Plan& plan_;
     RunOptions options_;
+    std::optional<OutputLock> output_lock_;
     GgufFile input_;
     FileModelInfo model_info_;
     TensorImportance importance_;  // per tensor, what its quantizers weigh by (plan_.imatrix)

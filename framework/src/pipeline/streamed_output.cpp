@@ -174,12 +174,12 @@ std::string StreamedOutput::hash() {
     return sha.hex();
 }
 
-void StreamedOutput::commit(bool sync) {
+void StreamedOutput::commit(bool sync, const std::function<void(uint64_t bytes)>& before_rename) {
     if (header_.empty()) throw Error("the output was committed without its header");
     file_.write_at(0, header_);
     file_.resize(data_start_ + offsets_[tensors_.size()]);  // the last tensor's padding
     written_.reset();
-    file_.commit(sync);
+    file_.commit(sync, before_rename);
 }
 
 }  // namespace qframe

@@ -78,9 +78,9 @@ public:
     // Once every tensor is written: starts writing the pages back to the disk (commit()'s fsync
     // then has less left to wait for).
     void start_writeback() { file_.start_writeback(); }
-    // Writes the header (set_header's) where it was kept, fsyncs when `sync`, and renames the
-    // file into place.
-    void commit(bool sync);
+    // Writes the header (set_header's) where it was kept, fsyncs when `sync`, runs
+    // `before_rename` (OutputFile::commit) and renames the file into place.
+    void commit(bool sync, const std::function<void(uint64_t bytes)>& before_rename = {});
 
 private:
     // size(), then waits for every tensor before `first` to have a size; returns where `first`
