@@ -42,21 +42,31 @@ TEST_CASE("tensor bank: made once, then read back, keys follow the bytes and the
     CHECK(bank.hits() == 1);
     CHECK(bank.misses() == 1);
 
-    // A damaged entry is made again.
+    // A damaged entry is made again: cut short, or one byte of its data flipped (same size; its
+    // digest catches it).
     std::ofstream(dir / "bank" / (k + ".tensor"), std::ios::trunc) << "junk";
     CHECK(bank.get(k, make).bytes == first.bytes);
     CHECK(calls == 2);
+    {
+        std::fstream f(dir / "bank" / (k + ".tensor"), std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(-1, std::ios::end);
+        f.put(static_cast<char>(7 ^ 1));
+    }
+    CHECK(bank.get(k, make).bytes == first.bytes);
+    CHECK(calls == 3);
+    CHECK(bank.get(k, make).bytes == first.bytes);  // stored again, whole
+    CHECK(calls == 3);
 
     // Off: always made, nothing stored.
     TensorBank off("", 0);
     off.get(k, make);
     off.get(k, make);
-    CHECK(calls == 4);
+    CHECK(calls == 5);
 }
 
 TEST_CASE("tensor bank: eviction keeps the most recently used within the cap") {
     test::TempDir dir;
-    const uint64_t entry = 24 + 1000;  // header + bytes
+    const uint64_t entry = 24 + 64 + 1000;  // header (its digest included) + bytes
     TensorBank bank(dir / "bank", 2 * entry);
     for (const char* k : {"a", "b", "c"}) {
         bank.get(k, [] { return made(1, 1000); });
