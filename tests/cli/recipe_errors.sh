@@ -24,6 +24,24 @@ model: { input: a.gguf }
 stages: []
 model: { input: b.gguf }
 Y
+# "Billion laughs": ten aliases of ten aliases … seven levels deep is 10^7 values to whatever reads
+# it, from 600 bytes of text. Refused before it is read, naming the node that crosses the bound.
+check alias_bomb "alias_bomb.yaml:7:4: this part of the recipe expands to more than 1000000 values through aliases" <<'Y'
+qframe: 1
+a: &a [x, x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+stages: []
+Y
+check alias_cycle "alias_cycle.yaml:2:4: an alias refers to a node that contains it" <<'Y'
+qframe: 1
+a: &a [1, *a]
+stages: []
+Y
 check duplicate_option "duplicate_option.yaml:3:63: key 'rounding' given twice in one mapping (first at line 3" <<'Y'
 qframe: 1
 stages:

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -142,6 +143,65 @@ void refuse_duplicate_keys(const Locator& loc, const YAML::Node& root) {
     }
 }
 
+// yaml-cpp shares an aliased node, but whatever reads the recipe sees every use of it: a few
+// kilobytes of nested aliases ("billion laughs") expand to gigabytes. The size as read — each
+// node counted once per path to it — is computed once per distinct node and must stay below a
+// bound no honest recipe comes near.
+constexpr uint64_t kMaxExpandedNodes = 1'000'000;
+
+void refuse_alias_bombs(const Locator& loc, const YAML::Node& root) {
+    using Identity = std::tuple<int, int, int>;
+    const auto identity = [](const YAML::Node& n) {
+        const YAML::Mark m = n.Mark();
+        return Identity(m.pos, m.line, m.column);
+    };
+    std::map<Identity, uint64_t> expanded;  // finished nodes: their size as read
+    std::set<Identity> open;                 // on the stack: reaching one again is a cycle
+    struct Frame {
+        YAML::Node node;
+        bool children_pushed;
+    };
+    std::vector<Frame> stack{{root, false}};
+    std::vector<uint64_t> sizes;  // a finished child's size, waiting for its parent
+    while (!stack.empty()) {
+        Frame& frame = stack.back();
+        const YAML::Node node = frame.node;
+        const bool container = node.IsMap() || node.IsSequence();
+        const bool marked = !node.Mark().is_null();
+        if (!frame.children_pushed) {
+            if (container && marked) {
+                if (const auto it = expanded.find(identity(node)); it != expanded.end()) {
+                    sizes.push_back(it->second);
+                    stack.pop_back();
+                    continue;
+                }
+                if (!open.insert(identity(node)).second) loc.fail(node, "an alias refers to a node that contains it");
+            }
+            frame.children_pushed = true;  // before the pushes below move the stack
+            if (node.IsSequence())
+                for (const auto& item : node) stack.push_back({item, false});
+            else if (node.IsMap())
+                for (const auto& kv : node) stack.push_back({kv.second, false});
+            sizes.push_back(std::numeric_limits<uint64_t>::max());  // marks where this node's children begin
+            continue;
+        }
+        uint64_t total = 1;
+        while (sizes.back() != std::numeric_limits<uint64_t>::max()) {
+            total = std::min(total + sizes.back(), kMaxExpandedNodes + 1);
+            sizes.pop_back();
+        }
+        sizes.pop_back();
+        if (total > kMaxExpandedNodes)
+            loc.fail(node, fmt::format("this part of the recipe expands to more than {} values through aliases; a recipe that large is not one", kMaxExpandedNodes));
+        if (container && marked) {
+            open.erase(identity(node));
+            expanded.emplace(identity(node), total);
+        }
+        sizes.push_back(total);
+        stack.pop_back();
+    }
+}
+
 }  // namespace
 
 RecipeFile parse_recipe(std::string text, const std::filesystem::path& path) {
@@ -153,6 +213,7 @@ RecipeFile parse_recipe(std::string text, const std::filesystem::path& path) {
     }
     const Locator loc(path.string());
     if (!r.root.IsMap()) loc.fail(r.root, "a recipe is a YAML mapping (qframe: 1, model:, stages: …)");
+    refuse_alias_bombs(loc, r.root);
     refuse_duplicate_keys(loc, r.root);
     return r;
 }
