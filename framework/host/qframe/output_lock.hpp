@@ -1,7 +1,8 @@
 // One writer per output: two qframe processes writing the same model could leave one's model
 // beside the other's report. The lock is flock(2) on a hidden file beside the output
-// (".NAME.lock", which stays), held while the object lives; the kernel releases it when the
-// process ends, so a killed run leaves no stale lock.
+// (".NAME.lock", removed when the lock is released), held while the object lives; the kernel
+// releases it when the process ends, so a killed run leaves no stale lock (only the empty file,
+// which the next writer takes).
 #pragma once
 
 #include <filesystem>
@@ -19,6 +20,7 @@ public:
     OutputLock& operator=(const OutputLock&) = delete;
 
 private:
+    std::filesystem::path path_;
     int fd_ = -1;
 };
 
