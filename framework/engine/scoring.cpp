@@ -13,7 +13,7 @@
 namespace qframe::engine {
 
 std::string read_text(const std::string& path) {
-    return read_input_text(path, "text", kMaxTextFileBytes);
+    return read_evaluation_text(path);
 }
 
 ChunkPlan plan_chunks(const std::string& text_path, const std::vector<int32_t>& tokens, uint32_t n_ctx, uint32_t max_chunks, int32_t bos) {

@@ -8,8 +8,10 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "qframe/error.hpp"
+#include "tokenizer/unicode.hpp"
 
 namespace qframe {
 namespace {
@@ -77,6 +79,14 @@ std::string InputFile::read_all(uint64_t max_bytes) const {
 
 std::string read_input_text(const std::filesystem::path& path, std::string_view what, uint64_t max_bytes) {
     return InputFile(path, what).read_all(max_bytes);
+}
+
+std::string read_evaluation_text(const std::filesystem::path& path) {
+    std::string text = read_input_text(path, "text", kMaxTextFileBytes);
+    if (const tok::Utf8Damage damage = tok::utf8_damage(text); damage.bad_bytes > 0)
+        spdlog::warn("{}: {} of its {} bytes are not UTF-8 (the first at byte {}); each is read as U+FFFD, as llama.cpp does",
+                     path.string(), damage.bad_bytes, text.size(), damage.first_offset);
+    return text;
 }
 
 }  // namespace qframe

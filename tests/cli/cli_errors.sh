@@ -54,6 +54,11 @@ expect 1 "/dev/zero: the recipe is a character device, not a regular file" -- ti
 expect 1 "the GGUF file is a folder, not a regular file" -- timeout 60 "$QFRAME" inspect "$WORK"
 expect 1 "the study file is a FIFO" -- timeout 60 "$QFRAME" sweep "$WORK/fifo" --out "$WORK/fifo-study"
 expect 1 "the tensor type file is a character device" -- timeout 60 "$QFRAME" quantize --tensor-type-file /dev/zero --dry-run "$WORK/m.gguf" Q8_0
+# A text with bytes that are not UTF-8 is scored as llama.cpp scores it, with a warning saying so.
+{ cat "$ROOT/recipes/data/tinystories_sample.txt"; printf '\377\376'; } > "$WORK/latin.txt"
+printf 'qframe: 1\nstages:\n  - { evaluate: perplexity, options: { text: %s, ctx: 64, chunks: 2 } }\n' "$WORK/latin.txt" > "$WORK/latin.yaml"
+"$QFRAME" run "$WORK/latin.yaml" --input "$WORK/m.gguf" --report "$WORK/latin-rep" 2> "$WORK/latin.err" || fail "a text with non-UTF-8 bytes: $(cat "$WORK/latin.err")"
+grep -q "latin.txt: 2 of its [0-9]* bytes are not UTF-8 (the first at byte [0-9]*)" "$WORK/latin.err" || fail "no warning: $(cat "$WORK/latin.err")"
 head -c $((16 * 1048576 + 1)) /dev/zero | tr '\0' '#' > "$WORK/huge.yaml"
 expect 1 "huge.yaml: the recipe is 16777217 bytes; at most 16777216 are read" -- "$QFRAME" run "$WORK/huge.yaml" --input "$WORK/m.gguf"
 rm "$WORK/huge.yaml"

@@ -45,4 +45,9 @@ private:
 // InputFile(path, what).read_all(max_bytes).
 QFRAME_API std::string read_input_text(const std::filesystem::path& path, std::string_view what, uint64_t max_bytes);
 
+// A text to score or calibrate on (at most kMaxTextFileBytes), with a warning when some of its
+// bytes are not UTF-8: the tokenizers read each such byte as U+FFFD, as llama.cpp does, which
+// scores a different text than the one meant (a UTF-16 file, a binary given by mistake).
+QFRAME_API std::string read_evaluation_text(const std::filesystem::path& path);
+
 }  // namespace qframe

@@ -95,6 +95,16 @@ std::vector<uint32_t> decode_utf8(std::string_view text) {
     return out;
 }
 
+Utf8Damage utf8_damage(std::string_view text) {
+    Utf8Damage damage;
+    for (size_t pos = 0; pos < text.size();) {
+        if (decode_one(text, pos) >= 0) continue;
+        if (damage.bad_bytes++ == 0) damage.first_offset = pos;
+        ++pos;
+    }
+    return damage;
+}
+
 void append_utf8(std::string& out, uint32_t cpt) {
     if (cpt <= 0x7F) {
         out += static_cast<char>(cpt);

@@ -44,6 +44,12 @@ inline constexpr uint32_t kReplacementChar = 0xFFFD;
 // Bytes in a UTF-8 sequence judged by its first byte (1 for a stray continuation byte).
 size_t utf8_length(char first_byte);
 std::vector<uint32_t> decode_utf8(std::string_view text);
+// The bytes decode_utf8 would read as U+FFFD: how many, and where the first is.
+struct Utf8Damage {
+    size_t bad_bytes = 0;
+    size_t first_offset = 0;
+};
+Utf8Damage utf8_damage(std::string_view text);
 void append_utf8(std::string& out, uint32_t cpt);
 std::string encode_utf8(const std::vector<uint32_t>& cpts);
 
