@@ -23,15 +23,21 @@ cmp -s "$WORK/in.gguf" "$WORK/in.orig" || fail "the input changed"
 if ! command -v strace > /dev/null || ! strace -o /dev/null true 2> /dev/null; then
   echo "SKIP part 2: strace is missing or cannot trace here"
 else
+  # copy_held_mid_write ERRFILE: a copy in.gguf → out.gguf whose first write strace holds for 3 s;
+  # sets tracer (strace's PID) and pid (qframe's) once the temporary file exists.
+  copy_held_mid_write() {
+    strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" 2> "$1" &
+    tracer=$!
+    pid=""
+    for _ in $(seq 50); do
+      pid=$(pgrep -P "$tracer" -f "qframe" || true)
+      [ -n "$pid" ] && [ -n "$(find "$WORK" -name '.out.gguf.tmp.*')" ] && break
+      sleep 0.1
+    done
+    [ -n "$pid" ] || fail "could not find the traced qframe"
+  }
   rm -f "$WORK/out.gguf"
-  strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" 2> /dev/null &
-  tracer=$!
-  for _ in $(seq 50); do
-    pid=$(pgrep -P "$tracer" -f "qframe" || true)
-    [ -n "$pid" ] && [ -n "$(find "$WORK" -name '.out.gguf.tmp.*')" ] && break
-    sleep 0.1
-  done
-  [ -n "$pid" ] || fail "could not find the traced qframe"
+  copy_held_mid_write /dev/null
   kill -9 "$pid" 2> /dev/null || true
   wait "$tracer" 2> /dev/null || true
   [ ! -e "$WORK/out.gguf" ] || fail "SIGKILL left a file under the output name"
@@ -46,15 +52,7 @@ else
 
   # 4. SIGTERM, SIGINT and SIGHUP mid-write: the temporary file is removed, the exit code is 128 + the signal's.
   for sig in TERM:143 INT:130 HUP:129; do
-    strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" 2> "$WORK/sig.err" &
-    tracer=$!
-    pid=""
-    for _ in $(seq 50); do
-      pid=$(pgrep -P "$tracer" -f "qframe" || true)
-      [ -n "$pid" ] && [ -n "$(find "$WORK" -name '.out.gguf.tmp.*')" ] && break
-      sleep 0.1
-    done
-    [ -n "$pid" ] || fail "could not find the traced qframe"
+    copy_held_mid_write "$WORK/sig.err"
     kill -s "${sig%:*}" "$pid"
     set +e; wait "$tracer"; code=$?; set -e
     [ "$code" -eq "${sig#*:}" ] || fail "SIG${sig%:*} mid-write: exit $code, expected ${sig#*:}"
