@@ -182,7 +182,7 @@ public:
         if (writes_output()) {
             refuse_overwriting(plan_.output, files_read());
             check_writable_file(plan_.output);
-            create_output_folder();
+            create_output_folder();  // the lock file goes there, and later the output
             output_lock_.emplace(plan_.output);  // one run per output at a time
             for (size_t i = 0; i < plan_.stages.size(); ++i)
                 if (plan_.stages[i].call.stage->kind == StageKind::Quantizer) streamed_stage_ = i;
@@ -464,7 +464,6 @@ private:
         }
         // The input's digest is not known yet: a stand-in of its length keeps the header's size.
         const std::string digest_stand_in(options_.hash ? kSha256HexDigits : 0, '0');
-        create_output_folder();
         output_.emplace(plan_.output, layout(types_of(tensors), rewritten, digest_stand_in), std::move(tensors),
                         options_.hash ? kHashedRunPieceBytes : 0);
         // The output's digest follows the writers: the header is known once every tensor has its
@@ -661,7 +660,6 @@ private:
         }
         // No stage quantizes: every tensor is the input's.
         spdlog::info("writing {}", plan_.output.string());
-        create_output_folder();
         WriteOptions write_options{{plan_.input}, {}, options_.hash, options_.sync, complete};
         if (options_.progress)
             write_options.progress = [this](uint64_t done, uint64_t total) { options_.progress("write", done, total); };
