@@ -289,7 +289,12 @@ public:
     }
 
     void load() {
-        const auto arch = file_.metadata().get_string("general.architecture");
+        std::optional<std::string> arch;
+        try {
+            arch = file_.metadata().get_string("general.architecture");
+        } catch (const Error& e) {
+            fail(e.what());
+        }
         if (!arch) fail("metadata 'general.architecture' is missing");
         impl_.arch = find_arch(*arch);
         if (!impl_.arch)

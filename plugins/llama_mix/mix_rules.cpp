@@ -43,6 +43,7 @@ struct ModelFacts {
                                     fmt::join(kArchitectures, ", "), arch));
         const auto key = [&](std::string_view suffix) { return fmt::format("{}.{}", arch, suffix); };
         n_layer = static_cast<int>(block_count(m));
+        check_depth(model, key("block_count"));
         const auto n_head = m.get_u64(key("attention.head_count")).value_or(0);
         const auto n_head_kv = m.get_u64(key("attention.head_count_kv")).value_or(n_head);
         n_gqa = n_head_kv ? static_cast<int>(n_head / n_head_kv) : 0;
@@ -51,6 +52,18 @@ struct ModelFacts {
         has_importance = model.has_importance;
         // llama-model.cpp's LLM_TYPE_70B: 80-layer llamas with grouped KV heads, any 80-layer qwen2.
         is_70b = n_layer == 80 && ((arch == "llama" && n_expert != 8 && n_head != n_head_kv) || arch == "qwen2");
+    }
+
+    // The rules choose by depth (use_more_bits, the attn_v and ffn_down counters): a block count
+    // that disagrees with the blocks the tensors name would give types meant for another model.
+    void check_depth(const ModelInfo& model, const std::string& key) const {
+        int deepest = -1;
+        for (std::string_view name : model.tensor_names) deepest = std::max(deepest, tensor_layer(name));
+        if (deepest + 1 == n_layer) return;
+        const std::string blocks = deepest < 0 ? "no block" : fmt::format("{} blocks (blk.0 … blk.{})", deepest + 1, deepest);
+        throw Error(fmt::format("the model's {} is {}, but its tensors name {}: llama.cpp's mixes choose types by depth, "
+                                "so the metadata must match the tensors",
+                                key, n_layer, blocks));
     }
 };
 

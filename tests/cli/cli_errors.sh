@@ -64,6 +64,30 @@ expect 1 "huge.yaml: the recipe is 16777217 bytes; at most 16777216 are read" --
 rm "$WORK/huge.yaml"
 [ "$(sha256sum "$WORK/m.gguf" | cut -c1-64)" = "$sum_before" ] && cmp -s "$WORK/text.txt" "$ROOT/recipes/data/tinystories_sample.txt" ||
   fail "an input changed"
+# A metadata value of the wrong type, or a block count the tensors disagree with, is one line
+# naming the file and the key, from every command that reads it, and nothing is written.
+bad_key() {  # bad_key NAME KEY TYPE VALUE: $WORK/NAME.gguf is m.gguf with KEY's value replaced
+  /usr/bin/python3 "$ROOT/tests/cli/gguf_bytes.py" set-key "$WORK/m.gguf" "$WORK/$1.gguf" "$2" "$3" "$4"
+}
+bad_key arch general.architecture u32 7
+bad_key depth llama.block_count str four
+bad_key deeper llama.block_count u32 99
+bad_key width llama.embedding_length str wide
+bad_key vocab tokenizer.ggml.model u32 1
+printf 'qframe: 1\nstages:\n  - { evaluate: perplexity, options: { text: %s, ctx: 32, chunks: 1 } }\n' "$WORK/text.txt" > "$WORK/ppl.yaml"
+for command in "quantize -q --dry-run MODEL $WORK/o.gguf Q4_K_M" "quantize -q MODEL $WORK/o.gguf Q4_K_M" "run -q $WORK/ppl.yaml --input MODEL --output $WORK/o.gguf" \
+               "imatrix -q MODEL --text $WORK/text.txt -o $WORK/o.gguf"; do
+  expect 1 "arch.gguf: metadata key 'general.architecture': expected a string, found u32" -- "$QFRAME" ${command//MODEL/$WORK/arch.gguf}
+  expect 1 "depth.gguf: .*llama.block_count.*expected a non-negative integer, found str value \"four\"" -- "$QFRAME" ${command//MODEL/$WORK/depth.gguf}
+done
+expect 1 "deeper.gguf: the model's llama.block_count is 99, but its tensors name [0-9]* blocks" -- "$QFRAME" quantize -q "$WORK/deeper.gguf" "$WORK/o.gguf" Q4_K_M
+expect 1 "width.gguf: metadata 'llama.embedding_length': expected a non-negative integer" -- "$QFRAME" run -q "$WORK/ppl.yaml" --input "$WORK/width.gguf"
+expect 1 "vocab.gguf: tokenizer: metadata key tokenizer.ggml.model must be a string" -- "$QFRAME" imatrix -q "$WORK/vocab.gguf" --text "$WORK/text.txt" -o "$WORK/o.gguf"
+"$QFRAME" imatrix "$WORK/m.gguf" --text "$WORK/text.txt" --chunks 2 --ctx 32 -o "$WORK/good.imatrix.gguf" 2> /dev/null
+/usr/bin/python3 "$ROOT/tests/cli/gguf_bytes.py" set-key "$WORK/good.imatrix.gguf" "$WORK/bad.imatrix.gguf" imatrix.chunk_count str many
+expect 1 "bad.imatrix.gguf: metadata key 'imatrix.chunk_count': expected a non-negative integer" -- \
+  "$QFRAME" quantize -q --imatrix "$WORK/bad.imatrix.gguf" "$WORK/m.gguf" "$WORK/o.gguf" Q4_K_M
+[ ! -e "$WORK/o.gguf" ] || fail "a refused model left $WORK/o.gguf"
 expect 1 "no tensor named" -- "$QFRAME" dump "$WORK/m.gguf" nope --format text
 expect 2 "unknown command" -- "$QFRAME" frobnicate
 expect 2 "unknown preset" -- "$QFRAME" synth --out "$WORK/x.gguf" --preset nope

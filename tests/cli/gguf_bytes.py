@@ -9,6 +9,9 @@ As a program:
                                  types, shapes and bytes (their metadata may differ)
   gguf_bytes.py digests FILE     print each tensor's name, type id and the SHA-256 of its bytes
                                  (with the padding up to the next tensor), in name order
+  gguf_bytes.py set-key IN OUT KEY TYPE VALUE
+                                 write OUT: IN with KEY's value replaced (or added) as TYPE
+                                 (u32, i32, f32, bool or str), the data section moved to stay aligned
   gguf_bytes.py provenance OUT IN [RECIPE]
                                  exit 0 when OUT's qframe.* keys name IN (file name, SHA-256) and,
                                  given, RECIPE (its text and SHA-256)
@@ -122,6 +125,26 @@ def same_model(a, b):
     return problems
 
 
+def with_key(g, key, vtype_name, text):
+    """The bytes of g's file with KEY set to TEXT read as VTYPE_NAME."""
+    encoders = {"u32": (4, lambda t: struct.pack("<I", int(t))), "i32": (5, lambda t: struct.pack("<i", int(t))),
+                "f32": (6, lambda t: struct.pack("<f", float(t))), "bool": (7, lambda t: struct.pack("<B", t == "true")),
+                "str": (8, lambda t: struct.pack("<Q", len(t.encode())) + t.encode())}
+    vtype, encode = encoders[vtype_name]
+    kv = list(g.kv) if any(k == key for k, _, _ in g.kv) else list(g.kv) + [(key, vtype, b"")]
+    kv = [(k, vtype, encode(text)) if k == key else (k, t, raw) for k, t, raw in kv]
+    alignment = 32
+    for k, t, raw in kv:
+        if k == "general.alignment" and t == 4:
+            alignment = struct.unpack("<I", raw)[0]
+    head = g.data[:8] + struct.pack("<QQ", len(g.tensors), len(kv))
+    for k, t, raw in kv:
+        head += struct.pack("<Q", len(k.encode())) + k.encode() + struct.pack("<I", t) + raw
+    head += g.infos
+    head += bytes(-len(head) % alignment)
+    return head + g.data[g.data_start:]
+
+
 def provenance(out, input_path, recipe_path=None):
     problems = []
     want = {"qframe.input.file": os.path.basename(input_path),
@@ -150,6 +173,10 @@ def main():
         ranges = g.tensor_ranges()
         for name in sorted(g.tensors):
             print(f"{name}\t{g.tensors[name][0]}\t{hashlib.sha256(g.data[slice(*ranges[name])]).hexdigest()}")
+        sys.exit(0)
+    elif command == "set-key":
+        with open(args[1], "wb") as out:
+            out.write(with_key(Gguf(args[0]), *args[2:5]))
         sys.exit(0)
     elif command == "provenance":
         problems = provenance(Gguf(args[0]), *args[1:])

@@ -109,6 +109,7 @@ public:
     void set(std::string key, Value value);
     bool erase(std::string_view key);
 
+    // nullopt when the key is absent; qframe::Error naming the key when its value has another type.
     std::optional<uint64_t> get_u64(std::string_view key) const;
     std::optional<std::string> get_string(std::string_view key) const;
 

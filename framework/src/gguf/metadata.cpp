@@ -190,16 +190,29 @@ bool Metadata::erase(std::string_view key) {
     return true;
 }
 
-std::optional<uint64_t> Metadata::get_u64(std::string_view key) const {
-    const Value* v = find(key);
+namespace {
+
+// A value read as the wrong type is reported with its key: "expected a string" alone does not
+// say which of a model's keys is malformed.
+template <class Get>
+auto read_as(const Metadata& metadata, std::string_view key, Get get) -> std::optional<decltype(get(std::declval<const Value&>()))> {
+    const Value* v = metadata.find(key);
     if (!v) return std::nullopt;
-    return v->as_u64();
+    try {
+        return get(*v);
+    } catch (const Error& e) {
+        throw Error(fmt::format("metadata key '{}': {}", key, e.what()));
+    }
+}
+
+}  // namespace
+
+std::optional<uint64_t> Metadata::get_u64(std::string_view key) const {
+    return read_as(*this, key, [](const Value& v) { return v.as_u64(); });
 }
 
 std::optional<std::string> Metadata::get_string(std::string_view key) const {
-    const Value* v = find(key);
-    if (!v) return std::nullopt;
-    return v->as_string();
+    return read_as(*this, key, [](const Value& v) { return v.as_string(); });
 }
 
 }  // namespace qframe

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "file_named.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/gguf_writer.hpp"
@@ -48,14 +49,17 @@ std::span<const float> floats_of(const TensorInfo& t) {
 ImportanceMatrix read_gguf(const std::filesystem::path& path) {
     const GgufFile file = GgufFile::open(path);
     const Metadata& md = file.metadata();
-    const auto type = md.get_string("general.type");
-    if (type && *type != "imatrix")
-        throw Error(fmt::format("{}: a GGUF of general.type \"{}\", not an importance matrix", path.string(), *type));
     ImportanceMatrix im;
+    try {
+        const auto type = md.get_string("general.type");
+        if (type && *type != "imatrix") throw Error(fmt::format("a GGUF of general.type \"{}\", not an importance matrix", *type));
+        im.chunk_count = static_cast<uint32_t>(md.get_u64("imatrix.chunk_count").value_or(0));
+        im.chunk_size = static_cast<uint32_t>(md.get_u64("imatrix.chunk_size").value_or(0));
+    } catch (const Error& e) {
+        throw Error(file_named(path.string(), e.what()));
+    }
     if (const Value* v = md.find("imatrix.datasets"); v && v->is_array() && v->element_type() == ValueType::STRING)
         im.datasets = v->strings();
-    im.chunk_count = static_cast<uint32_t>(md.get_u64("imatrix.chunk_count").value_or(0));
-    im.chunk_size = static_cast<uint32_t>(md.get_u64("imatrix.chunk_size").value_or(0));
 
     struct Parts {
         const TensorInfo* sums = nullptr;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "file_named.hpp"
 #include "pipeline/selection.hpp"
 #include "pipeline/stream_plan.hpp"
 #include "pipeline/streamed_output.hpp"
@@ -403,7 +404,7 @@ private:
         try {
             result.findings.emplace_back("(model)", evaluator.evaluate(original, current, progress));
         } catch (const std::exception& e) {
-            stage_failed(stage, "the whole model", e.what());
+            stage_failed(stage, "the whole model", naming_input(e.what()));
         }
     }
 
@@ -425,9 +426,12 @@ private:
         } catch (const StageFailure&) {
             throw;
         } catch (const std::exception& e) {
-            stage_failed(stage, tensor_subject(s.original->name), e.what());
+            stage_failed(stage, tensor_subject(s.original->name), naming_input(e.what()));
         }
     }
+
+    // A plugin's message about the model (a metadata key it could not read) names the file.
+    std::string naming_input(const std::string& what) const { return file_named(input_.display_name(), what); }
 
     // Where results go until the last quantizing stage: beside the output (its file system), or
     // in the temporary folder when nothing is written.
