@@ -34,10 +34,30 @@ std::map<std::string, json> read_results(const std::filesystem::path& dir) {
     if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: no results.jsonl (run `qframe sweep` on the study first)", dir.string()));
     std::istringstream in(read_input_text(path, "study results", kMaxTextFileBytes));
     std::map<std::string, json> by_id;
+    size_t line_number = 0;
     for (std::string line; std::getline(in, line);) {
+        ++line_number;
         if (line.empty()) continue;
-        json r = json::parse(line);
-        const std::string id = r.value("group", "") + "@" + r.value("treatment", "");
+        const auto bad = [&](const std::string& what) {
+            return Error(fmt::format("{}:{}: {} (results.jsonl is written by `qframe sweep`; run it again)", path.string(), line_number, what));
+        };
+        json r = json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (r.is_discarded()) throw bad("not a line of JSON");
+        if (!r.is_object() || !r.contains("group") || !r["group"].is_string() || !r.contains("treatment") || !r["treatment"].is_string())
+            throw bad("not a result: a JSON object with the strings \"group\" and \"treatment\"");
+        if (!r.contains("error")) {
+            for (const char* key : {"kld_mean", "kld_p99", "dppl", "rel_l2", "output_err2"})
+                if (r.contains(key) && !r[key].is_number()) throw bad(fmt::format("\"{}\" is not a number", key));
+            for (const char* key : {"bytes_after_per_tensor", "type_after_per_tensor"})
+                if (r.contains(key) && !r[key].is_object()) throw bad(fmt::format("\"{}\" is not an object", key));
+            if (r.contains("bytes_after_per_tensor"))
+                for (const auto& [name, bytes] : r["bytes_after_per_tensor"].items())
+                    if (!bytes.is_number_unsigned()) throw bad(fmt::format("the bytes of {} are not a byte count", name));
+            if (r.contains("type_after_per_tensor"))
+                for (const auto& [name, type] : r["type_after_per_tensor"].items())
+                    if (!type.is_string()) throw bad(fmt::format("the type of {} is not a type name", name));
+        }
+        const std::string id = r["group"].get<std::string>() + "@" + r["treatment"].get<std::string>();
         by_id[id] = std::move(r);
     }
     return by_id;
@@ -158,10 +178,15 @@ std::vector<GroupOptions> read_groups(const Study& study, const GgufFile& input,
         if (!r->second.contains("bytes_after_per_tensor") || !r->second.contains("type_after_per_tensor"))
             throw Error(fmt::format("{}: results without bytes_after_per_tensor or type_after_per_tensor (from an older qframe): run the study again",
                                     request.study_dir.string()));
-        Choice choice{c.treatment, {0, r->second.at(request.objective).get<double>()}, {}};
+        const auto value = [&](const json& object, const std::string& key) -> const json& {
+            if (!object.contains(key))
+                throw Error(fmt::format("{}: result {} has no {}; run `qframe sweep` on the study again", (request.study_dir / "results.jsonl").string(), c.id(), key));
+            return object.at(key);
+        };
+        Choice choice{c.treatment, {0, value(r->second, request.objective).get<double>()}, {}};
         for (const auto& name : g.tensors) {
-            choice.option.bytes += base.padded(r->second.at("bytes_after_per_tensor").at(name).get<uint64_t>());
-            const std::string type = r->second.at("type_after_per_tensor").at(name).get<std::string>();
+            choice.option.bytes += base.padded(value(r->second.at("bytes_after_per_tensor"), name).get<uint64_t>());
+            const std::string type = value(r->second.at("type_after_per_tensor"), name).get<std::string>();
             const TypeInfo* info = find_type(type);
             if (!info) throw Error(fmt::format("{}: result {} gives tensor {} the unknown type '{}'", request.study_dir.string(), c.id(), name, type));
             choice.types.push_back(static_cast<uint32_t>(info->type));

@@ -58,10 +58,13 @@ template <class F>
 // bit operations. GCC 12 blends 64-byte vectors well only under a comparison it still holds in a
 // mask register; a mask kept in a vector, or combined with another, it often turned into scalar
 // compares and lane-by-lane selects. The empty asm makes every mask a vector once, so that the
-// bit operations below are not folded back into such selects.
+// bit operations below are not folded back into such selects. (GCC only: clang checks the asm
+// operand against the caller-less template's target, which has no 64-byte registers.)
 template <class M>
 [[gnu::always_inline]] inline M as_mask(M comparison) {
+#if !defined(__clang__)
     if constexpr (sizeof(M) == 64) asm("" : "+v"(comparison));
+#endif
     return comparison;
 }
 template <class M, class V>
