@@ -18,7 +18,11 @@ cmake --build build-fuzz -j"$(nproc)" > /dev/null
 
 # Seeds beyond tests/fuzz/corpus: what ships, and llama.cpp's tokenizer test texts cut at their
 # separators.
-mkdir -p build-fuzz/seeds/{recipe,study,tokenizer}
+mkdir -p build-fuzz/seeds/{recipe,study,tokenizer,model}
+for preset in qwen2 qwen2moe gemma gemma2 phi3 mixtral llama3; do
+  [ -f "build-fuzz/seeds/model/$preset.gguf" ] ||
+    ASAN_OPTIONS=detect_leaks=0 build-fuzz/bin/qframe synth -q --preset "$preset" --layers 1 --out "build-fuzz/seeds/model/$preset.gguf"
+done
 cp recipes/*.yaml build-fuzz/seeds/recipe/ 2> /dev/null || true
 cp recipes/studies/*.yaml build-fuzz/seeds/study/ 2> /dev/null || true
 for inp in ../shared/data/vocab/*.inp; do
@@ -33,9 +37,11 @@ done
 
 for t in $TARGETS; do
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/seeds/$t"
+  seeds=$t
+  [ "$t" != model ] || seeds=gguf  # the micro model
   echo "fuzz_$t: ${SECONDS_EACH}s"
   (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 ./bin/fuzz_$t -max_total_time="$SECONDS_EACH" -rss_limit_mb=4096 -print_final_stats=1 \
-     "corpus/$t" "../tests/fuzz/corpus/$t" "seeds/$t" 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY)" || true)
+     "corpus/$t" "../tests/fuzz/corpus/$seeds" "seeds/$t" 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY)" || true)
 done
 if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* > /dev/null 2>&1; then
   echo "findings:"; ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null; exit 1

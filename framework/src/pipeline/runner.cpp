@@ -108,11 +108,12 @@ struct StageFailure : Error {
     using Error::Error;
 };
 
-// `subject` says what the stage was working on: "tensor 'blk.0.ffn_up.weight'", "the whole model".
-[[noreturn]] void stage_failed(const PlannedStage& s, const std::string& subject, const std::string& what) {
+// `subject` says what the stage was working on: "tensor 'blk.0.ffn_up.weight'", "the whole model";
+// the message starts with the input file (unless it names it already): a recipe runs on many models.
+[[noreturn]] void stage_failed(const PlannedStage& s, const std::string& input_file, const std::string& subject, const std::string& what) {
     const auto& d = *s.call.stage;
-    throw StageFailure(fmt::format("stage {} ({} from plugin '{}', {}) failed on {}: {}", s.label, to_string(d.kind), d.plugin,
-                                   d.file.filename().string(), subject, what));
+    throw StageFailure(file_named(input_file, fmt::format("stage {} ({} from plugin '{}', {}) failed on {}: {}", s.label, to_string(d.kind),
+                                                          d.plugin, d.file.filename().string(), subject, what)));
 }
 
 std::string tensor_subject(const std::string& name) { return fmt::format("tensor '{}'", name); }
@@ -404,7 +405,7 @@ private:
         try {
             result.findings.emplace_back("(model)", evaluator.evaluate(original, current, progress));
         } catch (const std::exception& e) {
-            stage_failed(stage, "the whole model", naming_input(e.what()));
+            stage_failed(stage, input_.display_name(), "the whole model", e.what());
         }
     }
 
@@ -426,12 +427,9 @@ private:
         } catch (const StageFailure&) {
             throw;
         } catch (const std::exception& e) {
-            stage_failed(stage, tensor_subject(s.original->name), naming_input(e.what()));
+            stage_failed(stage, input_.display_name(), tensor_subject(s.original->name), e.what());
         }
     }
-
-    // A plugin's message about the model (a metadata key it could not read) names the file.
-    std::string naming_input(const std::string& what) const { return file_named(input_.display_name(), what); }
 
     // Where results go until the last quantizing stage: beside the output (its file system), or
     // in the temporary folder when nothing is written.
