@@ -2,7 +2,9 @@
 
 #include <boost/process.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -117,7 +119,12 @@ std::vector<std::string> draw_plots(const Study& study, const std::vector<Findin
     const auto dir = study.out / "plots";
     for (const auto& t : study.treatments) {
         const Grid g = grid_of(results, t.name);
-        if (g.kld.empty()) continue;
+        // Both pictures are on a log scale: a treatment that changed nothing (every KLD 0, e.g.
+        // Q8_0 on a Q8_0 model) has nothing to draw, and gnuplot would fail on it.
+        if (std::none_of(g.kld.begin(), g.kld.end(), [](const auto& cell) { return cell.second > 0; })) {
+            if (!g.kld.empty()) spdlog::info("no plots for {}: every candidate's KLD is 0", t.name);
+            continue;
+        }
         std::filesystem::create_directories(dir);
         const auto file = dir / fmt::format("{}.gnuplot", t.name);
         write_text_atomically(file, script(g, t.name, study.name));
