@@ -110,46 +110,28 @@ std::string read_text(const std::filesystem::path& path, std::string_view what) 
 
 namespace {
 
-// yaml-cpp keeps both entries of a key given twice, and a lookup finds the first: a recipe with
-// two `model:` would run one of them without a word. Every mapping's keys must differ. The walk
-// visits each node once (aliases share theirs, so an alias bomb costs its text, not its
-// expansion) and keeps its own stack (no recursion per level of nesting).
-void refuse_duplicate_keys(const Locator& loc, const YAML::Node& root) {
-    const auto identity = [](const YAML::Node& n) {
-        const YAML::Mark m = n.Mark();
-        return std::tuple(m.pos, m.line, m.column);
-    };
-    std::set<std::tuple<int, int, int>> visited;
-    std::vector<YAML::Node> todo{root};
-    while (!todo.empty()) {
-        const YAML::Node node = todo.back();
-        todo.pop_back();
-        if (!node.IsMap() && !node.IsSequence()) continue;
-        if (!node.Mark().is_null() && !visited.insert(identity(node)).second) continue;
-        if (node.IsSequence()) {
-            for (const auto& item : node) todo.push_back(item);
-            continue;
-        }
-        std::map<std::string, YAML::Mark> seen;
-        for (const auto& kv : node) {
-            if (kv.first.IsScalar()) {
-                const auto [first, added] = seen.emplace(kv.first.Scalar(), kv.first.Mark());
-                if (!added)
-                    loc.fail(kv.first, fmt::format("key '{}' given twice in one mapping (first at line {}; YAML keeps both, so which counts would be a guess)",
-                                                   kv.first.Scalar(), first->second.line + 1));
-            }
-            todo.push_back(kv.second);
-        }
+// One walk over the recipe's distinct nodes (aliases share theirs), on its own stack (no
+// recursion per level of nesting), that refuses two things yaml-cpp accepts:
+// - a key given twice in one mapping: yaml-cpp keeps both entries and a lookup finds the first,
+//   so a recipe with two `model:` would run one of them without a word;
+// - aliases that expand too far: yaml-cpp shares an aliased node, but whatever reads the recipe
+//   sees every use of it, and a few kilobytes of nested aliases ("billion laughs") expand to
+//   gigabytes. The size as read — each node counted once per path to it — is computed once per
+//   distinct node and must stay below a bound no honest recipe comes near.
+constexpr uint64_t kMaxExpandedNodes = 1'000'000;
+
+void refuse_duplicate_keys(const Locator& loc, const YAML::Node& map) {
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& kv : map) {
+        if (!kv.first.IsScalar()) continue;
+        const auto [first, added] = seen.emplace(kv.first.Scalar(), kv.first.Mark());
+        if (!added)
+            loc.fail(kv.first, fmt::format("key '{}' given twice in one mapping (first at line {}; YAML keeps both, so which counts would be a guess)",
+                                           kv.first.Scalar(), first->second.line + 1));
     }
 }
 
-// yaml-cpp shares an aliased node, but whatever reads the recipe sees every use of it: a few
-// kilobytes of nested aliases ("billion laughs") expand to gigabytes. The size as read — each
-// node counted once per path to it — is computed once per distinct node and must stay below a
-// bound no honest recipe comes near.
-constexpr uint64_t kMaxExpandedNodes = 1'000'000;
-
-void refuse_alias_bombs(const Locator& loc, const YAML::Node& root) {
+void check_keys_and_aliases(const Locator& loc, const YAML::Node& root) {
     using Identity = std::tuple<int, int, int>;
     const auto identity = [](const YAML::Node& n) {
         const YAML::Mark m = n.Mark();
@@ -180,8 +162,10 @@ void refuse_alias_bombs(const Locator& loc, const YAML::Node& root) {
             frame.children_pushed = true;  // before the pushes below move the stack
             if (node.IsSequence())
                 for (const auto& item : node) stack.push_back({item, false});
-            else if (node.IsMap())
+            else if (node.IsMap()) {
+                refuse_duplicate_keys(loc, node);
                 for (const auto& kv : node) stack.push_back({kv.second, false});
+            }
             sizes.push_back(std::numeric_limits<uint64_t>::max());  // marks where this node's children begin
             continue;
         }
@@ -213,8 +197,7 @@ RecipeFile parse_recipe(std::string text, const std::filesystem::path& path) {
     }
     const Locator loc(path.string());
     if (!r.root.IsMap()) loc.fail(r.root, "a recipe is a YAML mapping (qframe: 1, model:, stages: …)");
-    refuse_alias_bombs(loc, r.root);
-    refuse_duplicate_keys(loc, r.root);
+    check_keys_and_aliases(loc, r.root);
     return r;
 }
 
