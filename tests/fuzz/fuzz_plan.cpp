@@ -11,18 +11,14 @@
 #include <filesystem>
 #include <memory>
 
-#include "fuzz_scratch.hpp"
+#include "fuzz_support.hpp"
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/plan.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const auto catalog = [] {
-        auto c = std::make_unique<qframe::StageCatalog>();
-        c->load_default_paths();
-        return c;
-    }();
+    const qframe::StageCatalog& catalog = qframe::fuzz::built_in_stages();
     static const qframe::fuzz::Scratch scratch;
     static const bool study_written = [] {
         std::filesystem::copy_file(std::filesystem::path(QFRAME_FUZZ_DATA_DIR) / "plan_study.yaml", scratch.dir() / "study.yaml");
@@ -36,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             qframe::PlanRequest request;
             request.study_dir = scratch.dir();
             request.objective = objective;
-            const qframe::Planner planner(request, *catalog);
+            const qframe::Planner planner(request, catalog);
             const auto output = scratch.dir() / "plan.gguf";
             const uint64_t budget = planner.smallest_plan_bytes(output) + (planner.largest() - planner.smallest()) / 2;
             const auto plan = planner.plan(budget, output);

@@ -5,18 +5,15 @@
 #include <memory>
 #include <string>
 
+#include "fuzz_support.hpp"
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/recipe.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const auto catalog = [] {
-        auto c = std::make_unique<qframe::StageCatalog>();
-        c->load_default_paths();
-        return c;
-    }();
+    const qframe::StageCatalog& catalog = qframe::fuzz::built_in_stages();
     try {
-        (void)qframe::load_plan_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz.yaml", *catalog,
+        (void)qframe::load_plan_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz.yaml", catalog,
                                      qframe::RecipeOverrides{std::filesystem::path("in.gguf"), {}, {}, {}});
     } catch (const qframe::Error&) {
     }

@@ -12,23 +12,19 @@
 #include <memory>
 #include <optional>
 
-#include "fuzz_scratch.hpp"
+#include "fuzz_support.hpp"
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/study.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const auto catalog = [] {
-        auto c = std::make_unique<qframe::StageCatalog>();
-        c->load_default_paths();
-        return c;
-    }();
+    const qframe::StageCatalog& catalog = qframe::fuzz::built_in_stages();
     static const qframe::fuzz::Scratch scratch;
     static const qframe::GgufFile model = qframe::GgufFile::open(scratch.model());
     const auto file = scratch.write("study.yaml", data, size);
     try {
-        const auto study = qframe::load_study(file, *catalog);
+        const auto study = qframe::load_study(file, catalog);
         if (std::filesystem::equivalent(study.input, scratch.model())) (void)qframe::plan_candidates(study, model);
     } catch (const qframe::Error&) {
     }

@@ -1,6 +1,5 @@
-// A scratch folder for the fuzz targets that read files by path: created once per process under
-// the system's temporary folder with the micro model (tests/fuzz/corpus/gguf/micro.gguf) as
-// model.gguf and a short English text as text.txt; removed at exit.
+// What several fuzz targets share: the built-in plugins' stages, and a scratch folder for the
+// targets that read files by path.
 #pragma once
 
 #include <cstddef>
@@ -9,11 +8,27 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <unistd.h>
 
+#include "qframe/catalog.hpp"
+
 namespace qframe::fuzz {
 
+// The stages of the plugins beside the binary, loaded once.
+inline const StageCatalog& built_in_stages() {
+    static const auto catalog = [] {
+        auto c = std::make_unique<StageCatalog>();
+        c->load_default_paths();
+        return c;
+    }();
+    return *catalog;
+}
+
+// Created once per process under the system's temporary folder with the micro model
+// (tests/fuzz/corpus/gguf/micro.gguf) as model.gguf and a short English text as text.txt;
+// removed at exit.
 class Scratch {
 public:
     Scratch() {
