@@ -44,6 +44,7 @@ inline float reduce_add16(const float* v) {  // _mm512_reduce_add_ps: halves, qu
     const float u = b * b;
     const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
                              std::fma(0x1.ffffecp-1f, b, 1.0f));
+    if (std::isnan(n)) return n;  // a NaN input (scalef's would be NaN too; its int conversion is undefined)
     if (std::fabs(n) > 192) return n <= 0 ? 0.0f : std::numeric_limits<float>::infinity();
     return scalef(j, n);
 }
