@@ -43,7 +43,8 @@ for t in $TARGETS; do
   (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 ./bin/fuzz_$t -max_total_time="$SECONDS_EACH" -rss_limit_mb=4096 -print_final_stats=1 \
      "corpus/$t" "../tests/fuzz/corpus/$seeds" "seeds/$t" 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY)" || true)
 done
-if ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* > /dev/null 2>&1; then
-  echo "findings:"; ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null; exit 1
+findings=$(find build-fuzz -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \))
+if [ -n "$findings" ]; then
+  echo "findings:"; echo "$findings"; exit 1
 fi
 echo "no crashes"

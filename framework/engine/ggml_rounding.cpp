@@ -93,7 +93,9 @@ float quantize_q8_0_block(const float* x, int8_t* q) {
     float amax = 0;
     for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
     const float id = amax != 0 ? 127.f / amax : 0.0f;
-    for (int i = 0; i < 32; ++i) q[i] = static_cast<int8_t>(round_even(x[i] * id));
+    // std::min keeps a NaN (from NaN or infinite activations) out of the int8 conversion, where
+    // it would be undefined; finite values are within ±127 already.
+    for (int i = 0; i < 32; ++i) q[i] = static_cast<int8_t>(std::min(127.0f, round_even(x[i] * id)));
     return round_to_f16(amax / 127.f);
 }
 
