@@ -93,9 +93,10 @@ float quantize_q8_0_block(const float* x, int8_t* q) {
     float amax = 0;
     for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
     const float id = amax != 0 ? 127.f / amax : 0.0f;
-    // std::min keeps a NaN (from NaN or infinite activations) out of the int8 conversion, where
-    // it would be undefined; finite values are within ±127 already.
-    for (int i = 0; i < 32; ++i) q[i] = static_cast<int8_t>(std::min(127.0f, round_even(x[i] * id)));
+    // The clamp keeps what is not a finite quant (NaN or infinite activations, an infinite id
+    // from a subnormal amax) out of the int8 conversion, where it would be undefined; every
+    // other value is within ±127 already.
+    for (int i = 0; i < 32; ++i) q[i] = static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, round_even(x[i] * id))));
     return round_to_f16(amax / 127.f);
 }
 
@@ -121,7 +122,8 @@ float quantize_q8_K_block(const float* x, int8_t* q) {
         return 0;
     }
     const float iscale = -127.f / max;
-    for (int i = 0; i < 256; ++i) q[i] = static_cast<int8_t>(std::min(127.0f, round_even(iscale * x[i])));
+    // ggml caps at 127; the floor only keeps an infinite product (a subnormal max) defined.
+    for (int i = 0; i < 256; ++i) q[i] = static_cast<int8_t>(std::max(-128.0f, std::min(127.0f, round_even(iscale * x[i]))));
     return 1 / iscale;
 }
 
