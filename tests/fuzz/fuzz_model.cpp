@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "qframe/engine/model.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
@@ -41,8 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const auto file = qframe::GgufFile::parse({reinterpret_cast<const std::byte*>(data), size}, "fuzz.gguf");
         try {
             const auto tokenizer = qframe::Tokenizer::from_gguf(file);
-            for (int32_t id : tokenizer.tokenize("Hello world, it's 42 <s>!", true, true))
-                if (id < 0 || static_cast<size_t>(id) >= tokenizer.size()) std::abort();
+            qframe::fuzz::check_token_ids(tokenizer, tokenizer.tokenize("Hello world, it's 42 <s>!", true, true));
         } catch (const qframe::Error&) {
         }
         run_a_few_tokens(qframe::engine::Model::load(file));

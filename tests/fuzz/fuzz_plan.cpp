@@ -8,24 +8,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <memory>
 
 #include "fuzz_support.hpp"
-#include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/plan.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const qframe::StageCatalog& catalog = qframe::fuzz::built_in_stages();
-    static const qframe::fuzz::Scratch scratch;
-    static const bool study_written = [] {
-        std::filesystem::copy_file(std::filesystem::path(QFRAME_FUZZ_DATA_DIR) / "plan_study.yaml", scratch.dir() / "study.yaml");
-        return true;
-    }();
+    static const qframe::fuzz::Scratch scratch("plan_study.yaml");
     static const qframe::GgufFile model = qframe::GgufFile::open(scratch.model());
-    (void)study_written;
     scratch.write("results.jsonl", data, size);
     for (const char* objective : {"kld_mean", "kld_p99", "dppl"}) {
         try {

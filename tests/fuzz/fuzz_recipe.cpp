@@ -2,11 +2,9 @@
 // against the built-in plugins (loaded once).
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/recipe.hpp"
 

@@ -6,14 +6,9 @@
 // is a finding.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <memory>
-#include <optional>
 
 #include "fuzz_support.hpp"
-#include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/study.hpp"

@@ -1,5 +1,5 @@
-// What several fuzz targets share: the built-in plugins' stages, and a scratch folder for the
-// targets that read files by path.
+// What several fuzz targets share: the built-in plugins' stages, the check of a tokenizer's ids,
+// and a scratch folder for the targets that read files by path.
 #pragma once
 
 #include <cstddef>
@@ -9,10 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <span>
 #include <string>
-#include <unistd.h>
 
 #include "qframe/catalog.hpp"
+#include "qframe/tokenizer.hpp"
 
 namespace qframe::fuzz {
 
@@ -26,17 +27,29 @@ inline const StageCatalog& built_in_stages() {
     return *catalog;
 }
 
-// Created once per process under the system's temporary folder with the micro model
-// (tests/fuzz/corpus/gguf/micro.gguf) as model.gguf and a short English text as text.txt;
-// removed at exit.
+// A token id outside the vocabulary is a finding: it aborts, naming the tokenizer.
+inline void check_token_ids(const Tokenizer& tokenizer, std::span<const int32_t> ids) {
+    for (int32_t id : ids)
+        if (id < 0 || static_cast<size_t>(id) >= tokenizer.size()) {
+            std::fprintf(stderr, "fuzz: the %s/%s tokenizer gave token id %d of a %zu-token vocabulary\n", tokenizer.model().c_str(),
+                         tokenizer.pre_tokenizer().c_str(), id, tokenizer.size());
+            std::abort();
+        }
+}
+
+// Created under the system's temporary folder with the micro model (tests/fuzz/corpus/gguf/
+// micro.gguf) as model.gguf, a short English text as text.txt and, given, a study file of
+// tests/fuzz/ as study.yaml; removed at exit.
 class Scratch {
 public:
-    Scratch() {
+    explicit Scratch(const char* study = nullptr) {
         std::string pattern = (std::filesystem::temp_directory_path() / "qframe-fuzz.XXXXXX").string();
         if (!mkdtemp(pattern.data())) std::abort();
         dir_ = pattern;
-        std::filesystem::copy_file(std::filesystem::path(QFRAME_FUZZ_DATA_DIR) / "corpus/gguf/micro.gguf", model());
+        const std::filesystem::path data = QFRAME_FUZZ_DATA_DIR;
+        std::filesystem::copy_file(data / "corpus/gguf/micro.gguf", model());
         std::ofstream(dir_ / "text.txt") << "The quick brown fox jumps over the lazy dog. It was a bright cold day in April.\n";
+        if (study) std::filesystem::copy_file(data / study, dir_ / "study.yaml");
     }
     ~Scratch() {
         std::error_code ignored;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/tokenizer.hpp"
 
@@ -34,15 +35,6 @@ std::vector<qframe::Tokenizer> load_vocabularies() {
     return out;
 }
 
-void check_ids(const qframe::Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
-    for (int32_t id : ids)
-        if (id < 0 || static_cast<size_t>(id) >= tokenizer.size()) {
-            std::fprintf(stderr, "fuzz_tokenizer: %s/%s gave token id %d of a %zu-token vocabulary\n", tokenizer.model().c_str(),
-                         tokenizer.pre_tokenizer().c_str(), id, tokenizer.size());
-            std::abort();
-        }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -51,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& tokenizer : vocabularies) {
         for (bool parse_special : {false, true}) {
             const auto ids = tokenizer.tokenize(text, /*add_special=*/parse_special, parse_special);
-            check_ids(tokenizer, ids);
+            qframe::fuzz::check_token_ids(tokenizer, ids);
             (void)tokenizer.decode(ids, parse_special);
         }
     }
