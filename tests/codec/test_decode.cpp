@@ -52,7 +52,7 @@ TEST_CASE("every decodable type has vectors, and only those types decode", "[cod
                                         TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
                                         TensorType::Q5_0, TensorType::Q5_1, TensorType::Q2_K,
                                         TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
-                                        TensorType::Q6_K};
+                                        TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS};
     for (const TypeInfo& t : all_types()) {
         INFO(t.name);
         CHECK(can_decode(t.type) == (expected.count(t.type) == 1));

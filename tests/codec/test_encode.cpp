@@ -66,10 +66,10 @@ TEST_CASE("encode_bf16_truncate keeps the high 16 bits", "[codec][encode]") {
 const std::set<TensorType> kEncodable = {
     TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
     TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K,
-    TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K,
+    TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
 };
 
-TEST_CASE("can_encode is true exactly for F32 … Q8_0 and Q2_K … Q6_K", "[codec][encode]") {
+TEST_CASE("can_encode is true exactly for F32 … Q8_0, Q2_K … Q6_K, IQ4_NL and IQ4_XS", "[codec][encode]") {
     for (const TypeInfo& t : all_types()) {
         INFO(t.name);
         CHECK(can_encode(t.type) == (kEncodable.count(t.type) == 1));
@@ -176,7 +176,7 @@ TEST_CASE("encode rejects bad sizes and unsupported types", "[codec][encode]") {
                     std::invalid_argument);
     CHECK_THROWS_AS(encode(TensorType::F16, values, bytes), std::invalid_argument);  // needs 128
     CHECK_THROWS_AS(encode_bf16_truncate(values, bytes), std::invalid_argument);
-    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ4_NL, TensorType::TQ2_0}) {
+    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ2_XXS, TensorType::TQ2_0}) {
         CHECK_FALSE(can_encode(t));
         CHECK_THROWS_AS(encode(t, values, bytes), std::invalid_argument);
     }

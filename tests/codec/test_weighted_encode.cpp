@@ -2,7 +2,8 @@
 // quant_weights, by the SHA-256 of their output over deterministic rows and column weights.
 //
 // The digests are facts from llama.cpp c392e50's libggml-base.so: a C harness with a copy of the
-// generator below calls quantize_q4_0(x, dst, 1, n, w) … quantize_q6_K for every case in this
+// generator below calls quantize_q4_0(x, dst, 1, n, w) … quantize_q6_K (then quantize_iq4_nl,
+// quantize_iq4_xs, declared by hand: ggml-quants.h is internal) for every case in this
 // order, after ggml_init() (which fills the F16 table the k-quants read), and writes the bytes:
 //   gcc -O2 ref.c -I$LLAMA/ggml/include -L$LLAMA/build/bin -lggml-base -lm -o ref
 //   LD_LIBRARY_PATH=$LLAMA/build/bin ./ref && sha256sum out_*.bin
@@ -98,6 +99,9 @@ constexpr Expected kExpected[] = {
     {TensorType::Q4_K, "51686b27f41304a6fd6a0dd966c5d5a37b6146b8cb1bdb5269729bbe2c05cff9"},
     {TensorType::Q5_K, "b0149c8c63f9e5e921f4bc21dd5db959041c9c8415e4794fb5cdc012722b3a3c"},
     {TensorType::Q6_K, "7c729cf0eb728aadb7cbb04b7e1128ae495d53a5ff5e48766e0b5e2edab3260e"},
+    // quantize_iq4_nl / quantize_iq4_xs(x, dst, 1, n, w), from the same harness
+    {TensorType::IQ4_NL, "0e2b3bf8ba3114c231e2ab500c017851f9a21759e2b8bbcebd03af3f6696024c"},
+    {TensorType::IQ4_XS, "925b4517dc729a8155f42783986554d18bf60eb1a8d065d11ba06e20a869c1c0"},
 };
 
 }  // namespace

@@ -58,6 +58,7 @@ inline const char* const kSets[] = {
     "q2_k.quant", "q2_k.raw",  "q2_k.edge", "q3_k.quant", "q3_k.raw", "q3_k.edge",
     "q4_k.quant", "q4_k.raw",  "q4_k.edge", "q5_k.quant", "q5_k.raw", "q5_k.edge",
     "q6_k.quant", "q6_k.raw",  "q6_k.edge",
+    "iq4_nl.quant", "iq4_nl.raw", "iq4_nl.edge", "iq4_xs.quant", "iq4_xs.raw", "iq4_xs.edge",
 };
 
 inline std::string type_prefix(const std::string& set) { return set.substr(0, set.find('.')); }

@@ -56,6 +56,16 @@ struct BlockQ6_K {
     half d;
 };
 
+// ---- IQ4: 4-bit indices into ggml's non-linear grid (kvalues_iq4nl), a scale per 32 values ----
+
+struct BlockIQ4_NL { half d; uint8_t qs[QK / 2]; };                // x = d * grid[q]
+struct BlockIQ4_XS {
+    half d;
+    uint8_t scales_h[2];       // high 2 bits of the 8 6-bit group scales (little-endian uint16)
+    uint8_t scales_l[QK_K / 64]; // low 4 bits, two groups per byte
+    uint8_t qs[QK_K / 2];      // x = d * (scale - 32) * grid[q]
+};
+
 // The structs must agree with the type table, which states each type's geometry once.
 static_assert(sizeof(BlockQ4_0) == type_traits(TensorType::Q4_0).block_bytes);
 static_assert(sizeof(BlockQ4_1) == type_traits(TensorType::Q4_1).block_bytes);
@@ -67,5 +77,7 @@ static_assert(sizeof(BlockQ3_K) == type_traits(TensorType::Q3_K).block_bytes);
 static_assert(sizeof(BlockQ4_K) == type_traits(TensorType::Q4_K).block_bytes);
 static_assert(sizeof(BlockQ5_K) == type_traits(TensorType::Q5_K).block_bytes);
 static_assert(sizeof(BlockQ6_K) == type_traits(TensorType::Q6_K).block_bytes);
+static_assert(sizeof(BlockIQ4_NL) == type_traits(TensorType::IQ4_NL).block_bytes);
+static_assert(sizeof(BlockIQ4_XS) == type_traits(TensorType::IQ4_XS).block_bytes);
 
 }  // namespace qframe::codec

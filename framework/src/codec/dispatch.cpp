@@ -31,6 +31,8 @@ constexpr Kernels kKernels[] = {
     {TensorType::Q4_K, codec::decode_q4_k, codec::encode_q4_k, codec::encode_q4_k_weighted},
     {TensorType::Q5_K, codec::decode_q5_k, codec::encode_q5_k, codec::encode_q5_k_weighted},
     {TensorType::Q6_K, codec::decode_q6_k, codec::encode_q6_k, codec::encode_q6_k_weighted},
+    {TensorType::IQ4_NL, codec::decode_iq4_nl, codec::encode_iq4_nl, codec::encode_iq4_nl_weighted},
+    {TensorType::IQ4_XS, codec::decode_iq4_xs, codec::encode_iq4_xs, codec::encode_iq4_xs_weighted},
 };
 
 const Kernels* find_kernels(TensorType type) {

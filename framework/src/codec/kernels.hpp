@@ -46,6 +46,13 @@ void encode_q4_k(const float*, std::byte*, size_t);
 void encode_q5_k(const float*, std::byte*, size_t);
 void encode_q6_k(const float*, std::byte*, size_t);
 
+// iq4.cpp: the encoders are llama-quantize's (quantize_iq4_nl / quantize_iq4_xs), with and
+// without importance.
+void decode_iq4_nl(const std::byte*, float*, size_t);
+void decode_iq4_xs(const std::byte*, float*, size_t);
+void encode_iq4_nl(const float*, std::byte*, size_t);
+void encode_iq4_xs(const float*, std::byte*, size_t);
+
 // weighted_encode.cpp: with an importance matrix, ggml's quantize_row_*_impl — a different
 // search from the reference encoders above, weighted per column. One row of n_per_row values
 // (a multiple of the block size); `weights` holds one weight per column of the row (llama-imatrix's
@@ -60,5 +67,7 @@ void encode_q3_k_weighted(const float*, std::byte*, size_t, const float*);
 void encode_q4_k_weighted(const float*, std::byte*, size_t, const float*);
 void encode_q5_k_weighted(const float*, std::byte*, size_t, const float*);
 void encode_q6_k_weighted(const float*, std::byte*, size_t, const float*);
+void encode_iq4_nl_weighted(const float*, std::byte*, size_t, const float*);  // iq4.cpp
+void encode_iq4_xs_weighted(const float*, std::byte*, size_t, const float*);
 
 }  // namespace qframe::codec
