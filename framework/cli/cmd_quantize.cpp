@@ -16,7 +16,9 @@
 #include "catalog_loading.hpp"
 #include "common.hpp"
 #include "progress.hpp"
+#include "qframe/codec.hpp"
 #include "qframe/error.hpp"
+#include "qframe/file_type.hpp"
 #include "qframe/input_file.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/runner.hpp"
@@ -25,27 +27,26 @@
 namespace qframe::cli {
 namespace {
 
-// llama-quantize's QUANT_OPTIONS: the names (and aliases) it accepts, llama.cpp's file type, and
-// the quant.mix mix qframe reproduces it with (nullptr: not yet, with the reason).
+// llama-quantize's QUANT_OPTIONS: the names (and aliases) it accepts and llama.cpp's file type,
+// whose row (qframe/file_type.hpp) names the quant.mix mix; COPY copies every tensor.
 struct FileTypeOption {
     const char* name;
     uint32_t file_type;
-    const char* mix;
 };
-
-constexpr const char* kNeedsIqTypes = "IQ and TQ mixes need the IQ types, which qframe cannot encode yet";
 
 constexpr FileTypeOption kFileTypes[] = {
-    {"Q4_0", 2, "Q4_0"},       {"Q4_1", 3, "Q4_1"},       {"Q5_0", 8, "Q5_0"},       {"Q5_1", 9, "Q5_1"},
-    {"IQ2_XXS", 19, nullptr},  {"IQ2_XS", 20, nullptr},   {"IQ2_S", 28, nullptr},    {"IQ2_M", 29, nullptr},
-    {"IQ1_S", 24, nullptr},    {"IQ1_M", 31, nullptr},    {"TQ1_0", 36, nullptr},    {"TQ2_0", 37, nullptr},
-    {"Q2_K", 10, "Q2_K"},      {"Q2_K_S", 21, "Q2_K_S"},  {"IQ3_XXS", 23, nullptr},  {"IQ3_S", 26, nullptr},
-    {"IQ3_M", 27, nullptr},    {"Q3_K", 12, "Q3_K_M"},    {"IQ3_XS", 22, nullptr},   {"Q3_K_S", 11, "Q3_K_S"},
-    {"Q3_K_M", 12, "Q3_K_M"},  {"Q3_K_L", 13, "Q3_K_L"},  {"IQ4_NL", 25, nullptr},   {"IQ4_XS", 30, nullptr},
-    {"Q4_K", 15, "Q4_K_M"},    {"Q4_K_S", 14, "Q4_K_S"},  {"Q4_K_M", 15, "Q4_K_M"},  {"Q5_K", 17, "Q5_K_M"},
-    {"Q5_K_S", 16, "Q5_K_S"},  {"Q5_K_M", 17, "Q5_K_M"},  {"Q6_K", 18, "Q6_K"},      {"Q8_0", 7, "Q8_0"},
-    {"F16", 1, "F16"},         {"BF16", 32, "BF16"},      {"F32", 0, "F32"},         {"COPY", 0, ""},
+    {"Q4_0", 2},     {"Q4_1", 3},     {"Q5_0", 8},    {"Q5_1", 9},    {"IQ2_XXS", 19}, {"IQ2_XS", 20}, {"IQ2_S", 28},
+    {"IQ2_M", 29},   {"IQ1_S", 24},   {"IQ1_M", 31},  {"TQ1_0", 36},  {"TQ2_0", 37},   {"Q2_K", 10},   {"Q2_K_S", 21},
+    {"IQ3_XXS", 23}, {"IQ3_S", 26},   {"IQ3_M", 27},  {"Q3_K", 12},   {"IQ3_XS", 22},  {"Q3_K_S", 11}, {"Q3_K_M", 12},
+    {"Q3_K_L", 13},  {"IQ4_NL", 25},  {"IQ4_XS", 30}, {"Q4_K", 15},   {"Q4_K_S", 14},  {"Q4_K_M", 15}, {"Q5_K", 17},
+    {"Q5_K_S", 16},  {"Q5_K_M", 17},  {"Q6_K", 18},   {"Q8_0", 7},    {"F16", 1},      {"BF16", 32},   {"F32", 0},
+    {"COPY", 0},
 };
+
+bool is_copy(const FileTypeOption& o) { return std::string_view(o.name) == "COPY"; }
+
+// The file type's row; every number in kFileTypes has one.
+const LlamaFileType& file_type_row(const FileTypeOption& o) { return *find_llama_file_type(o.file_type); }
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
@@ -61,7 +62,7 @@ const FileTypeOption* find_file_type(const std::string& text) {
         return nullptr;
     const auto number = static_cast<uint32_t>(std::stoul(text));
     for (const auto& o : kFileTypes)
-        if (o.file_type == number && std::string_view(o.name) != "COPY") return &o;
+        if (o.file_type == number && !is_copy(o)) return &o;
     return nullptr;
 }
 
@@ -145,7 +146,7 @@ std::string recipe_text(const Arguments& a, const po::variables_map& vm, bool ab
             y << YAML::EndMap;
         }
     }
-    const bool copy = std::string_view(a.file_type->name) == "COPY";
+    const bool copy = is_copy(*a.file_type);
     std::vector<std::pair<std::string, std::string>> metadata;
     if (!copy) metadata.emplace_back("general.file_type", fmt::format("u32:{}", a.file_type->file_type));  // as llama-quantize writes it
     if (vm.count("override-kv"))
@@ -162,7 +163,7 @@ std::string recipe_text(const Arguments& a, const po::variables_map& vm, bool ab
     y << YAML::Key << "stages" << YAML::Value << YAML::BeginSeq;
     if (!copy) {  // COPY: no stage, the tensors as they are
         y << YAML::BeginMap << YAML::Key << "quantize" << YAML::Value << "mix" << YAML::Key << "options" << YAML::Value << YAML::BeginMap;
-        y << YAML::Key << "mix" << YAML::Value << a.file_type->mix;
+        y << YAML::Key << "mix" << YAML::Value << std::string(file_type_row(*a.file_type).mix);
         for (const auto& [flag, option] : {std::pair{"pure", "pure"}, {"leave-output-tensor", "leave_output_tensor"}, {"allow-requantize", "allow_requantize"}})
             if (vm.count(flag)) y << YAML::Key << option << YAML::Value << true;
         for (const auto& [flag, option] : {std::pair{"output-tensor-type", "output_tensor_type"}, {"token-embedding-type", "token_embedding_type"}})
@@ -231,13 +232,18 @@ int run_quantize(const std::vector<std::string>& args) {
     if (!vm) return 0;
     if (!vm->count("args")) throw UsageError("expected IN [OUT] TYPE [THREADS]");
     const Arguments a = positional_arguments((*vm)["args"].as<std::vector<std::string>>());
-    if (!a.file_type->mix) throw Error(fmt::format("{}: {}", a.file_type->name, kNeedsIqTypes));
+    if (!is_copy(*a.file_type)) {
+        const LlamaFileType& row = file_type_row(*a.file_type);
+        if (!can_encode(row.base))
+            throw Error(fmt::format("{}: the mix's tensors are mostly {}, which qframe cannot encode yet", a.file_type->name, type_name(row.base)));
+        if (row.needs_importance && !vm->count("imatrix"))
+            throw UsageError(fmt::format("{} needs an importance matrix (--imatrix), as llama-quantize says: its result would be garbage without one",
+                                         a.file_type->name));
+    }
     if (vm->count("include-weights") && vm->count("exclude-weights"))
         throw UsageError("--include-weights and --exclude-weights cannot be used together");
     if ((vm->count("include-weights") || vm->count("exclude-weights")) && !vm->count("imatrix"))
         throw UsageError("--include-weights and --exclude-weights choose entries of --imatrix, which is not given");
-    if (std::string_view(a.file_type->name) == "Q2_K_S" && !vm->count("imatrix"))
-        throw UsageError("Q2_K_S needs an importance matrix (--imatrix), as llama-quantize says: its result would be garbage without one");
 
     if (vm->count("print-recipe")) {
         std::cout << recipe_text(a, *vm, true);

@@ -67,14 +67,15 @@ public:
         const auto type = llama_mix::mix_type(*mix_, t, settings_);
         if (!type) return {static_cast<TensorType>(t.type_id), {t.bytes.begin(), t.bytes.end()}, {{"to", t.type_name()}, {"changed", false}}};
         if (!can_encode(*type))
-            throw Error(fmt::format("llama.cpp's {} gives this tensor {}, which qframe cannot encode yet", mix_->name, type_name(*type)));
+            throw Error(fmt::format("llama.cpp's {} gives this tensor {}, which qframe cannot encode yet", mix_->mix, type_name(*type)));
         if (!is_float_type(t.type_id) && !allow_requantize_)
             throw Error(fmt::format("requantizing from type {} is disabled, as in llama-quantize (allow_requantize: true, or "
                                     "qframe quantize --allow-requantize, re-encodes its decoded values)",
                                     t.type_name()));
         // llama-quantize's "Missing importance matrix for tensor … in a very low-bit quantization".
-        if (mix_->needs_importance && *type == TensorType::Q2_K && t.name != "token_embd.weight" && t.importance.empty())
-            throw Error(fmt::format("{} needs an importance matrix for this tensor (llama-quantize refuses a very low-bit type without one)", mix_->name));
+        if (llama_mix::needs_importance(*mix_, *type, t.name) && t.importance.empty())
+            throw Error(fmt::format("{} needs an importance matrix for this tensor's {} (llama-quantize refuses a very low-bit type without one)",
+                                    mix_->mix, type_name(*type)));
         return {*type, t.encoded_as(*type), {{"to", std::string(type_name(*type))}, {"changed", true}}};
     }
 

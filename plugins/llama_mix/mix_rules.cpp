@@ -14,13 +14,11 @@ namespace {
 
 using T = TensorType;
 
-constexpr MixInfo kMixes[] = {
-    {Mix::Q2_K, "Q2_K", T::Q2_K},     {Mix::Q3_K_S, "Q3_K_S", T::Q3_K}, {Mix::Q3_K_M, "Q3_K_M", T::Q3_K}, {Mix::Q3_K_L, "Q3_K_L", T::Q3_K},
-    {Mix::Q4_K_S, "Q4_K_S", T::Q4_K}, {Mix::Q4_K_M, "Q4_K_M", T::Q4_K}, {Mix::Q5_K_S, "Q5_K_S", T::Q5_K}, {Mix::Q5_K_M, "Q5_K_M", T::Q5_K},
-    {Mix::Q6_K, "Q6_K", T::Q6_K},     {Mix::Q8_0, "Q8_0", T::Q8_0},     {Mix::Q4_0, "Q4_0", T::Q4_0},     {Mix::Q4_1, "Q4_1", T::Q4_1},
-    {Mix::Q5_0, "Q5_0", T::Q5_0},     {Mix::Q5_1, "Q5_1", T::Q5_1},     {Mix::Q2_K_S, "Q2_K_S", T::Q2_K, true},
-    {Mix::F16, "F16", T::F16},        {Mix::BF16, "BF16", T::BF16},     {Mix::F32, "F32", T::F32},
-};
+// The low-bit IQ mixes that llama_tensor_get_type treats as one family (its third branch).
+bool is_low_iq(Mix mix) {
+    return mix == Mix::IQ2_XXS || mix == Mix::IQ2_XS || mix == Mix::IQ1_S || mix == Mix::IQ2_S || mix == Mix::IQ2_M || mix == Mix::IQ1_M;
+}
+bool is_iq2_s_or_m(Mix mix) { return mix == Mix::IQ2_S || mix == Mix::IQ2_M; }
 
 bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 uint32_t block_size(T type) { return find_type(static_cast<uint32_t>(type))->block_size; }
@@ -75,18 +73,24 @@ bool is_value_tensor(std::string_view name) {
     return n.suffix == "weight" && (n.role == R::attn_v || n.role == R::attn_qkv);
 }
 
-// llama-quantize visits tensors by layer, then by name; its attn_v counter is this tensor's rank
-// among the value tensors in that order, and their number is n_attention_wv.
-std::pair<int, int> value_tensor_rank(const ModelInfo& model, std::string_view name) {
+// llama-quantize visits tensors by layer, then by name; its counters (i_attention_wv, i_ffn_down)
+// are this tensor's rank in that order among the tensors `counted`, which number `count`.
+template <class Counted>
+std::pair<int, int> rank_among(const ModelInfo& model, std::string_view name, Counted counted) {
     const auto order = [](std::string_view n) { return std::make_tuple(tensor_layer(n), n); };
     int rank = 0, count = 0;
     for (std::string_view other : model.tensor_names) {
-        if (!is_value_tensor(other)) continue;
+        if (!counted(other)) continue;
         ++count;
         rank += order(other) < order(name);
     }
     return {rank, count};
 }
+
+std::pair<int, int> value_tensor_rank(const ModelInfo& model, std::string_view name) { return rank_among(model, name, is_value_tensor); }
+
+// The tensors whose name holds "ffn_down" (the experts' and the shared expert's too).
+bool is_down_tensor(std::string_view name) { return contains(name, "ffn_down") && name.ends_with("weight"); }
 
 size_t n_dims(const TensorData& t) {  // ggml_n_dims: trailing 1s do not count
     size_t n = t.dims.size();
@@ -107,7 +111,7 @@ bool quantized(const TensorData& t) {
 
 // What llama_tensor_get_type tells apart (llama.cpp's tensor categories): the experts' and the
 // shared expert's down projections count as ffn_down; a tied token_embd is the output.
-enum class Category { output, token_embd, attn_v, attn_k, attn_qkv, attn_output, ffn_down, other };
+enum class Category { output, token_embd, attn_v, attn_k, attn_q, attn_qkv, attn_output, ffn_down, ffn_gate, ffn_up, other };
 
 Category category(const TensorName& n, const ModelFacts& m) {
     switch (n.role) {
@@ -115,25 +119,61 @@ Category category(const TensorName& n, const ModelFacts& m) {
         case R::token_embd: return m.has_output ? Category::token_embd : Category::output;
         case R::attn_v: return Category::attn_v;
         case R::attn_k: return Category::attn_k;
+        case R::attn_q: return Category::attn_q;
         case R::attn_qkv: return Category::attn_qkv;
         case R::attn_output: return Category::attn_output;
         case R::ffn_down: case R::ffn_down_exps: case R::ffn_down_shexp: return Category::ffn_down;
+        case R::ffn_gate: case R::ffn_gate_exps: case R::ffn_gate_shexp: return Category::ffn_gate;
+        case R::ffn_up: case R::ffn_up_exps: case R::ffn_up_shexp: return Category::ffn_up;
         default: return Category::other;
     }
 }
 
-T output_type(T type, uint64_t nx, const MixSettings& settings) {
+T output_type(Mix mix, T type, uint64_t nx, const MixSettings& settings) {
     if (settings.output_tensor_type) return *settings.output_tensor_type;
     if (nx % block_size(type) != 0) return T::Q8_0;
+    if (is_low_iq(mix) || mix == Mix::IQ3_XXS) return T::Q5_K;
     return type != T::Q8_0 ? T::Q6_K : type;
+}
+
+T token_embd_type(Mix mix, T type) {
+    if (mix == Mix::IQ2_XXS || mix == Mix::IQ2_XS || mix == Mix::IQ1_S || mix == Mix::IQ1_M) return T::Q2_K;
+    if (is_iq2_s_or_m(mix) || mix == Mix::IQ3_XXS) return T::IQ3_S;
+    if (mix == Mix::TQ1_0 || mix == Mix::TQ2_0) return T::Q4_K;
+    return type;
+}
+
+// The low-bit IQ mixes' own rules (llama_tensor_get_type's third branch): a few tensors get
+// Q2_K … Q5_K or IQ3_S, the rest keep the base type.
+T low_iq_type(Mix mix, T type, const ModelFacts& m, const TensorData& t, Category c) {
+    switch (c) {
+        case Category::attn_v:
+            if (m.n_gqa >= 4 || m.n_expert >= 4) return T::Q4_K;
+            return is_iq2_s_or_m(mix) ? T::IQ3_S : T::Q2_K;
+        case Category::attn_k: return m.n_expert == 8 ? T::Q4_K : type;
+        case Category::ffn_down: {  // by the counter itself, not the layer
+            const int i_ffn_down = rank_among(*t.model, t.name, is_down_tensor).first;
+            if (i_ffn_down < m.n_layer / 8) return is_iq2_s_or_m(mix) ? T::IQ3_S : T::Q2_K;
+            return type;
+        }
+        case Category::attn_output:
+            if (m.n_expert == 8) return T::Q5_K;
+            if (mix == Mix::IQ1_S || mix == Mix::IQ1_M) return T::IQ2_XXS;
+            return is_iq2_s_or_m(mix) ? T::IQ3_S : type;
+        default: return type;
+    }
 }
 
 T value_type(Mix mix, T type, const ModelFacts& m, const TensorData& t) {
     const auto [i_wv, n_wv] = value_tensor_rank(*t.model, t.name);
     if (mix == Mix::Q2_K) type = m.n_gqa >= 4 ? T::Q4_K : T::Q3_K;
     else if (mix == Mix::Q2_K_S && m.n_gqa >= 4) type = T::Q4_K;
+    else if (mix == Mix::IQ3_XXS) type = m.n_gqa >= 4 ? T::Q4_K : !m.has_importance ? T::IQ3_S : T::IQ3_XXS;
+    else if ((mix == Mix::IQ3_XS || mix == Mix::IQ3_S) && m.n_gqa >= 4) type = T::Q4_K;
+    else if (mix == Mix::IQ3_M) type = T::Q4_K;
     else if (mix == Mix::Q3_K_M) type = i_wv < 2 ? T::Q5_K : T::Q4_K;
     else if (mix == Mix::Q3_K_L) type = T::Q5_K;
+    else if ((mix == Mix::IQ4_NL || mix == Mix::IQ4_XS) && m.n_gqa >= 4) type = T::Q5_K;
     else if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_wv, n_wv)) type = T::Q6_K;
     else if (mix == Mix::Q4_K_S && i_wv < 4) type = T::Q5_K;
     // 70B: 8 heads share attn_v, 8× smaller than attn_q: more bits cost little
@@ -146,9 +186,12 @@ T down_type(Mix mix, T type, const ModelFacts& m, int i_layer) {
     const int n_layer = m.n_layer;
     if (mix == Mix::Q2_K) return T::Q3_K;
     if (mix == Mix::Q2_K_S) return i_layer < n_layer / 8 ? T::Q4_K : type;
+    if (mix == Mix::IQ3_XXS && !m.has_importance) return i_layer < n_layer / 8 ? T::Q4_K : T::Q3_K;
     if (mix == Mix::Q3_K_M) return i_layer < n_layer / 16 ? T::Q5_K : T::Q4_K;  // not Falcon: Q4_K either way
+    if (mix == Mix::IQ3_M && (i_layer < n_layer / 8 || (m.n_expert == 8 && use_more_bits(i_layer, n_layer)))) return T::Q4_K;
     if (mix == Mix::Q3_K_L) return T::Q5_K;
     if ((mix == Mix::Q4_K_M || mix == Mix::Q5_K_M) && use_more_bits(i_layer, n_layer)) return T::Q6_K;
+    if ((mix == Mix::IQ4_NL || mix == Mix::IQ4_XS) && !m.has_importance && i_layer < n_layer / 8) return T::Q5_K;
     if (mix == Mix::Q4_K_S && i_layer < n_layer / 8) return T::Q5_K;
     // With an importance matrix the first eighth of ffn_down gets the type with a min: Q4_0/Q5_0
     // there go wrong even so (llama.cpp's "craziness" guard; without one, nothing changes).
@@ -157,16 +200,34 @@ T down_type(Mix mix, T type, const ModelFacts& m, int i_layer) {
 }
 
 T attn_output_type(Mix mix, T type, const ModelFacts& m) {
-    if (m.n_expert == 8)  // and Q3_K_L keeps its base type there
-        return mix == Mix::Q2_K || mix == Mix::Q3_K_S || mix == Mix::Q3_K_M || mix == Mix::Q4_K_S || mix == Mix::Q4_K_M ? T::Q5_K : type;
+    if (m.n_expert == 8) {  // and Q3_K_L keeps its base type there
+        for (Mix bumped : {Mix::Q2_K, Mix::IQ3_XS, Mix::IQ3_XXS, Mix::Q3_K_S, Mix::Q3_K_M, Mix::IQ4_NL, Mix::Q4_K_S, Mix::Q4_K_M, Mix::IQ3_S,
+                           Mix::IQ3_M, Mix::IQ4_XS})
+            if (mix == bumped) return T::Q5_K;
+        return type;
+    }
     if (mix == Mix::Q2_K) return T::Q3_K;
-    if (mix == Mix::Q3_K_M) return T::Q4_K;
+    if (mix == Mix::IQ3_XXS) return T::IQ3_S;
+    if (mix == Mix::Q3_K_M || mix == Mix::IQ3_M) return T::Q4_K;
     if (mix == Mix::Q3_K_L) return T::Q5_K;
     return type;
 }
 
+// attn_k (but with 8 experts) and attn_q.
+T query_key_type(Mix mix, T type) {
+    if (mix == Mix::IQ3_XS) return T::IQ3_XXS;
+    if (mix == Mix::IQ3_XXS) return T::IQ2_S;
+    return type;
+}
+
+// ffn_gate and ffn_up: IQ3_XS's middle three quarters.
+T gate_up_type(Mix mix, T type, const ModelFacts& m, int i_layer) {
+    if (mix == Mix::IQ3_XS && i_layer >= m.n_layer / 8 && i_layer < 7 * m.n_layer / 8) return T::IQ3_XXS;
+    return type;
+}
+
 T qkv_type(Mix mix, T type) {
-    if (mix == Mix::Q3_K_M || mix == Mix::Q3_K_L) return T::Q4_K;
+    if (mix == Mix::Q3_K_M || mix == Mix::Q3_K_L || mix == Mix::IQ3_M) return T::Q4_K;
     if (mix == Mix::Q4_K_M) return T::Q5_K;
     if (mix == Mix::Q5_K_M) return T::Q6_K;
     return type;
@@ -177,7 +238,9 @@ T fallback(T type, uint64_t nx) {
     if (nx % block_size(type) == 0) return type;
     const T wanted = type;
     switch (type) {
-        case T::Q2_K: case T::Q3_K: type = T::IQ4_NL; break;
+        case T::TQ1_0: case T::TQ2_0: type = T::Q4_0; break;
+        case T::IQ2_XXS: case T::IQ2_XS: case T::IQ2_S: case T::IQ3_XXS: case T::IQ3_S: case T::IQ1_S: case T::IQ1_M:
+        case T::Q2_K: case T::Q3_K: case T::IQ4_XS: type = T::IQ4_NL; break;
         case T::Q4_K: type = T::Q5_0; break;
         case T::Q5_K: type = T::Q5_1; break;
         case T::Q6_K: type = T::Q8_0; break;
@@ -188,19 +251,23 @@ T fallback(T type, uint64_t nx) {
     return nx % block_size(type) == 0 ? type : T::F16;
 }
 
-// llama_tensor_get_type for the mixes above and the architectures of kArchitectures.
+// llama_tensor_get_type for the architectures of kArchitectures.
 T choose(Mix mix, T type, const ModelFacts& m, const TensorData& t, const MixSettings& settings) {
     const uint64_t nx = t.row_length();
     const TensorName name = parse_tensor_name(t.name);
-    switch (category(name, m)) {
-        case Category::output: type = output_type(type, nx, settings); break;
-        case Category::token_embd: break;  // only the IQ and TQ mixes change it
+    const Category c = category(name, m);
+    if (c == Category::output) type = output_type(mix, type, nx, settings);
+    else if (c == Category::token_embd) type = token_embd_type(mix, type);
+    else if (is_low_iq(mix)) type = low_iq_type(mix, type, m, t, c);
+    else switch (c) {
         case Category::attn_v: type = value_type(mix, type, m, t); break;
-        case Category::attn_k: if (m.n_expert == 8) type = T::Q8_0; break;
+        case Category::attn_k: type = m.n_expert == 8 ? T::Q8_0 : query_key_type(mix, type); break;
+        case Category::attn_q: type = query_key_type(mix, type); break;
         case Category::ffn_down: type = down_type(mix, type, m, name.layer); break;
         case Category::attn_output: type = attn_output_type(mix, type, m); break;
         case Category::attn_qkv: type = qkv_type(mix, type); break;
-        case Category::other: break;
+        case Category::ffn_gate: case Category::ffn_up: type = gate_up_type(mix, type, m, name.layer); break;
+        default: break;
     }
     return fallback(type, nx);
 }
@@ -214,16 +281,21 @@ std::optional<T> manual_type(const MixSettings& settings, std::string_view name)
 
 }  // namespace
 
-const MixInfo* find_mix(std::string_view name) {
-    for (const auto& m : kMixes)
-        if (name == m.name) return &m;
-    return nullptr;
-}
+const MixInfo* find_mix(std::string_view name) { return find_llama_mix(name); }
 
 std::string mix_names() {
     std::string out;
-    for (const auto& m : kMixes) out += fmt::format("{}{}", out.empty() ? "" : ", ", m.name);
+    for (const auto& m : llama_file_types()) out += fmt::format("{}{}", out.empty() ? "" : ", ", m.mix);
     return out;
+}
+
+bool needs_importance(const MixInfo& mix, TensorType type, std::string_view tensor_name) {
+    switch (type) {
+        case T::IQ2_XXS: case T::IQ2_XS: case T::IQ2_S: case T::IQ1_S: return true;
+        case T::IQ1_M: return tensor_name != "token_embd.weight" && tensor_name != "output.weight";
+        case T::Q2_K: return mix_of(mix) == Mix::Q2_K_S && tensor_name != "token_embd.weight";
+        default: return false;
+    }
 }
 
 std::optional<TensorType> mix_type(const MixInfo& mix, const TensorData& tensor, const MixSettings& settings) {
@@ -235,7 +307,7 @@ std::optional<TensorType> mix_type(const MixInfo& mix, const TensorData& tensor,
     if (find_type(static_cast<uint32_t>(mix.base))->block_size > 1) {
         if (const auto manual = manual_type(settings, tensor.name)) type = fallback(*manual, tensor.row_length());
         else if (settings.pure) type = fallback(type, tensor.row_length());
-        else type = choose(mix.mix, type, ModelFacts(*tensor.model), tensor, settings);  // refuses an architecture not transcribed
+        else type = choose(mix_of(mix), type, ModelFacts(*tensor.model), tensor, settings);  // refuses an architecture not transcribed
     }
     if (settings.token_embedding_type && tensor.name == "token_embd.weight") type = *settings.token_embedding_type;
     if (settings.output_tensor_type && tensor.name == "output.weight") type = *settings.output_tensor_type;

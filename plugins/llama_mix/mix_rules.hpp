@@ -1,8 +1,8 @@
-// llama.cpp's standard type mixes (llama-quantize's Q2_K … Q8_0, F16, BF16 and F32 "ftypes"):
-// which GGUF type each tensor gets. A transcription of llama_tensor_get_type and the tensor
-// filter of llama_model_quantize_impl (src/llama-quant.cpp, llama.cpp c392e50) with
-// llama-quantize's options (MixSettings), without the IQ mixes; checked against llama-quantize's
-// own choices in tests/cli/data/llama_mixes/ and tests/cli/data/quantize/.
+// llama.cpp's type mixes (llama-quantize's "ftypes": Q2_K … Q8_0, the IQ and TQ mixes, F16, BF16
+// and F32): which GGUF type each tensor gets. A transcription of llama_tensor_get_type and the
+// tensor filter of llama_model_quantize_impl (src/llama-quant.cpp, llama.cpp c392e50) with
+// llama-quantize's options (MixSettings); checked against llama-quantize's own choices in
+// tests/cli/data/llama_mixes/ and tests/cli/data/quantize/.
 #pragma once
 
 #include <optional>
@@ -11,22 +11,23 @@
 #include <utility>
 #include <vector>
 
+#include "qframe/file_type.hpp"
 #include "qframe/regex.hpp"
 #include "qframe/stage.hpp"
 #include "qframe/types.hpp"
 
 namespace qframe::llama_mix {
 
-enum class Mix { Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, F16, BF16, F32 };
-
-struct MixInfo {
-    Mix mix;
-    const char* name;   // as llama-quantize spells it: "Q4_K_M"
-    TensorType base;    // the type most tensors get
-    // Q2_K_S: llama-quantize refuses it without an importance matrix (each Q2_K tensor but
-    // token_embd must have one).
-    bool needs_importance = false;
+// The mixes are llama.cpp's file types: the values are llama_ftype's, and the row of each
+// (qframe/file_type.hpp) gives its name, base type and whether it needs an importance matrix.
+enum class Mix : uint32_t {
+    F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q8_0 = 7, Q5_0 = 8, Q5_1 = 9, Q2_K = 10, Q3_K_S = 11, Q3_K_M = 12, Q3_K_L = 13,
+    Q4_K_S = 14, Q4_K_M = 15, Q5_K_S = 16, Q5_K_M = 17, Q6_K = 18, IQ2_XXS = 19, IQ2_XS = 20, Q2_K_S = 21, IQ3_XS = 22,
+    IQ3_XXS = 23, IQ1_S = 24, IQ4_NL = 25, IQ3_S = 26, IQ3_M = 27, IQ2_S = 28, IQ2_M = 29, IQ4_XS = 30, IQ1_M = 31, BF16 = 32,
+    TQ1_0 = 36, TQ2_0 = 37,
 };
+using MixInfo = LlamaFileType;
+inline Mix mix_of(const MixInfo& m) { return static_cast<Mix>(m.id); }
 
 // llama-quantize's options that change the types (llama_model_quantize_params).
 struct MixSettings {
@@ -49,5 +50,10 @@ std::string mix_names();  // "Q2_K, Q3_K_S, …", for messages
 // qframe::Error where llama-quantize refuses (rows that fit no type of the mix), and for an
 // architecture whose rules are not transcribed.
 std::optional<TensorType> mix_type(const MixInfo& mix, const TensorData& tensor, const MixSettings& settings = {});
+
+// llama-quantize's "Missing importance matrix for tensor … in a very low-bit quantization": a
+// tensor of `type` under `mix` must have importance (IQ2_XXS, IQ2_XS, IQ2_S, IQ1_S everywhere; IQ1_M
+// but for token_embd and output; Q2_K under Q2_K_S but for token_embd).
+bool needs_importance(const MixInfo& mix, TensorType type, std::string_view tensor_name);
 
 }  // namespace qframe::llama_mix

@@ -42,7 +42,10 @@ sys.exit(1 if bad else 0)
 PYEOF
 
 # A model that is not llama, or a mix qframe does not reproduce: a clear error before any output.
+"$QFRAME" run -q recipes/llama_mix.yaml --input "$MODEL" --output "$WORK/bad.gguf" --set 1.mix=IQ5_XS 2> "$WORK/err" && fail "IQ5_XS accepted"
+grep -q "mix: 'IQ5_XS' is not one of llama.cpp's mixes qframe reproduces (F32, F16, Q4_0" "$WORK/err" || fail "no clear error: $(cat "$WORK/err")"
 "$QFRAME" run -q recipes/llama_mix.yaml --input "$MODEL" --output "$WORK/bad.gguf" --set 1.mix=IQ2_XS 2> "$WORK/err" && fail "IQ2_XS accepted"
-grep -q "mix: 'IQ2_XS' is not one of llama.cpp's mixes qframe reproduces (Q2_K, Q3_K_S" "$WORK/err" || fail "no clear error: $(cat "$WORK/err")"
+grep -q "llama.cpp's IQ2_XS gives this tensor IQ2_XS, which qframe cannot encode yet" "$WORK/err" || fail "no clear error: $(cat "$WORK/err")"
+[ ! -e "$WORK/bad.gguf" ] || fail "a refused mix left an output"
 [ -e "$WORK/bad.gguf" ] && fail "a refused mix wrote its output"
 finish

@@ -1,5 +1,6 @@
-// Facts from llama.cpp c392e50: llama_model_loader's constructor (the guess and its order,
-// weight_name_comparer in llama-model-loader.h) and llama_model_ftype_name.
+// Facts from llama.cpp c392e50: enum llama_ftype, llama_model_ftype_name, default_type in
+// llama_model_quantize_impl, llama-quantize's refusals without an importance matrix, and
+// llama_model_loader's constructor (the guess and its order, weight_name_comparer).
 #include "qframe/file_type.hpp"
 
 #include <algorithm>
@@ -13,46 +14,42 @@
 namespace qframe {
 namespace {
 
-struct FileTypeEntry {
-    uint32_t file_type;
-    std::string_view name;
-    std::optional<TensorType> guessed_from;  // the tensor type the loader maps to this file type
-};
+using T = TensorType;
 
-constexpr std::array kFileTypes{
-    FileTypeEntry{0, "all F32", TensorType::F32},
-    FileTypeEntry{1, "F16", TensorType::F16},
-    FileTypeEntry{2, "Q4_0", TensorType::Q4_0},
-    FileTypeEntry{3, "Q4_1", TensorType::Q4_1},
-    FileTypeEntry{7, "Q8_0", TensorType::Q8_0},
-    FileTypeEntry{8, "Q5_0", TensorType::Q5_0},
-    FileTypeEntry{9, "Q5_1", TensorType::Q5_1},
-    FileTypeEntry{10, "Q2_K - Medium", TensorType::Q2_K},
-    FileTypeEntry{11, "Q3_K - Small", std::nullopt},
-    FileTypeEntry{12, "Q3_K - Medium", TensorType::Q3_K},
-    FileTypeEntry{13, "Q3_K - Large", std::nullopt},
-    FileTypeEntry{14, "Q4_K - Small", std::nullopt},
-    FileTypeEntry{15, "Q4_K - Medium", TensorType::Q4_K},
-    FileTypeEntry{16, "Q5_K - Small", std::nullopt},
-    FileTypeEntry{17, "Q5_K - Medium", TensorType::Q5_K},
-    FileTypeEntry{18, "Q6_K", TensorType::Q6_K},
-    FileTypeEntry{19, "IQ2_XXS - 2.0625 bpw", TensorType::IQ2_XXS},
-    FileTypeEntry{20, "IQ2_XS - 2.3125 bpw", TensorType::IQ2_XS},
-    FileTypeEntry{21, "Q2_K - Small", std::nullopt},
-    FileTypeEntry{22, "IQ3_XS - 3.3 bpw", std::nullopt},
-    FileTypeEntry{23, "IQ3_XXS - 3.0625 bpw", TensorType::IQ3_XXS},
-    FileTypeEntry{24, "IQ1_S - 1.5625 bpw", TensorType::IQ1_S},
-    FileTypeEntry{25, "IQ4_NL - 4.5 bpw", TensorType::IQ4_NL},
-    FileTypeEntry{26, "IQ3_S - 3.4375 bpw", TensorType::IQ3_S},
-    FileTypeEntry{27, "IQ3_S mix - 3.66 bpw", std::nullopt},
-    FileTypeEntry{28, "IQ2_S - 2.5 bpw", TensorType::IQ2_S},
-    FileTypeEntry{29, "IQ2_M - 2.7 bpw", std::nullopt},
-    FileTypeEntry{30, "IQ4_XS - 4.25 bpw", TensorType::IQ4_XS},
-    FileTypeEntry{31, "IQ1_M - 1.75 bpw", TensorType::IQ1_M},
-    FileTypeEntry{32, "BF16", TensorType::BF16},
-    FileTypeEntry{36, "TQ1_0 - 1.69 bpw ternary", TensorType::TQ1_0},
-    FileTypeEntry{37, "TQ2_0 - 2.06 bpw ternary", TensorType::TQ2_0},
-};
+constexpr std::array<LlamaFileType, 33> kFileTypes{{
+    {0, "F32", "all F32", T::F32, T::F32},
+    {1, "F16", "F16", T::F16, T::F16},
+    {2, "Q4_0", "Q4_0", T::Q4_0, T::Q4_0},
+    {3, "Q4_1", "Q4_1", T::Q4_1, T::Q4_1},
+    {7, "Q8_0", "Q8_0", T::Q8_0, T::Q8_0},
+    {8, "Q5_0", "Q5_0", T::Q5_0, T::Q5_0},
+    {9, "Q5_1", "Q5_1", T::Q5_1, T::Q5_1},
+    {10, "Q2_K", "Q2_K - Medium", T::Q2_K, T::Q2_K},
+    {11, "Q3_K_S", "Q3_K - Small", T::Q3_K},
+    {12, "Q3_K_M", "Q3_K - Medium", T::Q3_K, T::Q3_K},
+    {13, "Q3_K_L", "Q3_K - Large", T::Q3_K},
+    {14, "Q4_K_S", "Q4_K - Small", T::Q4_K},
+    {15, "Q4_K_M", "Q4_K - Medium", T::Q4_K, T::Q4_K},
+    {16, "Q5_K_S", "Q5_K - Small", T::Q5_K},
+    {17, "Q5_K_M", "Q5_K - Medium", T::Q5_K, T::Q5_K},
+    {18, "Q6_K", "Q6_K", T::Q6_K, T::Q6_K},
+    {19, "IQ2_XXS", "IQ2_XXS - 2.0625 bpw", T::IQ2_XXS, T::IQ2_XXS, true},
+    {20, "IQ2_XS", "IQ2_XS - 2.3125 bpw", T::IQ2_XS, T::IQ2_XS, true},
+    {21, "Q2_K_S", "Q2_K - Small", T::Q2_K, std::nullopt, true},
+    {22, "IQ3_XS", "IQ3_XS - 3.3 bpw", T::IQ3_S},
+    {23, "IQ3_XXS", "IQ3_XXS - 3.0625 bpw", T::IQ3_XXS, T::IQ3_XXS},
+    {24, "IQ1_S", "IQ1_S - 1.5625 bpw", T::IQ1_S, T::IQ1_S, true},
+    {25, "IQ4_NL", "IQ4_NL - 4.5 bpw", T::IQ4_NL, T::IQ4_NL},
+    {26, "IQ3_S", "IQ3_S - 3.4375 bpw", T::IQ3_S, T::IQ3_S},
+    {27, "IQ3_M", "IQ3_S mix - 3.66 bpw", T::IQ3_S},
+    {28, "IQ2_S", "IQ2_S - 2.5 bpw", T::IQ2_XS, T::IQ2_S, true},
+    {29, "IQ2_M", "IQ2_M - 2.7 bpw", T::IQ2_S},
+    {30, "IQ4_XS", "IQ4_XS - 4.25 bpw", T::IQ4_XS, T::IQ4_XS},
+    {31, "IQ1_M", "IQ1_M - 1.75 bpw", T::IQ1_M, T::IQ1_M, true},
+    {32, "BF16", "BF16", T::BF16, T::BF16},
+    {36, "TQ1_0", "TQ1_0 - 1.69 bpw ternary", T::TQ1_0, T::TQ1_0},
+    {37, "TQ2_0", "TQ2_0 - 2.06 bpw ternary", T::TQ2_0, T::TQ2_0},
+}};
 
 // sscanf(name, "blk.%d.", &layer) as weight_name_comparer does: -1 when the name has no layer.
 int layer_of(std::string_view name) {
@@ -66,9 +63,23 @@ int layer_of(std::string_view name) {
 
 }  // namespace
 
+std::span<const LlamaFileType> llama_file_types() { return kFileTypes; }
+
+const LlamaFileType* find_llama_mix(std::string_view mix) {
+    for (const auto& e : kFileTypes)
+        if (e.mix == mix) return &e;
+    return nullptr;
+}
+
+const LlamaFileType* find_llama_file_type(uint32_t id) {
+    for (const auto& e : kFileTypes)
+        if (e.id == id) return &e;
+    return nullptr;
+}
+
 std::optional<uint32_t> llama_file_type_of(uint32_t type_id) {
     for (const auto& e : kFileTypes)
-        if (e.guessed_from && static_cast<uint32_t>(*e.guessed_from) == type_id) return e.file_type;
+        if (e.guessed_from && static_cast<uint32_t>(*e.guessed_from) == type_id) return e.id;
     return std::nullopt;
 }
 
@@ -90,9 +101,8 @@ uint32_t guess_llama_file_type(std::span<const NamedTensorType> tensors) {
 }
 
 std::string llama_file_type_name(uint32_t file_type) {
-    for (const auto& e : kFileTypes)
-        if (e.file_type == file_type) return std::string(e.name);
-    return "unknown";
+    const LlamaFileType* e = find_llama_file_type(file_type);
+    return e ? std::string(e->name) : "unknown";
 }
 
 }  // namespace qframe
