@@ -52,7 +52,11 @@ TEST_CASE("every decodable type has vectors, and only those types decode", "[cod
                                         TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
                                         TensorType::Q5_0, TensorType::Q5_1, TensorType::Q2_K,
                                         TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
-                                        TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS};
+                                        TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
+                                        TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S,
+                                        TensorType::IQ3_XXS, TensorType::IQ3_S, TensorType::IQ1_S,
+                                        TensorType::IQ1_M, TensorType::TQ1_0, TensorType::TQ2_0,
+                                        TensorType::MXFP4};
     for (const TypeInfo& t : all_types()) {
         INFO(t.name);
         CHECK(can_decode(t.type) == (expected.count(t.type) == 1));
@@ -78,7 +82,7 @@ TEST_CASE("decode rejects bad sizes and unsupported types", "[codec][decode]") {
                         std::invalid_argument);
     }
     SECTION("types without a decoder") {
-        for (TensorType t : {TensorType::IQ2_XXS, TensorType::Q8_K, TensorType::I32, TensorType::MXFP4}) {
+        for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::I32}) {
             CHECK_FALSE(can_decode(t));
             CHECK_THROWS_AS(decode(t, bytes, values), std::invalid_argument);
         }

@@ -67,9 +67,10 @@ const std::set<TensorType> kEncodable = {
     TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
     TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K,
     TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
+    TensorType::TQ1_0, TensorType::TQ2_0, TensorType::IQ3_XXS, TensorType::IQ3_S,
 };
 
-TEST_CASE("can_encode is true exactly for F32 … Q8_0, Q2_K … Q6_K, IQ4_NL and IQ4_XS", "[codec][encode]") {
+TEST_CASE("can_encode is true exactly for F32 … Q8_0, Q2_K … Q6_K, IQ4_NL, IQ4_XS, IQ3_XXS, IQ3_S, TQ1_0 and TQ2_0", "[codec][encode]") {
     for (const TypeInfo& t : all_types()) {
         INFO(t.name);
         CHECK(can_encode(t.type) == (kEncodable.count(t.type) == 1));
@@ -84,7 +85,8 @@ TEST_CASE("round trips stay within each type's typical error", "[codec][encode]"
         {TensorType::Q8_0, 0.008}, {TensorType::Q6_K, 0.025}, {TensorType::Q5_0, 0.06},
         {TensorType::Q5_1, 0.052}, {TensorType::Q5_K, 0.05},  {TensorType::Q4_0, 0.125},
         {TensorType::Q4_1, 0.11},  {TensorType::Q4_K, 0.10},  {TensorType::Q3_K, 0.21},
-        {TensorType::Q2_K, 0.42},
+        {TensorType::Q2_K, 0.42},  {TensorType::IQ4_NL, 0.11}, {TensorType::IQ4_XS, 0.11},
+        {TensorType::IQ3_S, 0.25}, {TensorType::IQ3_XXS, 0.3},
     };
     std::mt19937 rng(7);
     std::normal_distribution<float> dist(0.0f, 1.0f);
@@ -176,7 +178,7 @@ TEST_CASE("encode rejects bad sizes and unsupported types", "[codec][encode]") {
                     std::invalid_argument);
     CHECK_THROWS_AS(encode(TensorType::F16, values, bytes), std::invalid_argument);  // needs 128
     CHECK_THROWS_AS(encode_bf16_truncate(values, bytes), std::invalid_argument);
-    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ2_XXS, TensorType::TQ2_0}) {
+    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ2_XXS, TensorType::MXFP4}) {
         CHECK_FALSE(can_encode(t));
         CHECK_THROWS_AS(encode(t, values, bytes), std::invalid_argument);
     }

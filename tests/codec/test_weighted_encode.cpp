@@ -102,6 +102,9 @@ constexpr Expected kExpected[] = {
     // quantize_iq4_nl / quantize_iq4_xs(x, dst, 1, n, w), from the same harness
     {TensorType::IQ4_NL, "0e2b3bf8ba3114c231e2ab500c017851f9a21759e2b8bbcebd03af3f6696024c"},
     {TensorType::IQ4_XS, "925b4517dc729a8155f42783986554d18bf60eb1a8d065d11ba06e20a869c1c0"},
+    // quantize_iq3_xxs / quantize_iq3_s, after ggml_quantize_init for both
+    {TensorType::IQ3_XXS, "c7e23874d8a368941b6adb14947b097ccf9b237aafc56d2472f3bd932fc8d4de"},
+    {TensorType::IQ3_S, "a824a96e1b5eb736324ee1151acac74be8ea5a8b3ad3fd4bc40a883ea4ffccb1"},
 };
 
 }  // namespace

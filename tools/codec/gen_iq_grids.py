@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Writes framework/src/codec/iq_grids.inc: ggml's IQ lattice grids, sign tables and non-linear
-values, copied from ggml's sources as constexpr std::arrays, with the sources' SHA-256.
+"""Writes framework/src/codec/iq_grids.inc: ggml's IQ lattice grids, sign tables, non-linear
+values and the encoders' packed grid points (kgrid_*), copied from ggml's sources as constexpr
+std::arrays, with the sources' SHA-256.
 
     tools/codec/gen_iq_grids.py LLAMA_CPP_DIR [--commit HASH] [--out FILE]
 
 Reads LLAMA_CPP_DIR/ggml/src/ggml-common.h (every GGML_TABLE_BEGIN(type, name, size) block but
-the GPU copy of iq1s_grid) and the int8 value tables (kvalues_iq4nl, and kvalues_mxfp4 where the
-version has it) from ggml-common.h or ggml-quants.c. Nothing is computed: the numbers are ggml's
+the GPU copy of iq1s_grid), the int8 value tables (kvalues_iq4nl, and kvalues_mxfp4 where the
+version has it) and the kgrid_* tables iq2xs_init_impl / iq3xs_init_impl build their neighbour
+maps from (ggml-quants.c). Nothing is computed: the numbers are ggml's
 text, and the tests compare digests of the tables against ggml's memory
 (tests/codec/test_iq_grids.cpp)."""
 import argparse
@@ -16,7 +18,7 @@ import re
 import sys
 
 TABLE = re.compile(r"(?<!#define )GGML_TABLE_BEGIN\((\w+),\s*(\w+),\s*(\w+)\)(.*?)GGML_TABLE_END\(\)", re.S)
-STATIC = re.compile(r"static const (int8_t|uint8_t) (kvalues_\w+)\[(\d+)\]\s*=\s*\{([^}]*)\};")
+STATIC = re.compile(r"static const (int8_t|uint8_t|uint16_t) ((?:kvalues|kgrid)_\w+)\[(\w+)\]\s*=\s*\{([^}]*)\};")
 SKIP = {"iq1s_grid_gpu"}
 
 
@@ -58,7 +60,7 @@ def main():
         for ctype, name, size, body in STATIC.findall(path.read_text()):
             if name not in tables:
                 values = numbers(body)
-                if len(values) != int(size):
+                if len(values) != (int(size) if size.isdigit() else defines[size]):
                     sys.exit(f"error: {name}: {len(values)} values, declared {size}")
                 tables[name] = (ctype, values)
     if "kvalues_iq4nl" not in tables or "iq2xxs_grid" not in tables:
@@ -71,8 +73,8 @@ def main():
     out.append("// Included by codec/iq_grids.hpp only.")
     for name, (ctype, values) in tables.items():
         hexa = ctype.startswith("uint")
-        width = {"uint8_t": 2, "uint32_t": 8, "uint64_t": 16}.get(ctype, 0)
-        per_line = {2: 16, 8: 8, 16: 4}.get(width, 16)
+        width = {"uint8_t": 2, "uint16_t": 4, "uint32_t": 8, "uint64_t": 16}.get(ctype, 0)
+        per_line = {2: 16, 4: 12, 8: 8, 16: 4}.get(width, 16)
         out.append(f"inline constexpr std::array<{ctype}, {len(values)}> {camel(name)} = {{")
         for i in range(0, len(values), per_line):
             chunk = values[i:i + per_line]

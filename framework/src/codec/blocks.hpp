@@ -66,6 +66,48 @@ struct BlockIQ4_XS {
     uint8_t qs[QK_K / 2];      // x = d * (scale - 32) * grid[q]
 };
 
+// ---- IQ1/IQ2/IQ3: indices into ggml's lattice grids (codec/iq_grids.hpp), signs, 4-bit scales ----
+
+struct BlockIQ2_XXS { half d; uint8_t qs[QK_K / 4]; };  // per 32: 4 grid bytes, then 4×7 sign bits + a 4-bit scale
+struct BlockIQ2_XS {
+    half d;
+    uint8_t qs[QK_K / 4];      // 32 uint16: 9-bit grid index, 7 sign bits
+    uint8_t scales[QK_K / 32]; // two 4-bit scales per 32 values
+};
+struct BlockIQ2_S {
+    half d;
+    uint8_t qs[QK_K / 4];      // low 8 bits of 32 grid indices, then 32 sign bytes
+    uint8_t qh[QK_K / 32];     // high 2 bits of the indices, 4 per byte
+    uint8_t scales[QK_K / 32];
+};
+struct BlockIQ3_XXS { half d; uint8_t qs[3 * QK_K / 8]; };  // 64 grid bytes, then per 32: 4×7 sign bits + a scale
+struct BlockIQ3_S {
+    half d;
+    uint8_t qs[QK_K / 4];      // low 8 bits of 64 grid indices
+    uint8_t qh[QK_K / 32];     // their ninth bits
+    uint8_t signs[QK_K / 8];
+    uint8_t scales[QK_K / 64]; // two 4-bit scales per 64 values
+};
+struct BlockIQ1_S {
+    half d;
+    uint8_t qs[QK_K / 8];      // low 8 bits of 32 grid indices
+    uint8_t qh[QK_K / 16];     // 8 uint16: 4×3 index bits, a 3-bit scale, the delta's sign
+};
+struct BlockIQ1_M {            // no F16 field: the scale's 16 bits are the top nibbles of `scales`
+    uint8_t qs[QK_K / 8];
+    uint8_t qh[QK_K / 16];     // 3 index bits and a delta sign per 8 values
+    uint8_t scales[QK_K / 32]; // 3-bit scales per 16 values (and the scale's nibbles)
+};
+
+// ---- MXFP4: E2M1 nibbles and one E8M0 (power of two) scale per 32 values ----
+
+struct BlockMXFP4 { uint8_t e; uint8_t qs[QK / 2]; };
+
+// ---- ternary: values d × {-1, 0, 1} ----
+
+struct BlockTQ1_0 { uint8_t qs[(QK_K - 4 * QK_K / 64) / 5]; uint8_t qh[QK_K / 64]; half d; };  // 5 (qh: 4) trits per byte
+struct BlockTQ2_0 { uint8_t qs[QK_K / 4]; half d; };  // 2 bits per value, stored +1
+
 // The structs must agree with the type table, which states each type's geometry once.
 static_assert(sizeof(BlockQ4_0) == type_traits(TensorType::Q4_0).block_bytes);
 static_assert(sizeof(BlockQ4_1) == type_traits(TensorType::Q4_1).block_bytes);
@@ -79,5 +121,15 @@ static_assert(sizeof(BlockQ5_K) == type_traits(TensorType::Q5_K).block_bytes);
 static_assert(sizeof(BlockQ6_K) == type_traits(TensorType::Q6_K).block_bytes);
 static_assert(sizeof(BlockIQ4_NL) == type_traits(TensorType::IQ4_NL).block_bytes);
 static_assert(sizeof(BlockIQ4_XS) == type_traits(TensorType::IQ4_XS).block_bytes);
+static_assert(sizeof(BlockIQ2_XXS) == type_traits(TensorType::IQ2_XXS).block_bytes);
+static_assert(sizeof(BlockIQ2_XS) == type_traits(TensorType::IQ2_XS).block_bytes);
+static_assert(sizeof(BlockIQ2_S) == type_traits(TensorType::IQ2_S).block_bytes);
+static_assert(sizeof(BlockIQ3_XXS) == type_traits(TensorType::IQ3_XXS).block_bytes);
+static_assert(sizeof(BlockIQ3_S) == type_traits(TensorType::IQ3_S).block_bytes);
+static_assert(sizeof(BlockIQ1_S) == type_traits(TensorType::IQ1_S).block_bytes);
+static_assert(sizeof(BlockIQ1_M) == type_traits(TensorType::IQ1_M).block_bytes);
+static_assert(sizeof(BlockMXFP4) == type_traits(TensorType::MXFP4).block_bytes);
+static_assert(sizeof(BlockTQ1_0) == type_traits(TensorType::TQ1_0).block_bytes);
+static_assert(sizeof(BlockTQ2_0) == type_traits(TensorType::TQ2_0).block_bytes);
 
 }  // namespace qframe::codec

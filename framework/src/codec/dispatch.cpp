@@ -33,6 +33,16 @@ constexpr Kernels kKernels[] = {
     {TensorType::Q6_K, codec::decode_q6_k, codec::encode_q6_k, codec::encode_q6_k_weighted},
     {TensorType::IQ4_NL, codec::decode_iq4_nl, codec::encode_iq4_nl, codec::encode_iq4_nl_weighted},
     {TensorType::IQ4_XS, codec::decode_iq4_xs, codec::encode_iq4_xs, codec::encode_iq4_xs_weighted},
+    {TensorType::IQ2_XXS, codec::decode_iq2_xxs, nullptr},
+    {TensorType::IQ2_XS, codec::decode_iq2_xs, nullptr},
+    {TensorType::IQ2_S, codec::decode_iq2_s, nullptr},
+    {TensorType::IQ3_XXS, codec::decode_iq3_xxs, codec::encode_iq3_xxs, codec::encode_iq3_xxs_weighted},
+    {TensorType::IQ3_S, codec::decode_iq3_s, codec::encode_iq3_s, codec::encode_iq3_s_weighted},
+    {TensorType::IQ1_S, codec::decode_iq1_s, nullptr},
+    {TensorType::IQ1_M, codec::decode_iq1_m, nullptr},
+    {TensorType::TQ1_0, codec::decode_tq1_0, codec::encode_tq1_0},
+    {TensorType::TQ2_0, codec::decode_tq2_0, codec::encode_tq2_0},
+    {TensorType::MXFP4, codec::decode_mxfp4, nullptr},
 };
 
 const Kernels* find_kernels(TensorType type) {

@@ -53,6 +53,23 @@ void decode_iq4_xs(const std::byte*, float*, size_t);
 void encode_iq4_nl(const float*, std::byte*, size_t);
 void encode_iq4_xs(const float*, std::byte*, size_t);
 
+// iq_lattice.cpp and mxfp4.cpp: decoders (encoders so far for IQ3_XXS and IQ3_S, in
+// iq3_encode.cpp); ternary.cpp: both.
+void decode_iq2_xxs(const std::byte*, float*, size_t);
+void decode_iq2_xs(const std::byte*, float*, size_t);
+void decode_iq2_s(const std::byte*, float*, size_t);
+void decode_iq3_xxs(const std::byte*, float*, size_t);
+void decode_iq3_s(const std::byte*, float*, size_t);
+void decode_iq1_s(const std::byte*, float*, size_t);
+void decode_iq1_m(const std::byte*, float*, size_t);
+void decode_tq1_0(const std::byte*, float*, size_t);
+void decode_tq2_0(const std::byte*, float*, size_t);
+void encode_iq3_xxs(const float*, std::byte*, size_t);  // iq3_encode.cpp
+void encode_iq3_s(const float*, std::byte*, size_t);
+void encode_tq1_0(const float*, std::byte*, size_t);  // ternary.cpp
+void encode_tq2_0(const float*, std::byte*, size_t);
+void decode_mxfp4(const std::byte*, float*, size_t);  // mxfp4.cpp
+
 // weighted_encode.cpp: with an importance matrix, ggml's quantize_row_*_impl — a different
 // search from the reference encoders above, weighted per column. One row of n_per_row values
 // (a multiple of the block size); `weights` holds one weight per column of the row (llama-imatrix's
@@ -69,5 +86,7 @@ void encode_q5_k_weighted(const float*, std::byte*, size_t, const float*);
 void encode_q6_k_weighted(const float*, std::byte*, size_t, const float*);
 void encode_iq4_nl_weighted(const float*, std::byte*, size_t, const float*);  // iq4.cpp
 void encode_iq4_xs_weighted(const float*, std::byte*, size_t, const float*);
+void encode_iq3_xxs_weighted(const float*, std::byte*, size_t, const float*);  // iq3_encode.cpp
+void encode_iq3_s_weighted(const float*, std::byte*, size_t, const float*);
 
 }  // namespace qframe::codec
