@@ -44,11 +44,13 @@ Facts read_facts(const std::string& name) {
     return f;
 }
 
-// Every tensor of `model` gets llama-quantize's type under every mix of the facts.
-void check_against_facts(const fs::path& model_path, const std::string& facts_name) {
+// Every tensor of `model` gets llama-quantize's type under every mix of the facts; with
+// `importance`, as llama-quantize chose with an importance matrix (its has_imatrix).
+void check_against_facts(const fs::path& model_path, const std::string& facts_name, bool importance = false) {
     const Facts facts = read_facts(facts_name);
     const auto model = qframe::GgufFile::open(model_path);
-    const qframe::FileModelInfo info(model);
+    qframe::FileModelInfo info(model);
+    info.info.has_importance = importance;
     std::map<std::string, const qframe::TensorInfo*> by_name;
     for (const auto& t : model.tensors()) by_name[t.name] = &t;
     REQUIRE(by_name.size() == facts.rows.size());
@@ -124,6 +126,35 @@ TEST_CASE("llama mixes: the shared models, as llama-quantize chose", "[llama_mix
         }
         check_against_facts(shared(file), facts);
     }
+}
+
+// The IQ and TQ mixes, without an importance matrix (the mixes llama-quantize runs without one)
+// and with one (all 14, but where llama-imatrix left experts out): *_iq.tsv, *_iq_imatrix.tsv.
+void check_iq_facts(const fs::path& model, const std::string& name) {
+    check_against_facts(model, name + "_iq");
+    check_against_facts(model, name + "_iq_imatrix", true);
+}
+
+TEST_CASE("llama mixes: the IQ and TQ mixes, with and without an importance matrix, as llama-quantize chose", "[llama_mix]") {
+    TempDir dir;
+    for (int layers : {4, 22}) {
+        const auto path = dir.path / "model.gguf";
+        qframe::synthesize_model(qframe::with_layers(*qframe::find_synth_preset("llama3"), layers), 0, path);
+        check_iq_facts(path, "llama3_" + std::to_string(layers) + "l");
+    }
+    for (const auto& [preset, facts] : {std::pair{"qwen2", "qwen2_4l"}, std::pair{"qwen2-untied", "qwen2_untied_4l"},
+                                        std::pair{"gemma", "gemma_4l"}, std::pair{"gemma2", "gemma2_26l"}, std::pair{"phi3", "phi3_4l"},
+                                        std::pair{"mixtral", "mixtral_4l"}, std::pair{"mixtral8", "mixtral8_4l"},
+                                        std::pair{"qwen2moe", "qwen2moe_4l"}}) {
+        const auto path = dir.path / "model.gguf";
+        qframe::synthesize_model(*qframe::find_synth_preset(preset), 0, path);
+        check_iq_facts(path, facts);
+    }
+    if (!fs::exists(shared("models/trained-a-f16.gguf"))) {
+        WARN("SKIPPED: trained-a is absent");
+        return;
+    }
+    check_iq_facts(shared("models/trained-a-f16.gguf"), "trained_a");
 }
 
 TEST_CASE("llama mixes: where llama-quantize refuses, so does the rule", "[llama_mix]") {
