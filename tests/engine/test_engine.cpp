@@ -601,13 +601,13 @@ TEST_CASE("bad models and bad calls are one qframe::Error naming the file", "[en
     }
     SECTION("a type that cannot be decoded") {
         const TensorInfo& t = *file.find_tensor("blk.0.attn_k.weight");
-        std::vector<std::byte> bytes(*byte_size(type_info(TensorType::IQ2_XXS), t.n_values));
+        std::vector<std::byte> bytes(*byte_size(type_info(TensorType::Q8_K), t.n_values));
         WeightSource source = [&](std::string_view n) -> std::optional<TensorData> {
             if (n != t.name) return std::nullopt;
-            return TensorData{TensorType::IQ2_XXS, t.dims, bytes, nullptr};
+            return TensorData{TensorType::Q8_K, t.dims, bytes, nullptr};
         };
         CHECK_THAT(error_of([&] { Model::load(file, source); }),
-                   Catch::Contains(name) && Catch::Contains("type IQ2_XXS, which qframe cannot decode"));
+                   Catch::Contains(name) && Catch::Contains("type Q8_K, which qframe cannot decode"));
     }
     SECTION("a wrong shape") {
         const TensorInfo& t = *file.find_tensor("blk.0.attn_k.weight");
