@@ -48,8 +48,8 @@ TEST_CASE("encode matches ggml byte for byte", "[codec][encode]") {
             CHECK(bits_of(back) == read_f32_bits(set + ".f32"));
         }
     }
-    for (const TypeInfo& t : all_types())
-        if (can_encode(t.type)) {
+    for (const TypeInfo& t : all_types())  // the importance-only types: test_weighted_encode.cpp
+        if (can_encode(t.type) && !requires_importance(t.type)) {
             INFO(t.name << " has an encoder but no vector");
             CHECK(tested.count(t.type) == 1);
         }
@@ -67,10 +67,10 @@ const std::set<TensorType> kEncodable = {
     TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
     TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K,
     TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
-    TensorType::TQ1_0, TensorType::TQ2_0, TensorType::IQ3_XXS, TensorType::IQ3_S,
+    TensorType::TQ1_0, TensorType::TQ2_0, TensorType::IQ3_XXS, TensorType::IQ3_S, TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S,
 };
 
-TEST_CASE("can_encode is true exactly for F32 … Q8_0, Q2_K … Q6_K, IQ4_NL, IQ4_XS, IQ3_XXS, IQ3_S, TQ1_0 and TQ2_0", "[codec][encode]") {
+TEST_CASE("can_encode is true exactly for F32 … Q8_0, Q2_K … Q6_K, IQ4_NL, IQ4_XS, IQ3_XXS, IQ3_S, IQ2_XXS, IQ2_XS, IQ2_S, TQ1_0 and TQ2_0", "[codec][encode]") {
     for (const TypeInfo& t : all_types()) {
         INFO(t.name);
         CHECK(can_encode(t.type) == (kEncodable.count(t.type) == 1));
@@ -127,13 +127,19 @@ TEST_CASE("encoders do not care about buffer alignment", "[codec][encode]") {
     std::vector<float> storage(512 + 1);
     for (float& v : storage) v = dist(rng);
     const std::span<const float> aligned(storage.data(), 512), shifted(storage.data() + 1, 512);
+    const std::vector<float> importance(512, 1.0f);
     for (TensorType type : kEncodable) {
         const TypeInfo& info = type_info(type);
         const size_t bytes = *byte_size(info, 512);
         std::vector<std::byte> a(bytes), b(bytes + 3);
         std::vector<float> tmp(shifted.begin(), shifted.end());
-        encode(type, tmp, a);
-        encode(type, shifted, std::span(b).subspan(3));  // odd input and output addresses
+        if (requires_importance(type)) {
+            encode_weighted(type, tmp, a, 512, importance);
+            encode_weighted(type, shifted, std::span(b).subspan(3), 512, importance);  // odd input and output addresses
+        } else {
+            encode(type, tmp, a);
+            encode(type, shifted, std::span(b).subspan(3));  // odd input and output addresses
+        }
         INFO(info.name);
         CHECK(std::memcmp(a.data(), b.data() + 3, bytes) == 0);
     }
@@ -178,7 +184,7 @@ TEST_CASE("encode rejects bad sizes and unsupported types", "[codec][encode]") {
                     std::invalid_argument);
     CHECK_THROWS_AS(encode(TensorType::F16, values, bytes), std::invalid_argument);  // needs 128
     CHECK_THROWS_AS(encode_bf16_truncate(values, bytes), std::invalid_argument);
-    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ2_XXS, TensorType::MXFP4}) {
+    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ1_S, TensorType::MXFP4}) {
         CHECK_FALSE(can_encode(t));
         CHECK_THROWS_AS(encode(t, values, bytes), std::invalid_argument);
     }

@@ -60,7 +60,7 @@ TEST_CASE("the IQ3 search grids are the decoders' grids, with neighbours for eve
                 }
             CHECK(same == 4 * decoder.size());
             size_t off_grid = 0;
-            for (uint16_t u = 0; u < 4096; ++u) {
+            for (uint32_t u = 0; u < 4096; ++u) {
                 if (s.map[u] >= 0) continue;
                 ++off_grid;
                 const auto list = s.neighbours_of(u);

@@ -27,15 +27,18 @@ QFRAME_API bool can_decode(TensorType type);
 // Throws std::invalid_argument for a type that cannot be decoded or a size mismatch.
 QFRAME_API void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> values);
 
-// True for the types encode() handles.
+// True for the types encode() or encode_weighted() handles.
 QFRAME_API bool can_encode(TensorType type);
+// True for the types ggml encodes only with an importance matrix (IQ2_XXS, IQ2_XS: its encoders
+// assert one): encode() refuses them, encode_weighted() takes them.
+QFRAME_API bool requires_importance(TensorType type);
 // Encodes F32 `values` into `bytes` of `type` the way ggml's reference quantizer does (no
 // importance matrix). BF16 uses round-to-nearest-even; see encode_bf16_truncate for the other.
 QFRAME_API void encode(TensorType type, std::span<const float> values, std::span<std::byte> bytes);
 // With an importance matrix: `importance` holds one weight per column of rows `row_length` long
-// (llama-imatrix's mean squares), and the types ggml weighs (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K … Q6_K)
-// are encoded as its quantize_* functions do with quant_weights, a row at a time; the others
-// (F32, F16, BF16, Q8_0) as encode() above, as ggml ignores the weights there. values.size()
+// (llama-imatrix's mean squares), and the types ggml weighs (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K … Q6_K,
+// the IQ types) are encoded as its quantize_* functions do with quant_weights, a row at a time;
+// the others (F32, F16, BF16, Q8_0, TQ1_0, TQ2_0) as encode() above, as ggml ignores the weights. values.size()
 // must be a multiple of row_length, row_length of the block size, and importance.size() equal
 // row_length; std::invalid_argument otherwise.
 QFRAME_API void encode_weighted(TensorType type, std::span<const float> values, std::span<std::byte> bytes, size_t row_length,

@@ -15,7 +15,7 @@
 #include "qframe/stage.hpp"
 
 // Bump on any change to the SDK headers that breaks plugins built against an older one.
-#define QFRAME_PLUGIN_ABI_VERSION 8u
+#define QFRAME_PLUGIN_ABI_VERSION 9u
 
 namespace qframe {
 

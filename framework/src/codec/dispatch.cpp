@@ -13,7 +13,7 @@ namespace {
 struct Kernels {
     TensorType type;
     codec::DecodeFn decode;
-    codec::EncodeFn encode;  // nullptr: no encoder yet
+    codec::EncodeFn encode;  // nullptr: no encoder yet, or (with encode_weighted) only with importance
     codec::WeightedEncodeFn encode_weighted = nullptr;  // nullptr: ggml ignores importance for it
 };
 
@@ -33,9 +33,9 @@ constexpr Kernels kKernels[] = {
     {TensorType::Q6_K, codec::decode_q6_k, codec::encode_q6_k, codec::encode_q6_k_weighted},
     {TensorType::IQ4_NL, codec::decode_iq4_nl, codec::encode_iq4_nl, codec::encode_iq4_nl_weighted},
     {TensorType::IQ4_XS, codec::decode_iq4_xs, codec::encode_iq4_xs, codec::encode_iq4_xs_weighted},
-    {TensorType::IQ2_XXS, codec::decode_iq2_xxs, nullptr},
-    {TensorType::IQ2_XS, codec::decode_iq2_xs, nullptr},
-    {TensorType::IQ2_S, codec::decode_iq2_s, nullptr},
+    {TensorType::IQ2_XXS, codec::decode_iq2_xxs, nullptr, codec::encode_iq2_xxs_weighted},
+    {TensorType::IQ2_XS, codec::decode_iq2_xs, nullptr, codec::encode_iq2_xs_weighted},
+    {TensorType::IQ2_S, codec::decode_iq2_s, codec::encode_iq2_s, codec::encode_iq2_s_weighted},
     {TensorType::IQ3_XXS, codec::decode_iq3_xxs, codec::encode_iq3_xxs, codec::encode_iq3_xxs_weighted},
     {TensorType::IQ3_S, codec::decode_iq3_s, codec::encode_iq3_s, codec::encode_iq3_s_weighted},
     {TensorType::IQ1_S, codec::decode_iq1_s, nullptr},
@@ -80,7 +80,12 @@ bool can_decode(TensorType type) { return find_kernels(type) != nullptr; }
 
 bool can_encode(TensorType type) {
     const Kernels* k = find_kernels(type);
-    return k && k->encode;
+    return k && (k->encode || k->encode_weighted);
+}
+
+bool requires_importance(TensorType type) {
+    const Kernels* k = find_kernels(type);
+    return k && !k->encode && k->encode_weighted;
 }
 
 void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> values) {
@@ -93,6 +98,8 @@ void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> 
 
 void encode(TensorType type, std::span<const float> values, std::span<std::byte> bytes) {
     const Kernels* k = find_kernels(type);
+    if (requires_importance(type))
+        throw std::invalid_argument("encode: " + describe(type) + " is encoded only with an importance matrix (encode_weighted), as in ggml");
     if (!k || !k->encode) throw std::invalid_argument("encode: no encoder for " + describe(type));
     const size_t n_blocks = check_sizes("encode", type, values.size(), bytes.size());
     if (n_blocks == 0) return;
@@ -107,7 +114,7 @@ bool weighs_importance(TensorType type) {
 void encode_weighted(TensorType type, std::span<const float> values, std::span<std::byte> bytes, size_t row_length,
                      std::span<const float> importance) {
     const Kernels* k = find_kernels(type);
-    if (!k || !k->encode) throw std::invalid_argument("encode_weighted: no encoder for " + describe(type));
+    if (!can_encode(type)) throw std::invalid_argument("encode_weighted: no encoder for " + describe(type));
     const size_t n_blocks = check_sizes("encode_weighted", type, values.size(), bytes.size());
     const TypeInfo& info = type_info(type);
     if (row_length == 0 || row_length % info.block_size != 0 || values.size() % row_length != 0)

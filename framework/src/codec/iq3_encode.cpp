@@ -41,7 +41,7 @@ struct Iq3State {
 
 // iq3_find_best_neighbour: the listed neighbour nearest in weighted distance at `scale`; its
 // codes into L (4 values).
-int best_neighbour(const Iq3Search& s, uint16_t u, const float* xval, const float* weight, float scale, int8_t* L) {
+int best_neighbour(const Iq3Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
     const auto list = s.neighbours_of(u);
     float best_d2 = FLT_MAX;
     int grid_index = -1;

@@ -19,6 +19,7 @@
 #include "codec/block_io.hpp"
 #include "codec/float_to_int.hpp"
 #include "codec/k_scales.hpp"
+#include "codec/make_qp_quants.hpp"
 #include "codec/kernels.hpp"
 
 namespace qframe::codec {
@@ -152,6 +153,8 @@ float make_qkx3_quants(int n, int nmax, const float* x, const float* w, uint8_t*
     return scale;
 }
 
+}  // namespace
+
 // ---- make_qp_quants: the k-quants' sub-block scales (or mins, all >= 0) to 0..nmax ----
 //
 // Picks the best of 9 grids by weighted squared error, then moves single quants while that
@@ -217,6 +220,8 @@ float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* w
     }
     return sumlx / suml2;
 }
+
+namespace {
 
 // Bit j of the result is the fifth bit of q[j] (Q5_0, Q5_1); the low nibbles go to qs.
 template <class Block, class T>

@@ -53,6 +53,9 @@ std::vector<std::byte> TensorData::encoded_as(TensorType to) const {
     if (!decodable()) throw Error(fmt::format("tensor '{}' has type {}, which qframe cannot decode", name, type_name()));
     const TypeInfo& out_type = type_info(to);
     if (!can_encode(to)) throw Error(fmt::format("tensor '{}': qframe cannot encode {}", name, out_type.name));
+    if (importance.empty() && requires_importance(to))
+        throw Error(fmt::format("tensor '{}': {} is encoded only with an importance matrix (ggml's encoder requires one), and this tensor has none",
+                                name, out_type.name));
     const uint64_t row = row_length();
     if (row == 0 || row % out_type.block_size != 0)
         throw Error(fmt::format("tensor '{}': its rows of {} values are not whole blocks of {} ({} values)", name, row, out_type.name, out_type.block_size));
