@@ -110,7 +110,6 @@ refused() {  # refused "WHY" PATTERN ARGS...
   [ ! -e "$WORK/refused.gguf" ] || fail "$why: the output was written"
 }
 refused "Q2_K_S without an importance matrix" "Q2_K_S needs an importance matrix" "$TRAINED" "$WORK/refused.gguf" Q2_K_S
-refused "an IQ mix qframe cannot encode yet" "IQ1_S: the mix's tensors are mostly IQ1_S, which qframe cannot encode yet" --imatrix "$ROOT/tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat" "$TRAINED" "$WORK/refused.gguf" IQ1_S
 refused "IQ2_S without an importance matrix" "IQ2_S needs an importance matrix" "$TRAINED" "$WORK/refused.gguf" IQ2_S
 refused "an unknown type" "'Q7_K' is not a type llama-quantize knows" "$TRAINED" "$WORK/refused.gguf" Q7_K
 refused "include and exclude together" "cannot be used together" --imatrix x.dat --include-weights a --exclude-weights b "$TRAINED" "$WORK/refused.gguf" Q4_0

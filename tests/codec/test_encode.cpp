@@ -67,10 +67,10 @@ const std::set<TensorType> kEncodable = {
     TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
     TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K,
     TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
-    TensorType::TQ1_0, TensorType::TQ2_0, TensorType::IQ3_XXS, TensorType::IQ3_S, TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S,
+    TensorType::TQ1_0, TensorType::TQ2_0, TensorType::IQ3_XXS, TensorType::IQ3_S, TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S, TensorType::IQ1_S, TensorType::IQ1_M,
 };
 
-TEST_CASE("can_encode is true exactly for F32 … Q8_0, Q2_K … Q6_K, IQ4_NL, IQ4_XS, IQ3_XXS, IQ3_S, IQ2_XXS, IQ2_XS, IQ2_S, TQ1_0 and TQ2_0", "[codec][encode]") {
+TEST_CASE("can_encode is true exactly for F32 … Q8_0, Q2_K … Q6_K, IQ4_NL, IQ4_XS, the IQ types, TQ1_0 and TQ2_0", "[codec][encode]") {
     for (const TypeInfo& t : all_types()) {
         INFO(t.name);
         CHECK(can_encode(t.type) == (kEncodable.count(t.type) == 1));
@@ -184,7 +184,7 @@ TEST_CASE("encode rejects bad sizes and unsupported types", "[codec][encode]") {
                     std::invalid_argument);
     CHECK_THROWS_AS(encode(TensorType::F16, values, bytes), std::invalid_argument);  // needs 128
     CHECK_THROWS_AS(encode_bf16_truncate(values, bytes), std::invalid_argument);
-    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::IQ1_S, TensorType::MXFP4}) {
+    for (TensorType t : {TensorType::Q8_1, TensorType::Q8_K, TensorType::MXFP4}) {
         CHECK_FALSE(can_encode(t));
         CHECK_THROWS_AS(encode(t, values, bytes), std::invalid_argument);
     }

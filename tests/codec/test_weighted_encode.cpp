@@ -88,7 +88,7 @@ std::vector<std::byte> encode_row(TensorType type, const std::vector<float>& x, 
 struct Expected {
     TensorType type;
     const char* sha256;  // of the outputs of all cases, lengths × kinds × weight sets, in order
-    int weight_sets = 2;  // IQ2_XXS: set 0 only (ggml aborts on set 1's all-zero group of 32)
+    int weight_sets = 2;  // IQ2_XXS, IQ1_*: set 0 only (ggml aborts on set 1's all-zero groups)
 };
 constexpr Expected kExpected[] = {
     {TensorType::Q4_0, "154e2e3e3bd57452e1aea24153e6e0b0f1bfae373b73d07fa51013216d899648"},
@@ -110,6 +110,9 @@ constexpr Expected kExpected[] = {
     {TensorType::IQ2_XXS, "9d46e652bc07c59f55c6f01db58daa6233cd12ed0d26284e10be22b8dd4a1eec", 1},
     {TensorType::IQ2_XS, "3baf90f604a27574b556fc707d5218f34903452fcf9b726673829f82f4e05fb1"},
     {TensorType::IQ2_S, "4f848de4b96f012cfe39e7c1ecb2da3135010e258411db0df951dbeb4835d22a"},  // quantize_iq2_s
+    // quantize_iq1_s / quantize_iq1_m, set 0 only (ggml aborts on set 1's all-zero groups)
+    {TensorType::IQ1_S, "376921ae0da036a28e83b01cda6c8b58c81610015074f5609ec8ca80513d5cae", 1},
+    {TensorType::IQ1_M, "6bcf28aa86d952e5c31b86f205e8f269194632e10909146c6d91eeea761f8219", 1},
 };
 
 }  // namespace
@@ -145,13 +148,16 @@ TEST_CASE("weighted encoding differs from the reference encoder", "[codec][weigh
     }
 }
 
-// ggml encodes IQ2_XXS and IQ2_XS only with importance (it asserts one); qframe says so. Where a
-// whole IQ2_XXS group has zero importance, ggml's first guess is 0/0 and it aborts; qframe throws.
-TEST_CASE("IQ2 types need importance, and an all-zero group of it is refused, not a crash", "[codec][weighted]") {
+// ggml encodes IQ2_XXS, IQ2_XS and IQ1_S only with importance (it asserts one); qframe says so.
+// Where a whole IQ2_XXS group has zero importance, ggml's first guess is 0/0 and it aborts;
+// qframe throws.
+TEST_CASE("IQ2_XXS, IQ2_XS and IQ1_S need importance, and an all-zero group of it is refused, not a crash", "[codec][weighted]") {
     const auto x = make_row(0, 256);
     std::vector<std::byte> out(size_t(*byte_size(type_info(TensorType::IQ2_XXS), x.size())));
     CHECK(requires_importance(TensorType::IQ2_XXS));
     CHECK(requires_importance(TensorType::IQ2_XS));
+    CHECK(requires_importance(TensorType::IQ1_S));
+    CHECK_FALSE(requires_importance(TensorType::IQ1_M));
     CHECK_FALSE(requires_importance(TensorType::IQ3_XXS));
     CHECK_THROWS_WITH(encode(TensorType::IQ2_XXS, x, out), Catch::Contains("only with an importance matrix"));
     auto w = make_weights(0, 256);

@@ -59,7 +59,7 @@ inline const char* const kSets[] = {
     "q4_k.quant", "q4_k.raw",  "q4_k.edge", "q5_k.quant", "q5_k.raw", "q5_k.edge",
     "q6_k.quant", "q6_k.raw",  "q6_k.edge",
     "iq4_nl.quant", "iq4_nl.raw", "iq4_nl.edge", "iq4_xs.quant", "iq4_xs.raw", "iq4_xs.edge",
-    "iq2_xxs.raw", "iq2_xs.raw", "iq2_s.quant", "iq2_s.raw", "iq3_xxs.quant", "iq3_xxs.raw", "iq3_s.quant", "iq3_s.raw", "iq1_s.raw", "iq1_m.raw",
+    "iq2_xxs.raw", "iq2_xs.raw", "iq2_s.quant", "iq2_s.raw", "iq3_xxs.quant", "iq3_xxs.raw", "iq3_s.quant", "iq3_s.raw", "iq1_s.raw", "iq1_m.quant", "iq1_m.raw",
     "tq1_0.quant", "tq1_0.raw", "tq1_0.edge", "tq2_0.quant", "tq2_0.raw", "tq2_0.edge", "mxfp4.raw",
 };
 

@@ -29,8 +29,8 @@ QFRAME_API void decode(TensorType type, std::span<const std::byte> bytes, std::s
 
 // True for the types encode() or encode_weighted() handles.
 QFRAME_API bool can_encode(TensorType type);
-// True for the types ggml encodes only with an importance matrix (IQ2_XXS, IQ2_XS: its encoders
-// assert one): encode() refuses them, encode_weighted() takes them.
+// True for the types ggml encodes only with an importance matrix (IQ2_XXS, IQ2_XS, IQ1_S: its
+// encoders assert one): encode() refuses them, encode_weighted() takes them.
 QFRAME_API bool requires_importance(TensorType type);
 // Encodes F32 `values` into `bytes` of `type` the way ggml's reference quantizer does (no
 // importance matrix). BF16 uses round-to-nearest-even; see encode_bf16_truncate for the other.

@@ -53,8 +53,8 @@ void decode_iq4_xs(const std::byte*, float*, size_t);
 void encode_iq4_nl(const float*, std::byte*, size_t);
 void encode_iq4_xs(const float*, std::byte*, size_t);
 
-// iq_lattice.cpp and mxfp4.cpp: decoders (encoders so far for IQ3_XXS and IQ3_S in
-// iq3_encode.cpp, IQ2_XXS, IQ2_XS and IQ2_S in iq2_encode.cpp); ternary.cpp: both.
+// iq_lattice.cpp and mxfp4.cpp: decoders (the IQ encoders are in iq3_encode.cpp, iq2_encode.cpp
+// and iq1_encode.cpp; MXFP4 has none yet); ternary.cpp: both.
 void decode_iq2_xxs(const std::byte*, float*, size_t);
 void decode_iq2_xs(const std::byte*, float*, size_t);
 void decode_iq2_s(const std::byte*, float*, size_t);
@@ -67,6 +67,7 @@ void decode_tq2_0(const std::byte*, float*, size_t);
 void encode_iq3_xxs(const float*, std::byte*, size_t);  // iq3_encode.cpp
 void encode_iq3_s(const float*, std::byte*, size_t);
 void encode_iq2_s(const float*, std::byte*, size_t);  // iq2_encode.cpp
+void encode_iq1_m(const float*, std::byte*, size_t);  // iq1_encode.cpp
 void encode_tq1_0(const float*, std::byte*, size_t);  // ternary.cpp
 void encode_tq2_0(const float*, std::byte*, size_t);
 void decode_mxfp4(const std::byte*, float*, size_t);  // mxfp4.cpp
@@ -92,5 +93,7 @@ void encode_iq3_s_weighted(const float*, std::byte*, size_t, const float*);
 void encode_iq2_xxs_weighted(const float*, std::byte*, size_t, const float*);  // iq2_encode.cpp: only weighted
 void encode_iq2_xs_weighted(const float*, std::byte*, size_t, const float*);
 void encode_iq2_s_weighted(const float*, std::byte*, size_t, const float*);
+void encode_iq1_s_weighted(const float*, std::byte*, size_t, const float*);  // iq1_encode.cpp: IQ1_S only weighted
+void encode_iq1_m_weighted(const float*, std::byte*, size_t, const float*);
 
 }  // namespace qframe::codec

@@ -1,0 +1,353 @@
+// IQ1_S and IQ1_M encoders: ggml's quantize_row_iq1_s_impl and quantize_row_iq1_m_impl, as
+// quantize_iq1_s / quantize_iq1_m run them for llama-quantize (IQ1_S only with an importance
+// matrix, which ggml asserts; IQ1_M with or without).
+//
+// Each value becomes -1, 0 or +1, shifted by ±1/8 (IQ1S_DELTA), times a group scale. The search
+// sorts a group's values and tries every split into three runs (the exhaustive 1-D k-means of
+// three levels), for both shifts (IQ1_M: the two halves of a group of 16 choose theirs apart);
+// octets off the 2048-point grid are replaced by their nearest listed neighbour
+// (codec/iq_search.hpp) and the scale refitted. Every float operation is in ggml's order. The
+// sort is stable (glibc's qsort is a merge sort at these sizes, so ties keep index order), and
+// the per-group state ggml keeps between groups (the last shift of an all-zero group) starts
+// zeroed per row, where ggml's starts uninitialised.
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+
+#include "codec/block_io.hpp"
+#include "codec/float_to_int.hpp"
+#include "codec/iq_search.hpp"
+#include "codec/kernels.hpp"
+
+namespace qframe::codec {
+namespace {
+
+constexpr float kDelta = 0.125f;  // ggml's IQ1S_DELTA and IQ1M_DELTA
+constexpr float kPlus[3] = {-1 + kDelta, kDelta, 1 + kDelta};
+constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
+
+inline int clamp_c(int l, int lo, int hi) { return l < lo ? lo : l > hi ? hi : l; }
+
+// iq1_find_best_neighbour2: the listed neighbour nearest in weighted distance, its points read
+// as the shifted levels xg; codes into L.
+int best_neighbour(const Iq2Search& s, uint32_t u, const float* x, const float* weight, float scale, const float* xg, int8_t* L) {
+    const auto list = s.neighbours_of(u);
+    float best = FLT_MAX;
+    int grid_index = -1;
+    for (size_t j = 1; j < list.size(); ++j) {
+        const uint64_t pg = s.grid[list[j]];
+        float d2 = 0;
+        for (int i = 0; i < 8; ++i) {
+            const float q = xg[(Iq2Search::value(pg, i) - 1) / 2];
+            const float w = weight[i];
+            const float diff = scale * q - x[i];
+            d2 += w * diff * diff;
+        }
+        if (d2 < best) {
+            best = d2;
+            grid_index = list[j];
+        }
+    }
+    // ggml then searches the whole grid, with an out-of-bounds read of x; only a NaN gets there.
+    if (grid_index < 0) throw std::logic_error("IQ1 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+    for (int i = 0; i < 8; ++i) L[i] = int8_t((Iq2Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
+    return grid_index;
+}
+
+// The group's values in ascending order (ties in index order): their indices.
+template <int N>
+void sorted_order(const float* xb, int* order) {
+    for (int j = 0; j < N; ++j) order[j] = j;
+    std::stable_sort(order, order + N, [xb](int a, int b) { return xb[a] < xb[b]; });
+}
+
+// Codes 0/1/2 for the three runs [0, i1), [i1, i2), [i2, N) of the sorted values.
+template <int N>
+void assign_runs(const int* order, int i1, int i2, int8_t* L) {
+    for (int j = 0; j < i1; ++j) L[order[j]] = 0;
+    for (int j = i1; j < i2; ++j) L[order[j]] = 1;
+    for (int j = i2; j < N; ++j) L[order[j]] = 2;
+}
+
+inline uint32_t code_of(const int8_t* L) {
+    uint32_t u = 0;
+    for (int j = 0; j < 8; ++j) u |= uint32_t(L[j]) << 2 * j;
+    return u;
+}
+
+float sigma2_of(const float* x) {
+    float sumx2 = 0;
+    for (int i = 0; i < QK_K; ++i) sumx2 += x[i] * x[i];
+    return 2 * sumx2 / QK_K;
+}
+
+void group_weights(const float* xb, const float* importance, float sigma2, int n, float* weight) {
+    if (importance)
+        for (int i = 0; i < n; ++i) weight[i] = importance[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+    else
+        for (int i = 0; i < n; ++i) weight[i] = xb[i] * xb[i];
+}
+
+float abs_max(const float* xb, int n) {
+    float max = std::fabs(xb[0]);
+    for (int i = 1; i < n; ++i) {
+        const float a = std::fabs(xb[i]);
+        max = max > a ? max : a;
+    }
+    return max;
+}
+
+void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    constexpr int kGroup = 32;
+    constexpr float kGroupMaxEpsIq1S = 1e-12f;  // ggml's GROUP_MAX_EPS_IQ1_S
+    const Iq2Search& s = iq2_search(TensorType::IQ1_S);
+    int8_t L[kGroup];
+    std::memset(L, 1, sizeof L);
+    int8_t shifts[QK_K / kGroup] = {};
+    for (size_t ibl = 0; ibl < n / QK_K; ++ibl) {
+        BlockIQ1_S blk{};
+        uint16_t qh[QK_K / kGroup] = {};
+        float scales[QK_K / kGroup];
+        float max_scale = 0;
+        const float* xbl = x + QK_K * ibl;
+        const float sigma2 = sigma2_of(xbl);
+        for (int ib = 0; ib < QK_K / kGroup; ++ib) {
+            const float* xb = xbl + kGroup * ib;
+            float weight[kGroup];
+            group_weights(xb, importance + QK_K * ibl + kGroup * ib, sigma2, kGroup, weight);
+            const float max = abs_max(xb, kGroup);
+            if (max < kGroupMaxEpsIq1S) {
+                scales[ib] = 0;
+                std::memset(L, 1, sizeof L);
+                continue;
+            }
+            int order[kGroup];
+            sorted_order<kGroup>(xb, order);
+            float sumx[kGroup + 1], sumw[kGroup + 1];  // prefix sums in sorted order
+            sumx[0] = sumw[0] = 0;
+            for (int j = 0; j < kGroup; ++j) {
+                const int i = order[j];
+                sumx[j + 1] = sumx[j] + weight[i] * xb[i];
+                sumw[j + 1] = sumw[j] + weight[i];
+            }
+            float best_score = -FLT_MIN, scale = max;
+            int besti1 = -1, besti2 = -1, best_shift = 0;
+            for (int i1 = 0; i1 <= kGroup; ++i1) {
+                for (int i2 = i1; i2 <= kGroup; ++i2) {
+                    for (const int shift : {1, -1}) {
+                        const float* xs = shift == 1 ? kPlus : kMinus;
+                        const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[kGroup] - sumx[i2]) * xs[2];
+                        const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] +
+                                            (sumw[kGroup] - sumw[i2]) * xs[2] * xs[2];
+                        if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
+                            scale = sumqx / sumq2;
+                            best_score = scale * sumqx;
+                            besti1 = i1, besti2 = i2, best_shift = shift;
+                        }
+                    }
+                }
+            }
+            if (besti1 < 0) throw std::logic_error("IQ1_S encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
+            assign_runs<kGroup>(order, besti1, besti2, L);
+            if (scale < 0) {
+                for (int j = 0; j < kGroup; ++j) L[j] = int8_t(2 - L[j]);
+                scale = -scale;
+                best_shift = -best_shift;
+            }
+            const float* xx = best_shift == 1 ? kPlus : kMinus;
+            uint16_t index[kGroup / 8];
+            bool all_on_grid = true;
+            for (int k = 0; k < kGroup / 8; ++k) {
+                const uint32_t u = code_of(L + 8 * k);
+                int grid_index = s.map[u];
+                if (grid_index < 0) {
+                    all_on_grid = false;
+                    grid_index = best_neighbour(s, u, xb + 8 * k, weight + 8 * k, scale, xx, L + 8 * k);
+                }
+                index[k] = uint16_t(grid_index);
+            }
+            if (!all_on_grid) {
+                float sumqx = 0, sumq2 = 0;
+                for (int k = 0; k < kGroup / 8; ++k)
+                    for (int j = 0; j < 8; ++j) {
+                        const float w = weight[8 * k + j];
+                        const float q = xx[(Iq2Search::value(s.grid[index[k]], j) - 1) / 2];
+                        sumqx += w * q * xb[8 * k + j];
+                        sumq2 += w * q * q;
+                    }
+                if (sumqx > 0 && sumq2 > 0) scale = sumqx / sumq2;
+            }
+            uint16_t h = 0;
+            for (int k = 0; k < kGroup / 8; ++k) {
+                blk.qs[(kGroup / 8) * ib + k] = uint8_t(index[k] & 255);
+                h = uint16_t(h | ((index[k] >> 8) << 3 * k));
+            }
+            qh[ib] = h;
+            if (!(scale >= 0)) throw std::logic_error("IQ1_S encoder: no scale (ggml asserts here)");
+            scales[ib] = scale;
+            shifts[ib] = int8_t(best_shift);
+            max_scale = max_scale > scale ? max_scale : scale;
+        }
+        if (max_scale != 0) {
+            const float d = max_scale / 15;
+            store_f16(blk.d, d * 1.125f);  // ggml's fudge factor
+            const float id = 1 / d;
+            for (int ib = 0; ib < QK_K / kGroup; ++ib) {
+                int l = clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 7);
+                if (shifts[ib] == -1) l |= 8;
+                qh[ib] = uint16_t(qh[ib] | (l << 12));
+            }
+        } else {
+            store_f16(blk.d, 0.f);
+        }
+        std::memcpy(blk.qh, qh, sizeof qh);
+        store_block(dst, ibl, blk);
+    }
+}
+
+// IQ1_M: groups of 16, each half choosing its own shift (best_k: bit 1 the first half's, bit 0
+// the second's, 0 = +), a 3-bit scale per group and the super-block scale refitted at the end,
+// spread over the top nibbles of the four scale words.
+void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    constexpr int kGroup = 16;
+    constexpr float kGroupMaxEpsIq1M = 1e-7f;  // ggml's GROUP_MAX_EPS_IQ1_M
+    constexpr uint8_t kMasks[4] = {0x00, 0x80, 0x08, 0x88};
+    const Iq2Search& s = iq2_search(TensorType::IQ1_M);
+    int8_t L[kGroup];
+    std::memset(L, 1, sizeof L);
+    int8_t shifts[QK_K / kGroup] = {};
+    // The levels of half k (0, 1) of a group with shift code best_k.
+    const auto levels = [](int best_k, int k) { return k == 0 ? (best_k < 2 ? kPlus : kMinus) : (best_k % 2 == 0 ? kPlus : kMinus); };
+    for (size_t ibl = 0; ibl < n / QK_K; ++ibl) {
+        BlockIQ1_M blk{};
+        float scales[QK_K / kGroup];
+        float max_scale = 0;
+        const float* xbl = x + QK_K * ibl;
+        const float sigma2 = sigma2_of(xbl);
+        for (int ib = 0; ib < QK_K / kGroup; ++ib) {
+            const float* xb = xbl + kGroup * ib;
+            float weight[kGroup];
+            group_weights(xb, importance ? importance + QK_K * ibl + kGroup * ib : nullptr, sigma2, kGroup, weight);
+            const float max = abs_max(xb, kGroup);
+            if (max < kGroupMaxEpsIq1M) {
+                scales[ib] = 0;
+                std::memset(L, 1, sizeof L);
+                continue;
+            }
+            int order[kGroup];
+            sorted_order<kGroup>(xb, order);
+            float best_score = -FLT_MIN, scale = max;
+            int besti1 = -1, besti2 = -1, best_k = -1;
+            for (int i1 = 0; i1 <= kGroup; ++i1) {
+                for (int i2 = i1; i2 <= kGroup; ++i2) {
+                    // The four shift choices (++, +-, -+, --) at once; a value adds to each with
+                    // its half's level, in ggml's order of the sorted values.
+                    float sumqx[4] = {}, sumq2[4] = {};
+                    for (int j = 0; j < kGroup; ++j) {
+                        const int run = j < i1 ? 0 : j < i2 ? 1 : 2;
+                        const int i = order[j];
+                        const float p = kPlus[run], m = kMinus[run];
+                        const float wp = weight[i] * p * xb[i], wm = weight[i] * m * xb[i];
+                        const float qp = weight[i] * p * p, qm = weight[i] * m * m;
+                        if (i < kGroup / 2) {  // first half: choices 0, 1 take +, 2, 3 take -
+                            sumqx[0] += wp, sumqx[1] += wp, sumqx[2] += wm, sumqx[3] += wm;
+                            sumq2[0] += qp, sumq2[1] += qp, sumq2[2] += qm, sumq2[3] += qm;
+                        } else {  // second half: choices 0, 2 take +, 1, 3 take -
+                            sumqx[0] += wp, sumqx[2] += wp, sumqx[1] += wm, sumqx[3] += wm;
+                            sumq2[0] += qp, sumq2[2] += qp, sumq2[1] += qm, sumq2[3] += qm;
+                        }
+                    }
+                    for (int k = 0; k < 4; ++k) {
+                        if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > best_score * sumq2[k]) {
+                            scale = sumqx[k] / sumq2[k];
+                            best_score = scale * sumqx[k];
+                            besti1 = i1, besti2 = i2, best_k = k;
+                        }
+                    }
+                }
+            }
+            if (besti1 < 0) throw std::logic_error("IQ1_M encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
+            assign_runs<kGroup>(order, besti1, besti2, L);
+            if (scale < 0) {
+                for (int j = 0; j < kGroup; ++j) L[j] = int8_t(2 - L[j]);
+                scale = -scale;
+                best_k = 3 - best_k;  // ggml's 0↔3, 1↔2
+            }
+            uint16_t index[2];
+            bool all_on_grid = true;
+            for (int k = 0; k < 2; ++k) {
+                const uint32_t u = code_of(L + 8 * k);
+                int grid_index = s.map[u];
+                if (grid_index < 0) {
+                    all_on_grid = false;
+                    grid_index = best_neighbour(s, u, xb + 8 * k, weight + 8 * k, scale, levels(best_k, k), L + 8 * k);
+                }
+                index[k] = uint16_t(grid_index);
+            }
+            if (!all_on_grid) {
+                float sumqx = 0, sumq2 = 0;
+                for (int k = 0; k < 2; ++k) {
+                    const float* xx = levels(best_k, k);
+                    for (int j = 0; j < 8; ++j) {
+                        const float w = weight[8 * k + j];
+                        const float q = xx[(Iq2Search::value(s.grid[index[k]], j) - 1) / 2];
+                        sumqx += w * q * xb[8 * k + j];
+                        sumq2 += w * q * q;
+                    }
+                }
+                if (sumqx > 0 && sumq2 > 0) scale = sumqx / sumq2;
+            }
+            blk.qs[2 * ib + 0] = uint8_t(index[0] & 255);
+            blk.qs[2 * ib + 1] = uint8_t(index[1] & 255);
+            blk.qh[ib] = uint8_t((index[0] >> 8) | ((index[1] >> 8) << 4));
+            if (!(scale >= 0)) throw std::logic_error("IQ1_M encoder: no scale (ggml asserts here)");
+            scales[ib] = scale;
+            shifts[ib] = int8_t(best_k);
+            max_scale = max_scale > scale ? max_scale : scale;
+        }
+        if (max_scale != 0) {
+            uint16_t sc[4] = {};
+            float d = max_scale / 15;
+            const float id = 1 / d;
+            float sumqx = 0, sumq2 = 0;  // the super-block scale refitted to the 3-bit group scales
+            for (int ib = 0; ib < QK_K / kGroup; ++ib) {
+                const int l = clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 7);
+                sc[ib / 4] = uint16_t(sc[ib / 4] | (l << 3 * (ib % 4)));
+                blk.qh[ib] = uint8_t(blk.qh[ib] | kMasks[shifts[ib]]);
+                const float* xb = xbl + kGroup * ib;
+                float weight[kGroup];
+                group_weights(xb, importance ? importance + QK_K * ibl + kGroup * ib : nullptr, sigma2, kGroup, weight);
+                for (int k = 0; k < 2; ++k) {
+                    const float* xx = levels(shifts[ib], k);
+                    const uint64_t pg = s.grid[size_t(blk.qs[2 * ib + k] + ((blk.qh[ib] << (8 - 4 * k)) & 0x700))];
+                    for (int j = 0; j < 8; ++j) {
+                        const float w = weight[8 * k + j];
+                        const float q = xx[(Iq2Search::value(pg, j) - 1) / 2] * float(2 * l + 1);
+                        sumqx += w * q * xb[8 * k + j];
+                        sumq2 += w * q * q;
+                    }
+                }
+            }
+            if (sumq2 > 0) d = sumqx / sumq2;
+            const uint16_t bits = f32_to_f16(d * 1.1125f);  // ggml's fudge factor
+            sc[0] = uint16_t(sc[0] | ((bits & 0x000f) << 12));
+            sc[1] = uint16_t(sc[1] | ((bits & 0x00f0) << 8));
+            sc[2] = uint16_t(sc[2] | ((bits & 0x0f00) << 4));
+            sc[3] = uint16_t(sc[3] | (bits & 0xf000));
+            std::memcpy(blk.scales, sc, sizeof sc);
+        }
+        store_block(dst, ibl, blk);
+    }
+}
+
+}  // namespace
+
+void encode_iq1_s_weighted(const float* row, std::byte* dst, size_t n_per_row, const float* weights) { iq1_s_row(row, dst, n_per_row, weights); }
+void encode_iq1_m(const float* src, std::byte* dst, size_t n_blocks) { iq1_m_row(src, dst, n_blocks * QK_K, nullptr); }
+void encode_iq1_m_weighted(const float* row, std::byte* dst, size_t n_per_row, const float* weights) { iq1_m_row(row, dst, n_per_row, weights); }
+
+}  // namespace qframe::codec
