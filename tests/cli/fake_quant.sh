@@ -43,7 +43,7 @@ bad "bad.yaml:4:22: option 'bits' of quant.int is 9, out of range \[2, 8\]" int 
 bad "bad.yaml:4:28: option 'group_size' of quant.int8 is 0, out of range" int8 "{ group_size: 0 }"
 bad "bad.yaml:3:15: quant.int needs option 'bits'" int "{}"
 bad "bad.yaml:4:24: option 'format' of quant.int4 must be one of int|nf4|fp4, not 'e3m2'" int4 "{ format: e3m2 }"
-bad "bad.yaml:3:15: quant.gguf_type: type: qframe cannot encode IQ1_S" gguf_type "{ type: IQ1_S }"
+bad "bad.yaml:3:15: quant.gguf_type: type: qframe cannot encode MXFP4" gguf_type "{ type: MXFP4 }"
 bad "bad.yaml:3:15: quant.gguf_type: type: 'Q9_9' is not a ggml type" gguf_type "{ type: Q9_9 }"
 cat > "$WORK/shape.yaml" <<Y
 qframe: 1

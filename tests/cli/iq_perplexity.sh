@@ -4,7 +4,7 @@
 #   llama-quantize [--pure] --imatrix tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat \
 #       ../shared/data/models/trained-a-f16.gguf out.gguf TYPE 2      (TQ1_0, TQ2_0: no imatrix)
 #   llama-perplexity -m out.gguf -f ../shared/data/text/wikitext-2-raw-test.txt --chunks 4 -c 128 -b 128 -t 1
-# What holds today: within 3e-3 relative (ggml numerics; measured 1.2e-4 … 2.6e-3). The engine has no quantized-domain
+# What holds today: within 3e-3 relative (ggml numerics; measured 1.1e-4 … 2.6e-3). The engine has no quantized-domain
 # kernels for these types yet: it multiplies their decoded weights by ggml-rounded activations
 # in float, not in ggml's vec_dot_iq*_q8_K order, so agreement to 4 significant digits (what
 # the K-quants reach) waits for those kernels. A wrong decoder would miss by far more.

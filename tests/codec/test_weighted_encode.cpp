@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -162,5 +163,18 @@ TEST_CASE("IQ2_XXS, IQ2_XS and IQ1_S need importance, and an all-zero group of i
     CHECK_THROWS_WITH(encode(TensorType::IQ2_XXS, x, out), Catch::Contains("only with an importance matrix"));
     auto w = make_weights(0, 256);
     std::fill(w.begin() + 32, w.begin() + 64, 0.0f);
-    CHECK_THROWS_AS(encode_weighted(TensorType::IQ2_XXS, x, out, x.size(), w), std::logic_error);
+    CHECK_THROWS_AS(encode_weighted(TensorType::IQ2_XXS, x, out, x.size(), w), std::domain_error);
+}
+
+TEST_CASE("the IQ searches refuse a row with an infinity or a NaN, where ggml aborts", "[codec][weighted]") {
+    auto x = make_row(0, 256);
+    x[77] = std::numeric_limits<float>::infinity();
+    const std::vector<float> w(256, 1.0f);
+    for (TensorType t : {TensorType::IQ1_S, TensorType::IQ1_M, TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S, TensorType::IQ3_XXS,
+                         TensorType::IQ3_S}) {
+        DYNAMIC_SECTION(type_name(t)) {
+            std::vector<std::byte> out(size_t(*byte_size(type_info(t), x.size())));
+            CHECK_THROWS_WITH(encode_weighted(t, x, out, x.size(), w), Catch::Contains("value 77 of the row is not finite"));
+        }
+    }
 }

@@ -73,6 +73,12 @@ void check_against_facts(const fs::path& model_path, const std::string& facts_na
     INFO(checked << " choices checked");
 }
 
+// The synthesized presets of the other architectures and the facts recorded on each (seed 0).
+constexpr std::pair<const char*, const char*> kArchPresets[] = {
+    {"qwen2", "qwen2_4l"},      {"qwen2-untied", "qwen2_untied_4l"}, {"gemma", "gemma_4l"},       {"gemma2", "gemma2_26l"},
+    {"phi3", "phi3_4l"},        {"mixtral", "mixtral_4l"},           {"mixtral8", "mixtral8_4l"}, {"qwen2moe", "qwen2moe_4l"},
+};
+
 fs::path shared(const std::string& relative) { return fs::path(QFRAME_SOURCE_DIR) / ".." / "shared" / "data" / relative; }
 
 struct TempDir {
@@ -98,10 +104,7 @@ TEST_CASE("llama mixes: synthesized qwen2 (tied and untied), gemma, gemma2, phi3
     // counted as a value tensor and has rules of its own; with exactly 8 experts llama.cpp keeps
     // attn_k and attn_v at Q8_0 and gives attn_output Q5_K (but Q3_K under Q3_K_L).
     TempDir dir;
-    for (const auto& [preset, facts] : {std::pair{"qwen2", "qwen2_4l"}, std::pair{"qwen2-untied", "qwen2_untied_4l"},
-                                        std::pair{"gemma", "gemma_4l"}, std::pair{"gemma2", "gemma2_26l"}, std::pair{"phi3", "phi3_4l"},
-                                        std::pair{"mixtral", "mixtral_4l"}, std::pair{"mixtral8", "mixtral8_4l"},
-                                        std::pair{"qwen2moe", "qwen2moe_4l"}}) {
+    for (const auto& [preset, facts] : kArchPresets) {
         const auto path = dir.path / "model.gguf";
         qframe::synthesize_model(*qframe::find_synth_preset(preset), 0, path);
         check_against_facts(path, facts);
@@ -142,10 +145,7 @@ TEST_CASE("llama mixes: the IQ and TQ mixes, with and without an importance matr
         qframe::synthesize_model(qframe::with_layers(*qframe::find_synth_preset("llama3"), layers), 0, path);
         check_iq_facts(path, "llama3_" + std::to_string(layers) + "l");
     }
-    for (const auto& [preset, facts] : {std::pair{"qwen2", "qwen2_4l"}, std::pair{"qwen2-untied", "qwen2_untied_4l"},
-                                        std::pair{"gemma", "gemma_4l"}, std::pair{"gemma2", "gemma2_26l"}, std::pair{"phi3", "phi3_4l"},
-                                        std::pair{"mixtral", "mixtral_4l"}, std::pair{"mixtral8", "mixtral8_4l"},
-                                        std::pair{"qwen2moe", "qwen2moe_4l"}}) {
+    for (const auto& [preset, facts] : kArchPresets) {
         const auto path = dir.path / "model.gguf";
         qframe::synthesize_model(*qframe::find_synth_preset(preset), 0, path);
         check_iq_facts(path, facts);

@@ -43,6 +43,8 @@ QFRAME_API void encode(TensorType type, std::span<const float> values, std::span
 // row_length; std::invalid_argument otherwise.
 QFRAME_API void encode_weighted(TensorType type, std::span<const float> values, std::span<std::byte> bytes, size_t row_length,
                                 std::span<const float> importance);
+// The IQ1/IQ2/IQ3 encoders throw std::domain_error where ggml's would abort: a row with an
+// infinity or NaN, or (with importance) a group whose importance is all zero.
 // True for the types encode_weighted() weighs.
 QFRAME_API bool weighs_importance(TensorType type);
 QFRAME_API void encode_bf16_truncate(std::span<const float> values, std::span<std::byte> bytes);

@@ -20,6 +20,7 @@
 
 #include "codec/block_io.hpp"
 #include "codec/float_to_int.hpp"
+#include "codec/iq_encode_steps.hpp"
 #include "codec/iq_search.hpp"
 #include "codec/kernels.hpp"
 
@@ -30,7 +31,6 @@ constexpr float kDelta = 0.125f;  // ggml's IQ1S_DELTA and IQ1M_DELTA
 constexpr float kPlus[3] = {-1 + kDelta, kDelta, 1 + kDelta};
 constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
 
-inline int clamp_c(int l, int lo, int hi) { return l < lo ? lo : l > hi ? hi : l; }
 
 // iq1_find_best_neighbour2: the listed neighbour nearest in weighted distance, its points read
 // as the shifted levels xg; codes into L.
@@ -53,7 +53,7 @@ int best_neighbour(const Iq2Search& s, uint32_t u, const float* x, const float* 
         }
     }
     // ggml then searches the whole grid, with an out-of-bounds read of x; only a NaN gets there.
-    if (grid_index < 0) throw std::logic_error("IQ1 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+    if (grid_index < 0) throw std::domain_error("IQ1 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
     for (int i = 0; i < 8; ++i) L[i] = int8_t((Iq2Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
     return grid_index;
 }
@@ -79,17 +79,40 @@ inline uint32_t code_of(const int8_t* L) {
     return u;
 }
 
-float sigma2_of(const float* x) {
-    float sumx2 = 0;
-    for (int i = 0; i < QK_K; ++i) sumx2 += x[i] * x[i];
-    return 2 * sumx2 / QK_K;
+// The grid indices of a group's octets (codes in L); an octet off the grid becomes its nearest
+// listed neighbour at `scale`, read with levels_of(k) (octet k's shifted levels). If any was off
+// the grid, the scale refitted to the points chosen (kept where the fit is not positive).
+template <int N, class LevelsOf>
+float place_on_grid(const Iq2Search& s, const float* xb, const float* weight, float scale, LevelsOf levels_of, int8_t* L, uint16_t* index) {
+    bool all_on_grid = true;
+    for (int k = 0; k < N / 8; ++k) {
+        const uint32_t u = code_of(L + 8 * k);
+        int grid_index = s.map[u];
+        if (grid_index < 0) {
+            all_on_grid = false;
+            grid_index = best_neighbour(s, u, xb + 8 * k, weight + 8 * k, scale, levels_of(k), L + 8 * k);
+        }
+        index[k] = uint16_t(grid_index);
+    }
+    if (all_on_grid) return scale;
+    float sumqx = 0, sumq2 = 0;
+    for (int k = 0; k < N / 8; ++k) {
+        const float* xx = levels_of(k);
+        for (int j = 0; j < 8; ++j) {
+            const float w = weight[8 * k + j];
+            const float q = xx[(Iq2Search::value(s.grid[index[k]], j) - 1) / 2];
+            sumqx += w * q * xb[8 * k + j];
+            sumq2 += w * q * q;
+        }
+    }
+    return sumqx > 0 && sumq2 > 0 ? sumqx / sumq2 : scale;
 }
 
+float sigma2_of(const float* x) { return 2 * iq::sum_of_squares(x, QK_K) / QK_K; }
+
 void group_weights(const float* xb, const float* importance, float sigma2, int n, float* weight) {
-    if (importance)
-        for (int i = 0; i < n; ++i) weight[i] = importance[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    else
-        for (int i = 0; i < n; ++i) weight[i] = xb[i] * xb[i];
+    if (importance) return iq::importance_weights(xb, importance, sigma2, n, weight, nullptr);
+    for (int i = 0; i < n; ++i) weight[i] = xb[i] * xb[i];
 }
 
 float abs_max(const float* xb, int n) {
@@ -102,6 +125,7 @@ float abs_max(const float* xb, int n) {
 }
 
 void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    iq::require_finite(x, n, "IQ1_S");
     constexpr int kGroup = 32;
     constexpr float kGroupMaxEpsIq1S = 1e-12f;  // ggml's GROUP_MAX_EPS_IQ1_S
     const Iq2Search& s = iq2_search(TensorType::IQ1_S);
@@ -151,7 +175,7 @@ void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance
                     }
                 }
             }
-            if (besti1 < 0) throw std::logic_error("IQ1_S encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
+            if (besti1 < 0) throw std::domain_error("IQ1_S encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
             assign_runs<kGroup>(order, besti1, besti2, L);
             if (scale < 0) {
                 for (int j = 0; j < kGroup; ++j) L[j] = int8_t(2 - L[j]);
@@ -160,34 +184,14 @@ void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance
             }
             const float* xx = best_shift == 1 ? kPlus : kMinus;
             uint16_t index[kGroup / 8];
-            bool all_on_grid = true;
-            for (int k = 0; k < kGroup / 8; ++k) {
-                const uint32_t u = code_of(L + 8 * k);
-                int grid_index = s.map[u];
-                if (grid_index < 0) {
-                    all_on_grid = false;
-                    grid_index = best_neighbour(s, u, xb + 8 * k, weight + 8 * k, scale, xx, L + 8 * k);
-                }
-                index[k] = uint16_t(grid_index);
-            }
-            if (!all_on_grid) {
-                float sumqx = 0, sumq2 = 0;
-                for (int k = 0; k < kGroup / 8; ++k)
-                    for (int j = 0; j < 8; ++j) {
-                        const float w = weight[8 * k + j];
-                        const float q = xx[(Iq2Search::value(s.grid[index[k]], j) - 1) / 2];
-                        sumqx += w * q * xb[8 * k + j];
-                        sumq2 += w * q * q;
-                    }
-                if (sumqx > 0 && sumq2 > 0) scale = sumqx / sumq2;
-            }
+            scale = place_on_grid<kGroup>(s, xb, weight, scale, [xx](int) { return xx; }, L, index);
             uint16_t h = 0;
             for (int k = 0; k < kGroup / 8; ++k) {
                 blk.qs[(kGroup / 8) * ib + k] = uint8_t(index[k] & 255);
                 h = uint16_t(h | ((index[k] >> 8) << 3 * k));
             }
             qh[ib] = h;
-            if (!(scale >= 0)) throw std::logic_error("IQ1_S encoder: no scale (ggml asserts here)");
+            if (!(scale >= 0)) throw std::domain_error("IQ1_S encoder: no scale (ggml asserts here)");
             scales[ib] = scale;
             shifts[ib] = int8_t(best_shift);
             max_scale = max_scale > scale ? max_scale : scale;
@@ -197,7 +201,7 @@ void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance
             store_f16(blk.d, d * 1.125f);  // ggml's fudge factor
             const float id = 1 / d;
             for (int ib = 0; ib < QK_K / kGroup; ++ib) {
-                int l = clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 7);
+                int l = iq::clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 7);
                 if (shifts[ib] == -1) l |= 8;
                 qh[ib] = uint16_t(qh[ib] | (l << 12));
             }
@@ -213,6 +217,7 @@ void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance
 // the second's, 0 = +), a 3-bit scale per group and the super-block scale refitted at the end,
 // spread over the top nibbles of the four scale words.
 void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    iq::require_finite(x, n, "IQ1_M");
     constexpr int kGroup = 16;
     constexpr float kGroupMaxEpsIq1M = 1e-7f;  // ggml's GROUP_MAX_EPS_IQ1_M
     constexpr uint8_t kMasks[4] = {0x00, 0x80, 0x08, 0x88};
@@ -270,7 +275,7 @@ void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance
                     }
                 }
             }
-            if (besti1 < 0) throw std::logic_error("IQ1_M encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
+            if (besti1 < 0) throw std::domain_error("IQ1_M encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
             assign_runs<kGroup>(order, besti1, besti2, L);
             if (scale < 0) {
                 for (int j = 0; j < kGroup; ++j) L[j] = int8_t(2 - L[j]);
@@ -278,33 +283,11 @@ void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance
                 best_k = 3 - best_k;  // ggml's 0↔3, 1↔2
             }
             uint16_t index[2];
-            bool all_on_grid = true;
-            for (int k = 0; k < 2; ++k) {
-                const uint32_t u = code_of(L + 8 * k);
-                int grid_index = s.map[u];
-                if (grid_index < 0) {
-                    all_on_grid = false;
-                    grid_index = best_neighbour(s, u, xb + 8 * k, weight + 8 * k, scale, levels(best_k, k), L + 8 * k);
-                }
-                index[k] = uint16_t(grid_index);
-            }
-            if (!all_on_grid) {
-                float sumqx = 0, sumq2 = 0;
-                for (int k = 0; k < 2; ++k) {
-                    const float* xx = levels(best_k, k);
-                    for (int j = 0; j < 8; ++j) {
-                        const float w = weight[8 * k + j];
-                        const float q = xx[(Iq2Search::value(s.grid[index[k]], j) - 1) / 2];
-                        sumqx += w * q * xb[8 * k + j];
-                        sumq2 += w * q * q;
-                    }
-                }
-                if (sumqx > 0 && sumq2 > 0) scale = sumqx / sumq2;
-            }
+            scale = place_on_grid<kGroup>(s, xb, weight, scale, [&](int k) { return levels(best_k, k); }, L, index);
             blk.qs[2 * ib + 0] = uint8_t(index[0] & 255);
             blk.qs[2 * ib + 1] = uint8_t(index[1] & 255);
             blk.qh[ib] = uint8_t((index[0] >> 8) | ((index[1] >> 8) << 4));
-            if (!(scale >= 0)) throw std::logic_error("IQ1_M encoder: no scale (ggml asserts here)");
+            if (!(scale >= 0)) throw std::domain_error("IQ1_M encoder: no scale (ggml asserts here)");
             scales[ib] = scale;
             shifts[ib] = int8_t(best_k);
             max_scale = max_scale > scale ? max_scale : scale;
@@ -315,7 +298,7 @@ void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance
             const float id = 1 / d;
             float sumqx = 0, sumq2 = 0;  // the super-block scale refitted to the 3-bit group scales
             for (int ib = 0; ib < QK_K / kGroup; ++ib) {
-                const int l = clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 7);
+                const int l = iq::clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 7);
                 sc[ib / 4] = uint16_t(sc[ib / 4] | (l << 3 * (ib % 4)));
                 blk.qh[ib] = uint8_t(blk.qh[ib] | kMasks[shifts[ib]]);
                 const float* xb = xbl + kGroup * ib;

@@ -17,6 +17,7 @@
 
 #include "codec/block_io.hpp"
 #include "codec/float_to_int.hpp"
+#include "codec/iq_encode_steps.hpp"
 #include "codec/iq_search.hpp"
 #include "codec/kernels.hpp"
 #include "codec/make_qp_quants.hpp"
@@ -26,107 +27,10 @@ namespace {
 
 constexpr int kMaxQ = 3;
 
-inline int clamp_c(int l, int lo, int hi) { return l < lo ? lo : l > hi ? hi : l; }  // MAX(lo, MIN(hi, l))
-
-// iq2_find_best_neighbour: the listed neighbour nearest in weighted distance at `scale`; its
-// codes into L (8 values).
-int best_neighbour(const Iq2Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
-    const auto list = s.neighbours_of(u);
-    float best_d2 = FLT_MAX;
-    int grid_index = -1;
-    for (size_t j = 1; j < list.size(); ++j) {
-        const uint64_t pg = s.grid[list[j]];
-        float d2 = 0;
-        for (int i = 0; i < 8; ++i) {
-            const float q = float(Iq2Search::value(pg, i));
-            const float diff = scale * q - xval[i];
-            d2 += weight[i] * diff * diff;
-        }
-        if (d2 < best_d2) {
-            best_d2 = d2;
-            grid_index = list[j];
-        }
-    }
-    if (grid_index < 0) throw std::logic_error("IQ2 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
-    for (int i = 0; i < 8; ++i) L[i] = int8_t((Iq2Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
-    return grid_index;
-}
-
-// The 2-bit code of 8 magnitudes at inverse scale id (codes into L when given).
-inline uint32_t code_of(const float* xval, float id, int8_t* L) {
-    uint32_t u = 0;
-    for (int i = 0; i < 8; ++i) {
-        const int l = clamp_c(nearest_int(0.5f * (id * xval[i] - 1)), 0, kMaxQ - 1);
-        if (L) L[i] = int8_t(l);
-        u |= uint32_t(l) << 2 * i;
-    }
-    return u;
-}
-
-template <int N>
-void weighted_sums(const float* xval, const float* weight, const int8_t* L, float& sumqx, float& sumq2) {
-    sumqx = sumq2 = 0;
-    for (int i = 0; i < N; ++i) {
-        const float w = weight[i];
-        const float q = float(2 * L[i] + 1);
-        sumqx += w * xval[i] * q;
-        sumq2 += w * q * q;
-    }
-}
-
-int grid_index_of(const Iq2Search& s, const int8_t* L) {
-    uint32_t u = 0;
-    for (int i = 0; i < 8; ++i) u |= uint32_t(L[i]) << 2 * i;
-    const int index = u < s.map.size() ? s.map[u] : -1;
-    if (index < 0) throw std::logic_error("IQ2 encoder: a point off the grid (ggml aborts here; all-zero importance over a group?)");
-    return index;
-}
-
-// Magnitudes of `n` values with their signs apart: 7 sign bits per 8 values, the 8th implied by
-// an even count (the value with the least weight·x² is flipped to make it so).
-template <int N>
-void split_signs(const float* xb, const float* weight, float* xval, uint8_t* block_signs) {
-    for (int k = 0; k < N / 8; ++k) {
-        int nflip = 0;
-        uint8_t sgn = 0;
-        for (int i = 0; i < 8; ++i) {
-            if (xb[8 * k + i] >= 0) xval[8 * k + i] = xb[8 * k + i];
-            else {
-                xval[8 * k + i] = -xb[8 * k + i];
-                ++nflip;
-                sgn = uint8_t(sgn | (1 << i));
-            }
-        }
-        if (nflip % 2) {
-            int imin = 0;
-            float min = weight[8 * k + imin] * xb[8 * k + imin] * xb[8 * k + imin];
-            for (int i = 1; i < 8; ++i) {
-                const float ax = weight[8 * k + i] * xb[8 * k + i] * xb[8 * k + i];
-                if (ax < min) {
-                    min = ax;
-                    imin = i;
-                }
-            }
-            xval[8 * k + imin] = -xval[8 * k + imin];
-            sgn = uint8_t(sgn ^ (1 << imin));
-        }
-        block_signs[k] = sgn & 127;
-    }
-}
-
-template <int N>
-void group_weights(const float* xb, const float* importance, float sigma2, float* weight, float* waux) {
-    for (int i = 0; i < N; ++i) weight[i] = importance[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    for (int i = 0; i < N; ++i) waux[i] = std::sqrt(weight[i]);
-}
-
-float sigma2_of(const float* x) {
-    float sumx2 = 0;
-    for (int i = 0; i < QK_K; ++i) sumx2 += x[i] * x[i];
-    return sumx2 / QK_K;
-}
+float sigma2_of(const float* x) { return iq::sum_of_squares(x, QK_K) / QK_K; }
 
 void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    iq::require_finite(x, n, "IQ2_XXS");
     const Iq2Search& s = iq2_search(TensorType::IQ2_XXS);
     int8_t L[32] = {};
     for (size_t ibl = 0; ibl < n / QK_K; ++ibl) {
@@ -139,11 +43,10 @@ void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
         for (int ib = 0; ib < QK_K / 32; ++ib) {
             const float* xb = xbl + 32 * ib;
             float weight[32], waux[32], xval[32];
-            group_weights<32>(xb, importance + QK_K * ibl + 32 * ib, sigma2, weight, waux);
+            iq::importance_weights(xb, importance + QK_K * ibl + 32 * ib, sigma2, 32, weight, waux);
             uint8_t block_signs[4];
-            split_signs<32>(xb, weight, xval, block_signs);
-            float max = xval[0];
-            for (int i = 1; i < 32; ++i) max = max > xval[i] ? max : xval[i];
+            iq::split_even_signs<32>(xb, weight, xval, block_signs);
+            const float max = iq::max_of(xval, 32);
             if (max < kGroupMaxEps) {
                 scales[ib] = 0;
                 std::memset(L, 0, sizeof L);
@@ -157,11 +60,11 @@ void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
                 const float this_scale = 1 / id;
                 int8_t Laux[32];
                 for (int k = 0; k < 4; ++k) {
-                    const uint32_t u = code_of(xval + 8 * k, id, Laux + 8 * k);
-                    if (s.map[u] < 0) best_neighbour(s, u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+                    const uint32_t u = iq::code_of<Iq2Search>(xval + 8 * k, id, kMaxQ, Laux + 8 * k);
+                    if (s.map[u] < 0) iq::best_neighbour(s, u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
                 }
                 float sumqx, sumq2;
-                weighted_sums<32>(xval, weight, Laux, sumqx, sumq2);
+                iq::weighted_sums<32>(xval, weight, Laux, sumqx, sumq2);
                 if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                     scale = sumqx / sumq2;
                     best = scale * sumqx;
@@ -171,13 +74,13 @@ void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
             if (scale > 0) {  // every octet again at the chosen scale
                 const float id = 1 / scale;
                 for (int k = 0; k < 4; ++k) {
-                    const uint32_t u = code_of(xval + 8 * k, id, nullptr);
+                    const uint32_t u = iq::code_of<Iq2Search>(xval + 8 * k, id, kMaxQ, nullptr);
                     int grid_index = s.map[u];
-                    if (grid_index < 0) grid_index = best_neighbour(s, u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+                    if (grid_index < 0) grid_index = iq::best_neighbour(s, u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
                     for (int i = 0; i < 8; ++i) L[8 * k + i] = int8_t((Iq2Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
                 }
                 float sumqx, sumq2;
-                weighted_sums<32>(xval, weight, L, sumqx, sumq2);
+                iq::weighted_sums<32>(xval, weight, L, sumqx, sumq2);
                 if (sumq2 > 0) scale = sumqx / sumq2;
             }
             if (scale < 0) {
@@ -185,10 +88,10 @@ void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
                 for (int k = 0; k < 4; ++k) block_signs[k] = uint8_t(~block_signs[k] & 127);
             }
             for (int k = 0; k < 4; ++k) {
-                q2[2 * ib] |= uint32_t(grid_index_of(s, L + 8 * k)) << 8 * k;
+                q2[2 * ib] |= uint32_t(iq::grid_index_of(s, L + 8 * k)) << 8 * k;
                 q2[2 * ib + 1] |= uint32_t(block_signs[k]) << 7 * k;
             }
-            if (!(scale >= 0)) throw std::logic_error("IQ2_XXS encoder: no scale (ggml asserts here)");
+            if (!(scale >= 0)) throw std::domain_error("IQ2_XXS encoder: no scale (ggml asserts here)");
             scales[ib] = scale;
             max_scale = max_scale > scale ? max_scale : scale;
         }
@@ -197,7 +100,7 @@ void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
             store_f16(blk.d, d);
             const float id = 1 / d;
             for (int ib = 0; ib < QK_K / 32; ++ib)
-                q2[2 * ib + 1] |= uint32_t(clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15)) << 28;
+                q2[2 * ib + 1] |= uint32_t(iq::clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15)) << 28;
             std::memcpy(blk.qs, q2, sizeof q2);
         } else {
             store_f16(blk.d, 0.f);
@@ -218,12 +121,12 @@ float fit_group16(const Iq2Search& s, const float* xval, const float* weight, co
         int8_t Laux[16];
         bool on_grid_aux[2];
         for (int k = 0; k < 2; ++k) {
-            const uint32_t u = code_of(xval + 8 * k, id, Laux + 8 * k);
+            const uint32_t u = iq::code_of<Iq2Search>(xval + 8 * k, id, kMaxQ, Laux + 8 * k);
             on_grid_aux[k] = s.map[u] >= 0;
-            if (!on_grid_aux[k]) best_neighbour(s, u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+            if (!on_grid_aux[k]) iq::best_neighbour(s, u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
         }
         float sumqx, sumq2;
-        weighted_sums<16>(xval, weight, Laux, sumqx, sumq2);
+        iq::weighted_sums<16>(xval, weight, Laux, sumqx, sumq2);
         if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
             scale = sumqx / sumq2;
             best = scale * sumqx;
@@ -235,11 +138,11 @@ float fit_group16(const Iq2Search& s, const float* xval, const float* weight, co
         const float id = 1 / scale;
         for (int k = 0; k < 2; ++k) {
             if (on_grid[k]) continue;
-            const uint32_t u = code_of(xval + 8 * k, id, L + 8 * k);
-            if (s.map[u] < 0) best_neighbour(s, u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+            const uint32_t u = iq::code_of<Iq2Search>(xval + 8 * k, id, kMaxQ, L + 8 * k);
+            if (s.map[u] < 0) iq::best_neighbour(s, u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
         }
         float sumqx, sumq2;
-        weighted_sums<16>(xval, weight, L, sumqx, sumq2);
+        iq::weighted_sums<16>(xval, weight, L, sumqx, sumq2);
         if (sumq2 > 0) scale = sumqx / sumq2;
     }
     return scale;
@@ -249,13 +152,14 @@ float fit_group16(const Iq2Search& s, const float* xval, const float* weight, co
 void pack_scales16(const float* scales, float d, uint8_t* out) {
     const float id = 1 / d;
     for (int ib = 0; ib < QK_K / 16; ++ib) {
-        const int l = clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15);
+        const int l = iq::clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15);
         if (ib % 2 == 0) out[ib / 2] = uint8_t(l);
         else out[ib / 2] = uint8_t(out[ib / 2] | (l << 4));
     }
 }
 
 void iq2_xs_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    iq::require_finite(x, n, "IQ2_XS");
     const Iq2Search& s = iq2_search(TensorType::IQ2_XS);
     int8_t L[16] = {};
     for (size_t ibl = 0; ibl < n / QK_K; ++ibl) {
@@ -268,11 +172,10 @@ void iq2_xs_row(const float* x, std::byte* dst, size_t n, const float* importanc
         for (int ib = 0; ib < QK_K / 16; ++ib) {
             const float* xb = xbl + 16 * ib;
             float weight[16], waux[16], xval[16];
-            group_weights<16>(xb, importance + QK_K * ibl + 16 * ib, sigma2, weight, waux);
+            iq::importance_weights(xb, importance + QK_K * ibl + 16 * ib, sigma2, 16, weight, waux);
             uint8_t block_signs[2];
-            split_signs<16>(xb, weight, xval, block_signs);
-            float max = xval[0];
-            for (int i = 1; i < 16; ++i) max = max > xval[i] ? max : xval[i];
+            iq::split_even_signs<16>(xb, weight, xval, block_signs);
+            const float max = iq::max_of(xval, 16);
             if (max < kGroupMaxEps) {
                 scales[ib] = 0;
                 std::memset(L, 0, sizeof L);
@@ -283,8 +186,8 @@ void iq2_xs_row(const float* x, std::byte* dst, size_t n, const float* importanc
                 scale = -scale;
                 for (int k = 0; k < 2; ++k) block_signs[k] = uint8_t(~block_signs[k] & 127);
             }
-            for (int k = 0; k < 2; ++k) q2[2 * ib + k] = uint16_t(grid_index_of(s, L + 8 * k) | (block_signs[k] << 9));
-            if (!(scale >= 0)) throw std::logic_error("IQ2_XS encoder: no scale (ggml asserts here)");
+            for (int k = 0; k < 2; ++k) q2[2 * ib + k] = uint16_t(iq::grid_index_of(s, L + 8 * k) | (block_signs[k] << 9));
+            if (!(scale >= 0)) throw std::domain_error("IQ2_XS encoder: no scale (ggml asserts here)");
             scales[ib] = scale;
             max_scale = max_scale > scale ? max_scale : scale;
         }
@@ -303,6 +206,7 @@ void iq2_xs_row(const float* x, std::byte* dst, size_t n, const float* importanc
 // IQ2_S: groups of 16 with plain sign bytes and 10-bit grid indices; importance optional
 // (without it each value weighs sigma2/4 + x²).
 void iq2_s_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    iq::require_finite(x, n, "IQ2_S");
     constexpr float kGroupMaxEpsIq2S = 1e-8f;  // ggml's GROUP_MAX_EPS_IQ2_S
     const Iq2Search& s = iq2_search(TensorType::IQ2_S);
     int8_t L[16] = {};
@@ -312,29 +216,18 @@ void iq2_s_row(const float* x, std::byte* dst, size_t n, const float* importance
         float scales[QK_K / 16];
         float max_scale = 0;
         const float* xbl = x + QK_K * ibl;
-        const float sigma2 = 2 * sigma2_of(xbl);
+        const float sigma2 = 2 * iq::sum_of_squares(xbl, QK_K) / QK_K;
         for (int ib = 0; ib < QK_K / 16; ++ib) {
             const float* xb = xbl + 16 * ib;
             float weight[16], waux[16], xval[16];
-            if (importance) group_weights<16>(xb, importance + QK_K * ibl + 16 * ib, sigma2, weight, waux);
+            if (importance) iq::importance_weights(xb, importance + QK_K * ibl + 16 * ib, sigma2, 16, weight, waux);
             else {
                 for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
                 for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
             }
             uint8_t block_signs[2];
-            for (int k = 0; k < 2; ++k) {
-                uint8_t sgn = 0;
-                for (int i = 0; i < 8; ++i) {
-                    if (xb[8 * k + i] >= 0) xval[8 * k + i] = xb[8 * k + i];
-                    else {
-                        xval[8 * k + i] = -xb[8 * k + i];
-                        sgn = uint8_t(sgn | (1 << i));
-                    }
-                }
-                block_signs[k] = sgn;
-            }
-            float max = xval[0];
-            for (int i = 1; i < 16; ++i) max = max > xval[i] ? max : xval[i];
+            iq::split_signs<16>(xb, xval, block_signs);
+            const float max = iq::max_of(xval, 16);
             if (max < kGroupMaxEpsIq2S) {
                 scales[ib] = 0;
                 continue;
@@ -345,13 +238,13 @@ void iq2_s_row(const float* x, std::byte* dst, size_t n, const float* importance
                 for (int k = 0; k < 2; ++k) block_signs[k] = uint8_t(~block_signs[k]);
             }
             for (int k = 0; k < 2; ++k) {
-                const int grid_index = grid_index_of(s, L + 8 * k);
+                const int grid_index = iq::grid_index_of(s, L + 8 * k);
                 const int i8 = 2 * ib + k;
                 blk.qs[i8] = uint8_t(grid_index & 255);
                 blk.qh[i8 / 4] = uint8_t(blk.qh[i8 / 4] | ((grid_index >> 8) << 2 * (i8 % 4)));
                 blk.qs[QK_K / 8 + i8] = block_signs[k];
             }
-            if (!(scale >= 0)) throw std::logic_error("IQ2_S encoder: no scale (ggml asserts here)");
+            if (!(scale >= 0)) throw std::domain_error("IQ2_S encoder: no scale (ggml asserts here)");
             scales[ib] = scale;
             max_scale = max_scale > scale ? max_scale : scale;
         }

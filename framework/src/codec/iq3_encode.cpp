@@ -21,6 +21,7 @@
 #include "codec/block_io.hpp"
 #include "codec/float_to_int.hpp"
 #include "codec/iq_grids.hpp"
+#include "codec/iq_encode_steps.hpp"
 #include "codec/iq_search.hpp"
 #include "codec/kernels.hpp"
 
@@ -30,59 +31,11 @@ namespace {
 constexpr int kMaxQ = 8;
 constexpr float kGroupMaxEpsIq3Xxs = 1e-8f;  // ggml's GROUP_MAX_EPS_IQ3_XXS
 
-inline int clamp_c(int l, int lo, int hi) { return l < lo ? lo : l > hi ? hi : l; }  // MAX(lo, MIN(hi, l))
-inline int8_t point_value(uint32_t point, int i) { return int8_t(point >> 8 * i); }
-
 // The search state ggml keeps across the groups of a row.
 struct Iq3State {
     int8_t L[32] = {};
     bool on_grid[8] = {};
 };
-
-// iq3_find_best_neighbour: the listed neighbour nearest in weighted distance at `scale`; its
-// codes into L (4 values).
-int best_neighbour(const Iq3Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
-    const auto list = s.neighbours_of(u);
-    float best_d2 = FLT_MAX;
-    int grid_index = -1;
-    for (size_t j = 1; j < list.size(); ++j) {
-        const uint32_t pg = s.grid[list[j]];
-        float d2 = 0;
-        for (int i = 0; i < 4; ++i) {
-            const float q = float(point_value(pg, i));
-            const float diff = scale * q - xval[i];
-            d2 += weight[i] * diff * diff;
-        }
-        if (d2 < best_d2) {
-            best_d2 = d2;
-            grid_index = list[j];
-        }
-    }
-    if (grid_index < 0) throw std::logic_error("IQ3 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
-    for (int i = 0; i < 4; ++i) L[i] = int8_t((point_value(s.grid[size_t(grid_index)], i) - 1) / 2);
-    return grid_index;
-}
-
-// The 3-bit code of 4 magnitudes at inverse scale id.
-inline uint16_t code_of(const float* xval, float id, int8_t* L) {
-    uint16_t u = 0;
-    for (int i = 0; i < 4; ++i) {
-        const int l = clamp_c(nearest_int(0.5f * (id * xval[i] - 1)), 0, kMaxQ - 1);
-        if (L) L[i] = int8_t(l);
-        u = uint16_t(u | (l << 3 * i));
-    }
-    return u;
-}
-
-inline void weighted_sums(const float* xval, const float* weight, const int8_t* L, float& sumqx, float& sumq2) {
-    sumqx = sumq2 = 0;
-    for (int i = 0; i < 32; ++i) {
-        const float w = weight[i];
-        const float q = float(2 * L[i] + 1);
-        sumqx += w * xval[i] * q;
-        sumq2 += w * q * q;
-    }
-}
 
 // The scale of one group of 32 magnitudes (xval ≥ 0), codes in st.L; `trials` scales each side
 // of max/15, then (where some points were off the grid) one refit: of the off-grid points only
@@ -97,12 +50,12 @@ float fit_group(const Iq3Search& s, const float* xval, const float* weight, cons
         const float id = (2 * kMaxQ - 1 + float(is) * 0.2f) / max;
         const float this_scale = 1 / id;
         for (int k = 0; k < 8; ++k) {
-            const uint16_t u = code_of(xval + 4 * k, id, Laux + 4 * k);
+            const uint32_t u = iq::code_of<Iq3Search>(xval + 4 * k, id, kMaxQ, Laux + 4 * k);
             on_grid_aux[k] = s.map[u] >= 0;
-            if (!on_grid_aux[k]) best_neighbour(s, u, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
+            if (!on_grid_aux[k]) iq::best_neighbour(s, u, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
         }
         float sumqx, sumq2;
-        weighted_sums(xval, weight, Laux, sumqx, sumq2);
+        iq::weighted_sums<32>(xval, weight, Laux, sumqx, sumq2);
         if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
             scale = sumqx / sumq2;
             best = scale * sumqx;
@@ -116,43 +69,29 @@ float fit_group(const Iq3Search& s, const float* xval, const float* weight, cons
         const float id = 1 / scale;
         for (int k = 0; k < 8; ++k) {
             if (!refit_all && st.on_grid[k]) continue;
-            const uint16_t u = code_of(xval + 4 * k, id, nullptr);
+            const uint32_t u = iq::code_of<Iq3Search>(xval + 4 * k, id, kMaxQ, nullptr);
             int grid_index = s.map[u];
-            if (grid_index < 0) grid_index = best_neighbour(s, u, xval + 4 * k, waux + 4 * k, scale, st.L + 4 * k);
-            for (int i = 0; i < 4; ++i) st.L[4 * k + i] = int8_t((point_value(s.grid[size_t(grid_index)], i) - 1) / 2);
+            if (grid_index < 0) grid_index = iq::best_neighbour(s, u, xval + 4 * k, waux + 4 * k, scale, st.L + 4 * k);
+            for (int i = 0; i < 4; ++i) st.L[4 * k + i] = int8_t((Iq3Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
         }
         float sumqx, sumq2;
-        weighted_sums(xval, weight, st.L, sumqx, sumq2);
+        iq::weighted_sums<32>(xval, weight, st.L, sumqx, sumq2);
         if (sumq2 > 0) scale = sumqx / sumq2;
     }
     return scale;
 }
 
-// The grid index of the 8 points in st.L.
-int grid_index_of(const Iq3Search& s, const int8_t* L) {
-    uint16_t u = 0;
-    for (int i = 0; i < 4; ++i) u = uint16_t(u | (L[i] << 3 * i));
-    const int index = s.map[u];
-    if (index < 0) throw std::logic_error("IQ3 encoder: a point off the grid (ggml aborts here)");
-    return index;
-}
-
 void group_weights(const float* xb, const float* importance, float sigma2, float* weight, float* waux) {
-    if (importance)
-        for (int i = 0; i < 32; ++i) weight[i] = importance[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    else
-        for (int i = 0; i < 32; ++i) weight[i] = xb[i] * xb[i];
+    if (importance) return iq::importance_weights(xb, importance, sigma2, 32, weight, waux);
+    for (int i = 0; i < 32; ++i) weight[i] = xb[i] * xb[i];
     for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
 }
 
-float sigma2_of(const float* x) {
-    float sumx2 = 0;
-    for (int i = 0; i < QK_K; ++i) sumx2 += x[i] * x[i];
-    return 2 * sumx2 / QK_K;
-}
+float sigma2_of(const float* x) { return 2 * iq::sum_of_squares(x, QK_K) / QK_K; }
 
 // One row of IQ3_XXS (n a multiple of 256); importance per column, or nullptr.
 void iq3_xxs_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    iq::require_finite(x, n, "IQ3_XXS");
     const Iq3Search& s = iq3_search(256);
     Iq3State st;
     for (size_t ibl = 0; ibl < n / QK_K; ++ibl) {
@@ -168,34 +107,8 @@ void iq3_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
             float weight[32], waux[32], xval[32];
             group_weights(xb, importance ? importance + QK_K * ibl + 32 * ib : nullptr, sigma2, weight, waux);
             uint8_t block_signs[4];
-            for (int k = 0; k < 4; ++k) {
-                int nflip = 0;
-                uint8_t sgn = 0;
-                for (int i = 0; i < 8; ++i) {
-                    if (xb[8 * k + i] >= 0) xval[8 * k + i] = xb[8 * k + i];
-                    else {
-                        xval[8 * k + i] = -xb[8 * k + i];
-                        ++nflip;
-                        sgn = uint8_t(sgn | (1 << i));
-                    }
-                }
-                if (nflip % 2) {  // an even count is stored: flip the value that matters least
-                    int imin = 0;
-                    float min = weight[8 * k + imin] * xb[8 * k + imin] * xb[8 * k + imin];
-                    for (int i = 1; i < 8; ++i) {
-                        const float ax = weight[8 * k + i] * xb[8 * k + i] * xb[8 * k + i];
-                        if (ax < min) {
-                            min = ax;
-                            imin = i;
-                        }
-                    }
-                    xval[8 * k + imin] = -xval[8 * k + imin];
-                    sgn = uint8_t(sgn ^ (1 << imin));
-                }
-                block_signs[k] = sgn & 127;
-            }
-            float max = xval[0];
-            for (int i = 1; i < 32; ++i) max = max > xval[i] ? max : xval[i];
+            iq::split_even_signs<32>(xb, weight, xval, block_signs);
+            const float max = iq::max_of(xval, 32);
             if (max < kGroupMaxEpsIq3Xxs) {
                 scales[ib] = 0;
                 std::memset(st.L, 0, sizeof st.L);
@@ -206,7 +119,7 @@ void iq3_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
                 scale = -scale;
                 for (int k = 0; k < 4; ++k) block_signs[k] = uint8_t(~block_signs[k] & 127);
             }
-            for (int k = 0; k < 8; ++k) q3[8 * ib + k] = uint8_t(grid_index_of(s, st.L + 4 * k));
+            for (int k = 0; k < 8; ++k) q3[8 * ib + k] = uint8_t(iq::grid_index_of(s, st.L + 4 * k));
             scales_and_signs[ib] = uint32_t(block_signs[0]) | uint32_t(block_signs[1]) << 7 | uint32_t(block_signs[2]) << 14 |
                                    uint32_t(block_signs[3]) << 21;
             scales[ib] = scale;
@@ -217,7 +130,7 @@ void iq3_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
             store_f16(blk.d, d * 1.0125f);  // ggml's fudge factor
             const float id = 1 / d;
             for (int ib = 0; ib < QK_K / 32; ++ib) {
-                const int l = clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15);
+                const int l = iq::clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15);
                 scales_and_signs[ib] |= uint32_t(l) << 28;
             }
             std::memcpy(q3 + QK_K / 4, scales_and_signs, sizeof scales_and_signs);
@@ -231,6 +144,7 @@ void iq3_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
 
 // One row of IQ3_S: groups of 32 with 8-bit sign bytes, 9-bit grid indices.
 void iq3_s_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+    iq::require_finite(x, n, "IQ3_S");
     const Iq3Search& s = iq3_search(512);
     Iq3State st;
     for (size_t ibl = 0; ibl < n / QK_K; ++ibl) {
@@ -249,19 +163,8 @@ void iq3_s_row(const float* x, std::byte* dst, size_t n, const float* importance
             float weight[32], waux[32], xval[32];
             group_weights(xb, importance ? importance + QK_K * ibl + 32 * ib : nullptr, sigma2, weight, waux);
             uint8_t block_signs[4];
-            for (int k = 0; k < 4; ++k) {
-                uint8_t sgn = 0;
-                for (int i = 0; i < 8; ++i) {
-                    if (xb[8 * k + i] >= 0) xval[8 * k + i] = xb[8 * k + i];
-                    else {
-                        xval[8 * k + i] = -xb[8 * k + i];
-                        sgn = uint8_t(sgn | (1 << i));
-                    }
-                }
-                block_signs[k] = sgn;
-            }
-            float max = xval[0];
-            for (int i = 1; i < 32; ++i) max = max > xval[i] ? max : xval[i];
+            iq::split_signs<32>(xb, xval, block_signs);
+            const float max = iq::max_of(xval, 32);
             if (max == 0) {
                 scales[ib] = 0;
                 continue;
@@ -273,7 +176,7 @@ void iq3_s_row(const float* x, std::byte* dst, size_t n, const float* importance
                 for (int k = 0; k < 4; ++k) block_signs[k] = uint8_t(~block_signs[k]);
             }
             for (int k = 0; k < 8; ++k) {
-                const int grid_index = grid_index_of(s, st.L + 4 * k);
+                const int grid_index = iq::grid_index_of(s, st.L + 4 * k);
                 qs[k] = uint8_t(grid_index & 255);
                 blk.qh[(ib * 8 + k) / 8] = uint8_t(blk.qh[(ib * 8 + k) / 8] | ((grid_index >> 8) << ((ib * 8 + k) % 8)));
             }
@@ -288,8 +191,8 @@ void iq3_s_row(const float* x, std::byte* dst, size_t n, const float* importance
             store_f16(blk.d, d * 1.033f);  // ggml's fudge factor
             const float id = 1 / d;
             for (int ib = 0; ib < QK_K / 32; ib += 2) {
-                const int l1 = clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15);
-                const int l2 = clamp_c(nearest_int(0.5f * (id * scales[ib + 1] - 1)), 0, 15);
+                const int l1 = iq::clamp_c(nearest_int(0.5f * (id * scales[ib] - 1)), 0, 15);
+                const int l2 = iq::clamp_c(nearest_int(0.5f * (id * scales[ib + 1] - 1)), 0, 15);
                 blk.scales[ib / 2] = uint8_t(l1 | (l2 << 4));
             }
         }

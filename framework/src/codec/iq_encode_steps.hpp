@@ -1,0 +1,150 @@
+// Private to the IQ encoders (iq1_encode.cpp, iq2_encode.cpp, iq3_encode.cpp): the steps ggml's
+// quantize_row_iq*_impl share, each float operation in ggml's order.
+#pragma once
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "codec/float_to_int.hpp"
+#include "codec/iq_search.hpp"
+
+namespace qframe::codec::iq {
+
+inline int clamp_c(int l, int lo, int hi) { return l < lo ? lo : l > hi ? hi : l; }  // C's MAX(lo, MIN(hi, l))
+
+// The largest of n values as C's MAX(a, b) folds them (a NaN never wins after the first).
+inline float max_of(const float* v, int n) {
+    float max = v[0];
+    for (int i = 1; i < n; ++i) max = max > v[i] ? max : v[i];
+    return max;
+}
+
+// The IQ searches have no answer for infinities and NaNs (ggml asserts, or reads out of bounds):
+// a row holding one is refused before any work, as every input these encoders cannot take is
+// (std::domain_error).
+inline void require_finite(const float* x, size_t n, const char* type) {
+    for (size_t i = 0; i < n; ++i)
+        if (!std::isfinite(x[i]))
+            throw std::domain_error(std::string(type) + " encoder: value " + std::to_string(i) + " of the row is not finite");
+}
+
+inline float sum_of_squares(const float* x, int n) {
+    float s = 0;
+    for (int i = 0; i < n; ++i) s += x[i] * x[i];
+    return s;
+}
+
+// Each value's weight: its column's importance times sqrt(sigma2 + x²); and its square root
+// (the neighbour searches' weight) where `root` is given.
+inline void importance_weights(const float* xb, const float* importance, float sigma2, int n, float* weight, float* root) {
+    for (int i = 0; i < n; ++i) weight[i] = importance[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+    if (root)
+        for (int i = 0; i < n; ++i) root[i] = std::sqrt(weight[i]);
+}
+
+// |x| into xval and the signs, one bit per value, 8 values per byte.
+template <int N>
+void split_signs(const float* xb, float* xval, uint8_t* signs) {
+    for (int k = 0; k < N / 8; ++k) {
+        uint8_t s = 0;
+        for (int i = 0; i < 8; ++i) {
+            if (xb[8 * k + i] >= 0) xval[8 * k + i] = xb[8 * k + i];
+            else {
+                xval[8 * k + i] = -xb[8 * k + i];
+                s = uint8_t(s | (1 << i));
+            }
+        }
+        signs[k] = s;
+    }
+}
+
+// The same with 7 sign bits per 8 values, the 8th implied by an even count: where the count is
+// odd, the value with the least weight·x² is flipped (its magnitude stored negative).
+template <int N>
+void split_even_signs(const float* xb, const float* weight, float* xval, uint8_t* signs) {
+    split_signs<N>(xb, xval, signs);
+    for (int k = 0; k < N / 8; ++k) {
+        int nflip = 0;
+        for (int i = 0; i < 8; ++i) nflip += (signs[k] >> i) & 1;
+        if (nflip % 2) {
+            int imin = 0;
+            float min = weight[8 * k + imin] * xb[8 * k + imin] * xb[8 * k + imin];
+            for (int i = 1; i < 8; ++i) {
+                const float ax = weight[8 * k + i] * xb[8 * k + i] * xb[8 * k + i];
+                if (ax < min) {
+                    min = ax;
+                    imin = i;
+                }
+            }
+            xval[8 * k + imin] = -xval[8 * k + imin];
+            signs[k] = uint8_t(signs[k] ^ (1 << imin));
+        }
+        signs[k] &= 127;
+    }
+}
+
+// The code of Dim magnitudes at inverse scale id: l = round((id·x - 1)/2) in 0 … kmax-1, each in
+// Bits bits (codes into L when given).
+template <class Search>
+uint32_t code_of(const float* xval, float id, int kmax, int8_t* L) {
+    uint32_t u = 0;
+    for (int i = 0; i < Search::kDim; ++i) {
+        const int l = clamp_c(nearest_int(0.5f * (id * xval[i] - 1)), 0, kmax - 1);
+        if (L) L[i] = int8_t(l);
+        u |= uint32_t(l) << Search::kBits * i;
+    }
+    return u;
+}
+
+// iq2/iq3_find_best_neighbour: the listed neighbour of off-grid code u nearest in weighted
+// distance at `scale`; its codes into L. Returns its grid index.
+template <class Search>
+int best_neighbour(const Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
+    const auto list = s.neighbours_of(u);
+    float best_d2 = FLT_MAX;
+    int grid_index = -1;
+    for (size_t j = 1; j < list.size(); ++j) {
+        const auto pg = s.grid[list[j]];
+        float d2 = 0;
+        for (int i = 0; i < Search::kDim; ++i) {
+            const float q = float(Search::value(pg, i));
+            const float diff = scale * q - xval[i];
+            d2 += weight[i] * diff * diff;
+        }
+        if (d2 < best_d2) {
+            best_d2 = d2;
+            grid_index = list[j];
+        }
+    }
+    if (grid_index < 0) throw std::domain_error("IQ encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+    for (int i = 0; i < Search::kDim; ++i) L[i] = int8_t((Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
+    return grid_index;
+}
+
+// The grid index of the point whose codes are L; ggml aborts ("Oops: found point … not on grid")
+// where this throws.
+template <class Search>
+int grid_index_of(const Search& s, const int8_t* L) {
+    uint32_t u = 0;
+    for (int i = 0; i < Search::kDim; ++i) u |= uint32_t(L[i]) << Search::kBits * i;
+    const int index = u < s.map.size() ? s.map[u] : -1;
+    if (index < 0) throw std::domain_error("IQ encoder: a point off the grid (ggml aborts here; all-zero importance over a group?)");
+    return index;
+}
+
+// Σ w·x·q and Σ w·q² for q = 2L+1.
+template <int N>
+void weighted_sums(const float* xval, const float* weight, const int8_t* L, float& sumqx, float& sumq2) {
+    sumqx = sumq2 = 0;
+    for (int i = 0; i < N; ++i) {
+        const float w = weight[i];
+        const float q = float(2 * L[i] + 1);
+        sumqx += w * xval[i] * q;
+        sumq2 += w * q * q;
+    }
+}
+
+}  // namespace qframe::codec::iq
