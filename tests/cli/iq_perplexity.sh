@@ -1,5 +1,7 @@
 # The IQ and TQ files qframe quantize writes (byte for byte llama-quantize's: tests/cli/quantize.sh)
-# run in qframe's engine with llama-perplexity's perplexity. Reference values (facts) measured on
+# decode, tensor by tensor, to ggml's values (facts: tests/cli/data/iq_decode/trained-a.tsv, the
+# SHA-256 of ggml's to_float of llama-quantize's files), and run in qframe's engine with
+# llama-perplexity's perplexity. Reference values (facts) measured on
 # 2026-12-06 with llama.cpp c392e50 (CPU build, AVX-512) on llama-quantize's files of trained-a:
 #   llama-quantize [--pure] --imatrix tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat \
 #       ../shared/data/models/trained-a-f16.gguf out.gguf TYPE 2      (TQ1_0, TQ2_0: no imatrix)
@@ -38,6 +40,14 @@ while read -r type opts ref; do
   [ "$opts" = "-" ] || IFS=, read -r -a args <<< "$opts"
   for i in "${!args[@]}"; do [ "${args[$i]}" = "--imatrix" ] && args[$i]="--imatrix=$IMATRIX"; done
   "$QFRAME" quantize -q --no-hash "${args[@]}" "$DATA/models/trained-a-f16.gguf" "$WORK/$type.gguf" "$type" 2 || { fail "$type: quantize"; continue; }
+  decoded=0
+  while IFS=$'\t' read -r label name _ digest; do
+    [ "$label" = "$type" ] || continue
+    got=$("$QFRAME" dump -q "$WORK/$type.gguf" "$name" | sha256sum | cut -c1-64)
+    [ "$got" = "$digest" ] || fail "$type: $name decodes to other values than ggml's"
+    decoded=$((decoded + 1))
+  done < <(grep -v '^#' "$ROOT/tests/cli/data/iq_decode/trained-a.tsv")
+  [ "$decoded" -eq 39 ] || fail "$type: $decoded tensors checked against ggml's decode, not 39"
   "$QFRAME" run -q "$WORK/ppl.yaml" --input "$WORK/$type.gguf" --output "$WORK/out.gguf" --report "$WORK/r" > /dev/null || { fail "$type: perplexity"; continue; }
   /usr/bin/python3 - "$WORK/r/REPORT.json" "$type" "$ref" <<'PYEOF' || fail "$type: perplexity off llama-perplexity's"
 import json, sys
