@@ -93,7 +93,7 @@ void matmul_int8(const Matrix& w, const float* x, size_t ldx, size_t nt, float* 
     const ActivationType act = activation_type(w.type);
     if (!in.reuse(input, Form::quantized, act, x, ldx, nt, w.cols)) int8::quantize(act, x, ldx, nt, w.cols, threads, in.quantized);
     const int8::Activations& quantized = in.quantized;
-    if (nt <= int8::small_batch()) {  // each row read once, no panel to build
+    if (nt <= int8::small_batch(w.type)) {  // each row read once, no panel to build
         constexpr size_t rb = 32;
         parallel_for((w.rows + rb - 1) / rb, threads, [&](size_t i) {
             const size_t r0 = i * rb, nr = std::min(rb, w.rows - r0);

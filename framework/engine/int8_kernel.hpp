@@ -13,7 +13,7 @@ namespace qframe::engine::int8 {
 inline constexpr size_t kRows = 16;  // weight rows per panel (SIMD lanes)
 
 // The weight types with kernels.
-enum class Kind { q8_0, q4_0, q5_0, q4_1, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k };
+enum class Kind { q8_0, q4_0, q5_0, q4_1, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs, iq2_xxs, iq2_xs, iq2_s, iq3_xxs, iq3_s };
 
 // A panel's arrays (int8_product.hpp's Panel).
 struct PanelData {
@@ -24,6 +24,7 @@ struct PanelData {
     const int32_t* scale_pairs;
     const int16_t* min;
     int offset;
+    float post;
 };
 
 // Quantized activations (int8_product.hpp's Activations).
@@ -41,10 +42,11 @@ struct ActivationData {
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 void product_avx2(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy);
 
-// Q8_0, Q4_0, Q5_0, Q4_1, Q5_1: a float scale (and for the last two a min) per 32 values; the
-// others are K-quants (super-blocks of 256).
+// Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, IQ4_NL: a float scale (and for Qx_1 a min) per 32 values; the
+// others have super-blocks of 256 with an integer scale per group (the K-quants, IQ4_XS).
 inline bool k_quant(Kind kind) {
-    return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0 && kind != Kind::q4_1 && kind != Kind::q5_1;
+    return kind != Kind::q8_0 && kind != Kind::q4_0 && kind != Kind::q5_0 && kind != Kind::q4_1 && kind != Kind::q5_1 &&
+           kind != Kind::iq4_nl;
 }
 inline bool block_min(Kind kind) { return kind == Kind::q4_1 || kind == Kind::q5_1; }
 // K-quants with a min per group (Q3_K's and Q6_K's codes carry an offset instead).
@@ -57,9 +59,28 @@ inline bool group_mins(Kind kind) { return kind == Kind::q2_k || kind == Kind::q
 // functions for everything else: Q8_0 and Q5_0 single tokens, Q4_1 and Q5_1 (which add Σ m_w·s_x
 // last, in a scalar sum of their own), and the K-quants (the integer of a super-block is
 // Σ scale · Σ (code − offset)·x; the mins go first into the lanes (Q2_K), into 4 lanes of their
-// own (Q4_K) or into a scalar (Q5_K)). Q4_0 is not: on AVX2 CPUs llama.cpp repacks it
+// own (Q4_K) or into a scalar (Q5_K)). IQ4_NL is Q8_0's case (tinyBLAS_Q0_AVX for prompts); IQ4_XS
+// and the lattice types IQ2_XXS … IQ3_S the K-quants' (ggml_vec_dot_iq*_q8_K), their values (grid
+// values, signed) as codes stored +128, the lattice types' lanes' sum times a constant after the
+// tree (post_factor). Q4_0 is not: on AVX2 CPUs llama.cpp repacks it
 // (ggml-cpu-aarch64.cpp, q4_0_8x8) into kernels that take one integer per block, as the engine does.
 inline bool float_lanes(Kind kind) { return kind != Kind::q4_0; }
+
+// The IQ kinds have the AVX2 kernel only, also on AVX-512 VNNI CPUs (the same values: integer
+// sums are exact), and no row kernel: their products take panels from 32 tokens on.
+inline bool signed_codes(Kind kind) { return kind >= Kind::iq4_nl; }
+inline bool avx2_only(Kind kind) { return signed_codes(kind); }
+// What ggml multiplies a row's sum by at the end: the lattice types' scales are 2·ls + 1 for
+// (ls + 1/2)/4 (IQ2), (ls + 1/2)/2 (IQ3_XXS) and 2·ls + 1 itself (IQ3_S).
+inline float post_factor(Kind kind) {
+    switch (kind) {
+        case Kind::iq2_xxs:
+        case Kind::iq2_xs:
+        case Kind::iq2_s: return 0.125f;
+        case Kind::iq3_xxs: return 0.25f;
+        default: return 1.0f;
+    }
+}
 
 // Where a K-quant's mins go in those lanes: none for Q3_K and Q6_K (their codes carry an offset),
 // into the 8 lanes for Q2_K, 4 lanes of their own for Q4_K, one sum for Q5_K.

@@ -49,13 +49,24 @@ std::optional<Kind> kernel_kind(TensorType type) {
         case TensorType::Q4_K: return Kind::q4_k;
         case TensorType::Q5_K: return Kind::q5_k;
         case TensorType::Q6_K: return Kind::q6_k;
+        case TensorType::IQ4_NL: return Kind::iq4_nl;
+        case TensorType::IQ4_XS: return Kind::iq4_xs;
+        case TensorType::IQ2_XXS: return Kind::iq2_xxs;
+        case TensorType::IQ2_XS: return Kind::iq2_xs;
+        case TensorType::IQ2_S: return Kind::iq2_s;
+        case TensorType::IQ3_XXS: return Kind::iq3_xxs;
+        case TensorType::IQ3_S: return Kind::iq3_s;
         default: return std::nullopt;
     }
 }
 
 bool supported(TensorType type) { return isa() != Isa::none && kernel_kind(type); }
 
-bool supported(TensorType type, size_t nt) { return supported(type) && (isa() == Isa::avx512_vnni || nt >= 32); }
+// A batch of one token never reaches a panel of IQ4_NL: there ggml's vec_dot_iq4_nl_q8_0 sums even
+// and odd blocks apart, which the kernels (tinyBLAS's order, as llama.cpp's prompts) do not.
+bool supported(TensorType type, size_t nt) {
+    return supported(type) && ((isa() == Isa::avx512_vnni && !avx2_only(*kernel_kind(type))) || nt >= 32);
+}
 
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out) {
     const size_t block = activation_block(type);
@@ -87,14 +98,15 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
 ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.sums4.data(), x.s.data(), x.n, x.nt}; }
 
 PanelData view(const Panel& p) {
-    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.scale_pairs.data(), p.min.data(), p.offset};
+    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.scale_pairs.data(), p.min.data(), p.offset, p.post};
 }
 
 // The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.
-size_t small_batch() {
+size_t small_batch(TensorType type) {
 #if defined(__x86_64__)
-    return isa() == Isa::avx512_vnni ? rows_max_tokens() : 0;
+    return isa() == Isa::avx512_vnni && !avx2_only(*kernel_kind(type)) ? rows_max_tokens() : 0;
 #else
+    (void)type;
     return 0;
 #endif
 }
@@ -111,7 +123,7 @@ void product(const Panel& panel, const Activations& x, size_t nr, float* y, size
     const PanelData p = view(panel);
     const ActivationData a = view(x);
 #if defined(__x86_64__)
-    if (isa() == Isa::avx512_vnni) product_avx512_vnni(p, a, nr, y, ldy);
+    if (isa() == Isa::avx512_vnni && !avx2_only(p.kind)) product_avx512_vnni(p, a, nr, y, ldy);
     else product_avx2(p, a, nr, y, ldy);
 #else
     (void)p, (void)a, (void)nr, (void)y, (void)ldy;

@@ -35,10 +35,14 @@ struct Activations {
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out);
 
 // 16 weight rows unpacked for the kernels. Value i of row r is
-//   Q8_0, Q4_0, Q5_0 (block b = i/32):  d[b][r] · (w[i][r] − offset)
+//   Q8_0, Q4_0, Q5_0, IQ4_NL (block b = i/32):  d[b][r] · (w[i][r] − offset)
 //   Q4_1, Q5_1 (block b = i/32):  d[b][r] · w[i][r] + dmin[b][r]   (the block's min m)
 //   K-quants (super-block s = i/256, group g = i/16):  d[s][r] · scale[g][r] · (w[i][r] − offset) − dmin[s][r] · min[g][r]
 //     (Q2_K, Q4_K, Q5_K have mins; Q3_K's and Q6_K's codes are stored with an offset of 4 and 32)
+//   IQ4_XS: as a K-quant without mins, the scale per 32 (ls − 32) given to both groups of 16
+//   IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S: as a K-quant without mins, scale 2·ls + 1, times post
+// where the IQ codes are signed values stored +128 (offset 128, as Q8_0's): IQ4's grid values
+// kvalues_iq4nl, the lattice types' grid bytes with their signs.
 // with w stored as w[i/4][r][i%4] (64 bytes per 4 values of 16 rows).
 struct Panel {
     Kind kind = Kind::q8_0;
@@ -47,7 +51,8 @@ struct Panel {
     std::vector<int32_t> scale;   // [n/16][16]            (K-quants)
     std::vector<int32_t> scale_pairs;  // the same as int16 pairs (scale, scale), for vpmaddwd (the AVX2 kernel)
     std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (Q2_K, Q4_K, Q5_K)
-    int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16), Q3_K 4, Q6_K 32
+    int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16), Q3_K 4, Q6_K 32, IQ 128
+    float post = 1;               // int8_kernel.hpp's post_factor
 };
 
 // The kernel for a weight type, if there is one (whatever the CPU).
@@ -70,9 +75,10 @@ void product(const Panel& panel, const Activations& x, size_t nr, float* y, size
 PanelData view(const Panel& panel);
 ActivationData view(const Activations& x);
 
-// Small batches (at most small_batch() tokens, e.g. generation): the same products, bit for bit,
-// straight from nr rows of the matrix (row_bytes apart) without unpacking a panel first.
-size_t small_batch();
+// Small batches (at most small_batch(type) tokens, e.g. generation; 0 where there is no row
+// kernel): the same products, bit for bit, straight from nr rows of the matrix (row_bytes apart)
+// without unpacking a panel first.
+size_t small_batch(TensorType type);
 void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, const Activations& x, float* y, size_t ldy);
 
 }  // namespace qframe::engine::int8

@@ -66,8 +66,13 @@ void half_lanes(const PanelData& p, const ActivationData& x, size_t t, size_t h,
     store_half(Min ? _mm256_add_ps(lane_tree(acc), mins) : lane_tree(acc), h, nr, y);
 }
 
-// int8_product_avx512.cpp's tile_k (the K-quants) for token t and rows 8h … 8h+7.
-template <Mins M, bool Offset>
+// What a K-quant panel's codes are: the value itself (Q2_K, Q4_K, Q5_K: mins apart), the value
+// plus a small offset (Q3_K 4, Q6_K 32: codes below 64), or a signed value stored +128 (IQ types),
+// whose byte products are taken as ggml takes them, |q| · (x with q's sign), lest they saturate.
+enum class Codes { plain, offset, signed128 };
+
+// int8_product_avx512.cpp's tile_k (the K-quants; IQ4_XS and the lattice types) for token t and rows 8h … 8h+7.
+template <Mins M, Codes C>
 void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
     const size_t n = x.n, supers = n / 256;
     __m256 acc[8], mins[4];
@@ -102,8 +107,14 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
             for (size_t i = s * 256 + 4 * l; i < (s + 1) * 256; i += 32) {
                 const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.w + i * kRows + 32 * h));
                 const __m256i xb = broadcast4(x.q + t * n + i);
-                __m256i pairs = _mm256_maddubs_epi16(w, xb);
-                if constexpr (Offset) pairs = _mm256_sub_epi16(pairs, _mm256_maddubs_epi16(offset, xb));
+                __m256i pairs;
+                if constexpr (C == Codes::signed128) {
+                    const __m256i q = _mm256_xor_si256(w, _mm256_set1_epi8(static_cast<char>(0x80)));
+                    pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(q), _mm256_sign_epi8(xb, q));
+                } else {
+                    pairs = _mm256_maddubs_epi16(w, xb);
+                    if constexpr (C == Codes::offset) pairs = _mm256_sub_epi16(pairs, _mm256_maddubs_epi16(offset, xb));
+                }
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.scale_pairs + (i / 16) * kRows + 8 * h))));
             }
             acc[l] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc[l]);
@@ -112,20 +123,28 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
     __m256 sum = lane_tree(acc);
     if constexpr (M == Mins::four_lanes) sum = _mm256_add_ps(sum, _mm256_add_ps(_mm256_add_ps(mins[0], mins[2]), _mm256_add_ps(mins[1], mins[3])));
     if constexpr (M == Mins::one_sum) sum = _mm256_add_ps(sum, mins[0]);
+    if constexpr (C == Codes::signed128) sum = _mm256_mul_ps(_mm256_set1_ps(p.post), sum);
     store_half(sum, h, nr, y);
 }
 
 void half(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
     switch (p.kind) {
-        case Kind::q8_0: return half_lanes<false, true>(p, x, t, h, nr, y);
+        case Kind::q8_0:
+        case Kind::iq4_nl: return half_lanes<false, true>(p, x, t, h, nr, y);
         case Kind::q5_0: return half_lanes<false, false>(p, x, t, h, nr, y);
         case Kind::q4_1:
         case Kind::q5_1: return half_lanes<true, false>(p, x, t, h, nr, y);
-        case Kind::q2_k: return half_k<Mins::in_lanes, false>(p, x, t, h, nr, y);
+        case Kind::q2_k: return half_k<Mins::in_lanes, Codes::plain>(p, x, t, h, nr, y);
         case Kind::q3_k:
-        case Kind::q6_k: return half_k<Mins::none, true>(p, x, t, h, nr, y);
-        case Kind::q4_k: return half_k<Mins::four_lanes, false>(p, x, t, h, nr, y);
-        case Kind::q5_k: return half_k<Mins::one_sum, false>(p, x, t, h, nr, y);
+        case Kind::q6_k: return half_k<Mins::none, Codes::offset>(p, x, t, h, nr, y);
+        case Kind::q4_k: return half_k<Mins::four_lanes, Codes::plain>(p, x, t, h, nr, y);
+        case Kind::q5_k: return half_k<Mins::one_sum, Codes::plain>(p, x, t, h, nr, y);
+        case Kind::iq4_xs:
+        case Kind::iq2_xxs:
+        case Kind::iq2_xs:
+        case Kind::iq2_s:
+        case Kind::iq3_xxs:
+        case Kind::iq3_s: return half_k<Mins::none, Codes::signed128>(p, x, t, h, nr, y);
         case Kind::q4_0: return;
     }
 }

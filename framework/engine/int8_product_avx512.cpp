@@ -184,7 +184,8 @@ void tile(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask
                 if constexpr (T <= kQ4KTokens) return tile_k<T, Mins::four_lanes, false>(p, x, t0, mask, y, ldy);
                 return;
             case Kind::q5_k: return tile_k<T, Mins::one_sum, false>(p, x, t0, mask, y, ldy);
-            case Kind::q4_0: break;
+            case Kind::q4_0:
+            default: break;  // the IQ kinds: the AVX2 kernel's (int8_kernel.hpp's avx2_only)
         }
     }
     if (!float_lanes(p.kind)) tile_block_sums<T>(p, x, t0, mask, y, ldy);

@@ -363,6 +363,7 @@ void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t
         case Kind::q6_k:
             return rows_k_for<Mins::none, 32>(rows, row_bytes, sizeof(BlockQ6_K), nr, x, y, ldy,
                                               block(BlockQ6_K{}, [](const BlockQ6_K& b, Unpacked& u) { unpack_q6_k(b, u); }));
+        default: return;  // the IQ kinds: no row kernel (int8_kernel.hpp's avx2_only)
     }
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "codec/blocks.hpp"
+#include "codec/iq_grids.hpp"
 #include "codec/k_scales.hpp"
 #include "int8_product.hpp"
 
@@ -143,6 +144,135 @@ void unpack_q6_k(const std::byte* row, size_t r, size_t n, Panel& p) {
     }
 }
 
+// IQ4_NL, IQ4_XS: byte l of a group of 32 holds the grid indices of values l (low nibble) and
+// l + 16; the code is the grid value + 128.
+void unpack_iq4_group(const uint8_t* qs, size_t first, size_t r, Panel& p) {
+    for (int l = 0; l < QK / 2; ++l) {
+        code(p, first + l, r) = static_cast<uint8_t>(kKvaluesIq4nl[qs[l] & 0x0f] + 128);
+        code(p, first + l + QK / 2, r) = static_cast<uint8_t>(kKvaluesIq4nl[qs[l] >> 4] + 128);
+    }
+}
+
+void unpack_iq4_nl(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t b = 0; b < n / QK; ++b) {
+        const auto blk = block_at<BlockIQ4_NL>(row, b);
+        p.d[b * kRows + r] = half_at(blk.d);
+        unpack_iq4_group(blk.qs, b * QK, r, p);
+    }
+}
+
+// IQ4_XS: group j's 6-bit scale is the nibble j of scales_l plus bits 2j, 2j+1 of scales_h, less 32.
+void unpack_iq4_xs(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<BlockIQ4_XS>(row, s);
+        p.d[s * kRows + r] = half_at(blk.d);
+        const unsigned high = blk.scales_h[0] | blk.scales_h[1] << 8;
+        for (int j = 0; j < QK_K / 32; ++j) {
+            const int ls = (((blk.scales_l[j / 2] >> 4 * (j % 2)) & 0x0f) | ((high >> 2 * j) & 3) << 4) - 32;
+            const size_t first = s * QK_K + 32 * j;
+            p.scale[(first / 16) * kRows + r] = ls;
+            p.scale[(first / 16 + 1) * kRows + r] = ls;
+            unpack_iq4_group(blk.qs + 16 * j, first, r, p);
+        }
+    }
+}
+
+// IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S: each value is a grid byte with a sign, stored +128 as a
+// signed code; a scale 2·ls + 1 per 16 values (given to both halves where it is per 32). ggml's
+// vec_dot_iq*_q8_K multiply the super-block's integer by d_w·d_x and the lanes' sum by 1/8 (IQ2),
+// 1/4 (IQ3_XXS) or 1 (IQ3_S): the panel's d is d_w, its post that factor.
+struct LatticeRow {
+    Panel& p;
+    size_t r;
+    void value(size_t i, int v) { code(p, i, r) = static_cast<uint8_t>(v + 128); }
+    void scale(size_t first, int ls) { p.scale[(first / 16) * kRows + r] = 2 * ls + 1; }
+    // 8 (or 4) grid bytes from `first` on, byte j negated where bit j (+ shift) of `signs` is set.
+    template <class Entry>
+    void entry(size_t first, Entry grid_entry, uint8_t signs, int count, int shift = 0) {
+        for (int j = 0; j < count; ++j) {
+            const int v = static_cast<uint8_t>(grid_entry >> (8 * j));
+            value(first + j, signs & kKmaskIq2xs[size_t(j + shift)] ? -v : v);
+        }
+    }
+};
+
+inline uint32_t u32_at(const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+void unpack_iq2_xxs(const BlockIQ2_XXS& blk, size_t first, LatticeRow row) {
+    for (int g = 0; g < 8; ++g) {
+        const uint8_t* q = blk.qs + 8 * g;  // 4 grid indices, then 4×7 sign bits and the scale
+        const uint32_t aux = u32_at(q + 4);
+        row.scale(first + 32 * g, aux >> 28);
+        row.scale(first + 32 * g + 16, aux >> 28);
+        for (int l = 0; l < 4; ++l) row.entry(first + 32 * g + 8 * l, kIq2xxsGrid[q[l]], kKsignsIq2xs[(aux >> 7 * l) & 127], 8);
+    }
+}
+
+void unpack_iq2_xs(const BlockIQ2_XS& blk, size_t first, LatticeRow row) {
+    for (int g = 0; g < 8; ++g) {
+        row.scale(first + 32 * g, blk.scales[g] & 0x0f);
+        row.scale(first + 32 * g + 16, blk.scales[g] >> 4);
+        for (int l = 0; l < 4; ++l) {
+            uint16_t q;
+            std::memcpy(&q, blk.qs + 2 * (4 * g + l), 2);
+            row.entry(first + 32 * g + 8 * l, kIq2xsGrid[q & 511], kKsignsIq2xs[q >> 9], 8);
+        }
+    }
+}
+
+void unpack_iq2_s(const BlockIQ2_S& blk, size_t first, LatticeRow row) {
+    const uint8_t* signs = blk.qs + QK_K / 8;
+    for (int g = 0; g < 8; ++g) {
+        row.scale(first + 32 * g, blk.scales[g] & 0x0f);
+        row.scale(first + 32 * g + 16, blk.scales[g] >> 4);
+        for (int l = 0; l < 4; ++l) {
+            const size_t index = blk.qs[4 * g + l] | ((blk.qh[g] << (8 - 2 * l)) & 0x300);
+            row.entry(first + 32 * g + 8 * l, kIq2sGrid[index], signs[4 * g + l], 8);
+        }
+    }
+}
+
+void unpack_iq3_xxs(const BlockIQ3_XXS& blk, size_t first, LatticeRow row) {
+    const uint8_t* scales_and_signs = blk.qs + QK_K / 4;
+    for (int g = 0; g < 8; ++g) {
+        const uint32_t aux = u32_at(scales_and_signs + 4 * g);
+        row.scale(first + 32 * g, aux >> 28);
+        row.scale(first + 32 * g + 16, aux >> 28);
+        for (int l = 0; l < 4; ++l) {
+            const uint8_t signs = kKsignsIq2xs[(aux >> 7 * l) & 127];
+            row.entry(first + 32 * g + 8 * l, kIq3xxsGrid[blk.qs[8 * g + 2 * l]], signs, 4);
+            row.entry(first + 32 * g + 8 * l + 4, kIq3xxsGrid[blk.qs[8 * g + 2 * l + 1]], signs, 4, 4);
+        }
+    }
+}
+
+void unpack_iq3_s(const BlockIQ3_S& blk, size_t first, LatticeRow row) {
+    for (int g = 0; g < 8; ++g) {
+        const int ls = (blk.scales[g / 2] >> 4 * (g % 2)) & 0x0f;
+        row.scale(first + 32 * g, ls);
+        row.scale(first + 32 * g + 16, ls);
+        for (int l = 0; l < 4; ++l) {
+            const uint8_t* qs = blk.qs + 8 * g + 2 * l;
+            const uint8_t signs = blk.signs[4 * g + l];
+            row.entry(first + 32 * g + 8 * l, kIq3sGrid[size_t(qs[0] | ((blk.qh[g] << (8 - 2 * l)) & 256))], signs, 4);
+            row.entry(first + 32 * g + 8 * l + 4, kIq3sGrid[size_t(qs[1] | ((blk.qh[g] << (7 - 2 * l)) & 256))], signs, 4, 4);
+        }
+    }
+}
+
+template <class Block, void (*Unpack)(const Block&, size_t, LatticeRow)>
+void unpack_lattice(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<Block>(row, s);
+        p.d[s * kRows + r] = half_at(blk.d);
+        Unpack(blk, s * QK_K, LatticeRow{p, r});
+    }
+}
+
 }  // namespace
 
 void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& p) {
@@ -154,7 +284,9 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
     p.dmin.assign(mins || block_min(p.kind) ? blocks * kRows : 0, 0.0f);
     p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
     p.min.assign(mins ? n / 32 * kRows * 2 : 0, 0);
-    p.offset = p.kind == Kind::q3_k ? 4 : p.kind == Kind::q6_k ? 32 : 0;  // the 32-value block types set theirs (code_offset)
+    // The 32-value Qx block types set theirs (code_offset).
+    p.offset = p.kind == Kind::q3_k ? 4 : p.kind == Kind::q6_k ? 32 : signed_codes(p.kind) ? 128 : 0;
+    p.post = post_factor(p.kind);
     for (size_t r = 0; r < nr; ++r) {
         const std::byte* row = rows + r * row_bytes;
         switch (type) {
@@ -168,6 +300,13 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
             case TensorType::Q6_K: unpack_q6_k(row, r, n, p); break;
             case TensorType::Q2_K: unpack_q2_k(row, r, n, p); break;
             case TensorType::Q3_K: unpack_q3_k(row, r, n, p); break;
+            case TensorType::IQ4_NL: unpack_iq4_nl(row, r, n, p); break;
+            case TensorType::IQ4_XS: unpack_iq4_xs(row, r, n, p); break;
+            case TensorType::IQ2_XXS: unpack_lattice<BlockIQ2_XXS, unpack_iq2_xxs>(row, r, n, p); break;
+            case TensorType::IQ2_XS: unpack_lattice<BlockIQ2_XS, unpack_iq2_xs>(row, r, n, p); break;
+            case TensorType::IQ2_S: unpack_lattice<BlockIQ2_S, unpack_iq2_s>(row, r, n, p); break;
+            case TensorType::IQ3_XXS: unpack_lattice<BlockIQ3_XXS, unpack_iq3_xxs>(row, r, n, p); break;
+            case TensorType::IQ3_S: unpack_lattice<BlockIQ3_S, unpack_iq3_s>(row, r, n, p); break;
             default: break;
         }
     }

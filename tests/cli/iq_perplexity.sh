@@ -6,25 +6,27 @@
 #   llama-quantize [--pure] --imatrix tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat \
 #       ../shared/data/models/trained-a-f16.gguf out.gguf TYPE 2      (TQ1_0, TQ2_0: no imatrix)
 #   llama-perplexity -m out.gguf -f ../shared/data/text/wikitext-2-raw-test.txt --chunks 4 -c 128 -b 128 -t 1
-# What holds today: within 3e-3 relative (ggml numerics; measured 1.1e-4 … 2.6e-3). The engine has no quantized-domain
-# kernels for these types yet: it multiplies their decoded weights by ggml-rounded activations
-# in float, not in ggml's vec_dot_iq*_q8_K order, so agreement to 4 significant digits (what
-# the K-quants reach) waits for those kernels. A wrong decoder would miss by far more.
+# What holds: where the engine has quantized-domain kernels for the file's types (IQ4_NL, IQ4_XS
+# and the lattice types IQ2_XXS … IQ3_S: ggml's tinyBLAS and vec_dot_iq*_q8_K order, bit for bit on
+# the products) within 1e-5 — the printed value's 6 digits, on a CPU whose other steps are the
+# reference build's; measured here (AVX2, 2026-12-07) 1.2e-6 … 3.3e-6. TQ1_0 and TQ2_0 run their
+# decoded weights against ggml-rounded activations in float, not in ggml's order: within 3e-3
+# (measured 2.1e-3) until their kernels exist. A wrong decoder would miss by far more.
 source "$(dirname "$0")/lib.sh"
 need_data
 TEXT="$DATA/text/wikitext-2-raw-test.txt"
 IMATRIX="$ROOT/tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat"
 cat > "$WORK/reference.txt" <<'REF'
-IQ4_NL --imatrix 11.8439
-IQ4_XS --imatrix 11.8803
-IQ3_S --imatrix 11.8642
-IQ3_XS --imatrix 12.0510
-IQ3_M --imatrix 11.8339
-IQ3_XXS --pure,--imatrix 13.3146
-IQ2_XXS --imatrix 16.3857
-IQ2_XS --imatrix 15.1313
-TQ1_0 - 135.7207
-TQ2_0 - 135.7207
+IQ4_NL --imatrix 11.8439 1e-5
+IQ4_XS --imatrix 11.8803 1e-5
+IQ3_S --imatrix 11.8642 1e-5
+IQ3_XS --imatrix 12.0510 1e-5
+IQ3_M --imatrix 11.8339 1e-5
+IQ3_XXS --pure,--imatrix 13.3146 1e-5
+IQ2_XXS --imatrix 16.3857 1e-5
+IQ2_XS --imatrix 15.1313 1e-5
+TQ1_0 - 135.7207 3e-3
+TQ2_0 - 135.7207 3e-3
 REF
 if [ "$SANITIZED" = 1 ]; then  # one lattice type, one non-linear, one ternary: the memory paths
   grep -E "^(IQ4_XS|IQ2_XXS|TQ1_0) " "$WORK/reference.txt" > "$WORK/r" && mv "$WORK/r" "$WORK/reference.txt"
@@ -35,7 +37,7 @@ stages:
   - evaluate: perplexity
     options: { ctx: 128, chunks: 4, text: "$TEXT", numerics: ggml }
 YAML
-while read -r type opts ref; do
+while read -r type opts ref bound; do
   args=()
   [ "$opts" = "-" ] || IFS=, read -r -a args <<< "$opts"
   for i in "${!args[@]}"; do [ "${args[$i]}" = "--imatrix" ] && args[$i]="--imatrix=$IMATRIX"; done
@@ -49,14 +51,14 @@ while read -r type opts ref; do
   done < <(grep -v '^#' "$ROOT/tests/cli/data/iq_decode/trained-a.tsv")
   [ "$decoded" -eq 39 ] || fail "$type: $decoded tensors checked against ggml's decode, not 39"
   "$QFRAME" run -q "$WORK/ppl.yaml" --input "$WORK/$type.gguf" --output "$WORK/out.gguf" --report "$WORK/r" > /dev/null || { fail "$type: perplexity"; continue; }
-  /usr/bin/python3 - "$WORK/r/REPORT.json" "$type" "$ref" <<'PYEOF' || fail "$type: perplexity off llama-perplexity's"
+  /usr/bin/python3 - "$WORK/r/REPORT.json" "$type" "$ref" "$bound" <<'PYEOF' || fail "$type: perplexity off llama-perplexity's"
 import json, sys
 r = json.load(open(sys.argv[1]))
 got = [s["results"][0]["ppl_original"] for s in r["stages"] if s["stage"] == "eval.perplexity"][0]
 ref = float(sys.argv[3])
 rel = abs(got / ref - 1)
-print(f"{sys.argv[2]:<8} llama-perplexity {ref:>9.4f}  qframe {got:>9.4f}  rel {rel:.1e}")
-sys.exit(0 if rel < 3e-3 else 1)
+print(f"{sys.argv[2]:<8} llama-perplexity {ref:>9.4f}  qframe {got:>9.4f}  rel {rel:.1e}  (bound {sys.argv[4]})")
+sys.exit(0 if rel < float(sys.argv[4]) else 1)
 PYEOF
   rm -f "$WORK/$type.gguf"
 done < "$WORK/reference.txt"

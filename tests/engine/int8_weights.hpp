@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "int8_product.hpp"
@@ -18,15 +19,18 @@ struct EncodedRows {
     size_t row_bytes;
 };
 
-// w (rows of n values) encoded as `type`; nullopt, with a warning, without a kernel for it here.
-inline std::optional<EncodedRows> encode_for_int8(TensorType type, const std::vector<float>& w, size_t n) {
+// w (rows of n values) encoded as `type` (with an importance per column, if given); nullopt, with a
+// warning, without a kernel for it here.
+inline std::optional<EncodedRows> encode_for_int8(TensorType type, const std::vector<float>& w, size_t n,
+                                                  std::span<const float> importance = {}) {
     if (!engine::int8::supported(type)) {
         WARN("no quantized-domain kernel for " << type_name(type) << " on this CPU (AVX-512 VNNI or AVX2): skipped");
         return std::nullopt;
     }
     const size_t row_bytes = *byte_size(type_info(type), n);
     EncodedRows out{std::vector<std::byte>(w.size() / n * row_bytes), row_bytes};
-    encode(type, w, out.bytes);
+    if (importance.empty()) encode(type, w, out.bytes);
+    else encode_weighted(type, w, out.bytes, n, importance);
     return out;
 }
 

@@ -402,7 +402,7 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
     for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37f * i) * (1 + (i % 97) * 0.01f);
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * i) * (1 + (i % 13) * 0.1f);
     for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
-                            TensorType::Q6_K}) {
+                            TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS, TensorType::IQ2_S, TensorType::IQ3_XXS, TensorType::IQ3_S}) {
         INFO(type_name(type));
         const auto encoded = test::encode_for_int8(type, w, n);
         if (!encoded) continue;
@@ -456,8 +456,8 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
 #endif
 
         // Small batches go row by row without a panel (AVX-512 VNNI): the same floats, bit for bit.
-        const size_t few = std::min(tokens, int8::small_batch());
-        if (few == 0) continue;  // AVX2: every batch builds panels
+        const size_t few = std::min(tokens, int8::small_batch(type));
+        if (few == 0) continue;  // AVX2, or no row kernel for the type: every batch builds panels
         int8::Activations some;
         int8::quantize(act, x.data(), n, few, n, 1, some);
         std::vector<float> by_panel(few * rows), by_rows(few * rows);

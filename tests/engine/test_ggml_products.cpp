@@ -13,6 +13,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ggml_dot.hpp"
@@ -80,6 +81,56 @@ const std::vector<uint32_t> q6_K_out{
         0x417a5fa6, 0xc1990f97, 0xc1a45c0c, 0xbeec6780, 0xc206e1ca, 0xc126ce3e, 0x41366a9c, 0xc1080f72,
         0x4182516e, 0x3f880e90, 0xc0894398, 0xc18a03f0, 0x412a8eae, 0xc19ad8a9, 0x420d8e28, 0xc192fae7,
 };
+// IQ4_NL (tinyBLAS_Q0_AVX, as Q8_0) and IQ4_XS (ggml_vec_dot_iq4_xs_q8_K's AVX2 branch): the same
+// program linked with the same commit's libggml, AVX2 build (GGML_NATIVE=ON, 2 cores without
+// AVX-512, 2026-12-07). One token of IQ4_NL goes through ggml_vec_dot_iq4_nl_q8_0 instead, which
+// sums even and odd blocks apart (other values): the engine runs IQ4 panels from 32 tokens on.
+const std::vector<uint32_t> iq4_nl_out{
+        0x40be67c4, 0x4171eb7f, 0x41b2397a, 0xc03658c8, 0x40466828, 0xc222194f, 0x41725f3a, 0x40196c9c,
+        0xc12d1996, 0x3fa0bdd0, 0x4025ec0c, 0xc111707c, 0x416a2c6b, 0xc098c148, 0xbff74618, 0xbf3dd00c,
+        0x41620022, 0xc194ea7d, 0xc19f7d5c, 0x3ddbe900, 0xc20b3d56, 0xc11d1ee0, 0x41452300, 0xc0e804a2,
+        0x4162a75e, 0xbf488500, 0xc06368e0, 0xc181283d, 0x412b5d6a, 0xc17ccb08, 0x420ba5fe, 0xc1902fd4,
+};
+const std::vector<uint32_t> iq4_xs_out{
+        0x40cb38a2, 0x4179f387, 0x41b19348, 0xc03706e0, 0x403442ce, 0xc21febe6, 0x416ed477, 0x400ddddc,
+        0xc12a91b8, 0x3fc67d34, 0x407414fc, 0xc11e5aac, 0x4173d3ff, 0xc0a30afc, 0xc0232ae4, 0xbe544600,
+        0x4160ca1e, 0xc19c20a0, 0xc1a09bfe, 0x3ed8cd80, 0xc20b6c2b, 0xc132b492, 0x41433b2e, 0xc0f6615f,
+        0x41663f98, 0x3eaf6a80, 0xc089e7e0, 0xc183050a, 0x41241a56, 0xc17826d6, 0x4209f06c, 0xc194819f,
+};
+
+// The lattice types (ggml_vec_dot_iq2_xxs_q8_K … iq3_s_q8_K, AVX2 branches), likewise, their
+// weights encoded with an importance of 1 + (j mod 5)/2 for column j (ggml_quantize_chunk's
+// imatrix argument; IQ2_XXS and IQ2_XS need one).
+const std::vector<uint32_t> iq2_xxs_out{
+        0x3f260e70, 0x413c8426, 0x41fdb87b, 0xc0aeeb0c, 0x4099d9a0, 0xc2036684, 0x40ec8d38, 0xbfcb01b4,
+        0xc185bb26, 0xbf7d6450, 0xbe886f80, 0xc0a63c66, 0x417ddcb4, 0xc1178d65, 0xc0ccc742, 0xbf790220,
+        0x4196ab92, 0xc1acf898, 0xc1a8c372, 0xc11cd3c7, 0xc20a2580, 0x4076b7a4, 0x412442d0, 0xc16e070e,
+        0x412ad4a8, 0xc130beea, 0xc082e0f8, 0xc186a99b, 0x4180978a, 0xc1985dbe, 0x4216f9e4, 0xc117c770,
+};
+const std::vector<uint32_t> iq2_xs_out{
+        0x41296f74, 0x4202bedc, 0x41d80d25, 0xbd8e9800, 0x40b2b3a0, 0xc226f53d, 0x4171169c, 0xbfc89fb8,
+        0xc124cfbf, 0xc0b22a81, 0x40888103, 0xc152e724, 0x41603bc6, 0x405a95fb, 0xc0dc88ae, 0x408d2994,
+        0x41e47758, 0xc1dd634e, 0xc1c2ec9d, 0x3f8be850, 0xc22b5c82, 0xc1299865, 0xbf6a5a20, 0xc15fa290,
+        0x41872044, 0xc0e1eb32, 0xc10095b0, 0xc182a0e8, 0x412add0a, 0xc1bcbf70, 0x421f20c9, 0xc15ae782,
+};
+const std::vector<uint32_t> iq2_s_out{
+        0x417e3add, 0x40f15bfc, 0x418de224, 0x3ea67c80, 0x408f7312, 0xc1e8fb0c, 0x41a1fd5a, 0x409c31b2,
+        0xc0989980, 0x3ff2d8fe, 0xbf6e5dc0, 0xc15c2c8b, 0x4109e885, 0xc0a8be98, 0xc00e0d18, 0x3f798ec0,
+        0x41bd506a, 0xc168c961, 0xc11badb1, 0xc1388e0e, 0xc2133bfa, 0xc1407152, 0x415129dc, 0x4091ae48,
+        0x41a26e25, 0xbf875620, 0x4106afb3, 0xc18c3e5d, 0x414e1b60, 0xc1ac4fc2, 0x42233323, 0xc1a97937,
+};
+const std::vector<uint32_t> iq3_xxs_out{
+        0x4141363e, 0x41903e8f, 0x41993e24, 0xbfdb4b20, 0x41076984, 0xc2093a38, 0x418a30b6, 0x4025065a,
+        0xc105edc2, 0xc0b57254, 0x40c1f500, 0xc11ecab0, 0x417daf67, 0xc0be67a4, 0xc0526b68, 0x40b981aa,
+        0x414e4e44, 0xc18c4297, 0xc1a11c0f, 0xbf04df50, 0xc2117f9b, 0xc114ac5a, 0x410943af, 0xc11d0a67,
+        0x4159a35c, 0xbe2d9d80, 0xc0d02cc0, 0xc186658d, 0x41607848, 0xc1b8dfd7, 0x421b214e, 0xc1aaf82a,
+};
+const std::vector<uint32_t> iq3_s_out{
+        0x40e32862, 0x414a8ea7, 0x41efd18e, 0xc00e3428, 0x40fb6085, 0xc20e034e, 0x4181d984, 0x40582b20,
+        0xc11fc8c3, 0x40573272, 0xbec6cfe0, 0xc1057c96, 0x4124af9d, 0xc061ceef, 0xc06a607c, 0x40262e49,
+        0x41387650, 0xc1ab8d92, 0xc1c94805, 0x3ff30040, 0xc1fe25d2, 0xc11d3fe4, 0x40250f98, 0xc0ee0fec,
+        0x4149ed8a, 0xbfe83b60, 0xc002f2e8, 0xc1826abe, 0x41206068, 0xc18a4cd8, 0x420f61ea, 0xc1a0cd54,
+};
 
 std::vector<float> lcg_values(size_t count, float scale, uint64_t& s) {
     std::vector<float> out(count);
@@ -92,18 +143,23 @@ std::vector<float> lcg_values(size_t count, float scale, uint64_t& s) {
 
 }  // namespace
 
-TEST_CASE("Q8_0, Q5_0, Q4_1, Q5_1 and K-quant products equal llama.cpp's bit for bit", "[engine][avx2]") {
+TEST_CASE("Q8_0, Q5_0, Q4_1, Q5_1, K-quant and IQ products equal llama.cpp's bit for bit", "[engine][avx2]") {
     constexpr size_t rows = 8, n = 256, tokens = 4;
     uint64_t s = 1;
     const std::vector<float> w = lcg_values(rows * n, 1.0f, s), x = lcg_values(tokens * n, 4.0f, s);
     const std::pair<TensorType, const std::vector<uint32_t>*> cases[] = {
             {TensorType::Q8_0, &q8_0_out}, {TensorType::Q5_0, &q5_0_out}, {TensorType::Q4_1, &q4_1_out}, {TensorType::Q5_1, &q5_1_out},
             {TensorType::Q2_K, &q2_K_out}, {TensorType::Q3_K, &q3_K_out}, {TensorType::Q4_K, &q4_K_out}, {TensorType::Q5_K, &q5_K_out},
-            {TensorType::Q6_K, &q6_K_out}};
-    for (const auto& [type, expected] : cases) {
+            {TensorType::Q6_K, &q6_K_out}, {TensorType::IQ4_NL, &iq4_nl_out}, {TensorType::IQ4_XS, &iq4_xs_out}};
+    const std::pair<TensorType, const std::vector<uint32_t>*> weighted[] = {
+            {TensorType::IQ2_XXS, &iq2_xxs_out}, {TensorType::IQ2_XS, &iq2_xs_out}, {TensorType::IQ2_S, &iq2_s_out},
+            {TensorType::IQ3_XXS, &iq3_xxs_out}, {TensorType::IQ3_S, &iq3_s_out}};
+    std::vector<float> importance(n);
+    for (size_t j = 0; j < n; ++j) importance[j] = 1.0f + 0.5f * float(j % 5);
+    const auto check = [&](TensorType type, const std::vector<uint32_t>& expected, std::span<const float> importance) {
         INFO(type_name(type));
-        const auto encoded = test::encode_for_int8(type, w, n);
-        if (!encoded) continue;
+        const auto encoded = test::encode_for_int8(type, w, n, importance);
+        if (!encoded) return;
         const auto& [bytes, row_bytes] = *encoded;
         int8::Activations act;
         int8::quantize(activation_type(type), x.data(), n, tokens, n, 1, act);
@@ -113,14 +169,16 @@ TEST_CASE("Q8_0, Q5_0, Q4_1, Q5_1 and K-quant products equal llama.cpp's bit for
         int8::product(panel, act, rows, y.data(), rows);
         std::vector<uint32_t> bits;
         for (float v : y) bits.push_back(std::bit_cast<uint32_t>(v));
-        CHECK(bits == *expected);
-        if (int8::small_batch() >= tokens) {  // generation's path, without a panel
+        CHECK(bits == expected);
+        if (int8::small_batch(type) >= tokens) {  // generation's path, without a panel
             int8::product_rows(type, bytes.data(), row_bytes, rows, act, y.data(), rows);
             bits.clear();
             for (float v : y) bits.push_back(std::bit_cast<uint32_t>(v));
-            CHECK(bits == *expected);
+            CHECK(bits == expected);
         }
-    }
+    };
+    for (const auto& [type, expected] : cases) check(type, *expected, {});
+    for (const auto& [type, expected] : weighted) check(type, *expected, importance);
 }
 
 // ggml's fallbacks where tinyBLAS does not apply (ggml_dot.hpp), against the same libggml: F32 and
