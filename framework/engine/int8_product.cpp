@@ -56,6 +56,10 @@ std::optional<Kind> kernel_kind(TensorType type) {
         case TensorType::IQ2_S: return Kind::iq2_s;
         case TensorType::IQ3_XXS: return Kind::iq3_xxs;
         case TensorType::IQ3_S: return Kind::iq3_s;
+        case TensorType::IQ1_S: return Kind::iq1_s;
+        case TensorType::IQ1_M: return Kind::iq1_m;
+        case TensorType::TQ1_0: return Kind::tq1_0;
+        case TensorType::TQ2_0: return Kind::tq2_0;
         default: return std::nullopt;
     }
 }
@@ -98,7 +102,7 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
 ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.sums4.data(), x.s.data(), x.n, x.nt}; }
 
 PanelData view(const Panel& p) {
-    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.scale_pairs.data(), p.min.data(), p.offset, p.post};
+    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.scale_pairs.data(), p.min.data(), p.offset, p.post, p.delta.data()};
 }
 
 // The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.

@@ -41,6 +41,8 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
 //     (Q2_K, Q4_K, Q5_K have mins; Q3_K's and Q6_K's codes are stored with an offset of 4 and 32)
 //   IQ4_XS: as a K-quant without mins, the scale per 32 (ls − 32) given to both groups of 16
 //   IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S: as a K-quant without mins, scale 2·ls + 1, times post
+//   IQ1_S: the same with a min per 32 (the delta: ±(2·ls + 1), dmin −d/8); IQ1_M: with delta[i/4]
+//   TQ1_0, TQ2_0: d[s][r] · (w[i][r] − 1), scale 1
 // where the IQ codes are signed values stored +128 (offset 128, as Q8_0's): IQ4's grid values
 // kvalues_iq4nl, the lattice types' grid bytes with their signs.
 // with w stored as w[i/4][r][i%4] (64 bytes per 4 values of 16 rows).
@@ -53,6 +55,7 @@ struct Panel {
     std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (Q2_K, Q4_K, Q5_K)
     int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16), Q3_K 4, Q6_K 32, IQ 128
     float post = 1;               // int8_kernel.hpp's post_factor
+    std::vector<int32_t> delta;   // [n/4][16] IQ1_M: ±(2·ls + 1) per 4 values, the delta's factor of their x sum
 };
 
 // The kernel for a weight type, if there is one (whatever the CPU).

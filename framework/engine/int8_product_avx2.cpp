@@ -69,14 +69,18 @@ void half_lanes(const PanelData& p, const ActivationData& x, size_t t, size_t h,
 // What a K-quant panel's codes are: the value itself (Q2_K, Q4_K, Q5_K: mins apart), the value
 // plus a small offset (Q3_K 4, Q6_K 32: codes below 64), or a signed value stored +128 (IQ types),
 // whose byte products are taken as ggml takes them, |q| · (x with q's sign), lest they saturate.
-enum class Codes { plain, offset, signed128 };
+// TQ1_0 and TQ2_0 take plain codes 0…2 with lane l's integer started at −Σ x over chunk l.
+enum class Codes { plain, offset, signed128, ternary };
 
 // int8_product_avx512.cpp's tile_k (the K-quants; IQ4_XS and the lattice types) for token t and rows 8h … 8h+7.
-template <Mins M, Codes C>
+// Deltas (IQ1_M): a second set of 8 lanes, Σ delta·(sum of 4 x) per lane, added times 1/8 after
+// both trees.
+template <Mins M, Codes C, bool Deltas = false>
 void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
     const size_t n = x.n, supers = n / 256;
-    __m256 acc[8], mins[4];
+    __m256 acc[8], mins[4], deltas[Deltas ? 8 : 1];
     for (auto& a : acc) a = _mm256_setzero_ps();
+    for (auto& a : deltas) a = _mm256_setzero_ps();
     for (auto& m : mins) m = _mm256_setzero_ps();
     for (size_t s = 0; s < supers; ++s) {
         const float dx = x.d[t * supers + s];
@@ -103,8 +107,15 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
         // then vpmaddwd with the scale twice per lane — scale · the sum of 4, in one instruction.
         const __m256i offset = _mm256_set1_epi8(static_cast<char>(p.offset));
         for (int l = 0; l < 8; ++l) {
-            __m256i isum = _mm256_setzero_si256();
+            __m256i isum = _mm256_setzero_si256(), dsum = _mm256_setzero_si256();
+            if constexpr (C == Codes::ternary) {
+                const int16_t* chunk = x.sums + t * (n / 16) + s * 16 + 2 * l;
+                isum = _mm256_set1_epi32(-(chunk[0] + chunk[1]));
+            }
             for (size_t i = s * 256 + 4 * l; i < (s + 1) * 256; i += 32) {
+                if constexpr (Deltas)
+                    dsum = _mm256_add_epi32(dsum, _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.delta + (i / 4) * kRows + 8 * h)),
+                                                                     _mm256_set1_epi32(x.sums4[t * (n / 4) + i / 4])));
                 const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.w + i * kRows + 32 * h));
                 const __m256i xb = broadcast4(x.q + t * n + i);
                 __m256i pairs;
@@ -118,9 +129,11 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.scale_pairs + (i / 16) * kRows + 8 * h))));
             }
             acc[l] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc[l]);
+            if constexpr (Deltas) deltas[l] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dsum), deltas[l]);
         }
     }
     __m256 sum = lane_tree(acc);
+    if constexpr (Deltas) sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(0.125f), lane_tree(deltas)));
     if constexpr (M == Mins::four_lanes) sum = _mm256_add_ps(sum, _mm256_add_ps(_mm256_add_ps(mins[0], mins[2]), _mm256_add_ps(mins[1], mins[3])));
     if constexpr (M == Mins::one_sum) sum = _mm256_add_ps(sum, mins[0]);
     if constexpr (C == Codes::signed128) sum = _mm256_mul_ps(_mm256_set1_ps(p.post), sum);
@@ -145,6 +158,10 @@ void half(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_
         case Kind::iq2_s:
         case Kind::iq3_xxs:
         case Kind::iq3_s: return half_k<Mins::none, Codes::signed128>(p, x, t, h, nr, y);
+        case Kind::iq1_s: return half_k<Mins::one_sum, Codes::signed128>(p, x, t, h, nr, y);
+        case Kind::iq1_m: return half_k<Mins::none, Codes::signed128, true>(p, x, t, h, nr, y);
+        case Kind::tq1_0:
+        case Kind::tq2_0: return half_k<Mins::none, Codes::ternary>(p, x, t, h, nr, y);
         case Kind::q4_0: return;
     }
 }

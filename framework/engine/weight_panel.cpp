@@ -1,6 +1,7 @@
 // Weights unpacked for the quantized-domain kernels (int8_product.hpp): each block's codes as
 // unsigned bytes and its scales as integers, from ggml's block layouts (codec/blocks.hpp).
 #include <cstring>
+#include <type_traits>
 
 #include "codec/blocks.hpp"
 #include "codec/iq_grids.hpp"
@@ -264,12 +265,97 @@ void unpack_iq3_s(const BlockIQ3_S& blk, size_t first, LatticeRow row) {
     }
 }
 
+// IQ1_S: grid values −1, 0, +1 (int8 bytes), a scale 2·ls + 1 per 32 and a delta of ±1/8 times
+// it, which ggml adds as Σ ±(2·ls + 1)·bsum in a float sum of its own, times 1/8 at the end: here
+// Q5_K's mins (one sum) with min ±(2·ls + 1) and dmin −d/8 (the 1/8 is exact in either place).
+void unpack_iq1_s(const BlockIQ1_S& blk, size_t first, LatticeRow row) {
+    for (int g = 0; g < 8; ++g) {
+        uint16_t qh;
+        std::memcpy(&qh, blk.qh + 2 * g, 2);
+        const int ls = (qh >> 12) & 7;
+        row.scale(first + 32 * g, ls);
+        row.scale(first + 32 * g + 16, ls);
+        const int delta = (qh & 0x8000 ? -1 : 1) * (2 * ls + 1);
+        set_min_pair(row.p, (first + 32 * g) / 32, row.r, delta, delta);
+        for (int l = 0; l < 4; ++l) {
+            const uint64_t entry = kIq1sGrid[size_t(blk.qs[4 * g + l] | ((qh >> 3 * l) & 7) << 8)];
+            for (int j = 0; j < 8; ++j) row.value(first + 32 * g + 8 * l + j, static_cast<int8_t>(entry >> 8 * j));
+        }
+    }
+}
+
+// IQ1_M: IQ1_S's grid, a scale 2·ls + 1 per 16 and a delta sign per 8 values; ggml sums the
+// deltas' products, ±(2·ls + 1)·Σx per 4 values, in 8 lanes of their own (the panel's delta).
+void unpack_iq1_m(const BlockIQ1_M& blk, size_t first, LatticeRow row) {
+    uint16_t sc[4];
+    std::memcpy(sc, blk.scales, sizeof sc);
+    for (int g = 0; g < 8; ++g) {
+        const int ls[2] = {(sc[g / 2] >> 6 * (g % 2)) & 7, (sc[g / 2] >> (6 * (g % 2) + 3)) & 7};
+        row.scale(first + 32 * g, ls[0]);
+        row.scale(first + 32 * g + 16, ls[1]);
+        const uint8_t* qh = blk.qh + 2 * g;
+        for (int l = 0; l < 4; ++l) {
+            const uint8_t high = qh[l / 2] >> 4 * (l % 2);  // 3 index bits, then the delta's sign
+            const uint64_t entry = kIq1sGrid[size_t(blk.qs[4 * g + l] | (high & 7) << 8)];
+            const size_t at = first + 32 * g + 8 * l;
+            for (int j = 0; j < 8; ++j) row.value(at + j, static_cast<int8_t>(entry >> 8 * j));
+            const int delta = (high & 8 ? -1 : 1) * (2 * ls[l / 2] + 1);
+            row.p.delta[(at / 4) * kRows + row.r] = delta;
+            row.p.delta[(at / 4 + 1) * kRows + row.r] = delta;
+        }
+    }
+}
+
 template <class Block, void (*Unpack)(const Block&, size_t, LatticeRow)>
 void unpack_lattice(const std::byte* row, size_t r, size_t n, Panel& p) {
     for (size_t s = 0; s < n / QK_K; ++s) {
         const auto blk = block_at<Block>(row, s);
-        p.d[s * kRows + r] = half_at(blk.d);
+        if constexpr (requires { blk.d; }) {
+            p.d[s * kRows + r] = half_at(blk.d);
+            if constexpr (std::is_same_v<Block, BlockIQ1_S>) p.dmin[s * kRows + r] = -0.125f * half_at(blk.d);
+        } else {  // IQ1_M: the F16 scale is the top nibbles of the four scale words
+            uint16_t sc[4];
+            std::memcpy(sc, blk.scales, sizeof sc);
+            const auto bits = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000));
+            uint8_t raw[2];
+            std::memcpy(raw, &bits, 2);
+            p.d[s * kRows + r] = half_at(raw);
+        }
         Unpack(blk, s * QK_K, LatticeRow{p, r});
+    }
+}
+
+// TQ1_0, TQ2_0: codes 0, 1, 2 for −1, 0, +1 (the kernel takes the 1 off per chunk of 32), scale 1.
+// TQ1_0 packs 5 trits per byte as a base-3 fraction (trit n: byte·3ⁿ mod 256, times 3, >> 8):
+// runs of 32 bytes give values 32n + m, then runs of 16 give 16n + m, and qh the last 16 (4n + j).
+void unpack_tq1_0(const std::byte* row, size_t r, size_t n, Panel& p) {
+    constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
+    const auto trit = [&](uint8_t packed, int k) { return static_cast<uint8_t>((uint8_t(packed * kPow3[k]) * 3) >> 8); };
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<BlockTQ1_0>(row, s);
+        p.d[s * kRows + r] = half_at(blk.d);
+        size_t i = s * QK_K;
+        for (size_t j = 0; j < 32; j += 32)
+            for (int k = 0; k < 5; ++k)
+                for (size_t m = 0; m < 32; ++m) code(p, i++, r) = trit(blk.qs[j + m], k);
+        for (size_t j = 32; j < sizeof blk.qs; j += 16)
+            for (int k = 0; k < 5; ++k)
+                for (size_t m = 0; m < 16; ++m) code(p, i++, r) = trit(blk.qs[j + m], k);
+        for (int k = 0; k < 4; ++k)
+            for (size_t j = 0; j < sizeof blk.qh; ++j) code(p, i++, r) = trit(blk.qh[j], k);
+        for (size_t g = 0; g < QK_K / 16; ++g) p.scale[(s * 16 + g) * kRows + r] = 1;
+    }
+}
+
+// TQ2_0: 2 bits per value; byte m of run j (32 bytes) holds values 4j + 32l + m in bits 2l, 2l+1.
+void unpack_tq2_0(const std::byte* row, size_t r, size_t n, Panel& p) {
+    for (size_t s = 0; s < n / QK_K; ++s) {
+        const auto blk = block_at<BlockTQ2_0>(row, s);
+        p.d[s * kRows + r] = half_at(blk.d);
+        for (size_t j = 0; j < sizeof blk.qs; j += 32)
+            for (int l = 0; l < 4; ++l)
+                for (size_t m = 0; m < 32; ++m) code(p, s * QK_K + 4 * j + 32 * l + m, r) = (blk.qs[j + m] >> 2 * l) & 3;
+        for (size_t g = 0; g < QK_K / 16; ++g) p.scale[(s * 16 + g) * kRows + r] = 1;
     }
 }
 
@@ -284,6 +370,7 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
     p.dmin.assign(mins || block_min(p.kind) ? blocks * kRows : 0, 0.0f);
     p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
     p.min.assign(mins ? n / 32 * kRows * 2 : 0, 0);
+    p.delta.assign(p.kind == Kind::iq1_m ? n / 4 * kRows : 0, 0);
     // The 32-value Qx block types set theirs (code_offset).
     p.offset = p.kind == Kind::q3_k ? 4 : p.kind == Kind::q6_k ? 32 : signed_codes(p.kind) ? 128 : 0;
     p.post = post_factor(p.kind);
@@ -307,6 +394,10 @@ void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr,
             case TensorType::IQ2_S: unpack_lattice<BlockIQ2_S, unpack_iq2_s>(row, r, n, p); break;
             case TensorType::IQ3_XXS: unpack_lattice<BlockIQ3_XXS, unpack_iq3_xxs>(row, r, n, p); break;
             case TensorType::IQ3_S: unpack_lattice<BlockIQ3_S, unpack_iq3_s>(row, r, n, p); break;
+            case TensorType::IQ1_S: unpack_lattice<BlockIQ1_S, unpack_iq1_s>(row, r, n, p); break;
+            case TensorType::IQ1_M: unpack_lattice<BlockIQ1_M, unpack_iq1_m>(row, r, n, p); break;
+            case TensorType::TQ1_0: unpack_tq1_0(row, r, n, p); break;
+            case TensorType::TQ2_0: unpack_tq2_0(row, r, n, p); break;
             default: break;
         }
     }

@@ -1,17 +1,18 @@
 # The IQ and TQ files qframe quantize writes (byte for byte llama-quantize's: tests/cli/quantize.sh)
 # decode, tensor by tensor, to ggml's values (facts: tests/cli/data/iq_decode/trained-a.tsv, the
 # SHA-256 of ggml's to_float of llama-quantize's files), and run in qframe's engine with
-# llama-perplexity's perplexity. Reference values (facts) measured on
-# 2026-12-06 with llama.cpp c392e50 (CPU build, AVX-512) on llama-quantize's files of trained-a:
+# llama-perplexity's perplexity. Reference values (facts) measured with llama.cpp c392e50 (CPU
+# build, AVX-512) on llama-quantize's files of trained-a (IQ1_S, IQ1_M on 2026-12-07, the others
+# on 2026-12-06):
 #   llama-quantize [--pure] --imatrix tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat \
 #       ../shared/data/models/trained-a-f16.gguf out.gguf TYPE 2      (TQ1_0, TQ2_0: no imatrix)
 #   llama-perplexity -m out.gguf -f ../shared/data/text/wikitext-2-raw-test.txt --chunks 4 -c 128 -b 128 -t 1
-# What holds: where the engine has quantized-domain kernels for the file's types (IQ4_NL, IQ4_XS
-# and the lattice types IQ2_XXS … IQ3_S: ggml's tinyBLAS and vec_dot_iq*_q8_K order, bit for bit on
-# the products) within 1e-5 — the printed value's 6 digits, on a CPU whose other steps are the
-# reference build's; measured here (AVX2, 2026-12-07) 1.2e-6 … 3.3e-6. TQ1_0 and TQ2_0 run their
-# decoded weights against ggml-rounded activations in float, not in ggml's order: within 3e-3
-# (measured 2.1e-3) until their kernels exist. A wrong decoder would miss by far more.
+# What holds: every type of these files has a quantized-domain kernel in ggml's order (tinyBLAS
+# for IQ4_NL, vec_dot_iq*_q8_K and vec_dot_tq*_q8_K for the others: the products bit for bit,
+# tests/engine/test_ggml_products.cpp), so the perplexity is llama-perplexity's within 1e-5 —
+# its printed 6 digits; measured 9e-8 … 3.3e-6 (2026-12-07). The float path the engine took
+# before (decoded weights times ggml-rounded activations) missed by 1e-4 … 2.6e-3; a wrong decoder
+# would miss by far more.
 source "$(dirname "$0")/lib.sh"
 need_data
 TEXT="$DATA/text/wikitext-2-raw-test.txt"
@@ -25,8 +26,10 @@ IQ3_M --imatrix 11.8339 1e-5
 IQ3_XXS --pure,--imatrix 13.3146 1e-5
 IQ2_XXS --imatrix 16.3857 1e-5
 IQ2_XS --imatrix 15.1313 1e-5
-TQ1_0 - 135.7207 3e-3
-TQ2_0 - 135.7207 3e-3
+IQ1_S --imatrix 20.3422 1e-5
+IQ1_M --imatrix 18.0037 1e-5
+TQ1_0 - 135.7207 1e-5
+TQ2_0 - 135.7207 1e-5
 REF
 if [ "$SANITIZED" = 1 ]; then  # one lattice type, one non-linear, one ternary: the memory paths
   grep -E "^(IQ4_XS|IQ2_XXS|TQ1_0) " "$WORK/reference.txt" > "$WORK/r" && mv "$WORK/r" "$WORK/reference.txt"

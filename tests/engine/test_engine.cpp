@@ -402,7 +402,8 @@ TEST_CASE("quantized-domain products equal the rounded activations times the dec
     for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37f * i) * (1 + (i % 97) * 0.01f);
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * i) * (1 + (i % 13) * 0.1f);
     for (TensorType type : {TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
-                            TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS, TensorType::IQ2_S, TensorType::IQ3_XXS, TensorType::IQ3_S}) {
+                            TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS, TensorType::IQ2_S, TensorType::IQ3_XXS, TensorType::IQ3_S,
+                            TensorType::IQ1_M, TensorType::TQ1_0, TensorType::TQ2_0}) {
         INFO(type_name(type));
         const auto encoded = test::encode_for_int8(type, w, n);
         if (!encoded) continue;

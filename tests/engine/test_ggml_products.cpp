@@ -132,6 +132,33 @@ const std::vector<uint32_t> iq3_s_out{
         0x4149ed8a, 0xbfe83b60, 0xc002f2e8, 0xc1826abe, 0x41206068, 0xc18a4cd8, 0x420f61ea, 0xc1a0cd54,
 };
 
+// IQ1_S, IQ1_M (with that importance) and TQ1_0, TQ2_0 (without): ggml_vec_dot_iq1_*_q8_K and
+// vec_dot_tq*_q8_K, AVX2 branches.
+const std::vector<uint32_t> iq1_s_out{
+        0x40b55119, 0x4192e6e1, 0x420de85c, 0xc17be54b, 0xbf3d21d8, 0xc245d4b5, 0x41758ed2, 0xc13ca736,
+        0xc0828896, 0x412195aa, 0x411899af, 0xc1b5709d, 0x41920e29, 0x40a6991a, 0x409d6378, 0xc0c4857a,
+        0x41b1c236, 0xc1b125f7, 0xc1fc4ea1, 0xc112cd76, 0xc235d5dc, 0xc00083a5, 0x40336e31, 0xc0603648,
+        0x414b1400, 0x3fac52d3, 0xc0fdc7ea, 0xc202c6ff, 0x4144930c, 0xbe45de40, 0x41b5136f, 0xc13e6a25,
+};
+const std::vector<uint32_t> iq1_m_out{
+        0x41600494, 0x4182d872, 0x41ff720c, 0xc1b29294, 0x40e64ae6, 0xc23cdd65, 0x418499a7, 0xc02753e8,
+        0xc0ce60a7, 0x4002a19a, 0xc05d96e3, 0xc19d977a, 0x41afff24, 0x40d75a12, 0x3eee98d0, 0xc05823b6,
+        0x41c7db48, 0xc1ee4004, 0xc1b64826, 0xc149b076, 0xc22ae54f, 0xc154552f, 0xc025de85, 0x3f8d107c,
+        0x419cd617, 0x409728cc, 0xbf3fffcc, 0xc21ab147, 0x403d2c7c, 0xc0c33826, 0x4208b472, 0xc18575ba,
+};
+const std::vector<uint32_t> tq1_0_out{
+        0x415fb560, 0x420f7844, 0x421ae021, 0xc10be1ce, 0x40a891f0, 0xc257757a, 0x418f83f0, 0xc151d2b8,
+        0x400bf7a0, 0xbfb83a80, 0x40027b24, 0xc1ae65ca, 0x403868d0, 0xc0f4a9a4, 0xc0ecfd2e, 0x40f13ddf,
+        0x41f0f194, 0xc19a1830, 0xc1c176a2, 0xc00f4248, 0xc214aa89, 0xc1135fde, 0xc0190eb8, 0xc2062e4a,
+        0x3e7f1d00, 0xc13d9e94, 0xc0d3181c, 0xc0606de8, 0x41851d18, 0xc1952ba0, 0x41e3767c, 0xc1d869f7,
+};
+const std::vector<uint32_t> tq2_0_out{
+        0x415fb560, 0x420f7844, 0x421ae021, 0xc10be1ce, 0x40a891f0, 0xc257757a, 0x418f83f0, 0xc151d2b8,
+        0x400bf7a0, 0xbfb83a80, 0x40027b24, 0xc1ae65ca, 0x403868d0, 0xc0f4a9a4, 0xc0ecfd2e, 0x40f13ddf,
+        0x41f0f194, 0xc19a1830, 0xc1c176a2, 0xc00f4248, 0xc214aa89, 0xc1135fde, 0xc0190eb8, 0xc2062e4a,
+        0x3e7f1d00, 0xc13d9e94, 0xc0d3181c, 0xc0606de8, 0x41851d18, 0xc1952ba0, 0x41e3767c, 0xc1d869f7,
+};
+
 std::vector<float> lcg_values(size_t count, float scale, uint64_t& s) {
     std::vector<float> out(count);
     for (auto& v : out) {
@@ -150,10 +177,12 @@ TEST_CASE("Q8_0, Q5_0, Q4_1, Q5_1, K-quant and IQ products equal llama.cpp's bit
     const std::pair<TensorType, const std::vector<uint32_t>*> cases[] = {
             {TensorType::Q8_0, &q8_0_out}, {TensorType::Q5_0, &q5_0_out}, {TensorType::Q4_1, &q4_1_out}, {TensorType::Q5_1, &q5_1_out},
             {TensorType::Q2_K, &q2_K_out}, {TensorType::Q3_K, &q3_K_out}, {TensorType::Q4_K, &q4_K_out}, {TensorType::Q5_K, &q5_K_out},
-            {TensorType::Q6_K, &q6_K_out}, {TensorType::IQ4_NL, &iq4_nl_out}, {TensorType::IQ4_XS, &iq4_xs_out}};
+            {TensorType::Q6_K, &q6_K_out}, {TensorType::IQ4_NL, &iq4_nl_out}, {TensorType::IQ4_XS, &iq4_xs_out},
+            {TensorType::TQ1_0, &tq1_0_out}, {TensorType::TQ2_0, &tq2_0_out}};
     const std::pair<TensorType, const std::vector<uint32_t>*> weighted[] = {
             {TensorType::IQ2_XXS, &iq2_xxs_out}, {TensorType::IQ2_XS, &iq2_xs_out}, {TensorType::IQ2_S, &iq2_s_out},
-            {TensorType::IQ3_XXS, &iq3_xxs_out}, {TensorType::IQ3_S, &iq3_s_out}};
+            {TensorType::IQ3_XXS, &iq3_xxs_out}, {TensorType::IQ3_S, &iq3_s_out},
+            {TensorType::IQ1_S, &iq1_s_out}, {TensorType::IQ1_M, &iq1_m_out}};
     std::vector<float> importance(n);
     for (size_t j = 0; j < n; ++j) importance[j] = 1.0f + 0.5f * float(j % 5);
     const auto check = [&](TensorType type, const std::vector<uint32_t>& expected, std::span<const float> importance) {
