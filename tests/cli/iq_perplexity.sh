@@ -2,7 +2,7 @@
 # decode, tensor by tensor, to ggml's values (facts: tests/cli/data/iq_decode/trained-a.tsv, the
 # SHA-256 of ggml's to_float of llama-quantize's files), and run in qframe's engine with
 # llama-perplexity's perplexity. Reference values (facts) measured with llama.cpp c392e50 (CPU
-# build, AVX-512) on llama-quantize's files of trained-a (IQ1_S, IQ1_M on 2026-12-07, the others
+# build, AVX-512) on llama-quantize's files of trained-a (IQ2_S, IQ2_M, IQ1_S, IQ1_M on 2026-12-07, the others
 # on 2026-12-06):
 #   llama-quantize [--pure] --imatrix tests/cli/data/imatrix/trained-a_ctx256_chunks8.dat \
 #       ../shared/data/models/trained-a-f16.gguf out.gguf TYPE 2      (TQ1_0, TQ2_0: no imatrix)
@@ -26,6 +26,8 @@ IQ3_M --imatrix 11.8339 1e-5
 IQ3_XXS --pure,--imatrix 13.3146 1e-5
 IQ2_XXS --imatrix 16.3857 1e-5
 IQ2_XS --imatrix 15.1313 1e-5
+IQ2_S --imatrix 13.6567 1e-5
+IQ2_M --imatrix 12.7691 1e-5
 IQ1_S --imatrix 20.3422 1e-5
 IQ1_M --imatrix 18.0037 1e-5
 TQ1_0 - 135.7207 1e-5
