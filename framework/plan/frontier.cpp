@@ -1,10 +1,13 @@
 #include "frontier.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
@@ -70,6 +73,36 @@ do for [kind in "svg pngcairo"] {{
     sweep::run_gnuplot(dir / "frontier.gnuplot");
 }
 
+// The types of a measured mix that the plans cannot use, with their tensor counts.
+std::vector<std::string> types_not_studied(const Findings& measured, const std::set<std::string>& offered) {
+    std::map<std::string, size_t> count;
+    for (const auto& [name, type] : measured.at("type_after_per_tensor").items())
+        if (!offered.contains(type.get<std::string>())) ++count[type.get<std::string>()];
+    std::vector<std::string> out;
+    for (const auto& [type, n] : count) out.push_back(fmt::format("{} ({} tensor{})", type, n, n == 1 ? "" : "s"));
+    return out;
+}
+
+// Whether the mix lies below the plans' curve as the plot draws it: the measured plans joined by
+// lines, the cost on a log scale (linear where a neighbour costs 0), the mix's cost compared with
+// the curve's at its size; beyond the curve's ends, with the nearest plan's.
+bool below_the_plans(const FrontierPoint& mix, const std::vector<FrontierPoint>& points, const std::string& objective) {
+    const double cost = mix.measured.value(objective, -1.0);
+    const FrontierPoint *lo = nullptr, *hi = nullptr;
+    for (const auto& p : points) {
+        if (p.is_mix || p.measured.is_null() || !p.measured.contains(objective)) continue;
+        if (p.file_bytes <= mix.file_bytes && (!lo || p.file_bytes > lo->file_bytes)) lo = &p;
+        if (p.file_bytes >= mix.file_bytes && (!hi || p.file_bytes < hi->file_bytes)) hi = &p;
+    }
+    if (!lo && !hi) return false;
+    if (!lo || !hi) return cost < (lo ? lo : hi)->measured.at(objective).get<double>();
+    const double a = lo->measured.at(objective).get<double>(), b = hi->measured.at(objective).get<double>();
+    if (hi->file_bytes == lo->file_bytes) return cost < std::min(a, b);
+    const double t = double(mix.file_bytes - lo->file_bytes) / double(hi->file_bytes - lo->file_bytes);
+    const double curve = a > 0 && b > 0 ? std::exp(std::log(a) + t * (std::log(b) - std::log(a))) : a + t * (b - a);
+    return cost < curve;
+}
+
 }  // namespace
 
 std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vector<MixPlan>& plans, const StageCatalog& catalog,
@@ -80,7 +113,7 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
     std::vector<MixToMeasure> to_measure;
     for (size_t k = 0; k < plans.size(); ++k) {
         FrontierPoint p{fmt::format("plan {}", k + 1), false, plans[k].file_bytes, plans[k].bpw, plans[k].predicted, nullptr,
-                        options.dir / fmt::format("plan-{}.yaml", k + 1)};
+                        options.dir / fmt::format("plan-{}.yaml", k + 1), {}};
         write_text_atomically(p.recipe, plans[k].recipe);
         to_measure.push_back(plan_change(plans[k], p.name));
         points.push_back(std::move(p));
@@ -93,18 +126,31 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
             MixToMeasure m{mix, {}};
             for (const auto& t : input.tensors()) m.tensors.emplace_back(t.name, call);
             to_measure.push_back(std::move(m));
-            points.push_back({mix, true, 0, 0, -1, nullptr, {}});
+            points.push_back({mix, true, 0, 0, -1, nullptr, {}, {}});
         }
         spdlog::info("measuring {} plan(s) and {} mix(es) against the study's baseline", plans.size(), options.mixes.size());
         const auto measured = measure_mixes(study, to_measure, options.evaluation);
+        const std::set<std::string> offered = planner.offered_types();
         for (size_t i = 0; i < points.size(); ++i) {
             points[i].measured = measured[i];
             if (points[i].is_mix) {
                 points[i].file_bytes = measured[i].at("file_bytes").get<uint64_t>();
                 points[i].bpw = planner.bpw(points[i].file_bytes);
+                points[i].types_not_studied = types_not_studied(measured[i], offered);
             }
         }
     }
+    // A mix below the plans' curve that uses types the study never tried says more about the study
+    // than about the plans.
+    std::string unfair;
+    for (const auto& p : points)
+        if (p.is_mix && !p.types_not_studied.empty() && below_the_plans(p, points, options.objective)) {
+            const std::string types = fmt::format("{}", fmt::join(p.types_not_studied, ", "));
+            spdlog::warn("llama.cpp's {} lies below the plans' curve and uses types the study has no treatment with: {}; "
+                         "add treatments with them to let the plans use them",
+                         p.name, types);
+            unfair += fmt::format("- llama.cpp's {} lies below the plans' curve and uses types the study has no treatment with: {}.\n", p.name, types);
+        }
 
     // REPORT.json and REPORT.md.
     // The smallest plan exactly (as plan-1.yaml writes it: the header holds the recipe).
@@ -124,6 +170,7 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
                 if (p.measured.contains(key)) j["measured"][key] = p.measured.at(key);
         }
         if (!p.recipe.empty()) j["recipe"] = p.recipe.filename().string();
+        if (p.is_mix && !p.measured.is_null()) j["types_not_studied"] = p.types_not_studied;
         json["points"].push_back(j);
         const double measured = p.measured.is_null() ? -1 : p.measured.value(options.objective, -1.0);
         const double ppl = p.measured.is_null() ? -1 : p.measured.value("ppl", -1.0);
@@ -149,6 +196,7 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
                           "{:.1f}%, rank correlation {:.3f} over {} plan(s).\n",
                           100 * sum / measured.size(), 100 * worst, rho, measured.size());
     }
+    if (!unfair.empty()) md += "\nWarning: the plans could not use every type of these mixes.\n\n" + unfair;
     if (points.size() > 1 || options.measure) {
         try {
             draw(points, options.dir, study.name, options.objective);

@@ -30,6 +30,9 @@ struct FrontierPoint {
     double predicted = -1;              // -1: none (the mixes)
     Findings measured;                  // null unless measured: a candidate's keys
     std::filesystem::path recipe;       // the plan's recipe (plans only)
+    // A mix's types that no plan can use (the study has no treatment with them), with the
+    // number of tensors the mix gives each: "Q8_0 (30 tensors)".
+    std::vector<std::string> types_not_studied;
 };
 
 // Writes the report; returns its points (plans, then mixes).

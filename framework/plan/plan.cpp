@@ -375,6 +375,16 @@ uint64_t Planner::largest() const { return impl_->header + impl_->fixed + plan::
 
 double Planner::bpw(uint64_t file_bytes) const { return impl_->bpw(file_bytes); }
 
+std::set<std::string> Planner::offered_types() const {
+    std::set<std::string> out;
+    const auto add = [&](uint32_t id) { out.insert(type_name_or_id(find_type(id), id)); };
+    for (const auto& t : impl_->base_types) add(t.type_id);
+    for (const auto& group : impl_->groups)
+        for (const auto& choice : group.choices)
+            for (uint32_t id : choice.types) add(id);
+    return out;
+}
+
 uint64_t Planner::budget_of(const PlanRequest& request) const {
     if (request.target_bytes.has_value() == request.target_bpw.has_value()) throw Error("give one target: --target-size or --target-bpw");
     if (request.target_bytes) return *request.target_bytes;

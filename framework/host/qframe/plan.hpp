@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,6 +71,8 @@ public:
     uint64_t smallest_plan_bytes(const std::filesystem::path& output) const;  // exactly, recipe included
     uint64_t budget_of(const PlanRequest& request) const;  // its target as a file size
     double bpw(uint64_t file_bytes) const;                  // bits per weight of a file of the model
+    // Every tensor type a plan can give a tensor: the treatments' and the untreated tensors' types.
+    std::set<std::string> offered_types() const;
     // The least predicted cost within `budget` file bytes, as a recipe that writes `output`;
     // throws, naming the smallest reachable size, below it. The budget holds the header too, and
     // the header holds the recipe (provenance.hpp).
