@@ -234,8 +234,6 @@ int run_quantize(const std::vector<std::string>& args) {
     const Arguments a = positional_arguments((*vm)["args"].as<std::vector<std::string>>());
     if (!is_copy(*a.file_type)) {
         const LlamaFileType& row = file_type_row(*a.file_type);
-        if (!can_encode(row.base))
-            throw Error(fmt::format("{}: the mix's tensors are mostly {}, which qframe cannot encode yet", a.file_type->name, type_name(row.base)));
         if (row.needs_importance && !vm->count("imatrix"))
             throw UsageError(fmt::format("{} needs an importance matrix (--imatrix), as llama-quantize says: its result would be garbage without one",
                                          a.file_type->name));

@@ -98,7 +98,7 @@ void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> 
 
 void encode(TensorType type, std::span<const float> values, std::span<std::byte> bytes) {
     const Kernels* k = find_kernels(type);
-    if (requires_importance(type))
+    if (k && !k->encode && k->encode_weighted)  // requires_importance
         throw std::invalid_argument("encode: " + describe(type) + " is encoded only with an importance matrix (encode_weighted), as in ggml");
     if (!k || !k->encode) throw std::invalid_argument("encode: no encoder for " + describe(type));
     const size_t n_blocks = check_sizes("encode", type, values.size(), bytes.size());

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "codec/float_to_int.hpp"
 #include "codec/iq_search.hpp"
@@ -104,21 +105,16 @@ uint32_t code_of(const float* xval, float id, int kmax, int8_t* L) {
 template <class Search>
 int best_neighbour(const Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
     const auto list = s.neighbours_of(u);
+    thread_local std::vector<float> d2;
+    d2.resize(list.size() - 1);
+    neighbour_distances(s.values_of(u), d2.size(), Search::kDim, xval, weight, scale, d2.data());
     float best_d2 = FLT_MAX;
     int grid_index = -1;
-    for (size_t j = 1; j < list.size(); ++j) {
-        const auto pg = s.grid[list[j]];
-        float d2 = 0;
-        for (int i = 0; i < Search::kDim; ++i) {
-            const float q = float(Search::value(pg, i));
-            const float diff = scale * q - xval[i];
-            d2 += weight[i] * diff * diff;
+    for (size_t j = 0; j < d2.size(); ++j)
+        if (d2[j] < best_d2) {  // the first of equals, as ggml's scan keeps it
+            best_d2 = d2[j];
+            grid_index = list[j + 1];
         }
-        if (d2 < best_d2) {
-            best_d2 = d2;
-            grid_index = list[j];
-        }
-    }
     if (grid_index < 0) throw std::domain_error("IQ encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
     for (int i = 0; i < Search::kDim; ++i) L[i] = int8_t((Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
     return grid_index;

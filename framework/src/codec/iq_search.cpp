@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <utility>
 
 #include "codec/iq_grids.hpp"
 
@@ -34,36 +33,65 @@ Search build(std::span<const uint16_t> codes, uint32_t map_size, int nwant) {
         s.grid[i] = packed;
         s.map[codes[i]] = int(i);  // the code is the point's own values
     }
-    std::vector<std::pair<int, int>> dist2(codes.size());  // (squared distance, grid index)
+    // Per off-grid point, the grid points at its nwant smallest squared distances in (distance,
+    // index) order — ggml sorts every grid point; distances are small integers, so a pass per
+    // distance over the points in index order gives the same lists.
+    std::vector<int> dist2(codes.size());
+    std::vector<int> point_values(codes.size() * Search::kDim);  // by dimension, for the distance loop
+    for (size_t j = 0; j < codes.size(); ++j)
+        for (int k = 0; k < Search::kDim; ++k) point_values[k * codes.size() + j] = Search::value(s.grid[j], k);
+    constexpr int kMaxDistance = Search::kDim * (2 << Search::kBits) * (2 << Search::kBits);
+    std::vector<char> present(kMaxDistance + 1);
     for (uint32_t u = 0; u < map_size; ++u) {
         if (s.map[u] >= 0) continue;
-        for (size_t j = 0; j < codes.size(); ++j) {
-            int d2 = 0;
-            for (int k = 0; k < Search::kDim; ++k) {
-                const int diff = Search::value(s.grid[j], k) - value_of<Search>(u, k);
-                d2 += diff * diff;
-            }
-            dist2[j] = {d2, int(j)};
+        std::fill(dist2.begin(), dist2.end(), 0);
+        for (int k = 0; k < Search::kDim; ++k) {
+            const int at = value_of<Search>(u, k);
+            const int* v = point_values.data() + k * codes.size();
+            for (size_t j = 0; j < codes.size(); ++j) dist2[j] += (v[j] - at) * (v[j] - at);
         }
-        std::sort(dist2.begin(), dist2.end());
+        std::fill(present.begin(), present.end(), 0);
+        for (int d : dist2) present[size_t(d)] = 1;
         s.map[u] = -int(s.neighbours.size() + 1);
         const size_t count_at = s.neighbours.size();
         s.neighbours.push_back(0);
-        int d2 = dist2[0].first, nhave = 1;
-        for (const auto& [d, j] : dist2) {
-            if (d > d2) {
-                if (nhave == nwant) break;
-                d2 = d;
-                ++nhave;
-            }
-            s.neighbours.push_back(uint16_t(j));
+        int nhave = 0;
+        for (int d = 0; d <= kMaxDistance && nhave < nwant; ++d) {
+            if (!present[size_t(d)]) continue;
+            ++nhave;
+            for (size_t j = 0; j < codes.size(); ++j)
+                if (dist2[j] == d) s.neighbours.push_back(uint16_t(j));
         }
         s.neighbours[count_at] = uint16_t(s.neighbours.size() - count_at - 1);
+    }
+    s.values.assign(s.neighbours.size() * Search::kDim, 0.0f);
+    for (uint32_t u = 0; u < map_size; ++u) {
+        if (s.map[u] >= 0) continue;
+        const auto list = s.neighbours_of(u);
+        float* v = s.values.data() + size_t(-s.map[u]) * Search::kDim;
+        for (size_t j = 1; j < list.size(); ++j)
+            for (int k = 0; k < Search::kDim; ++k) v[size_t(k) * (list.size() - 1) + j - 1] = float(Search::value(s.grid[list[j]], k));
     }
     return s;
 }
 
 }  // namespace
+
+// One copy per instruction set, chosen when the library loads; the lanes are the list's entries,
+// so each d2[j] is the scalar loop's own sequence of roundings (no FMA: -ffp-contract=off).
+__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void neighbour_distances(const float* v, size_t count, int dim,
+                                                                                                 const float* x, const float* weight, float scale,
+                                                                                                 float* d2) {
+    for (size_t j = 0; j < count; ++j) d2[j] = 0;
+    for (int k = 0; k < dim; ++k) {
+        const float xk = x[k], wk = weight[k];
+        const float* vk = v + size_t(k) * count;
+        for (size_t j = 0; j < count; ++j) {
+            const float diff = scale * vk[j] - xk;
+            d2[j] += wk * diff * diff;
+        }
+    }
+}
 
 const Iq3Search& iq3_search(int grid_size) {
     if (grid_size == 256) {

@@ -21,17 +21,26 @@ struct LatticeSearch {
     std::vector<int> map;              // by the point's codes (l_k << Bits·k): its grid index,
                                        // or -(n + 1) with neighbours[n] the count of its list
     std::vector<uint16_t> neighbours;  // per off-grid point: count, then grid indices, nearest first
+    // The listed points' values as floats, by dimension: a list whose count is at neighbours[p]
+    // has value k of its entry j at values[(p + 1)·Dim + k·count + j] (for the distances, which
+    // then run over the entries in SIMD lanes).
+    std::vector<float> values;
 
     // The neighbour list of off-grid code u (map[u] < 0): count first.
     std::span<const uint16_t> neighbours_of(uint32_t u) const {
         const uint16_t* start = neighbours.data() + (-map[u] - 1);
         return {start, size_t(start[0]) + 1};
     }
+    const float* values_of(uint32_t u) const { return values.data() + size_t(-map[u]) * Dim; }
     static int8_t value(Packed point, int k) { return int8_t(point >> 8 * k); }
 };
 
 using Iq3Search = LatticeSearch<uint32_t, 4, 3>;  // 4 values 1 … 15
 using Iq2Search = LatticeSearch<uint64_t, 8, 2>;  // 8 values 1 … 7 (IQ1: 1 … 5)
+
+// d2[j] = Σ_k weight[k]·(scale·v_kj − x[k])² for the count entries of a list (v: values_of), each
+// term and sum rounded in ggml's order (iq2_find_best_neighbour's scalar loop), in SIMD lanes.
+void neighbour_distances(const float* v, size_t count, int dim, const float* x, const float* weight, float scale, float* d2);
 
 // grid_size 256 (IQ3_XXS) or 512 (IQ3_S). Exported for the tests, which check the grids.
 QFRAME_API const Iq3Search& iq3_search(int grid_size);
