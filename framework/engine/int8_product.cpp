@@ -37,39 +37,11 @@ Isa isa() {
 
 }  // namespace
 
-std::optional<Kind> kernel_kind(TensorType type) {
-    switch (type) {
-        case TensorType::Q8_0: return Kind::q8_0;
-        case TensorType::Q4_0: return Kind::q4_0;
-        case TensorType::Q5_0: return Kind::q5_0;
-        case TensorType::Q4_1: return Kind::q4_1;
-        case TensorType::Q5_1: return Kind::q5_1;
-        case TensorType::Q2_K: return Kind::q2_k;
-        case TensorType::Q3_K: return Kind::q3_k;
-        case TensorType::Q4_K: return Kind::q4_k;
-        case TensorType::Q5_K: return Kind::q5_k;
-        case TensorType::Q6_K: return Kind::q6_k;
-        case TensorType::IQ4_NL: return Kind::iq4_nl;
-        case TensorType::IQ4_XS: return Kind::iq4_xs;
-        case TensorType::IQ2_XXS: return Kind::iq2_xxs;
-        case TensorType::IQ2_XS: return Kind::iq2_xs;
-        case TensorType::IQ2_S: return Kind::iq2_s;
-        case TensorType::IQ3_XXS: return Kind::iq3_xxs;
-        case TensorType::IQ3_S: return Kind::iq3_s;
-        case TensorType::IQ1_S: return Kind::iq1_s;
-        case TensorType::IQ1_M: return Kind::iq1_m;
-        case TensorType::TQ1_0: return Kind::tq1_0;
-        case TensorType::TQ2_0: return Kind::tq2_0;
-        default: return std::nullopt;
-    }
-}
+bool supported(TensorType type) { return isa() != Isa::none && type_row(type); }
 
-bool supported(TensorType type) { return isa() != Isa::none && kernel_kind(type); }
-
-// A batch of one token never reaches a panel of IQ4_NL: there ggml's vec_dot_iq4_nl_q8_0 sums even
-// and odd blocks apart, which the kernels (tinyBLAS's order, as llama.cpp's prompts) do not.
 bool supported(TensorType type, size_t nt) {
-    return supported(type) && ((isa() == Isa::avx512_vnni && !avx2_only(*kernel_kind(type))) || nt >= 32);
+    const TypeRow* row = type_row(type);
+    return isa() != Isa::none && row && ((isa() == Isa::avx512_vnni && row->rows) || nt >= 32);
 }
 
 void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t n, unsigned threads, Activations& out) {
@@ -102,13 +74,14 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
 ActivationData view(const Activations& x) { return {x.q.data(), x.d.data(), x.sums.data(), x.sums4.data(), x.s.data(), x.n, x.nt}; }
 
 PanelData view(const Panel& p) {
-    return {p.kind, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.scale_pairs.data(), p.min.data(), p.offset, p.post, p.delta.data()};
+    return {p.sums, p.codes, p.mins, p.w.data(), p.d.data(), p.dmin.data(), p.scale.data(), p.scale_pairs.data(), p.min.data(), p.offset, p.post, p.delta.data()};
 }
 
 // The row kernels exist for AVX-512 VNNI; with AVX2 every batch builds panels.
 size_t small_batch(TensorType type) {
 #if defined(__x86_64__)
-    return isa() == Isa::avx512_vnni && !avx2_only(*kernel_kind(type)) ? rows_max_tokens() : 0;
+    const TypeRow* row = type_row(type);
+    return isa() == Isa::avx512_vnni && row && row->rows ? rows_max_tokens() : 0;
 #else
     (void)type;
     return 0;
@@ -117,7 +90,7 @@ size_t small_batch(TensorType type) {
 
 void product_rows(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, const Activations& x, float* y, size_t ldy) {
 #if defined(__x86_64__)
-    rows_avx512_vnni(*kernel_kind(type), rows, row_bytes, nr, view(x), y, ldy);
+    rows_avx512_vnni(type, rows, row_bytes, nr, view(x), y, ldy);
 #else
     (void)type, (void)rows, (void)row_bytes, (void)nr, (void)x, (void)y, (void)ldy;
 #endif
@@ -127,7 +100,7 @@ void product(const Panel& panel, const Activations& x, size_t nr, float* y, size
     const PanelData p = view(panel);
     const ActivationData a = view(x);
 #if defined(__x86_64__)
-    if (isa() == Isa::avx512_vnni && !avx2_only(p.kind)) product_avx512_vnni(p, a, nr, y, ldy);
+    if (isa() == Isa::avx512_vnni) product_avx512_vnni(p, a, nr, y, ldy);
     else product_avx2(p, a, nr, y, ldy);
 #else
     (void)p, (void)a, (void)nr, (void)y, (void)ldy;

@@ -11,7 +11,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "ggml_rounding.hpp"
@@ -43,28 +42,47 @@ void quantize(ActivationType type, const float* x, size_t ldx, size_t nt, size_t
 //   IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S: as a K-quant without mins, scale 2·ls + 1, times post
 //   IQ1_S: the same with a min per 32 (the delta: ±(2·ls + 1), dmin −d/8); IQ1_M: with delta[i/4]
 //   TQ1_0, TQ2_0: d[s][r] · (w[i][r] − 1), scale 1
-// where the IQ codes are signed values stored +128 (offset 128, as Q8_0's): IQ4's grid values
-// kvalues_iq4nl, the lattice types' grid bytes with their signs.
-// with w stored as w[i/4][r][i%4] (64 bytes per 4 values of 16 rows).
+// with w stored as w[i/4][r][i%4] (64 bytes per 4 values of 16 rows); the IQ codes are signed
+// values stored +128 (offset 128, as Q8_0's): IQ4's grid values kvalues_iq4nl, the lattice
+// types' grid bytes with their signs.
 struct Panel {
-    Kind kind = Kind::q8_0;
+    Sums sums = Sums::lanes32;
+    Codes codes = Codes::plain;
+    Mins mins = Mins::none;
     std::vector<uint8_t> w;       // [n/4][16][4]
     std::vector<float> d, dmin;   // [blocks or super-blocks][16]
-    std::vector<int32_t> scale;   // [n/16][16]            (K-quants)
+    std::vector<int32_t> scale;   // [n/16][16]            (super-blocks)
     std::vector<int32_t> scale_pairs;  // the same as int16 pairs (scale, scale), for vpmaddwd (the AVX2 kernel)
-    std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (Q2_K, Q4_K, Q5_K)
-    int offset = 0;               // code_offset of the 32-value block types (Q8_0: 128, Q4_0: 8, Q5_0: 16), Q3_K 4, Q6_K 32, IQ 128
-    float post = 1;               // int8_kernel.hpp's post_factor
+    std::vector<int16_t> min;     // [n/32][16][2]: the mins of groups 2p and 2p+1 (Q2_K, Q4_K, Q5_K; IQ1_S's deltas)
+    int offset = 0;               // TypeRow's
+    float post = 1;               // TypeRow's
     std::vector<int32_t> delta;   // [n/4][16] IQ1_M: ±(2·ls + 1) per 4 values, the delta's factor of their x sum
+
 };
 
-// The kernel for a weight type, if there is one (whatever the CPU).
-std::optional<Kind> kernel_kind(TensorType type);
+// One row per weight type the kernels take (weight_panel.cpp's table): ggml's vec_dot of the type
+// as the kernels reproduce it, and how its rows are unpacked.
+struct TypeRow {
+    TensorType type;
+    Sums sums;
+    Codes codes;
+    Mins mins;
+    int offset;  // code − offset is the value: Q8_0 and the IQ types 128, Q4_0 8, Q5_0 16, Q3_K 4, Q6_K 32
+    float post;  // what ggml multiplies the lanes' sum by at the end: IQ2_* 1/8, IQ3_XXS 1/4, else 1
+    bool rows;   // the AVX-512 VNNI row kernel for small batches (int8_rows_avx512.cpp); without it, panels from 32 tokens on
+    void (*unpack)(const std::byte* row, size_t r, size_t n, Panel& panel);  // row r of the panel from n values of `row`
+};
+
+// The type's row; nullptr where the kernels do not take it.
+const TypeRow* type_row(TensorType type);
 // Whether the quantized-domain kernels handle this weight type on this CPU (AVX-512 VNNI or AVX2).
 bool supported(TensorType type);
 // … and a product of nt tokens with it. With AVX2 (no row kernel) a panel pays off from 32 tokens
 // on: generation takes the F32 path there (measured 2026-12-02 on the 1.1B model,
 // QFRAME_ENGINE_ISA=avx2: Q4_K_M prompts 1.15× the F32 path, generation with a panel per token 0.3×).
+// The types without a row kernel (TypeRow::rows) follow the AVX2 rule on every CPU; so a batch of
+// one token never reaches a panel of IQ4_NL, where ggml's vec_dot_iq4_nl_q8_0 sums even and odd
+// blocks apart (tinyBLAS's order, which the kernels take, is that of llama.cpp's prompts).
 bool supported(TensorType type, size_t nt);
 
 // Unpacks rows [r0, r0 + nr) (nr ≤ 16; missing rows are zero) of a matrix of `type` with n

@@ -3,7 +3,7 @@
 // lanes; vpdpbusd becomes vpmaddubsw (pairs of byte products into int16) and vpmaddwd (pairs of
 // those into int32), llama.cpp's AVX2 path. The integer sums and every float step are
 // int8_product_avx512.cpp's, so both kernels give the same floats, bit for bit. ggml's 8 float
-// lanes per row and token (int8_kernel.hpp's float_lanes) take 8 of the 16 ymm registers, so
+// lanes per row and token (int8_kernel.hpp's Sums) take 8 of the 16 ymm registers, so
 // those tiles are one token × 8 rows, each half of the panel in turn.
 #include <immintrin.h>
 
@@ -66,19 +66,16 @@ void half_lanes(const PanelData& p, const ActivationData& x, size_t t, size_t h,
     store_half(Min ? _mm256_add_ps(lane_tree(acc), mins) : lane_tree(acc), h, nr, y);
 }
 
-// What a K-quant panel's codes are: the value itself (Q2_K, Q4_K, Q5_K: mins apart), the value
-// plus a small offset (Q3_K 4, Q6_K 32: codes below 64), or a signed value stored +128 (IQ types),
-// whose byte products are taken as ggml takes them, |q| · (x with q's sign), lest they saturate.
-// TQ1_0 and TQ2_0 take plain codes 0…2 with lane l's integer started at −Σ x over chunk l.
-enum class Codes { plain, offset, signed128, ternary };
 
 // int8_product_avx512.cpp's tile_k (the K-quants; IQ4_XS and the lattice types) for token t and rows 8h … 8h+7.
-// Deltas (IQ1_M): a second set of 8 lanes, Σ delta·(sum of 4 x) per lane, added times 1/8 after
-// both trees.
-template <Mins M, Codes C, bool Deltas = false>
+// The codes as int8_kernel.hpp's Codes says; signed ones are multiplied as ggml does, |q| · (x with
+// q's sign), lest an int16 pair saturate. Mins::deltas (IQ1_M) is a second set of 8 lanes,
+// Σ delta·(sum of 4 x) per lane, added times 1/8 after both trees.
+template <Mins M, Codes C>
 void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
     const size_t n = x.n, supers = n / 256;
-    __m256 acc[8], mins[4], deltas[Deltas ? 8 : 1];
+    constexpr bool kDeltas = M == Mins::deltas, kGroupMins = M == Mins::in_lanes || M == Mins::four_lanes || M == Mins::one_sum;
+    __m256 acc[8], mins[4], deltas[kDeltas ? 8 : 1];
     for (auto& a : acc) a = _mm256_setzero_ps();
     for (auto& a : deltas) a = _mm256_setzero_ps();
     for (auto& m : mins) m = _mm256_setzero_ps();
@@ -90,7 +87,7 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
             const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.min + ((s * 8 + j) * kRows + 8 * h) * 2));
             return _mm256_madd_epi16(m, broadcast4(x.sums + t * (n / 16) + 2 * (s * 8 + j)));
         };
-        if constexpr (M != Mins::none) {
+        if constexpr (kGroupMins) {
             const __m256 dmin = _mm256_mul_ps(_mm256_loadu_ps(p.dmin + s * kRows + 8 * h), _mm256_set1_ps(-dx));
             if constexpr (M == Mins::in_lanes)
                 for (int l = 0; l < 8; ++l) acc[l] = _mm256_fmadd_ps(dmin, _mm256_cvtepi32_ps(pair(l)), acc[l]);
@@ -113,7 +110,7 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
                 isum = _mm256_set1_epi32(-(chunk[0] + chunk[1]));
             }
             for (size_t i = s * 256 + 4 * l; i < (s + 1) * 256; i += 32) {
-                if constexpr (Deltas)
+                if constexpr (kDeltas)
                     dsum = _mm256_add_epi32(dsum, _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.delta + (i / 4) * kRows + 8 * h)),
                                                                      _mm256_set1_epi32(x.sums4[t * (n / 4) + i / 4])));
                 const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.w + i * kRows + 32 * h));
@@ -129,11 +126,11 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.scale_pairs + (i / 16) * kRows + 8 * h))));
             }
             acc[l] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc[l]);
-            if constexpr (Deltas) deltas[l] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dsum), deltas[l]);
+            if constexpr (kDeltas) deltas[l] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dsum), deltas[l]);
         }
     }
     __m256 sum = lane_tree(acc);
-    if constexpr (Deltas) sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(0.125f), lane_tree(deltas)));
+    if constexpr (kDeltas) sum = _mm256_add_ps(sum, _mm256_mul_ps(_mm256_set1_ps(0.125f), lane_tree(deltas)));
     if constexpr (M == Mins::four_lanes) sum = _mm256_add_ps(sum, _mm256_add_ps(_mm256_add_ps(mins[0], mins[2]), _mm256_add_ps(mins[1], mins[3])));
     if constexpr (M == Mins::one_sum) sum = _mm256_add_ps(sum, mins[0]);
     if constexpr (C == Codes::signed128) sum = _mm256_mul_ps(_mm256_set1_ps(p.post), sum);
@@ -141,28 +138,23 @@ void half_k(const PanelData& p, const ActivationData& x, size_t t, size_t h, siz
 }
 
 void half(const PanelData& p, const ActivationData& x, size_t t, size_t h, size_t nr, float* y) {
-    switch (p.kind) {
-        case Kind::q8_0:
-        case Kind::iq4_nl: return half_lanes<false, true>(p, x, t, h, nr, y);
-        case Kind::q5_0: return half_lanes<false, false>(p, x, t, h, nr, y);
-        case Kind::q4_1:
-        case Kind::q5_1: return half_lanes<true, false>(p, x, t, h, nr, y);
-        case Kind::q2_k: return half_k<Mins::in_lanes, Codes::plain>(p, x, t, h, nr, y);
-        case Kind::q3_k:
-        case Kind::q6_k: return half_k<Mins::none, Codes::offset>(p, x, t, h, nr, y);
-        case Kind::q4_k: return half_k<Mins::four_lanes, Codes::plain>(p, x, t, h, nr, y);
-        case Kind::q5_k: return half_k<Mins::one_sum, Codes::plain>(p, x, t, h, nr, y);
-        case Kind::iq4_xs:
-        case Kind::iq2_xxs:
-        case Kind::iq2_xs:
-        case Kind::iq2_s:
-        case Kind::iq3_xxs:
-        case Kind::iq3_s: return half_k<Mins::none, Codes::signed128>(p, x, t, h, nr, y);
-        case Kind::iq1_s: return half_k<Mins::one_sum, Codes::signed128>(p, x, t, h, nr, y);
-        case Kind::iq1_m: return half_k<Mins::none, Codes::signed128, true>(p, x, t, h, nr, y);
-        case Kind::tq1_0:
-        case Kind::tq2_0: return half_k<Mins::none, Codes::ternary>(p, x, t, h, nr, y);
-        case Kind::q4_0: return;
+    if (p.sums == Sums::lanes32) {
+        if (p.mins == Mins::block) return half_lanes<true, false>(p, x, t, h, nr, y);
+        if (p.codes == Codes::signed128) return half_lanes<false, true>(p, x, t, h, nr, y);
+        return half_lanes<false, false>(p, x, t, h, nr, y);
+    }
+    switch (p.mins) {
+        case Mins::in_lanes: return half_k<Mins::in_lanes, Codes::plain>(p, x, t, h, nr, y);
+        case Mins::four_lanes: return half_k<Mins::four_lanes, Codes::plain>(p, x, t, h, nr, y);
+        case Mins::one_sum:
+            if (p.codes == Codes::signed128) return half_k<Mins::one_sum, Codes::signed128>(p, x, t, h, nr, y);
+            return half_k<Mins::one_sum, Codes::plain>(p, x, t, h, nr, y);
+        case Mins::deltas: return half_k<Mins::deltas, Codes::signed128>(p, x, t, h, nr, y);
+        case Mins::none:
+        case Mins::block:
+            if (p.codes == Codes::offset) return half_k<Mins::none, Codes::offset>(p, x, t, h, nr, y);
+            if (p.codes == Codes::ternary) return half_k<Mins::none, Codes::ternary>(p, x, t, h, nr, y);
+            return half_k<Mins::none, Codes::signed128>(p, x, t, h, nr, y);
     }
 }
 
@@ -213,7 +205,7 @@ constexpr int kTokens = 2;  // tokens per tile: their integer and float sums fil
 }  // namespace
 
 void product_avx2(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy) {
-    if (float_lanes(panel.kind)) {
+    if (panel.sums != Sums::block_integers) {
         for (size_t t = 0; t < x.nt; ++t)
             for (size_t h = 0; 8 * h < nr; ++h) half(panel, x, t, h, nr, y + t * ldy);
         return;

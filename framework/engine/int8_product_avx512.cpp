@@ -2,8 +2,8 @@
 // calls them only where the CPU has it). A tile is the panel's 16 rows (one zmm lane each)
 // against T tokens: vpdpbusd adds 4 code products of every row per instruction, with the token's
 // 4 codes broadcast, so each result lane is one row's sum. Integer sums are exact, as ggml's; the
-// float steps are ggml's per type: 8 float lanes per row and token (int8_kernel.hpp's
-// float_lanes), or one integer per block for Q4_0.
+// float steps are ggml's per type: 8 float lanes per row and token (int8_kernel.hpp's Sums), or
+// one integer per block for Q4_0.
 // GCC 12 warns inside its own _mm512_cvtepi32_ps (an intentionally undefined pass-through operand).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -54,7 +54,7 @@ void tile_block_sums(const PanelData& p, const ActivationData& x, size_t t0, __m
 }
 
 // Q8_0, Q5_0 (Q8_0 activations) and Q4_1, Q5_1 (Q8_1): ggml's 8 float lanes per row and token
-// (int8_kernel.hpp's float_lanes). Lane l's integer is one vpdpbusd, Σ (w − offset)·x over
+// (int8_kernel.hpp's Sums). Lane l's integer is one vpdpbusd, Σ (w − offset)·x over
 // values 4l…4l+3 of the block, started at −offset · (their x sum); Qx_1 add m_w · s_x apart.
 template <int T, bool Min>
 void tile_lanes(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
@@ -96,19 +96,25 @@ void tile_lanes(const PanelData& p, const ActivationData& x, size_t t0, __mmask1
     }
 }
 
-// K-quants (Q8_K activations) in ggml's 8 float lanes. Per super-block, lane l's integer is
-// Σ over the 8 chunks of 32 values of scale_g · Σ (w − offset)·x over values 4l…4l+3 of the chunk
-// (one vpdpbusd each, started at −offset · their x sum), and acc_l += (d_w·d_x) · it. The mins:
-// Q2_K first adds (−dmin_w·d_x) · (m_2l·bsum_2l + m_2l+1·bsum_2l+1) to lane l; Q4_K keeps 4 lanes
-// of them (pairs of sub-blocks), Q5_K one sum, added after the lanes' tree.
-template <int T, Mins M, bool Offset>
+// K-quants and the IQ/TQ super-block types (Q8_K activations) in ggml's 8 float lanes. Per
+// super-block, lane l's integer is Σ over the 8 chunks of 32 values of scale_g · Σ (w − offset)·x
+// over values 4l…4l+3 of the chunk (one vpdpbusd each, started at −offset · their x sum; the
+// ternary codes start the lane at −Σx over chunk l instead), and acc_l += (d_w·d_x) · it. The
+// mins: Q2_K first adds (−dmin_w·d_x) · (m_2l·bsum_2l + m_2l+1·bsum_2l+1) to lane l; Q4_K keeps 4
+// lanes of them (pairs of sub-blocks), Q5_K and IQ1_S one sum, added after the lanes' tree;
+// IQ1_M's deltas are 8 lanes of their own, added times 1/8. The signed codes' sum is multiplied by
+// the panel's post last (int8_product_avx2.cpp's half_k, step for step).
+template <int T, Mins M, Codes C>
 void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
     const size_t n = x.n, supers = n / 256;
     constexpr int kMinLanes = M == Mins::four_lanes ? 4 : M == Mins::one_sum ? 1 : 0;
-    __m512 acc[T][8], mins[T][kMinLanes > 0 ? kMinLanes : 1];
+    constexpr bool kOffset = C == Codes::offset || C == Codes::signed128, kDeltas = M == Mins::deltas;
+    constexpr bool kGroupMins = M == Mins::in_lanes || M == Mins::four_lanes || M == Mins::one_sum;
+    __m512 acc[T][8], mins[T][kMinLanes > 0 ? kMinLanes : 1], deltas[T][kDeltas ? 8 : 1];
     for (int t = 0; t < T; ++t) {
         for (int l = 0; l < 8; ++l) acc[t][l] = _mm512_setzero_ps();
         for (auto& m : mins[t]) m = _mm512_setzero_ps();
+        for (auto& m : deltas[t]) m = _mm512_setzero_ps();
     }
     for (size_t s = 0; s < supers; ++s) {
         const __m512 dw = _mm512_loadu_ps(p.d + s * kRows);
@@ -116,7 +122,7 @@ void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 ma
         for (int t = 0; t < T; ++t) {
             const float dx = x.d[(t0 + t) * supers + s];
             d[t] = _mm512_mul_ps(dw, _mm512_set1_ps(dx));
-            if constexpr (M != Mins::none) dmin[t] = _mm512_mul_ps(_mm512_loadu_ps(p.dmin + s * kRows), _mm512_set1_ps(-dx));
+            if constexpr (kGroupMins) dmin[t] = _mm512_mul_ps(_mm512_loadu_ps(p.dmin + s * kRows), _mm512_set1_ps(-dx));
         }
         // The mins' integers: pairs of groups of 16 (Q2_K: lane l is pair l; Q4_K, Q5_K: pair j is
         // sub-block j, its min twice).
@@ -140,55 +146,77 @@ void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 ma
                 mins[t][0] = _mm512_fmadd_ps(dmin[t], _mm512_cvtepi32_ps(sum), mins[t][0]);
             }
         for (int l = 0; l < 8; ++l) {
-            __m512i isum[T];
-            for (int t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
+            __m512i isum[T], dsum[T];
+            for (int t = 0; t < T; ++t) {
+                isum[t] = dsum[t] = _mm512_setzero_si512();
+                if constexpr (C == Codes::ternary) {
+                    const int16_t* chunk = x.sums + (t0 + t) * (n / 16) + s * 16 + 2 * l;
+                    isum[t] = _mm512_set1_epi32(-(chunk[0] + chunk[1]));
+                }
+            }
             for (size_t i = s * 256 + 4 * l; i < (s + 1) * 256; i += 32) {
                 const __m512i w = _mm512_loadu_si512(p.w + i * kRows);
                 const __m512i scale = _mm512_loadu_si512(p.scale + (i / 16) * kRows);
                 for (int t = 0; t < T; ++t) {
-                    const __m512i from = Offset ? _mm512_set1_epi32(-p.offset * x.sums4[(t0 + t) * (n / 4) + i / 4]) : _mm512_setzero_si512();
+                    const int32_t sum4 = x.sums4[(t0 + t) * (n / 4) + i / 4];
+                    const __m512i from = kOffset ? _mm512_set1_epi32(-p.offset * sum4) : _mm512_setzero_si512();
                     const __m512i dot = _mm512_dpbusd_epi32(from, w, broadcast4(x.q + (t0 + t) * n + i));
                     isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot, scale));
+                    if constexpr (kDeltas)
+                        dsum[t] = _mm512_add_epi32(dsum[t], _mm512_mullo_epi32(_mm512_loadu_si512(p.delta + (i / 4) * kRows), _mm512_set1_epi32(sum4)));
                 }
             }
-            for (int t = 0; t < T; ++t) acc[t][l] = _mm512_fmadd_ps(d[t], _mm512_cvtepi32_ps(isum[t]), acc[t][l]);
+            for (int t = 0; t < T; ++t) {
+                acc[t][l] = _mm512_fmadd_ps(d[t], _mm512_cvtepi32_ps(isum[t]), acc[t][l]);
+                if constexpr (kDeltas) deltas[t][l] = _mm512_fmadd_ps(d[t], _mm512_cvtepi32_ps(dsum[t]), deltas[t][l]);
+            }
         }
     }
+    const auto tree = [](const __m512* a) {
+        return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[4]), _mm512_add_ps(a[2], a[6])),
+                             _mm512_add_ps(_mm512_add_ps(a[1], a[5]), _mm512_add_ps(a[3], a[7])));
+    };
     for (int t = 0; t < T; ++t) {
-        const __m512* a = acc[t];
-        __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[4]), _mm512_add_ps(a[2], a[6])),
-                                   _mm512_add_ps(_mm512_add_ps(a[1], a[5]), _mm512_add_ps(a[3], a[7])));
+        __m512 sum = tree(acc[t]);
+        if constexpr (kDeltas) sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_set1_ps(0.125f), tree(deltas[t])));
         if constexpr (M == Mins::four_lanes)
             sum = _mm512_add_ps(sum, _mm512_add_ps(_mm512_add_ps(mins[t][0], mins[t][2]), _mm512_add_ps(mins[t][1], mins[t][3])));
         if constexpr (M == Mins::one_sum) sum = _mm512_add_ps(sum, mins[t][0]);
+        if constexpr (C == Codes::signed128) sum = _mm512_mul_ps(_mm512_set1_ps(p.post), sum);
         _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, sum);
     }
 }
 
 // Tokens per tile: the accumulators and the weights fit in 32 zmm (6 × 1 for one sum per block,
-// 3 × 8 for the float lanes, 2 × 12 for Q4_K's lanes and mins).
-constexpr int kTokens = 6, kLaneTokens = 3, kQ4KTokens = 2;
+// 3 × 8 for the float lanes, 2 × 12 for Q4_K's lanes and mins, 1 × 16 with IQ1_M's deltas).
+constexpr int kTokens = 6, kLaneTokens = 3, kQ4KTokens = 2, kDeltaTokens = 1;
 
+// Every code plain or with its offset (the signed ones stored +128: vpdpbusd takes unsigned bytes
+// and starts from −128·Σx).
 template <int T>
 void tile(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 mask, float* y, size_t ldy) {
+    if (p.sums == Sums::block_integers) return tile_block_sums<T>(p, x, t0, mask, y, ldy);
     if constexpr (T <= kLaneTokens) {
-        switch (p.kind) {
-            case Kind::q8_0:
-            case Kind::q5_0: return tile_lanes<T, false>(p, x, t0, mask, y, ldy);
-            case Kind::q4_1:
-            case Kind::q5_1: return tile_lanes<T, true>(p, x, t0, mask, y, ldy);
-            case Kind::q2_k: return tile_k<T, Mins::in_lanes, false>(p, x, t0, mask, y, ldy);
-            case Kind::q3_k:
-            case Kind::q6_k: return tile_k<T, Mins::none, true>(p, x, t0, mask, y, ldy);
-            case Kind::q4_k:
-                if constexpr (T <= kQ4KTokens) return tile_k<T, Mins::four_lanes, false>(p, x, t0, mask, y, ldy);
+        if (p.sums == Sums::lanes32)
+            return p.mins == Mins::block ? tile_lanes<T, true>(p, x, t0, mask, y, ldy) : tile_lanes<T, false>(p, x, t0, mask, y, ldy);
+        switch (p.mins) {
+            case Mins::in_lanes: return tile_k<T, Mins::in_lanes, Codes::plain>(p, x, t0, mask, y, ldy);
+            case Mins::four_lanes:
+                if constexpr (T <= kQ4KTokens) return tile_k<T, Mins::four_lanes, Codes::plain>(p, x, t0, mask, y, ldy);
                 return;
-            case Kind::q5_k: return tile_k<T, Mins::one_sum, false>(p, x, t0, mask, y, ldy);
-            case Kind::q4_0:
-            default: break;  // the IQ kinds: the AVX2 kernel's (int8_kernel.hpp's avx2_only)
+            case Mins::one_sum:
+                if (p.codes == Codes::signed128) return tile_k<T, Mins::one_sum, Codes::signed128>(p, x, t0, mask, y, ldy);
+                return tile_k<T, Mins::one_sum, Codes::plain>(p, x, t0, mask, y, ldy);
+            case Mins::deltas:
+                if constexpr (T <= kDeltaTokens) return tile_k<T, Mins::deltas, Codes::signed128>(p, x, t0, mask, y, ldy);
+                return;
+            case Mins::none:
+            case Mins::block:
+                if (p.codes == Codes::signed128) return tile_k<T, Mins::none, Codes::signed128>(p, x, t0, mask, y, ldy);
+                if (p.codes == Codes::ternary) return tile_k<T, Mins::none, Codes::ternary>(p, x, t0, mask, y, ldy);
+                return tile_k<T, Mins::none, Codes::offset>(p, x, t0, mask, y, ldy);
         }
     }
-    if (!float_lanes(p.kind)) tile_block_sums<T>(p, x, t0, mask, y, ldy);
 }
 
 template <int T>
@@ -210,8 +238,9 @@ void tiles(const PanelData& panel, const ActivationData& x, __mmask16 mask, floa
 
 void product_avx512_vnni(const PanelData& panel, const ActivationData& x, size_t nr, float* y, size_t ldy) {
     const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1);
-    if (!float_lanes(panel.kind)) tiles<kTokens>(panel, x, mask, y, ldy);
-    else if (panel.kind == Kind::q4_k) tiles<kQ4KTokens>(panel, x, mask, y, ldy);
+    if (panel.sums == Sums::block_integers) tiles<kTokens>(panel, x, mask, y, ldy);
+    else if (panel.mins == Mins::four_lanes) tiles<kQ4KTokens>(panel, x, mask, y, ldy);
+    else if (panel.mins == Mins::deltas) tiles<kDeltaTokens>(panel, x, mask, y, ldy);
     else tiles<kLaneTokens>(panel, x, mask, y, ldy);
 }
 

@@ -334,7 +334,7 @@ void rows_q8_0_for(const std::byte* rows, size_t row_bytes, size_t nr, const Act
 
 size_t rows_max_tokens() { return kMaxTokens; }
 
-void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
+void rows_avx512_vnni(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, const ActivationData& x, float* y, size_t ldy) {
     const auto block = [](auto tag, auto&& f) {
         return [f](const std::byte* p, Unpacked& u) {
             decltype(tag) blk;
@@ -342,28 +342,28 @@ void rows_avx512_vnni(Kind kind, const std::byte* rows, size_t row_bytes, size_t
             f(blk, u);
         };
     };
-    switch (kind) {
-        case Kind::q8_0: return rows_q8_0_for<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q4_0: return rows_q8_0_for<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q5_0: return rows_q8_0_for<BlockQ5_0>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q4_1: return rows_q8_0_for<BlockQ4_1>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q5_1: return rows_q8_0_for<BlockQ5_1>(rows, row_bytes, nr, x, y, ldy);
-        case Kind::q2_k:
+    switch (type) {
+        case TensorType::Q8_0: return rows_q8_0_for<BlockQ8_0>(rows, row_bytes, nr, x, y, ldy);
+        case TensorType::Q4_0: return rows_q8_0_for<BlockQ4_0>(rows, row_bytes, nr, x, y, ldy);
+        case TensorType::Q5_0: return rows_q8_0_for<BlockQ5_0>(rows, row_bytes, nr, x, y, ldy);
+        case TensorType::Q4_1: return rows_q8_0_for<BlockQ4_1>(rows, row_bytes, nr, x, y, ldy);
+        case TensorType::Q5_1: return rows_q8_0_for<BlockQ5_1>(rows, row_bytes, nr, x, y, ldy);
+        case TensorType::Q2_K:
             return rows_k_for<Mins::in_lanes, 0>(rows, row_bytes, sizeof(BlockQ2_K), nr, x, y, ldy,
                                                  block(BlockQ2_K{}, [](const BlockQ2_K& b, Unpacked& u) { unpack_q2_k(b, u); }));
-        case Kind::q3_k:
+        case TensorType::Q3_K:
             return rows_k_for<Mins::none, 4>(rows, row_bytes, sizeof(BlockQ3_K), nr, x, y, ldy,
                                              block(BlockQ3_K{}, [](const BlockQ3_K& b, Unpacked& u) { unpack_q3_k(b, u); }));
-        case Kind::q4_k:
+        case TensorType::Q4_K:
             return rows_k_for<Mins::four_lanes, 0>(rows, row_bytes, sizeof(BlockQ4_K), nr, x, y, ldy,
                                                    block(BlockQ4_K{}, [](const BlockQ4_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
-        case Kind::q5_k:
+        case TensorType::Q5_K:
             return rows_k_for<Mins::one_sum, 0>(rows, row_bytes, sizeof(BlockQ5_K), nr, x, y, ldy,
                                                 block(BlockQ5_K{}, [](const BlockQ5_K& b, Unpacked& u) { unpack_scale_min_k(b, u); }));
-        case Kind::q6_k:
+        case TensorType::Q6_K:
             return rows_k_for<Mins::none, 32>(rows, row_bytes, sizeof(BlockQ6_K), nr, x, y, ldy,
                                               block(BlockQ6_K{}, [](const BlockQ6_K& b, Unpacked& u) { unpack_q6_k(b, u); }));
-        default: return;  // the IQ kinds: no row kernel (int8_kernel.hpp's avx2_only)
+        default: return;  // the types without a row kernel (int8_product.hpp's TypeRow::rows)
     }
 }
 

@@ -1,5 +1,7 @@
-// Weights unpacked for the quantized-domain kernels (int8_product.hpp): each block's codes as
-// unsigned bytes and its scales as integers, from ggml's block layouts (codec/blocks.hpp).
+// The weight types the quantized-domain kernels take, one row each (kTypeRows, below: how ggml
+// sums the type, what its codes are, where its mins go, which kernels), and their rows unpacked
+// into panels (int8_product.hpp): each block's codes as unsigned bytes and its scales as
+// integers, from ggml's block layouts (codec/blocks.hpp). A new type is a row and an unpacking.
 #include <cstring>
 #include <type_traits>
 
@@ -30,7 +32,6 @@ Block block_at(const std::byte* row, size_t b) {
 inline uint8_t& code(Panel& p, size_t i, size_t r) { return p.w[(i / 4) * 64 + r * 4 + i % 4]; }
 
 void unpack_q8_0(const std::byte* row, size_t r, size_t n, Panel& p) {
-    p.offset = code_offset<BlockQ8_0>();
     for (size_t b = 0; b < n / QK; ++b) {
         const auto blk = block_at<BlockQ8_0>(row, b);
         p.d[b * kRows + r] = half_at(blk.d);
@@ -42,7 +43,6 @@ void unpack_q8_0(const std::byte* row, size_t r, size_t n, Panel& p) {
 // with a fifth bit (bit j of qh for value j) for Q5_x and a min per block (in dmin) for Qx_1.
 template <class Block>
 void unpack_nibbles(const std::byte* row, size_t r, size_t n, Panel& p) {
-    p.offset = code_offset<Block>();
     for (size_t b = 0; b < n / QK; ++b) {
         const auto blk = block_at<Block>(row, b);
         p.d[b * kRows + r] = half_at(blk.d);
@@ -359,48 +359,57 @@ void unpack_tq2_0(const std::byte* row, size_t r, size_t n, Panel& p) {
     }
 }
 
+// One row per type (int8_product.hpp's TypeRow).
+constexpr TypeRow kTypeRows[] = {
+    // type              sums                  codes             mins              offset                      post    rows   unpack
+    {TensorType::Q8_0,   Sums::lanes32,        Codes::signed128, Mins::none,       code_offset<BlockQ8_0>(),   1,      true,  unpack_q8_0},
+    {TensorType::Q4_0,   Sums::block_integers, Codes::offset,    Mins::none,       code_offset<BlockQ4_0>(),   1,      true,  unpack_nibbles<BlockQ4_0>},
+    {TensorType::Q5_0,   Sums::lanes32,        Codes::offset,    Mins::none,       code_offset<BlockQ5_0>(),   1,      true,  unpack_nibbles<BlockQ5_0>},
+    {TensorType::Q4_1,   Sums::lanes32,        Codes::plain,     Mins::block,      0,                          1,      true,  unpack_nibbles<BlockQ4_1>},
+    {TensorType::Q5_1,   Sums::lanes32,        Codes::plain,     Mins::block,      0,                          1,      true,  unpack_nibbles<BlockQ5_1>},
+    {TensorType::Q2_K,   Sums::lanes256,       Codes::plain,     Mins::in_lanes,   0,                          1,      true,  unpack_q2_k},
+    {TensorType::Q3_K,   Sums::lanes256,       Codes::offset,    Mins::none,       4,                          1,      true,  unpack_q3_k},
+    {TensorType::Q4_K,   Sums::lanes256,       Codes::plain,     Mins::four_lanes, 0,                          1,      true,  unpack_scale_min_k<BlockQ4_K>},
+    {TensorType::Q5_K,   Sums::lanes256,       Codes::plain,     Mins::one_sum,    0,                          1,      true,  unpack_scale_min_k<BlockQ5_K>},
+    {TensorType::Q6_K,   Sums::lanes256,       Codes::offset,    Mins::none,       32,                         1,      true,  unpack_q6_k},
+    {TensorType::IQ4_NL, Sums::lanes32,        Codes::signed128, Mins::none,       128,                        1,      false, unpack_iq4_nl},
+    {TensorType::IQ4_XS, Sums::lanes256,       Codes::signed128, Mins::none,       128,                        1,      false, unpack_iq4_xs},
+    {TensorType::IQ2_XXS, Sums::lanes256,      Codes::signed128, Mins::none,       128,                        0.125f, false, unpack_lattice<BlockIQ2_XXS, unpack_iq2_xxs>},
+    {TensorType::IQ2_XS, Sums::lanes256,       Codes::signed128, Mins::none,       128,                        0.125f, false, unpack_lattice<BlockIQ2_XS, unpack_iq2_xs>},
+    {TensorType::IQ2_S,  Sums::lanes256,       Codes::signed128, Mins::none,       128,                        0.125f, false, unpack_lattice<BlockIQ2_S, unpack_iq2_s>},
+    {TensorType::IQ3_XXS, Sums::lanes256,      Codes::signed128, Mins::none,       128,                        0.25f,  false, unpack_lattice<BlockIQ3_XXS, unpack_iq3_xxs>},
+    {TensorType::IQ3_S,  Sums::lanes256,       Codes::signed128, Mins::none,       128,                        1,      false, unpack_lattice<BlockIQ3_S, unpack_iq3_s>},
+    {TensorType::IQ1_S,  Sums::lanes256,       Codes::signed128, Mins::one_sum,    128,                        1,      false, unpack_lattice<BlockIQ1_S, unpack_iq1_s>},
+    {TensorType::IQ1_M,  Sums::lanes256,       Codes::signed128, Mins::deltas,     128,                        1,      false, unpack_lattice<BlockIQ1_M, unpack_iq1_m>},
+    {TensorType::TQ1_0,  Sums::lanes256,       Codes::ternary,   Mins::none,       0,                          1,      false, unpack_tq1_0},
+    {TensorType::TQ2_0,  Sums::lanes256,       Codes::ternary,   Mins::none,       0,                          1,      false, unpack_tq2_0},
+};
+
 }  // namespace
 
+const TypeRow* type_row(TensorType type) {
+    for (const TypeRow& row : kTypeRows)
+        if (row.type == type) return &row;
+    return nullptr;
+}
+
 void unpack(TensorType type, const std::byte* rows, size_t row_bytes, size_t nr, size_t n, Panel& p) {
-    p.kind = *kernel_kind(type);
-    const bool k_quant = int8::k_quant(p.kind), mins = group_mins(p.kind);
-    const size_t blocks = k_quant ? n / QK_K : n / QK;
+    const TypeRow& t = *type_row(type);
+    p.sums = t.sums;
+    p.codes = t.codes;
+    p.mins = t.mins;
+    p.offset = t.offset;
+    p.post = t.post;
+    const bool super_blocks = t.sums == Sums::lanes256;
+    const bool group_mins = t.mins == Mins::in_lanes || t.mins == Mins::four_lanes || t.mins == Mins::one_sum;
+    const size_t blocks = super_blocks ? n / QK_K : n / QK;
     p.w.assign(n * kRows, 0);
     p.d.assign(blocks * kRows, 0.0f);
-    p.dmin.assign(mins || block_min(p.kind) ? blocks * kRows : 0, 0.0f);
-    p.scale.assign(k_quant ? n / 16 * kRows : 0, 0);
-    p.min.assign(mins ? n / 32 * kRows * 2 : 0, 0);
-    p.delta.assign(p.kind == Kind::iq1_m ? n / 4 * kRows : 0, 0);
-    // The 32-value Qx block types set theirs (code_offset).
-    p.offset = p.kind == Kind::q3_k ? 4 : p.kind == Kind::q6_k ? 32 : signed_codes(p.kind) ? 128 : 0;
-    p.post = post_factor(p.kind);
-    for (size_t r = 0; r < nr; ++r) {
-        const std::byte* row = rows + r * row_bytes;
-        switch (type) {
-            case TensorType::Q8_0: unpack_q8_0(row, r, n, p); break;
-            case TensorType::Q4_0: unpack_nibbles<BlockQ4_0>(row, r, n, p); break;
-            case TensorType::Q5_0: unpack_nibbles<BlockQ5_0>(row, r, n, p); break;
-            case TensorType::Q4_1: unpack_nibbles<BlockQ4_1>(row, r, n, p); break;
-            case TensorType::Q5_1: unpack_nibbles<BlockQ5_1>(row, r, n, p); break;
-            case TensorType::Q4_K: unpack_scale_min_k<BlockQ4_K>(row, r, n, p); break;
-            case TensorType::Q5_K: unpack_scale_min_k<BlockQ5_K>(row, r, n, p); break;
-            case TensorType::Q6_K: unpack_q6_k(row, r, n, p); break;
-            case TensorType::Q2_K: unpack_q2_k(row, r, n, p); break;
-            case TensorType::Q3_K: unpack_q3_k(row, r, n, p); break;
-            case TensorType::IQ4_NL: unpack_iq4_nl(row, r, n, p); break;
-            case TensorType::IQ4_XS: unpack_iq4_xs(row, r, n, p); break;
-            case TensorType::IQ2_XXS: unpack_lattice<BlockIQ2_XXS, unpack_iq2_xxs>(row, r, n, p); break;
-            case TensorType::IQ2_XS: unpack_lattice<BlockIQ2_XS, unpack_iq2_xs>(row, r, n, p); break;
-            case TensorType::IQ2_S: unpack_lattice<BlockIQ2_S, unpack_iq2_s>(row, r, n, p); break;
-            case TensorType::IQ3_XXS: unpack_lattice<BlockIQ3_XXS, unpack_iq3_xxs>(row, r, n, p); break;
-            case TensorType::IQ3_S: unpack_lattice<BlockIQ3_S, unpack_iq3_s>(row, r, n, p); break;
-            case TensorType::IQ1_S: unpack_lattice<BlockIQ1_S, unpack_iq1_s>(row, r, n, p); break;
-            case TensorType::IQ1_M: unpack_lattice<BlockIQ1_M, unpack_iq1_m>(row, r, n, p); break;
-            case TensorType::TQ1_0: unpack_tq1_0(row, r, n, p); break;
-            case TensorType::TQ2_0: unpack_tq2_0(row, r, n, p); break;
-            default: break;
-        }
-    }
+    p.dmin.assign(group_mins || t.mins == Mins::block ? blocks * kRows : 0, 0.0f);
+    p.scale.assign(super_blocks ? n / 16 * kRows : 0, 0);
+    p.min.assign(group_mins ? n / 32 * kRows * 2 : 0, 0);
+    p.delta.assign(t.mins == Mins::deltas ? n / 4 * kRows : 0, 0);
+    for (size_t r = 0; r < nr; ++r) t.unpack(rows + r * row_bytes, r, n, p);
     p.scale_pairs.resize(p.scale.size());
     for (size_t i = 0; i < p.scale.size(); ++i) {
         const auto v = static_cast<uint32_t>(p.scale[i]) & 0xffffu;
