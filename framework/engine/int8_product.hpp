@@ -1,7 +1,7 @@
 // Private to the engine: matrix products in the quantized domain (numerics: ggml), as llama.cpp's
 // CPU backend computes them — the activations quantized once per product (Q8_0, Q8_1 or Q8_K),
 // exact integer sums of code products, scaled and added in float in ggml's own order
-// (int8_kernel.hpp's float_lanes), so that the results are llama.cpp's bit for bit.
+// (int8_kernel.hpp's Sums), so that the results are llama.cpp's bit for bit.
 //
 // The weights of 16 rows are unpacked into a panel (framework/engine/weight_panel.cpp): codes as
 // unsigned bytes, 4 consecutive values of each row side by side, so that one AVX-512 VNNI

@@ -147,7 +147,7 @@ template <class Block>
     }
 }
 
-// The super-block's 8 lane integers of ggml's float lanes (int8_kernel.hpp's float_lanes): lane l
+// The super-block's 8 lane integers of ggml's float lanes (int8_kernel.hpp's Sums): lane l
 // is Σ scale_g · Σ (code − Offset)·x over the values whose position modulo 32 is 4l … 4l+3. A zmm
 // of 64 codes holds lanes l and l+8 for two chunks of 32; the halves are added at the end.
 template <int Offset>
@@ -274,7 +274,7 @@ void rows_block_sums(const std::byte* rows, size_t row_bytes, size_t nr, const A
     }
 }
 
-// Q8_0, Q5_0, Q4_1, Q5_1: ggml's own loop (int8_kernel.hpp's float_lanes) — one vpdpbusd gives
+// Q8_0, Q5_0, Q4_1, Q5_1: ggml's own loop (int8_kernel.hpp's Sums) — one vpdpbusd gives
 // the block's 8 lane integers, an FMA adds them times d_w·d_x to 8 float lanes, and the lanes are
 // summed at the end as hsum_float_8 does (the panel kernel's values, bit for bit).
 template <class Block, size_t NT>

@@ -1,5 +1,5 @@
 // The quantized-domain products (int8_product.hpp) against what llama.cpp's own CPU backend
-// computed, bit for bit, for the types ggml sums in float lanes (int8_kernel.hpp's float_lanes:
+// computed, bit for bit, for the types ggml sums in float lanes (int8_kernel.hpp's Sums:
 // all but Q4_0, whose repacked kernels are another path of ggml's).
 // The values were printed by a program linked with llama.cpp c392e50's libggml (AVX-512 build,
 // GGML_NATIVE=ON, AMD EPYC Zen 5, 2026-12-03): for each type, ggml_quantize_chunk of the weights

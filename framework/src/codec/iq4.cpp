@@ -39,9 +39,31 @@ inline int nearest_index(float x) {
     return x - float(val[mu - 1]) < float(val[mu]) - x ? mu - 1 : mu;
 }
 
+// 16 floats or ints: one lane per trial scale (GCC's vector extensions; the clones below pick
+// AVX-512, AVX2 or SSE2 code for them).
+using Lanes = float __attribute__((vector_size(64)));
+using LaneInts = int32_t __attribute__((vector_size(64)));
+
+// nearest_index in every lane, with the same float operations: the binary search's bracket
+// val[ml] <= x < val[ml + 1] is the count of grid values <= x, then the same comparison of the
+// two differences; x <= val[0] gives 0, x >= val[15] and NaN give 15.
+// (By reference: a 64-byte vector passed by value would take another ABI in each clone.)
+[[gnu::always_inline]] inline void nearest_indices(const Lanes& x, const Lanes& grid, LaneInts& l) {
+    LaneInts ml = LaneInts{} + 0;
+    for (int i = 1; i < 15; ++i) ml -= x >= grid[i];  // a true comparison is −1
+    const Lanes lo = __builtin_shuffle(grid, ml), hi = __builtin_shuffle(grid, ml + 1);
+    l = x - lo < hi - x ? ml : ml + 1;
+    l = x >= grid[15] ? LaneInts{} + 15 : l;
+    l = x <= grid[0] ? LaneInts{} + 0 : l;
+    l = x != x ? LaneInts{} + 15 : l;
+}
+
 // The weighted least-squares scale of one group of 32 over the trial scales; indices in L.
-// Returns 0 for a group below GROUP_MAX_EPS (L untouched, as ggml leaves it).
-float fit_group(const float* xb, const float* weight, uint8_t* L) {
+// Returns 0 for a group below GROUP_MAX_EPS (L untouched, as ggml leaves it). ggml tries the
+// scales one after another, each a sequential sum over the group; here the 16 (the first guess in
+// lane 15, the 15 trials in lanes 0 … 14) run side by side, each lane's sums in ggml's order, and
+// the trials are then compared in ggml's order.
+__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) float fit_group(const float* xb, const float* weight, uint8_t* L) {
     float amax = 0, max = 0;
     for (int j = 0; j < kGroup; ++j) {
         const float ax = std::fabs(xb[j]);
@@ -51,34 +73,31 @@ float fit_group(const float* xb, const float* weight, uint8_t* L) {
         }
     }
     if (amax < kGroupMaxEps) return 0.0f;
-    const float v0 = float(kKvaluesIq4nl[0]);
-    float d = -max / v0;
-    float id = 1 / d;
-    float sumqx = 0, sumq2 = 0;
+    Lanes grid;
+    for (int i = 0; i < 16; ++i) grid[i] = float(kKvaluesIq4nl[size_t(i)]);
+    const float v0 = grid[0];
+    const float d0 = -max / v0;
+    Lanes id;
+    for (int t = 0; t < 2 * kTrials + 1; ++t) id[t] = (float(t - kTrials) + v0) / max;
+    id[15] = 1 / d0;
+    Lanes sumqx = Lanes{} + 0.0f, sumq2 = Lanes{} + 0.0f;
     for (int j = 0; j < kGroup; ++j) {
-        const int l = nearest_index(id * xb[j]);
-        L[j] = uint8_t(l);
-        const float q = float(kKvaluesIq4nl[size_t(l)]);
-        const float w = weight[j];
+        const Lanes x = id * xb[j];
+        LaneInts l;
+        nearest_indices(x, grid, l);
+        L[j] = uint8_t(l[15]);
+        const Lanes q = __builtin_shuffle(grid, l);
+        const Lanes w = Lanes{} + weight[j];
         sumqx += w * q * xb[j];
         sumq2 += w * q * q;
     }
-    d = sumqx / sumq2;
-    float best = d * sumqx;
-    for (int itry = -kTrials; itry <= kTrials; ++itry) {
-        id = (float(itry) + v0) / max;
-        sumqx = sumq2 = 0;
-        for (int j = 0; j < kGroup; ++j) {
-            const float q = float(kKvaluesIq4nl[size_t(nearest_index(id * xb[j]))]);
-            const float w = weight[j];
-            sumqx += w * q * xb[j];
-            sumq2 += w * q * q;
+    float d = sumqx[15] / sumq2[15];
+    float best = d * sumqx[15];
+    for (int t = 0; t < 2 * kTrials + 1; ++t)
+        if (sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t]) {
+            d = sumqx[t] / sumq2[t];
+            best = d * sumqx[t];
         }
-        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-            d = sumqx / sumq2;
-            best = d * sumqx;
-        }
-    }
     return d;
 }
 
