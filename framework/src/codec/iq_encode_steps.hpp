@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "codec/float_to_int.hpp"
 #include "codec/iq_search.hpp"
@@ -105,16 +104,28 @@ uint32_t code_of(const float* xval, float id, int kmax, int8_t* L) {
 template <class Search>
 int best_neighbour(const Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
     const auto list = s.neighbours_of(u);
-    thread_local std::vector<float> d2;
-    d2.resize(list.size() - 1);
-    neighbour_distances(s.values_of(u), d2.size(), Search::kDim, xval, weight, scale, d2.data());
+    const size_t count = list.size() - 1;
+    float d2[kMaxNeighbours];
+    if constexpr (Search::kDim == 8) {
+        neighbour_distances(s.values_of(u), count, Search::kDim, xval, weight, scale, d2);
+    } else {  // IQ3's lists are short: the clone's call costs more than its lanes save
+        const float* v = s.values_of(u);
+        for (size_t j = 0; j < count; ++j) d2[j] = 0;
+        for (int k = 0; k < Search::kDim; ++k)
+            for (size_t j = 0; j < count; ++j) {
+                const float diff = scale * v[size_t(k) * count + j] - xval[k];
+                d2[j] += weight[k] * diff * diff;
+            }
+    }
+    // The first of equals, as ggml's scan keeps it; without branches (they would mispredict).
     float best_d2 = FLT_MAX;
-    int grid_index = -1;
-    for (size_t j = 0; j < d2.size(); ++j)
-        if (d2[j] < best_d2) {  // the first of equals, as ggml's scan keeps it
-            best_d2 = d2[j];
-            grid_index = list[j + 1];
-        }
+    size_t best = count;
+    for (size_t j = 0; j < count; ++j) {
+        const bool nearer = d2[j] < best_d2;
+        best_d2 = nearer ? d2[j] : best_d2;
+        best = nearer ? j : best;
+    }
+    const int grid_index = best < count ? list[best + 1] : -1;
     if (grid_index < 0) throw std::domain_error("IQ encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
     for (int i = 0; i < Search::kDim; ++i) L[i] = int8_t((Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
     return grid_index;

@@ -63,6 +63,7 @@ Search build(std::span<const uint16_t> codes, uint32_t map_size, int nwant) {
                 if (dist2[j] == d) s.neighbours.push_back(uint16_t(j));
         }
         s.neighbours[count_at] = uint16_t(s.neighbours.size() - count_at - 1);
+        if (s.neighbours[count_at] > kMaxNeighbours) throw std::logic_error("iq_search: a neighbour list longer than kMaxNeighbours");
     }
     s.values.assign(s.neighbours.size() * Search::kDim, 0.0f);
     for (uint32_t u = 0; u < map_size; ++u) {

@@ -13,6 +13,9 @@
 
 namespace qframe::codec {
 
+// The longest neighbour list of any grid (build() checks it): the encoders' distances fit on the stack.
+inline constexpr size_t kMaxNeighbours = 512;
+
 // A grid of `Dim` odd values 2l+1 per point, l of `Bits` bits.
 template <class Packed, int Dim, int Bits>
 struct LatticeSearch {
