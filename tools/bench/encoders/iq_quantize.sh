@@ -4,9 +4,8 @@
 # smaller models), timed in turn (qframe, llama-quantize, qframe, …) by tools/bench/paired_time.py.
 # docs/performance.md quotes its output.
 #   tools/bench/encoders/iq_quantize.sh [BUILD] [WORKDIR] [LLAMA_BIN]
-# Files: WORKDIR/tinyllama-1.1b-f16.gguf and its importance matrix, as
-# tools/bench/engine/iq_speed.sh makes them (run it first, or let this script make them the same
-# way). TYPES (default "IQ2_XS IQ3_XXS IQ4_XS"), THREADS (default 2), RUNS (default 3, after one
+# Files: WORKDIR/tinyllama-1.1b-f16.gguf and its importance matrix (tools/bench/iq_model.sh makes
+# them when missing). TYPES (default "IQ2_XS IQ3_XXS IQ4_XS"), THREADS (default 2), RUNS (default 3, after one
 # warm-up pair unless WARMUP=0).
 set -euo pipefail
 BUILD=${1:-build}
@@ -17,12 +16,7 @@ RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-1}
 TYPES=${TYPES:-IQ2_XS IQ3_XXS IQ4_XS}
 TEXT=${TEXT:-../shared/data/text/wikitext-2-raw-test.txt}
-export LD_LIBRARY_PATH="$LLAMA_BIN${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-mkdir -p "$WORK"
-F16="$WORK/tinyllama-1.1b-f16.gguf"
-IMATRIX="$WORK/tinyllama-1.1b-imatrix.dat"
-[ -f "$F16" ] || "$BUILD/bin/qframe" synth -q --preset tinyllama-1.1b-f16 --out "$F16"
-[ -f "$IMATRIX" ] || "$LLAMA_BIN/llama-imatrix" -m "$F16" -f "$TEXT" --chunks 4 -c 512 -t "$THREADS" -o "$IMATRIX" > "$WORK/imatrix.log" 2>&1
+source "$(dirname "$0")/../iq_model.sh"
 echo "$(date -u +%F), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $THREADS threads, load average $(cut -d' ' -f1 /proc/loadavg)"
 for t in $TYPES; do
   echo "== $t (A: qframe quantize, B: llama-quantize)"

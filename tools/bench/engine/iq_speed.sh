@@ -18,15 +18,8 @@ REPEAT=${REPEAT:-5}
 PROMPT=${PROMPT:-512}
 GEN=${GEN:-32}
 TYPES=${TYPES:-IQ4_XS IQ2_XS}
-IMATRIX_CHUNKS=${IMATRIX_CHUNKS:-4}
 TEXT=${TEXT:-../shared/data/text/wikitext-2-raw-test.txt}
-export LD_LIBRARY_PATH="$LLAMA_BIN${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-mkdir -p "$WORK"
-F16="$WORK/tinyllama-1.1b-f16.gguf"
-IMATRIX="$WORK/tinyllama-1.1b-imatrix.dat"
-[ -f "$F16" ] || "$BUILD/bin/qframe" synth -q --preset tinyllama-1.1b-f16 --out "$F16"
-[ -f "$IMATRIX" ] || "$LLAMA_BIN/llama-imatrix" -m "$F16" -f "$TEXT" --chunks "$IMATRIX_CHUNKS" -c 512 -t "$THREADS" \
-  -o "$IMATRIX" > "$WORK/imatrix.log" 2>&1
+source "$(dirname "$0")/../iq_model.sh"
 for t in $TYPES; do
   f="$WORK/tinyllama-1.1b-${t,,}.gguf"
   [ -f "$f" ] || "$LLAMA_BIN/llama-quantize" --imatrix "$IMATRIX" "$F16" "$f" "$t" "$THREADS" > "$WORK/quantize-$t.log" 2>&1
