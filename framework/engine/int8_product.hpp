@@ -57,7 +57,6 @@ struct Panel {
     int offset = 0;               // TypeRow's
     float post = 1;               // TypeRow's
     std::vector<int32_t> delta;   // [n/4][16] IQ1_M: ±(2·ls + 1) per 4 values, the delta's factor of their x sum
-
 };
 
 // One row per weight type the kernels take (weight_panel.cpp's table): ggml's vec_dot of the type

@@ -21,6 +21,12 @@ inline __m512i broadcast4(const int8_t* p) {
     return _mm512_set1_epi32(v);
 }
 
+// ggml's hsum_float_8 for 16 rows at once: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+inline __m512 lane_tree(const __m512* a) {
+    return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[4]), _mm512_add_ps(a[2], a[6])),
+                         _mm512_add_ps(_mm512_add_ps(a[1], a[5]), _mm512_add_ps(a[3], a[7])));
+}
+
 inline __m512i broadcast_pair(const int16_t* p) {
     int32_t v;
     std::memcpy(&v, p, 4);
@@ -89,9 +95,7 @@ void tile_lanes(const PanelData& p, const ActivationData& x, size_t t0, __mmask1
         }
     }
     for (int t = 0; t < T; ++t) {
-        const __m512* a = acc[t];
-        const __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[4]), _mm512_add_ps(a[2], a[6])),
-                                         _mm512_add_ps(_mm512_add_ps(a[1], a[5]), _mm512_add_ps(a[3], a[7])));
+        const __m512 sum = lane_tree(acc[t]);
         _mm512_mask_storeu_ps(y + (t0 + t) * ldy, mask, Min ? _mm512_add_ps(sum, mins[t]) : sum);
     }
 }
@@ -172,13 +176,9 @@ void tile_k(const PanelData& p, const ActivationData& x, size_t t0, __mmask16 ma
             }
         }
     }
-    const auto tree = [](const __m512* a) {
-        return _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[4]), _mm512_add_ps(a[2], a[6])),
-                             _mm512_add_ps(_mm512_add_ps(a[1], a[5]), _mm512_add_ps(a[3], a[7])));
-    };
     for (int t = 0; t < T; ++t) {
-        __m512 sum = tree(acc[t]);
-        if constexpr (kDeltas) sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_set1_ps(0.125f), tree(deltas[t])));
+        __m512 sum = lane_tree(acc[t]);
+        if constexpr (kDeltas) sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_set1_ps(0.125f), lane_tree(deltas[t])));
         if constexpr (M == Mins::four_lanes)
             sum = _mm512_add_ps(sum, _mm512_add_ps(_mm512_add_ps(mins[t][0], mins[t][2]), _mm512_add_ps(mins[t][1], mins[t][3])));
         if constexpr (M == Mins::one_sum) sum = _mm512_add_ps(sum, mins[t][0]);

@@ -3,7 +3,6 @@
 // into panels (int8_product.hpp): each block's codes as unsigned bytes and its scales as
 // integers, from ggml's block layouts (codec/blocks.hpp). A new type is a row and an unpacking.
 #include <cstring>
-#include <type_traits>
 
 #include "codec/blocks.hpp"
 #include "codec/iq_grids.hpp"
@@ -269,6 +268,7 @@ void unpack_iq3_s(const BlockIQ3_S& blk, size_t first, LatticeRow row) {
 // it, which ggml adds as Σ ±(2·ls + 1)·bsum in a float sum of its own, times 1/8 at the end: here
 // Q5_K's mins (one sum) with min ±(2·ls + 1) and dmin −d/8 (the 1/8 is exact in either place).
 void unpack_iq1_s(const BlockIQ1_S& blk, size_t first, LatticeRow row) {
+    row.p.dmin[first / QK_K * kRows + row.r] = -0.125f * half_at(blk.d);
     for (int g = 0; g < 8; ++g) {
         uint16_t qh;
         std::memcpy(&qh, blk.qh + 2 * g, 2);
@@ -289,6 +289,11 @@ void unpack_iq1_s(const BlockIQ1_S& blk, size_t first, LatticeRow row) {
 void unpack_iq1_m(const BlockIQ1_M& blk, size_t first, LatticeRow row) {
     uint16_t sc[4];
     std::memcpy(sc, blk.scales, sizeof sc);
+    // No F16 field: the scale's 16 bits are the top nibbles of the four scale words.
+    const auto bits = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000));
+    uint8_t raw[2];
+    std::memcpy(raw, &bits, 2);
+    row.p.d[first / QK_K * kRows + row.r] = half_at(raw);
     for (int g = 0; g < 8; ++g) {
         const int ls[2] = {(sc[g / 2] >> 6 * (g % 2)) & 7, (sc[g / 2] >> (6 * (g % 2) + 3)) & 7};
         row.scale(first + 32 * g, ls[0]);
@@ -310,17 +315,7 @@ template <class Block, void (*Unpack)(const Block&, size_t, LatticeRow)>
 void unpack_lattice(const std::byte* row, size_t r, size_t n, Panel& p) {
     for (size_t s = 0; s < n / QK_K; ++s) {
         const auto blk = block_at<Block>(row, s);
-        if constexpr (requires { blk.d; }) {
-            p.d[s * kRows + r] = half_at(blk.d);
-            if constexpr (std::is_same_v<Block, BlockIQ1_S>) p.dmin[s * kRows + r] = -0.125f * half_at(blk.d);
-        } else {  // IQ1_M: the F16 scale is the top nibbles of the four scale words
-            uint16_t sc[4];
-            std::memcpy(sc, blk.scales, sizeof sc);
-            const auto bits = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000));
-            uint8_t raw[2];
-            std::memcpy(raw, &bits, 2);
-            p.d[s * kRows + r] = half_at(raw);
-        }
+        if constexpr (requires { blk.d; }) p.d[s * kRows + r] = half_at(blk.d);  // IQ1_M sets its own
         Unpack(blk, s * QK_K, LatticeRow{p, r});
     }
 }

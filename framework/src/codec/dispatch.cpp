@@ -51,6 +51,9 @@ const Kernels* find_kernels(TensorType type) {
     return nullptr;
 }
 
+// A type ggml encodes only with an importance matrix: a weighted encoder and no plain one.
+bool weighted_only(const Kernels* k) { return k && !k->encode && k->encode_weighted; }
+
 std::string describe(TensorType type) {
     if (const TypeInfo* info = find_type(static_cast<uint32_t>(type))) return std::string(info->name);
     return "type id " + std::to_string(static_cast<uint32_t>(type));
@@ -83,10 +86,7 @@ bool can_encode(TensorType type) {
     return k && (k->encode || k->encode_weighted);
 }
 
-bool requires_importance(TensorType type) {
-    const Kernels* k = find_kernels(type);
-    return k && !k->encode && k->encode_weighted;
-}
+bool requires_importance(TensorType type) { return weighted_only(find_kernels(type)); }
 
 void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> values) {
     const Kernels* k = find_kernels(type);
@@ -98,7 +98,7 @@ void decode(TensorType type, std::span<const std::byte> bytes, std::span<float> 
 
 void encode(TensorType type, std::span<const float> values, std::span<std::byte> bytes) {
     const Kernels* k = find_kernels(type);
-    if (k && !k->encode && k->encode_weighted)  // requires_importance
+    if (weighted_only(k))
         throw std::invalid_argument("encode: " + describe(type) + " is encoded only with an importance matrix (encode_weighted), as in ggml");
     if (!k || !k->encode) throw std::invalid_argument("encode: no encoder for " + describe(type));
     const size_t n_blocks = check_sizes("encode", type, values.size(), bytes.size());

@@ -106,17 +106,8 @@ int best_neighbour(const Search& s, uint32_t u, const float* xval, const float* 
     const auto list = s.neighbours_of(u);
     const size_t count = list.size() - 1;
     float d2[kMaxNeighbours];
-    if constexpr (Search::kDim == 8) {
-        neighbour_distances(s.values_of(u), count, Search::kDim, xval, weight, scale, d2);
-    } else {  // IQ3's lists are short: the clone's call costs more than its lanes save
-        const float* v = s.values_of(u);
-        for (size_t j = 0; j < count; ++j) d2[j] = 0;
-        for (int k = 0; k < Search::kDim; ++k)
-            for (size_t j = 0; j < count; ++j) {
-                const float diff = scale * v[size_t(k) * count + j] - xval[k];
-                d2[j] += weight[k] * diff * diff;
-            }
-    }
+    if constexpr (Search::kDim == 8) neighbour_distances(s.values_of(u), count, Search::kDim, xval, weight, scale, d2);
+    else weighted_distances(s.values_of(u), count, Search::kDim, xval, weight, scale, d2);  // IQ3's short lists: not worth a clone's call
     // The first of equals, as ggml's scan keeps it; without branches (they would mispredict).
     float best_d2 = FLT_MAX;
     size_t best = count;

@@ -62,36 +62,23 @@ Search build(std::span<const uint16_t> codes, uint32_t map_size, int nwant) {
             for (size_t j = 0; j < codes.size(); ++j)
                 if (dist2[j] == d) s.neighbours.push_back(uint16_t(j));
         }
-        s.neighbours[count_at] = uint16_t(s.neighbours.size() - count_at - 1);
-        if (s.neighbours[count_at] > kMaxNeighbours) throw std::logic_error("iq_search: a neighbour list longer than kMaxNeighbours");
-    }
-    s.values.assign(s.neighbours.size() * Search::kDim, 0.0f);
-    for (uint32_t u = 0; u < map_size; ++u) {
-        if (s.map[u] >= 0) continue;
-        const auto list = s.neighbours_of(u);
-        float* v = s.values.data() + size_t(-s.map[u]) * Search::kDim;
-        for (size_t j = 1; j < list.size(); ++j)
-            for (int k = 0; k < Search::kDim; ++k) v[size_t(k) * (list.size() - 1) + j - 1] = float(Search::value(s.grid[list[j]], k));
+        const size_t count = s.neighbours.size() - count_at - 1;
+        if (count > kMaxNeighbours) throw std::logic_error("iq_search: a neighbour list longer than kMaxNeighbours");
+        s.neighbours[count_at] = uint16_t(count);
+        s.values.resize(s.neighbours.size() * Search::kDim);
+        float* v = s.values.data() + (count_at + 1) * Search::kDim;
+        for (size_t j = 0; j < count; ++j)
+            for (int k = 0; k < Search::kDim; ++k) v[size_t(k) * count + j] = float(Search::value(s.grid[s.neighbours[count_at + 1 + j]], k));
     }
     return s;
 }
 
 }  // namespace
 
-// One copy per instruction set, chosen when the library loads; the lanes are the list's entries,
-// so each d2[j] is the scalar loop's own sequence of roundings (no FMA: -ffp-contract=off).
 __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void neighbour_distances(const float* v, size_t count, int dim,
                                                                                                  const float* x, const float* weight, float scale,
                                                                                                  float* d2) {
-    for (size_t j = 0; j < count; ++j) d2[j] = 0;
-    for (int k = 0; k < dim; ++k) {
-        const float xk = x[k], wk = weight[k];
-        const float* vk = v + size_t(k) * count;
-        for (size_t j = 0; j < count; ++j) {
-            const float diff = scale * vk[j] - xk;
-            d2[j] += wk * diff * diff;
-        }
-    }
+    weighted_distances(v, count, dim, x, weight, scale, d2);
 }
 
 const Iq3Search& iq3_search(int grid_size) {

@@ -42,7 +42,21 @@ using Iq3Search = LatticeSearch<uint32_t, 4, 3>;  // 4 values 1 … 15
 using Iq2Search = LatticeSearch<uint64_t, 8, 2>;  // 8 values 1 … 7 (IQ1: 1 … 5)
 
 // d2[j] = Σ_k weight[k]·(scale·v_kj − x[k])² for the count entries of a list (v: values_of), each
-// term and sum rounded in ggml's order (iq2_find_best_neighbour's scalar loop), in SIMD lanes.
+// term and sum rounded in ggml's order (iq2_find_best_neighbour's scalar loop): the lanes run over
+// the entries, so vectorising it keeps every d2[j]'s roundings (no FMA: -ffp-contract=off).
+[[gnu::always_inline]] inline void weighted_distances(const float* v, size_t count, int dim, const float* x, const float* weight, float scale,
+                                                      float* d2) {
+    for (size_t j = 0; j < count; ++j) d2[j] = 0;
+    for (int k = 0; k < dim; ++k) {
+        const float xk = x[k], wk = weight[k];
+        const float* vk = v + size_t(k) * count;
+        for (size_t j = 0; j < count; ++j) {
+            const float diff = scale * vk[j] - xk;
+            d2[j] += wk * diff * diff;
+        }
+    }
+}
+// The same, one copy per instruction set (chosen when the library loads): for IQ2's and IQ1's long lists.
 void neighbour_distances(const float* v, size_t count, int dim, const float* x, const float* weight, float scale, float* d2);
 
 // grid_size 256 (IQ3_XXS) or 512 (IQ3_S). Exported for the tests, which check the grids.
