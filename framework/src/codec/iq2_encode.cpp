@@ -29,7 +29,7 @@ constexpr int kMaxQ = 3;
 
 float sigma2_of(const float* x) { return iq::sum_of_squares(x, QK_K) / QK_K; }
 
-void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importance) {
     iq::require_finite(x, n, "IQ2_XXS");
     const Iq2Search& s = iq2_search(TensorType::IQ2_XXS);
     int8_t L[32] = {};
@@ -111,7 +111,7 @@ void iq2_xxs_row(const float* x, std::byte* dst, size_t n, const float* importan
 
 // The scale of one group of 16 magnitudes (IQ2_XS, IQ2_S), codes in L: 19 scales around max/5,
 // then the octets that fell off the grid again at the chosen scale.
-float fit_group16(const Iq2Search& s, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
+__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) float fit_group16(const Iq2Search& s, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
     float best = 0;
     float scale = max / (2 * kMaxQ - 1);
     bool on_grid[2] = {true, true};

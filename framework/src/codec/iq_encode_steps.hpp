@@ -101,25 +101,51 @@ uint32_t code_of(const float* xval, float id, int kmax, int8_t* L) {
 
 // iq2/iq3_find_best_neighbour: the listed neighbour of off-grid code u nearest in weighted
 // distance at `scale`; its codes into L. Returns its grid index.
+// (Inlined, so it runs in the caller's instruction set: the hot callers are target_clones.)
 template <class Search>
-int best_neighbour(const Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
+[[gnu::always_inline]] inline int best_neighbour(const Search& s, uint32_t u, const float* xval, const float* weight, float scale, int8_t* L) {
     const auto list = s.neighbours_of(u);
-    const size_t count = list.size() - 1;
-    float d2[kMaxNeighbours];
-    if constexpr (Search::kDim == 8) neighbour_distances(s.values_of(u), count, Search::kDim, xval, weight, scale, d2);
-    else weighted_distances(s.values_of(u), count, Search::kDim, xval, weight, scale, d2);  // IQ3's short lists: not worth a clone's call
-    // The first of equals, as ggml's scan keeps it; without branches (they would mispredict).
-    float best_d2 = FLT_MAX;
-    size_t best = count;
-    for (size_t j = 0; j < count; ++j) {
-        const bool nearer = d2[j] < best_d2;
-        best_d2 = nearer ? d2[j] : best_d2;
-        best = nearer ? j : best;
-    }
-    const int grid_index = best < count ? list[best + 1] : -1;
-    if (grid_index < 0) throw std::domain_error("IQ encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+    const int best = nearest_listed<Search::kDim>(s.values_of(u), Search::padded(list.size() - 1), xval, weight, scale);
+    if (best < 0) throw std::domain_error("IQ encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+    const int grid_index = list[size_t(best) + 1];
     for (int i = 0; i < Search::kDim; ++i) L[i] = int8_t((Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
     return grid_index;
+}
+
+// Trials side by side: one lane per trial scale (GCC's vector extensions; the callers are
+// target_clones, so these become AVX-512, AVX2 or SSE2 code).
+inline constexpr int kTrialLanes = 16;
+using TrialLanes = float __attribute__((vector_size(4 * kTrialLanes)));
+using TrialInts = int32_t __attribute__((vector_size(4 * kTrialLanes)));
+
+// nearest_int in every lane (float_to_int.hpp): the same addition, the same bits. (Vectors by
+// reference: a 64-byte vector passed or returned by value would take another ABI in each clone.)
+[[gnu::always_inline]] inline void nearest_ints(const TrialLanes& f, TrialInts& l) {
+    const TrialLanes v = f + 12582912.0f;
+    l = ((TrialInts)v & 0x007fffff) - 0x00400000;
+}
+
+// For trials whose codes fell on the same off-grid point u, each at its own scale (one per
+// lane): the position in u's list of the entry best_neighbour would pick, −1 where none is
+// nearer than FLT_MAX. Each lane scans the entries in order with ggml's distance and its strict
+// comparison, so each lane is that trial's own scan.
+template <class Search>
+[[gnu::always_inline]] inline void nearest_listed_per_trial(const Search& s, uint32_t u, const float* xval, const float* weight,
+                                                            const TrialLanes& scale, TrialInts& best_at) {
+    const size_t count = s.neighbours_of(u).size() - 1, padded = Search::padded(count);
+    const float* v = s.values_of(u);
+    TrialLanes best = TrialLanes{} + FLT_MAX;
+    best_at = TrialInts{} - 1;
+    for (size_t j = 0; j < count; ++j) {
+        TrialLanes d2 = TrialLanes{} + 0.0f;
+        for (int k = 0; k < Search::kDim; ++k) {
+            const TrialLanes diff = scale * v[size_t(k) * padded + j] - xval[k];
+            d2 += weight[k] * diff * diff;
+        }
+        const auto nearer = d2 < best;
+        best = nearer ? d2 : best;
+        best_at = nearer ? TrialInts{} + int32_t(j) : best_at;
+    }
 }
 
 // The grid index of the point whose codes are L; ggml aborts ("Oops: found point … not on grid")

@@ -6,6 +6,7 @@
 #include "codec/iq_search.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "codec/iq_grids.hpp"
@@ -27,6 +28,7 @@ Search build(std::span<const uint16_t> codes, uint32_t map_size, int nwant) {
     Search s;
     s.grid.resize(codes.size());
     s.map.assign(map_size, -1);
+    s.value_at.assign(map_size, 0);
     for (size_t i = 0; i < codes.size(); ++i) {
         Packed packed = 0;
         for (int k = 0; k < Search::kDim; ++k) packed |= Packed(uint8_t(value_of<Search>(codes[i], k))) << 8 * k;
@@ -65,21 +67,17 @@ Search build(std::span<const uint16_t> codes, uint32_t map_size, int nwant) {
         const size_t count = s.neighbours.size() - count_at - 1;
         if (count > kMaxNeighbours) throw std::logic_error("iq_search: a neighbour list longer than kMaxNeighbours");
         s.neighbours[count_at] = uint16_t(count);
-        s.values.resize(s.neighbours.size() * Search::kDim);
-        float* v = s.values.data() + (count_at + 1) * Search::kDim;
+        const size_t padded = Search::padded(count);
+        s.value_at[u] = uint32_t(s.values.size());
+        s.values.resize(s.values.size() + padded * Search::kDim, std::numeric_limits<float>::infinity());
+        float* v = s.values.data() + s.value_at[u];
         for (size_t j = 0; j < count; ++j)
-            for (int k = 0; k < Search::kDim; ++k) v[size_t(k) * count + j] = float(Search::value(s.grid[s.neighbours[count_at + 1 + j]], k));
+            for (int k = 0; k < Search::kDim; ++k) v[size_t(k) * padded + j] = float(Search::value(s.grid[s.neighbours[count_at + 1 + j]], k));
     }
     return s;
 }
 
 }  // namespace
-
-__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void neighbour_distances(const float* v, size_t count, int dim,
-                                                                                                 const float* x, const float* weight, float scale,
-                                                                                                 float* d2) {
-    weighted_distances(v, count, dim, x, weight, scale, d2);
-}
 
 const Iq3Search& iq3_search(int grid_size) {
     if (grid_size == 256) {

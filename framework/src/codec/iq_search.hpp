@@ -4,6 +4,7 @@
 // here each is built once, on first use, in a function-local static (thread-safe, nothing to free).
 #pragma once
 
+#include <cfloat>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -13,8 +14,10 @@
 
 namespace qframe::codec {
 
-// The longest neighbour list of any grid (build() checks it): the encoders' distances fit on the stack.
+// The longest neighbour list of any grid (build() checks it).
 inline constexpr size_t kMaxNeighbours = 512;
+// The distance search runs over a list kLanes entries at a time; lists are padded to a multiple.
+inline constexpr size_t kLanes = 8;
 
 // A grid of `Dim` odd values 2l+1 per point, l of `Bits` bits.
 template <class Packed, int Dim, int Bits>
@@ -24,40 +27,59 @@ struct LatticeSearch {
     std::vector<int> map;              // by the point's codes (l_k << Bits·k): its grid index,
                                        // or -(n + 1) with neighbours[n] the count of its list
     std::vector<uint16_t> neighbours;  // per off-grid point: count, then grid indices, nearest first
-    // The listed points' values as floats, by dimension: a list whose count is at neighbours[p]
-    // has value k of its entry j at values[(p + 1)·Dim + k·count + j] (for the distances, which
-    // then run over the entries in SIMD lanes).
+    // The listed points' values as floats, by dimension, each list padded to a multiple of kLanes
+    // entries with +inf (never nearer than FLT_MAX): value k of entry j of a list padded to P
+    // entries is at values[value_at[u] + k·P + j].
     std::vector<float> values;
+    std::vector<uint32_t> value_at;  // by code, for off-grid codes
 
     // The neighbour list of off-grid code u (map[u] < 0): count first.
     std::span<const uint16_t> neighbours_of(uint32_t u) const {
         const uint16_t* start = neighbours.data() + (-map[u] - 1);
         return {start, size_t(start[0]) + 1};
     }
-    const float* values_of(uint32_t u) const { return values.data() + size_t(-map[u]) * Dim; }
+    const float* values_of(uint32_t u) const { return values.data() + value_at[u]; }
+    static size_t padded(size_t count) { return (count + kLanes - 1) / kLanes * kLanes; }
     static int8_t value(Packed point, int k) { return int8_t(point >> 8 * k); }
 };
 
 using Iq3Search = LatticeSearch<uint32_t, 4, 3>;  // 4 values 1 … 15
 using Iq2Search = LatticeSearch<uint64_t, 8, 2>;  // 8 values 1 … 7 (IQ1: 1 … 5)
 
-// d2[j] = Σ_k weight[k]·(scale·v_kj − x[k])² for the count entries of a list (v: values_of), each
-// term and sum rounded in ggml's order (iq2_find_best_neighbour's scalar loop): the lanes run over
-// the entries, so vectorising it keeps every d2[j]'s roundings (no FMA: -ffp-contract=off).
-[[gnu::always_inline]] inline void weighted_distances(const float* v, size_t count, int dim, const float* x, const float* weight, float scale,
-                                                      float* d2) {
-    for (size_t j = 0; j < count; ++j) d2[j] = 0;
-    for (int k = 0; k < dim; ++k) {
-        const float xk = x[k], wk = weight[k];
-        const float* vk = v + size_t(k) * count;
-        for (size_t j = 0; j < count; ++j) {
-            const float diff = scale * vk[j] - xk;
-            d2[j] += wk * diff * diff;
+// The entry of a list (v: values_of, padded entries) nearest to x in weighted distance at
+// `scale`, Σ_k weight[k]·(scale·v_k − x[k])² with each term and sum rounded in ggml's order
+// (iq2_find_best_neighbour's scalar loop), the first of equals as its scan keeps; −1 where none
+// is nearer than FLT_MAX. The lanes run over the entries, so every distance keeps its roundings
+// (no FMA: -ffp-contract=off); each lane keeps its own first minimum, and the lanes' minima are
+// then compared (value, then entry), which picks the entry the scan would.
+template <int Dim>
+[[gnu::always_inline]] inline int nearest_listed(const float* v, size_t padded, const float* x, const float* weight, float scale) {
+    using Lanes = float __attribute__((vector_size(kLanes * 4)));
+    using LaneInts = int32_t __attribute__((vector_size(kLanes * 4)));
+    Lanes best = Lanes{} + FLT_MAX;
+    LaneInts best_at = LaneInts{} - 1, at;
+    for (size_t l = 0; l < kLanes; ++l) at[l] = int32_t(l);
+    for (size_t j = 0; j < padded; j += kLanes, at += int32_t(kLanes)) {
+        Lanes d2 = Lanes{} + 0.0f;
+        for (int k = 0; k < Dim; ++k) {
+            Lanes vk;
+            __builtin_memcpy(&vk, v + size_t(k) * padded + j, sizeof vk);
+            const Lanes diff = scale * vk - x[k];
+            d2 += weight[k] * diff * diff;
         }
+        const auto nearer = d2 < best;
+        best = nearer ? d2 : best;
+        best_at = nearer ? at : best_at;
     }
+    float min = FLT_MAX;
+    int index = -1;
+    for (size_t l = 0; l < kLanes; ++l) {
+        const bool take = best_at[l] >= 0 && (best[l] < min || (best[l] == min && best_at[l] < index));
+        min = take ? best[l] : min;
+        index = take ? best_at[l] : index;
+    }
+    return index;
 }
-// The same, one copy per instruction set (chosen when the library loads): for IQ2's and IQ1's long lists.
-void neighbour_distances(const float* v, size_t count, int dim, const float* x, const float* weight, float scale, float* d2);
 
 // grid_size 256 (IQ3_XXS) or 512 (IQ3_S). Exported for the tests, which check the grids.
 QFRAME_API const Iq3Search& iq3_search(int grid_size);
