@@ -54,23 +54,12 @@ __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void iq2_
             }
             float scale = make_qp_quants(32, kMaxQ + 1, xval, reinterpret_cast<uint8_t*>(L), weight);
             const float eff_max = scale * kMaxQ;
-            float best = 0;
-            for (int is = -6; is <= 6; ++is) {
-                const float id = (2 * kMaxQ - 1 + float(is) * 0.1f) / eff_max;
-                const float this_scale = 1 / id;
-                int8_t Laux[32];
-                for (int k = 0; k < 4; ++k) {
-                    const uint32_t u = iq::code_of<Iq2Search>(xval + 8 * k, id, kMaxQ, Laux + 8 * k);
-                    if (s.map[u] < 0) iq::best_neighbour(s, u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
-                }
-                float sumqx, sumq2;
-                iq::weighted_sums<32>(xval, weight, Laux, sumqx, sumq2);
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    scale = sumqx / sumq2;
-                    best = scale * sumqx;
-                    std::memcpy(L, Laux, 32);
-                }
+            alignas(64) float ids[iq::kTrialSlots], this_scales[iq::kTrialSlots];
+            for (int t = 0; t < iq::kTrialSlots; ++t) {
+                ids[t] = (2 * kMaxQ - 1 + float(t - 6) * 0.1f) / eff_max;  // trials is = -6 … 6
+                this_scales[t] = 1 / ids[t];
             }
+            iq::fit_trials<Iq2Search, 32>(s, xval, weight, waux, ids, this_scales, 13, kMaxQ, L, nullptr, scale);
             if (scale > 0) {  // every octet again at the chosen scale
                 const float id = 1 / scale;
                 for (int k = 0; k < 4; ++k) {
@@ -112,28 +101,14 @@ __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void iq2_
 // The scale of one group of 16 magnitudes (IQ2_XS, IQ2_S), codes in L: 19 scales around max/5,
 // then the octets that fell off the grid again at the chosen scale.
 __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) float fit_group16(const Iq2Search& s, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
-    float best = 0;
+    alignas(64) float ids[iq::kTrialSlots], this_scales[iq::kTrialSlots];
+    for (int t = 0; t < iq::kTrialSlots; ++t) {
+        ids[t] = (2 * kMaxQ - 1 + float(t - 9) * 0.1f) / max;  // trials is = -9 … 9
+        this_scales[t] = 1 / ids[t];
+    }
     float scale = max / (2 * kMaxQ - 1);
     bool on_grid[2] = {true, true};
-    for (int is = -9; is <= 9; ++is) {
-        const float id = (2 * kMaxQ - 1 + float(is) * 0.1f) / max;
-        const float this_scale = 1 / id;
-        int8_t Laux[16];
-        bool on_grid_aux[2];
-        for (int k = 0; k < 2; ++k) {
-            const uint32_t u = iq::code_of<Iq2Search>(xval + 8 * k, id, kMaxQ, Laux + 8 * k);
-            on_grid_aux[k] = s.map[u] >= 0;
-            if (!on_grid_aux[k]) iq::best_neighbour(s, u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
-        }
-        float sumqx, sumq2;
-        iq::weighted_sums<16>(xval, weight, Laux, sumqx, sumq2);
-        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-            scale = sumqx / sumq2;
-            best = scale * sumqx;
-            std::memcpy(L, Laux, 16);
-            on_grid[0] = on_grid_aux[0], on_grid[1] = on_grid_aux[1];
-        }
-    }
+    iq::fit_trials<Iq2Search, 16>(s, xval, weight, waux, ids, this_scales, 19, kMaxQ, L, on_grid, scale);
     if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
         const float id = 1 / scale;
         for (int k = 0; k < 2; ++k) {

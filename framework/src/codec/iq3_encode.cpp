@@ -41,93 +41,17 @@ struct Iq3State {
 // of max/15, then (where some points were off the grid) one refit: of the off-grid points only
 // (IQ3_XXS) or of all (IQ3_S).
 //
-// ggml tries the scales one after another; here the trials run side by side, one per lane, each
-// lane's operations in ggml's order, and are then compared in ggml's order. A sub-group's codes
-// change only a few times across the trials (its l grow with the scale's inverse), so the
-// trials that fell on the same off-grid point search its neighbour list together.
 __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) float fit_group(const Iq3Search& s, const float* xval,
                                                                                         const float* weight, const float* waux, float max,
                                                                                         int trials, bool refit_all, Iq3State& st) {
-    using iq::TrialInts;
-    using iq::TrialLanes;
-    constexpr int kSlots = 2 * iq::kTrialLanes;  // room for 2·15 + 1 trials
     const int n = 2 * trials + 1;
-    // Per trial: inverse scale and scale; past the last trial, room for a full lane load.
-    alignas(64) float ids[kSlots + iq::kTrialLanes], this_scales[kSlots + iq::kTrialLanes];
-    for (int t = 0; t < kSlots + iq::kTrialLanes; ++t) {
+    alignas(64) float ids[iq::kTrialSlots], this_scales[iq::kTrialSlots];
+    for (int t = 0; t < iq::kTrialSlots; ++t) {
         ids[t] = (2 * kMaxQ - 1 + float(t - trials) * 0.2f) / max;
         this_scales[t] = 1 / ids[t];
     }
-    alignas(64) int8_t L[32][kSlots];  // value i's code in trial t
-    bool on_grid[8][kSlots];
-    for (int k = 0; k < 8; ++k) {
-        alignas(64) int32_t u[kSlots];
-        for (int b = 0; b < kSlots; b += iq::kTrialLanes) {
-            TrialLanes id;
-            std::memcpy(&id, ids + b, sizeof id);
-            TrialInts code = TrialInts{} + 0;
-            for (int i = 0; i < 4; ++i) {
-                TrialInts l;
-                iq::nearest_ints(0.5f * (id * xval[4 * k + i] - 1), l);
-                l = l < 0 ? TrialInts{} + 0 : l;
-                l = l > kMaxQ - 1 ? TrialInts{} + (kMaxQ - 1) : l;
-                const auto bytes = __builtin_convertvector(l, int8_t __attribute__((vector_size(iq::kTrialLanes))));
-                std::memcpy(&L[4 * k + i][b], &bytes, sizeof bytes);
-                code |= l << Iq3Search::kBits * i;
-            }
-            std::memcpy(u + b, &code, sizeof code);
-        }
-        for (int t = 0; t < n; ++t) on_grid[k][t] = s.map[uint32_t(u[t])] >= 0;
-        // Each run of trials on the same off-grid point, up to a lane-width at a time.
-        for (int t = 0; t < n;) {
-            if (on_grid[k][t]) {
-                ++t;
-                continue;
-            }
-            int end = t + 1;
-            while (end < n && end < t + iq::kTrialLanes && u[end] == u[t]) ++end;
-            TrialLanes scale;
-            std::memcpy(&scale, this_scales + t, sizeof scale);
-            TrialInts at;
-            iq::nearest_listed_per_trial(s, uint32_t(u[t]), xval + 4 * k, waux + 4 * k, scale, at);
-            const auto list = s.neighbours_of(uint32_t(u[t]));
-            for (int r = t; r < end; ++r) {
-                if (at[r - t] < 0) throw std::domain_error("IQ encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
-                const uint32_t point = s.grid[list[size_t(at[r - t]) + 1]];
-                for (int i = 0; i < 4; ++i) L[4 * k + i][r] = int8_t((Iq3Search::value(point, i) - 1) / 2);
-            }
-            t = end;
-        }
-    }
-    // Σ w·x·q and Σ w·q² per trial, in weighted_sums' order.
-    alignas(64) float sumqx[kSlots], sumq2[kSlots];
-    for (int b = 0; b < kSlots; b += iq::kTrialLanes) {
-        TrialLanes qx = TrialLanes{} + 0.0f, q2 = TrialLanes{} + 0.0f;
-        for (int i = 0; i < 32; ++i) {
-            int8_t __attribute__((vector_size(iq::kTrialLanes))) codes;
-            std::memcpy(&codes, &L[i][b], sizeof codes);
-            const TrialLanes q = __builtin_convertvector(2 * __builtin_convertvector(codes, TrialInts) + 1, TrialLanes);
-            const float w = weight[i];
-            qx += w * xval[i] * q;
-            q2 += w * q * q;
-        }
-        std::memcpy(sumqx + b, &qx, sizeof qx);
-        std::memcpy(sumq2 + b, &q2, sizeof q2);
-    }
-    float best = 0;
     float scale = max / (2 * kMaxQ - 1);
-    int chosen = -1;
-    for (int t = 0; t < n; ++t) {
-        if (sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t]) {
-            scale = sumqx[t] / sumq2[t];
-            best = scale * sumqx[t];
-            chosen = t;
-        }
-    }
-    if (chosen >= 0) {
-        for (int i = 0; i < 32; ++i) st.L[i] = L[i][chosen];
-        for (int k = 0; k < 8; ++k) st.on_grid[k] = on_grid[k][chosen];
-    }
+    iq::fit_trials<Iq3Search, 32>(s, xval, weight, waux, ids, this_scales, n, kMaxQ, st.L, st.on_grid, scale);
     int n_not_on_grid = 0;
     for (int k = 0; k < 8; ++k) n_not_on_grid += !st.on_grid[k];
     if (n_not_on_grid > 0 && scale > 0) {

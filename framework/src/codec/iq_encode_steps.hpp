@@ -5,6 +5,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -146,6 +147,96 @@ template <class Search>
         best = nearer ? d2 : best;
         best_at = nearer ? TrialInts{} + int32_t(j) : best_at;
     }
+}
+
+// The trial phase the IQ2 and IQ3 searches share. n ≤ 31 trials (inverse scale ids[t], scale
+// this_scales[t]; both arrays kTrialSlots long, the entries past n any finite value): the N
+// magnitudes coded at each trial (l = round((id·x − 1)/2) in 0 … kmax−1), each sub-group off the
+// grid replaced by its best listed neighbour at the trial's scale; each trial's Σ w·x·q and Σ w·q²
+// (q = 2l+1); then the trials compared in ggml's order — the last whose sumqx²/sumq2 beats every
+// earlier one's wins. The winner's codes go into L, its on-grid flags into on_grid (when given)
+// and its sumqx/sumq2 into scale; where no trial wins, all three are left as they were, as ggml
+// leaves them.
+//
+// ggml tries the scales one after another; here they run side by side, one per lane, each lane's
+// operations in ggml's order. A sub-group's codes change only a few times across the trials (its
+// l grow with the inverse scale), so the trials that fell on the same off-grid point search its
+// neighbour list together.
+inline constexpr int kTrialSlots = 2 * kTrialLanes;
+
+template <class Search, int N>
+[[gnu::always_inline]] inline void fit_trials(const Search& s, const float* xval, const float* weight, const float* waux, const float* ids,
+                                              const float* this_scales, int n, int kmax, int8_t* L_out, bool* on_grid_out, float& scale) {
+    constexpr int kDim = Search::kDim, kGroups = N / kDim;
+    alignas(64) int8_t L[N][kTrialSlots];  // value i's code in trial t
+    bool on_grid[kGroups][kTrialSlots];
+    for (int k = 0; k < kGroups; ++k) {
+        alignas(64) int32_t u[kTrialSlots];
+        for (int b = 0; b < kTrialSlots; b += kTrialLanes) {
+            TrialLanes id;
+            std::memcpy(&id, ids + b, sizeof id);
+            TrialInts code = TrialInts{} + 0;
+            for (int i = 0; i < kDim; ++i) {
+                TrialInts l;
+                nearest_ints(0.5f * (id * xval[kDim * k + i] - 1), l);
+                l = l < 0 ? TrialInts{} + 0 : l;
+                l = l > kmax - 1 ? TrialInts{} + (kmax - 1) : l;
+                const auto bytes = __builtin_convertvector(l, int8_t __attribute__((vector_size(kTrialLanes))));
+                std::memcpy(&L[kDim * k + i][b], &bytes, sizeof bytes);
+                code |= l << Search::kBits * i;
+            }
+            std::memcpy(u + b, &code, sizeof code);
+        }
+        for (int t = 0; t < n; ++t) on_grid[k][t] = s.map[uint32_t(u[t])] >= 0;
+        // Each run of trials on the same off-grid point, up to a lane-width at a time.
+        for (int t = 0; t < n;) {
+            if (on_grid[k][t]) {
+                ++t;
+                continue;
+            }
+            int end = t + 1;
+            while (end < n && end < t + kTrialLanes && u[end] == u[t]) ++end;
+            TrialLanes lane_scale = TrialLanes{} + 1.0f;
+            std::memcpy(&lane_scale, this_scales + t, sizeof(float) * size_t(end - t));
+            TrialInts at;
+            nearest_listed_per_trial(s, uint32_t(u[t]), xval + kDim * k, waux + kDim * k, lane_scale, at);
+            const auto list = s.neighbours_of(uint32_t(u[t]));
+            for (int r = t; r < end; ++r) {
+                if (at[r - t] < 0) throw std::domain_error("IQ encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+                const auto point = s.grid[list[size_t(at[r - t]) + 1]];
+                for (int i = 0; i < kDim; ++i) L[kDim * k + i][r] = int8_t((Search::value(point, i) - 1) / 2);
+            }
+            t = end;
+        }
+    }
+    // Σ w·x·q and Σ w·q² per trial, in weighted_sums' order.
+    alignas(64) float sumqx[kTrialSlots], sumq2[kTrialSlots];
+    for (int b = 0; b < kTrialSlots; b += kTrialLanes) {
+        TrialLanes qx = TrialLanes{} + 0.0f, q2 = TrialLanes{} + 0.0f;
+        for (int i = 0; i < N; ++i) {
+            int8_t __attribute__((vector_size(kTrialLanes))) codes;
+            std::memcpy(&codes, &L[i][b], sizeof codes);
+            const TrialLanes q = __builtin_convertvector(2 * __builtin_convertvector(codes, TrialInts) + 1, TrialLanes);
+            const float w = weight[i];
+            qx += w * xval[i] * q;
+            q2 += w * q * q;
+        }
+        std::memcpy(sumqx + b, &qx, sizeof qx);
+        std::memcpy(sumq2 + b, &q2, sizeof q2);
+    }
+    float best = 0;
+    int chosen = -1;
+    for (int t = 0; t < n; ++t) {
+        if (sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t]) {
+            scale = sumqx[t] / sumq2[t];
+            best = scale * sumqx[t];
+            chosen = t;
+        }
+    }
+    if (chosen < 0) return;
+    for (int i = 0; i < N; ++i) L_out[i] = L[i][chosen];
+    if (on_grid_out)
+        for (int k = 0; k < kGroups; ++k) on_grid_out[k] = on_grid[k][chosen];
 }
 
 // The grid index of the point whose codes are L; ggml aborts ("Oops: found point … not on grid")
