@@ -108,6 +108,71 @@ float place_on_grid(const Iq2Search& s, const float* xb, const float* weight, fl
     return sumqx > 0 && sumq2 > 0 ? sumqx / sumq2 : scale;
 }
 
+// Whether any lane passes ggml's acceptance test against `best`. ggml accepts candidates one
+// after another, each raising best (to about sumqx²/sumq2); a block of candidates none of which
+// passes against the best at its start changes nothing, so only blocks with a lane that passes
+// are then walked one by one, in ggml's order.
+[[gnu::always_inline]] inline bool any_passes(const iq::Lanes& sumqx, const iq::Lanes& sumq2, float best) {
+    const iq::LaneInts pass = (sumq2 > 0.0f) & (sumqx * sumqx > best * sumq2);
+    const auto bytes = __builtin_convertvector(pass, int8_t __attribute__((vector_size(iq::kLaneCount))));
+    uint64_t half[2];
+    std::memcpy(half, &bytes, sizeof half);
+    return (half[0] | half[1]) != 0;
+}
+
+// IQ1_M's search for the best split of the 16 sorted values into three runs (levels −1, 0, +1,
+// shifted by ±kDelta), each half of the group with its own shift: four sums per split (shift
+// choices ++, +-, -+, --), each over the sorted values in ggml's order. The splits i2 = base …
+// base+15 of one i1 run side by side. scale, i1, i2 and the choice are those of the last
+// accepted split (unchanged if none).
+[[gnu::always_inline]] inline void best_split_m(const float* xb, const float* weight, const int* order, float& scale, int& besti1, int& besti2,
+                                                int& best_k) {
+    constexpr int kGroup = 16;
+    iq::LaneInts lane;
+    for (int l = 0; l < iq::kLaneCount; ++l) lane[l] = l;
+    float best_score = -FLT_MIN;
+    for (int i1 = 0; i1 <= kGroup; ++i1) {
+        for (int base = i1; base <= kGroup; base += iq::kLaneCount) {
+            const int count = std::min(iq::kLaneCount, kGroup + 1 - base);
+            const iq::LaneInts i2 = lane + base;
+            iq::Lanes sumqx[4], sumq2[4];
+            for (int k = 0; k < 4; ++k) sumqx[k] = sumq2[k] = iq::Lanes{} + 0.0f;
+            for (int j = 0; j < kGroup; ++j) {
+                const int i = order[j];
+                // The value's level in each lane's split: run 0 below i1, then run 1 below i2, run 2 from it.
+                const auto in_run1 = j < i2;
+                const iq::Lanes p = j < i1 ? iq::Lanes{} + kPlus[0] : in_run1 ? iq::Lanes{} + kPlus[1] : iq::Lanes{} + kPlus[2];
+                const iq::Lanes m = j < i1 ? iq::Lanes{} + kMinus[0] : in_run1 ? iq::Lanes{} + kMinus[1] : iq::Lanes{} + kMinus[2];
+                const iq::Lanes wp = weight[i] * p * xb[i], wm = weight[i] * m * xb[i];
+                const iq::Lanes qp = weight[i] * p * p, qm = weight[i] * m * m;
+                if (i < kGroup / 2) {  // first half: choices 0, 1 take +, 2, 3 take -
+                    sumqx[0] += wp, sumqx[1] += wp, sumqx[2] += wm, sumqx[3] += wm;
+                    sumq2[0] += qp, sumq2[1] += qp, sumq2[2] += qm, sumq2[3] += qm;
+                } else {  // second half: choices 0, 2 take +, 1, 3 take -
+                    sumqx[0] += wp, sumqx[2] += wp, sumqx[1] += wm, sumqx[3] += wm;
+                    sumq2[0] += qp, sumq2[2] += qp, sumq2[1] += qm, sumq2[3] += qm;
+                }
+            }
+            // (Lanes past i2 = 16 sum as i2 = 16 does, which is in the block: they add no false "any".)
+            bool any = false;
+            for (int k = 0; k < 4; ++k) any = any || any_passes(sumqx[k], sumq2[k], best_score);
+            if (!any) continue;
+            alignas(64) float qx[4][iq::kLaneCount], q2[4][iq::kLaneCount];
+            std::memcpy(qx, sumqx, sizeof qx);
+            std::memcpy(q2, sumq2, sizeof q2);
+            for (int l = 0; l < count; ++l) {
+                for (int k = 0; k < 4; ++k) {
+                    if (q2[k][l] > 0 && qx[k][l] * qx[k][l] > best_score * q2[k][l]) {
+                        scale = qx[k][l] / q2[k][l];
+                        best_score = scale * qx[k][l];
+                        besti1 = i1, besti2 = base + l, best_k = k;
+                    }
+                }
+            }
+        }
+    }
+}
+
 float sigma2_of(const float* x) { return 2 * iq::sum_of_squares(x, QK_K) / QK_K; }
 
 void group_weights(const float* xb, const float* importance, float sigma2, int n, float* weight) {
@@ -216,7 +281,7 @@ void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance
 // IQ1_M: groups of 16, each half choosing its own shift (best_k: bit 1 the first half's, bit 0
 // the second's, 0 = +), a 3-bit scale per group and the super-block scale refitted at the end,
 // spread over the top nibbles of the four scale words.
-void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance) {
     iq::require_finite(x, n, "IQ1_M");
     constexpr int kGroup = 16;
     constexpr float kGroupMaxEpsIq1M = 1e-7f;  // ggml's GROUP_MAX_EPS_IQ1_M
@@ -245,36 +310,9 @@ void iq1_m_row(const float* x, std::byte* dst, size_t n, const float* importance
             }
             int order[kGroup];
             sorted_order<kGroup>(xb, order);
-            float best_score = -FLT_MIN, scale = max;
+            float scale = max;
             int besti1 = -1, besti2 = -1, best_k = -1;
-            for (int i1 = 0; i1 <= kGroup; ++i1) {
-                for (int i2 = i1; i2 <= kGroup; ++i2) {
-                    // The four shift choices (++, +-, -+, --) at once; a value adds to each with
-                    // its half's level, in ggml's order of the sorted values.
-                    float sumqx[4] = {}, sumq2[4] = {};
-                    for (int j = 0; j < kGroup; ++j) {
-                        const int run = j < i1 ? 0 : j < i2 ? 1 : 2;
-                        const int i = order[j];
-                        const float p = kPlus[run], m = kMinus[run];
-                        const float wp = weight[i] * p * xb[i], wm = weight[i] * m * xb[i];
-                        const float qp = weight[i] * p * p, qm = weight[i] * m * m;
-                        if (i < kGroup / 2) {  // first half: choices 0, 1 take +, 2, 3 take -
-                            sumqx[0] += wp, sumqx[1] += wp, sumqx[2] += wm, sumqx[3] += wm;
-                            sumq2[0] += qp, sumq2[1] += qp, sumq2[2] += qm, sumq2[3] += qm;
-                        } else {  // second half: choices 0, 2 take +, 1, 3 take -
-                            sumqx[0] += wp, sumqx[2] += wp, sumqx[1] += wm, sumqx[3] += wm;
-                            sumq2[0] += qp, sumq2[2] += qp, sumq2[1] += qm, sumq2[3] += qm;
-                        }
-                    }
-                    for (int k = 0; k < 4; ++k) {
-                        if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > best_score * sumq2[k]) {
-                            scale = sumqx[k] / sumq2[k];
-                            best_score = scale * sumqx[k];
-                            besti1 = i1, besti2 = i2, best_k = k;
-                        }
-                    }
-                }
-            }
+            best_split_m(xb, weight, order, scale, besti1, besti2, best_k);
             if (besti1 < 0) throw std::domain_error("IQ1_M encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
             assign_runs<kGroup>(order, besti1, besti2, L);
             if (scale < 0) {

@@ -113,17 +113,17 @@ template <class Search>
     return grid_index;
 }
 
-// Trials side by side: one lane per trial scale (GCC's vector extensions; the callers are
-// target_clones, so these become AVX-512, AVX2 or SSE2 code).
-inline constexpr int kTrialLanes = 16;
-using TrialLanes = float __attribute__((vector_size(4 * kTrialLanes)));
-using TrialInts = int32_t __attribute__((vector_size(4 * kTrialLanes)));
+// Candidates side by side, one per lane: trial scales, or IQ1's splits (GCC's vector extensions;
+// the callers are target_clones, so these become AVX-512, AVX2 or SSE2 code).
+inline constexpr int kLaneCount = 16;
+using Lanes = float __attribute__((vector_size(4 * kLaneCount)));
+using LaneInts = int32_t __attribute__((vector_size(4 * kLaneCount)));
 
 // nearest_int in every lane (float_to_int.hpp): the same addition, the same bits. (Vectors by
 // reference: a 64-byte vector passed or returned by value would take another ABI in each clone.)
-[[gnu::always_inline]] inline void nearest_ints(const TrialLanes& f, TrialInts& l) {
-    const TrialLanes v = f + 12582912.0f;
-    l = ((TrialInts)v & 0x007fffff) - 0x00400000;
+[[gnu::always_inline]] inline void nearest_ints(const Lanes& f, LaneInts& l) {
+    const Lanes v = f + 12582912.0f;
+    l = ((LaneInts)v & 0x007fffff) - 0x00400000;
 }
 
 // For trials whose codes fell on the same off-grid point u, each at its own scale (one per
@@ -132,20 +132,20 @@ using TrialInts = int32_t __attribute__((vector_size(4 * kTrialLanes)));
 // comparison, so each lane is that trial's own scan.
 template <class Search>
 [[gnu::always_inline]] inline void nearest_listed_per_trial(const Search& s, uint32_t u, const float* xval, const float* weight,
-                                                            const TrialLanes& scale, TrialInts& best_at) {
+                                                            const Lanes& scale, LaneInts& best_at) {
     const size_t count = s.neighbours_of(u).size() - 1, padded = Search::padded(count);
     const float* v = s.values_of(u);
-    TrialLanes best = TrialLanes{} + FLT_MAX;
-    best_at = TrialInts{} - 1;
+    Lanes best = Lanes{} + FLT_MAX;
+    best_at = LaneInts{} - 1;
     for (size_t j = 0; j < count; ++j) {
-        TrialLanes d2 = TrialLanes{} + 0.0f;
+        Lanes d2 = Lanes{} + 0.0f;
         for (int k = 0; k < Search::kDim; ++k) {
-            const TrialLanes diff = scale * v[size_t(k) * padded + j] - xval[k];
+            const Lanes diff = scale * v[size_t(k) * padded + j] - xval[k];
             d2 += weight[k] * diff * diff;
         }
         const auto nearer = d2 < best;
         best = nearer ? d2 : best;
-        best_at = nearer ? TrialInts{} + int32_t(j) : best_at;
+        best_at = nearer ? LaneInts{} + int32_t(j) : best_at;
     }
 }
 
@@ -162,7 +162,7 @@ template <class Search>
 // operations in ggml's order. A sub-group's codes change only a few times across the trials (its
 // l grow with the inverse scale), so the trials that fell on the same off-grid point search its
 // neighbour list together.
-inline constexpr int kTrialSlots = 2 * kTrialLanes;
+inline constexpr int kTrialSlots = 2 * kLaneCount;
 
 template <class Search, int N>
 [[gnu::always_inline]] inline void fit_trials(const Search& s, const float* xval, const float* weight, const float* waux, const float* ids,
@@ -172,16 +172,16 @@ template <class Search, int N>
     bool on_grid[kGroups][kTrialSlots];
     for (int k = 0; k < kGroups; ++k) {
         alignas(64) int32_t u[kTrialSlots];
-        for (int b = 0; b < kTrialSlots; b += kTrialLanes) {
-            TrialLanes id;
+        for (int b = 0; b < kTrialSlots; b += kLaneCount) {
+            Lanes id;
             std::memcpy(&id, ids + b, sizeof id);
-            TrialInts code = TrialInts{} + 0;
+            LaneInts code = LaneInts{} + 0;
             for (int i = 0; i < kDim; ++i) {
-                TrialInts l;
+                LaneInts l;
                 nearest_ints(0.5f * (id * xval[kDim * k + i] - 1), l);
-                l = l < 0 ? TrialInts{} + 0 : l;
-                l = l > kmax - 1 ? TrialInts{} + (kmax - 1) : l;
-                const auto bytes = __builtin_convertvector(l, int8_t __attribute__((vector_size(kTrialLanes))));
+                l = l < 0 ? LaneInts{} + 0 : l;
+                l = l > kmax - 1 ? LaneInts{} + (kmax - 1) : l;
+                const auto bytes = __builtin_convertvector(l, int8_t __attribute__((vector_size(kLaneCount))));
                 std::memcpy(&L[kDim * k + i][b], &bytes, sizeof bytes);
                 code |= l << Search::kBits * i;
             }
@@ -195,10 +195,10 @@ template <class Search, int N>
                 continue;
             }
             int end = t + 1;
-            while (end < n && end < t + kTrialLanes && u[end] == u[t]) ++end;
-            TrialLanes lane_scale = TrialLanes{} + 1.0f;
+            while (end < n && end < t + kLaneCount && u[end] == u[t]) ++end;
+            Lanes lane_scale = Lanes{} + 1.0f;
             std::memcpy(&lane_scale, this_scales + t, sizeof(float) * size_t(end - t));
-            TrialInts at;
+            LaneInts at;
             nearest_listed_per_trial(s, uint32_t(u[t]), xval + kDim * k, waux + kDim * k, lane_scale, at);
             const auto list = s.neighbours_of(uint32_t(u[t]));
             for (int r = t; r < end; ++r) {
@@ -211,12 +211,12 @@ template <class Search, int N>
     }
     // Σ w·x·q and Σ w·q² per trial, in weighted_sums' order.
     alignas(64) float sumqx[kTrialSlots], sumq2[kTrialSlots];
-    for (int b = 0; b < kTrialSlots; b += kTrialLanes) {
-        TrialLanes qx = TrialLanes{} + 0.0f, q2 = TrialLanes{} + 0.0f;
+    for (int b = 0; b < kTrialSlots; b += kLaneCount) {
+        Lanes qx = Lanes{} + 0.0f, q2 = Lanes{} + 0.0f;
         for (int i = 0; i < N; ++i) {
-            int8_t __attribute__((vector_size(kTrialLanes))) codes;
+            int8_t __attribute__((vector_size(kLaneCount))) codes;
             std::memcpy(&codes, &L[i][b], sizeof codes);
-            const TrialLanes q = __builtin_convertvector(2 * __builtin_convertvector(codes, TrialInts) + 1, TrialLanes);
+            const Lanes q = __builtin_convertvector(2 * __builtin_convertvector(codes, LaneInts) + 1, Lanes);
             const float w = weight[i];
             qx += w * xval[i] * q;
             q2 += w * q * q;

@@ -16,8 +16,8 @@ namespace qframe::codec {
 
 // The longest neighbour list of any grid (build() checks it).
 inline constexpr size_t kMaxNeighbours = 512;
-// The distance search runs over a list kLanes entries at a time; lists are padded to a multiple.
-inline constexpr size_t kLanes = 8;
+// The distance search runs over a list kListLanes entries at a time; lists are padded to a multiple.
+inline constexpr size_t kListLanes = 8;
 
 // A grid of `Dim` odd values 2l+1 per point, l of `Bits` bits.
 template <class Packed, int Dim, int Bits>
@@ -27,7 +27,7 @@ struct LatticeSearch {
     std::vector<int> map;              // by the point's codes (l_k << Bits·k): its grid index,
                                        // or -(n + 1) with neighbours[n] the count of its list
     std::vector<uint16_t> neighbours;  // per off-grid point: count, then grid indices, nearest first
-    // The listed points' values as floats, by dimension, each list padded to a multiple of kLanes
+    // The listed points' values as floats, by dimension, each list padded to a multiple of kListLanes
     // entries with +inf (never nearer than FLT_MAX): value k of entry j of a list padded to P
     // entries is at values[value_at[u] + k·P + j].
     std::vector<float> values;
@@ -39,7 +39,7 @@ struct LatticeSearch {
         return {start, size_t(start[0]) + 1};
     }
     const float* values_of(uint32_t u) const { return values.data() + value_at[u]; }
-    static size_t padded(size_t count) { return (count + kLanes - 1) / kLanes * kLanes; }
+    static size_t padded(size_t count) { return (count + kListLanes - 1) / kListLanes * kListLanes; }
     static int8_t value(Packed point, int k) { return int8_t(point >> 8 * k); }
 };
 
@@ -54,17 +54,17 @@ using Iq2Search = LatticeSearch<uint64_t, 8, 2>;  // 8 values 1 … 7 (IQ1: 1 �
 // then compared (value, then entry), which picks the entry the scan would.
 template <int Dim>
 [[gnu::always_inline]] inline int nearest_listed(const float* v, size_t padded, const float* x, const float* weight, float scale) {
-    using Lanes = float __attribute__((vector_size(kLanes * 4)));
-    using LaneInts = int32_t __attribute__((vector_size(kLanes * 4)));
-    Lanes best = Lanes{} + FLT_MAX;
-    LaneInts best_at = LaneInts{} - 1, at;
-    for (size_t l = 0; l < kLanes; ++l) at[l] = int32_t(l);
-    for (size_t j = 0; j < padded; j += kLanes, at += int32_t(kLanes)) {
-        Lanes d2 = Lanes{} + 0.0f;
+    using EntryLanes = float __attribute__((vector_size(kListLanes * 4)));
+    using EntryInts = int32_t __attribute__((vector_size(kListLanes * 4)));
+    EntryLanes best = EntryLanes{} + FLT_MAX;
+    EntryInts best_at = EntryInts{} - 1, at;
+    for (size_t l = 0; l < kListLanes; ++l) at[l] = int32_t(l);
+    for (size_t j = 0; j < padded; j += kListLanes, at += int32_t(kListLanes)) {
+        EntryLanes d2 = EntryLanes{} + 0.0f;
         for (int k = 0; k < Dim; ++k) {
-            Lanes vk;
+            EntryLanes vk;
             __builtin_memcpy(&vk, v + size_t(k) * padded + j, sizeof vk);
-            const Lanes diff = scale * vk - x[k];
+            const EntryLanes diff = scale * vk - x[k];
             d2 += weight[k] * diff * diff;
         }
         const auto nearer = d2 < best;
@@ -73,7 +73,7 @@ template <int Dim>
     }
     float min = FLT_MAX;
     int index = -1;
-    for (size_t l = 0; l < kLanes; ++l) {
+    for (size_t l = 0; l < kListLanes; ++l) {
         const bool take = best_at[l] >= 0 && (best[l] < min || (best[l] == min && best_at[l] < index));
         min = take ? best[l] : min;
         index = take ? best_at[l] : index;
