@@ -33,36 +33,62 @@ constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
 
 
 // iq1_find_best_neighbour2: the listed neighbour nearest in weighted distance, its points read
-// as the shifted levels xg; codes into L.
-int best_neighbour(const Iq2Search& s, uint32_t u, const float* x, const float* weight, float scale, const float* xg, int8_t* L) {
+// as the shifted levels xg; codes into L. The list's entries run kListLanes at a time, as in
+// nearest_listed (iq_search.hpp), each entry's value 1, 3 or 5 read as xg[0], xg[1] or xg[2] by a
+// lane permutation; the +inf padding gives a NaN distance (inf − inf), never the nearest.
+// (Inlined into the target_clones rows below.)
+[[gnu::always_inline]] inline int best_neighbour(const Iq2Search& s, uint32_t u, const float* x, const float* weight, float scale, const float* xg,
+                                                 int8_t* L) {
+    using EntryLanes = float __attribute__((vector_size(kListLanes * 4)));
+    using EntryInts = int32_t __attribute__((vector_size(kListLanes * 4)));
     const auto list = s.neighbours_of(u);
-    float best = FLT_MAX;
-    int grid_index = -1;
-    for (size_t j = 1; j < list.size(); ++j) {
-        const uint64_t pg = s.grid[list[j]];
-        float d2 = 0;
+    const size_t padded = Iq2Search::padded(list.size() - 1);
+    const float* v = s.values_of(u);
+    const EntryLanes levels = {xg[0], xg[1], xg[2], 0, 0, 0, 0, 0};
+    EntryLanes best = EntryLanes{} + FLT_MAX;
+    EntryInts best_at = EntryInts{} - 1, at;
+    for (size_t l = 0; l < kListLanes; ++l) at[l] = int32_t(l);
+    for (size_t j = 0; j < padded; j += kListLanes, at += int32_t(kListLanes)) {
+        EntryLanes d2 = EntryLanes{} + 0.0f, v0;
+        std::memcpy(&v0, v + j, sizeof v0);
         for (int i = 0; i < 8; ++i) {
-            const float q = xg[(Iq2Search::value(pg, i) - 1) / 2];
-            const float w = weight[i];
-            const float diff = scale * q - x[i];
-            d2 += w * diff * diff;
+            EntryLanes vi;
+            std::memcpy(&vi, v + size_t(i) * padded + j, sizeof vi);
+            const EntryLanes q = __builtin_shuffle(levels, __builtin_convertvector((vi - 1.0f) * 0.5f, EntryInts));
+            const EntryLanes diff = scale * q - x[i];
+            d2 += weight[i] * diff * diff;
         }
-        if (d2 < best) {
-            best = d2;
-            grid_index = list[j];
-        }
+        d2 += v0 - v0;  // 0 for an entry, NaN for the padding
+        const auto nearer = d2 < best;
+        best = nearer ? d2 : best;
+        best_at = nearer ? at : best_at;
+    }
+    float min = FLT_MAX;
+    int entry = -1;
+    for (size_t l = 0; l < kListLanes; ++l) {
+        const bool take = best_at[l] >= 0 && (best[l] < min || (best[l] == min && best_at[l] < entry));
+        min = take ? best[l] : min;
+        entry = take ? best_at[l] : entry;
     }
     // ggml then searches the whole grid, with an out-of-bounds read of x; only a NaN gets there.
-    if (grid_index < 0) throw std::domain_error("IQ1 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+    if (entry < 0) throw std::domain_error("IQ1 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
+    const int grid_index = list[size_t(entry) + 1];
     for (int i = 0; i < 8; ++i) L[i] = int8_t((Iq2Search::value(s.grid[size_t(grid_index)], i) - 1) / 2);
     return grid_index;
 }
 
-// The group's values in ascending order (ties in index order): their indices.
+// The group's values in ascending order (ties in index order): their indices. An insertion
+// sort: stable, as std::stable_sort, without its buffer (a heap allocation per group).
 template <int N>
 void sorted_order(const float* xb, int* order) {
-    for (int j = 0; j < N; ++j) order[j] = j;
-    std::stable_sort(order, order + N, [xb](int a, int b) { return xb[a] < xb[b]; });
+    for (int j = 0; j < N; ++j) {
+        int i = j;
+        while (i > 0 && xb[order[i - 1]] > xb[j]) {
+            order[i] = order[i - 1];
+            --i;
+        }
+        order[i] = j;
+    }
 }
 
 // Codes 0/1/2 for the three runs [0, i1), [i1, i2), [i2, N) of the sorted values.
@@ -83,7 +109,7 @@ inline uint32_t code_of(const int8_t* L) {
 // listed neighbour at `scale`, read with levels_of(k) (octet k's shifted levels). If any was off
 // the grid, the scale refitted to the points chosen (kept where the fit is not positive).
 template <int N, class LevelsOf>
-float place_on_grid(const Iq2Search& s, const float* xb, const float* weight, float scale, LevelsOf levels_of, int8_t* L, uint16_t* index) {
+[[gnu::always_inline]] inline float place_on_grid(const Iq2Search& s, const float* xb, const float* weight, float scale, LevelsOf levels_of, int8_t* L, uint16_t* index) {
     bool all_on_grid = true;
     for (int k = 0; k < N / 8; ++k) {
         const uint32_t u = code_of(L + 8 * k);
@@ -108,16 +134,76 @@ float place_on_grid(const Iq2Search& s, const float* xb, const float* weight, fl
     return sumqx > 0 && sumq2 > 0 ? sumqx / sumq2 : scale;
 }
 
-// Whether any lane passes ggml's acceptance test against `best`. ggml accepts candidates one
-// after another, each raising best (to about sumqx²/sumq2); a block of candidates none of which
-// passes against the best at its start changes nothing, so only blocks with a lane that passes
-// are then walked one by one, in ggml's order.
+// Whether any lane passes ggml's acceptance test against `best` (sumq2 > 0 and sumqx² > best ·
+// sumq2). ggml accepts candidates one after another, each raising best (to about sumqx²/sumq2);
+// a block of candidates none of which passes against the best at its start changes nothing, so
+// only blocks with a lane that passes are then walked one by one, in ggml's order.
+// Written without comparison masks, which GCC 12 turns into scalar code in target_clones: for
+// floats a > b exactly when a − b > 0 (NaN, as inf − inf, fails both), so a lane passes exactly
+// when min(sumq2, sumqx² − best·sumq2) > 0; the lanes' non-negative parts are then summed.
 [[gnu::always_inline]] inline bool any_passes(const iq::Lanes& sumqx, const iq::Lanes& sumq2, float best) {
-    const iq::LaneInts pass = (sumq2 > 0.0f) & (sumqx * sumqx > best * sumq2);
-    const auto bytes = __builtin_convertvector(pass, int8_t __attribute__((vector_size(iq::kLaneCount))));
-    uint64_t half[2];
-    std::memcpy(half, &bytes, sizeof half);
-    return (half[0] | half[1]) != 0;
+    const iq::Lanes zero = iq::Lanes{}, margin = sumqx * sumqx - best * sumq2;
+    iq::Lanes m = sumq2 < margin ? sumq2 : margin;
+    m = m > zero ? m : zero;
+    iq::Lanes h = __builtin_shuffle(m, iq::LaneInts{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
+    m += h;
+    h = __builtin_shuffle(m, iq::LaneInts{4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11});
+    m += h;
+    h = __builtin_shuffle(m, iq::LaneInts{2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13});
+    m += h;
+    h = __builtin_shuffle(m, iq::LaneInts{1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14});
+    m += h;
+    return m[0] > 0;
+}
+
+// IQ1_S's search for the best split of the 32 sorted values into three runs (levels −1, 0, +1,
+// shifted by ±kDelta): every i1 ≤ i2, each with shift +1 then −1, from prefix sums in sorted
+// order. The splits i2 = base … base+15 of one i1 run side by side, each lane's sums in ggml's
+// order. scale, i1, i2 and the shift are those of the last accepted split (unchanged if none).
+[[gnu::always_inline]] inline void best_split_s(const float* xb, const float* weight, const int* order, float& scale, int& besti1, int& besti2,
+                                                int& best_shift) {
+    constexpr int kGroup = 32;
+    // Prefix sums; past i2 = 32, copies of the last, so that lanes past it sum as i2 = 32 does
+    // (which is in the same block: they add no false "any").
+    alignas(64) float sumx[kGroup + 1 + iq::kLaneCount], sumw[kGroup + 1 + iq::kLaneCount];
+    sumx[0] = sumw[0] = 0;
+    for (int j = 0; j < kGroup; ++j) {
+        const int i = order[j];
+        sumx[j + 1] = sumx[j] + weight[i] * xb[i];
+        sumw[j + 1] = sumw[j] + weight[i];
+    }
+    for (int j = kGroup + 1; j < kGroup + 1 + iq::kLaneCount; ++j) sumx[j] = sumx[kGroup], sumw[j] = sumw[kGroup];
+    float best_score = -FLT_MIN;
+    for (int i1 = 0; i1 <= kGroup; ++i1) {
+        for (int base = i1; base <= kGroup; base += iq::kLaneCount) {
+            iq::Lanes sx, sw;
+            std::memcpy(&sx, sumx + base, sizeof sx);
+            std::memcpy(&sw, sumw + base, sizeof sw);
+            // Shift +1 (kPlus), then −1 (kMinus).
+            const iq::Lanes qx_plus = (sumx[i1] - sumx[0]) * kPlus[0] + (sx - sumx[i1]) * kPlus[1] + (sumx[kGroup] - sx) * kPlus[2];
+            const iq::Lanes q2_plus = (sumw[i1] - sumw[0]) * kPlus[0] * kPlus[0] + (sw - sumw[i1]) * kPlus[1] * kPlus[1] +
+                                      (sumw[kGroup] - sw) * kPlus[2] * kPlus[2];
+            const iq::Lanes qx_minus = (sumx[i1] - sumx[0]) * kMinus[0] + (sx - sumx[i1]) * kMinus[1] + (sumx[kGroup] - sx) * kMinus[2];
+            const iq::Lanes q2_minus = (sumw[i1] - sumw[0]) * kMinus[0] * kMinus[0] + (sw - sumw[i1]) * kMinus[1] * kMinus[1] +
+                                       (sumw[kGroup] - sw) * kMinus[2] * kMinus[2];
+            if (!any_passes(qx_plus, q2_plus, best_score) && !any_passes(qx_minus, q2_minus, best_score)) continue;
+            alignas(64) float qx[2][iq::kLaneCount], q2[2][iq::kLaneCount];
+            std::memcpy(qx[0], &qx_plus, sizeof qx_plus);
+            std::memcpy(qx[1], &qx_minus, sizeof qx_minus);
+            std::memcpy(q2[0], &q2_plus, sizeof q2_plus);
+            std::memcpy(q2[1], &q2_minus, sizeof q2_minus);
+            const int count = std::min(iq::kLaneCount, kGroup + 1 - base);
+            for (int l = 0; l < count; ++l) {
+                for (int c = 0; c < 2; ++c) {
+                    if (q2[c][l] > 0 && qx[c][l] * qx[c][l] > best_score * q2[c][l]) {
+                        scale = qx[c][l] / q2[c][l];
+                        best_score = scale * qx[c][l];
+                        besti1 = i1, besti2 = base + l, best_shift = c == 0 ? 1 : -1;
+                    }
+                }
+            }
+        }
+    }
 }
 
 // IQ1_M's search for the best split of the 16 sorted values into three runs (levels −1, 0, +1,
@@ -189,7 +275,7 @@ float abs_max(const float* xb, int n) {
     return max;
 }
 
-void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance) {
+__attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance) {
     iq::require_finite(x, n, "IQ1_S");
     constexpr int kGroup = 32;
     constexpr float kGroupMaxEpsIq1S = 1e-12f;  // ggml's GROUP_MAX_EPS_IQ1_S
@@ -216,30 +302,9 @@ void iq1_s_row(const float* x, std::byte* dst, size_t n, const float* importance
             }
             int order[kGroup];
             sorted_order<kGroup>(xb, order);
-            float sumx[kGroup + 1], sumw[kGroup + 1];  // prefix sums in sorted order
-            sumx[0] = sumw[0] = 0;
-            for (int j = 0; j < kGroup; ++j) {
-                const int i = order[j];
-                sumx[j + 1] = sumx[j] + weight[i] * xb[i];
-                sumw[j + 1] = sumw[j] + weight[i];
-            }
-            float best_score = -FLT_MIN, scale = max;
+            float scale = max;
             int besti1 = -1, besti2 = -1, best_shift = 0;
-            for (int i1 = 0; i1 <= kGroup; ++i1) {
-                for (int i2 = i1; i2 <= kGroup; ++i2) {
-                    for (const int shift : {1, -1}) {
-                        const float* xs = shift == 1 ? kPlus : kMinus;
-                        const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[kGroup] - sumx[i2]) * xs[2];
-                        const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] +
-                                            (sumw[kGroup] - sumw[i2]) * xs[2] * xs[2];
-                        if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
-                            scale = sumqx / sumq2;
-                            best_score = scale * sumqx;
-                            besti1 = i1, besti2 = i2, best_shift = shift;
-                        }
-                    }
-                }
-            }
+            best_split_s(xb, weight, order, scale, besti1, besti2, best_shift);
             if (besti1 < 0) throw std::domain_error("IQ1_S encoder: no split fits (ggml asserts here; all-zero importance over a group?)");
             assign_runs<kGroup>(order, besti1, besti2, L);
             if (scale < 0) {
