@@ -15,6 +15,7 @@
 #include "catalog_loading.hpp"
 #include "common.hpp"
 #include "plan/frontier.hpp"
+#include "plan/gain_predictor.hpp"
 #include "progress.hpp"
 #include "qframe/output_file.hpp"
 #include "qframe/file_type.hpp"
@@ -52,6 +53,7 @@ void print_plan(const MixPlan& plan, const std::string& objective) {
         fmt::print("the proxy output_err2 (E|dW x|^2 under the importance matrix) ranks the {} candidates it covers with Spearman's rho {:.3f} "
                    "({:.3f} within a treatment)\n",
                    plan.output_proxy_pairs, plan.output_proxy_rank_correlation, plan.output_proxy_rank_correlation_within);
+    if (!plan.gain_checks.empty()) fmt::print("{}\n", plan::gain_summary(plan.gain_checks, plan.gain_error_key, objective));
     std::fflush(stdout);  // before the log lines of --apply
 }
 

@@ -1,4 +1,5 @@
 #include "frontier.hpp"
+#include "gain_predictor.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -195,6 +196,17 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
         md += fmt::format("\nThe cost model (the sum of one-at-a-time costs) against the measured plans: mean relative error {:.1f}%, at most "
                           "{:.1f}%, rank correlation {:.3f} over {} plan(s).\n",
                           100 * sum / measured.size(), 100 * worst, rho, measured.size());
+    }
+    // The gain predictor checked on the study: what a study measuring one type per group would predict for the rest.
+    if (const auto& checks = planner.gain_checks(); !checks.empty()) {
+        Findings gains = Findings::array();
+        for (const auto& c : checks)
+            gains.push_back({{"calibration", c.calibration}, {"pairs", c.pairs}, {"rho", c.rho}, {"rho_within_min", c.rho_within_min},
+                             {"median_factor", c.median_factor}});
+        json["gain_predictor"] = {{"error", planner.gain_error_key()}, {"checks", gains}};
+        md += fmt::format("\nThe gain predictor: each group's {} predicted as g(group) × {}, g measured at one type of the group, "
+                          "the study's other types held out:\n\n{}",
+                          options.objective, planner.gain_error_key(), gain_table(checks));
     }
     if (!unfair.empty()) md += "\nWarning: the plans could not use every type of these mixes.\n\n" + unfair;
     if (points.size() > 1 || options.measure) {

@@ -21,6 +21,7 @@
 #include "qframe/regex.hpp"
 #include "qframe/sha256.hpp"
 #include "qframe/stage_kinds.hpp"
+#include "gain_predictor.hpp"
 #include "solver.hpp"
 #include "statistics.hpp"
 
@@ -223,6 +224,15 @@ ProxyCheck proxy_check(const std::map<std::string, json>& results, const std::st
     return check;
 }
 
+// The study's candidates as the gain predictor reads them: measured cost and model-free error.
+std::vector<plan::CostSample> cost_samples(const std::map<std::string, json>& results, const std::string& objective, const std::string& key) {
+    std::vector<plan::CostSample> samples;
+    for (const auto& [id, r] : results)
+        if (!r.contains("error") && r.contains(key) && r.contains(objective))
+            samples.push_back({r.value("group", ""), r.value("treatment", ""), r.at(objective).get<double>(), r.at(key).get<double>()});
+    return samples;
+}
+
 // Pins keep one choice of each group they match.
 void apply_pins(std::vector<GroupOptions>& groups, const Study& study, const std::vector<std::pair<std::string, std::string>>& pins) {
     for (const auto& [pattern, given] : pins) {
@@ -301,6 +311,8 @@ struct Planner::Impl {
     std::vector<std::vector<Choice>> choices;     // per unit
     std::vector<std::vector<plan::Option>> options;  // the same, as the solver takes them
     ProxyCheck proxy, output_proxy;
+    std::string gain_error_key;
+    std::vector<GainCheck> gain_checks;
 
     double bpw(uint64_t file) const { return 8.0 * static_cast<double>(file - std::min(file, data_offset)) / static_cast<double>(n_values); }
 
@@ -329,6 +341,8 @@ struct Planner::Impl {
         plan.output_proxy_pairs = output_proxy.pairs;
         plan.output_proxy_rank_correlation = output_proxy.rho;
         plan.output_proxy_rank_correlation_within = output_proxy.rho_within;
+        plan.gain_error_key = gain_error_key;
+        plan.gain_checks = gain_checks;
         std::vector<std::optional<size_t>> choice_of_group(groups.size());
         for (size_t u = 0; u < units.size(); ++u)
             for (size_t m : units[u]) choice_of_group[m] = choices[u][unit_choice[u]].treatment;
@@ -374,6 +388,9 @@ uint64_t Planner::smallest() const { return impl_->header + impl_->fixed + plan:
 uint64_t Planner::largest() const { return impl_->header + impl_->fixed + plan::largest_bytes(impl_->options); }
 
 double Planner::bpw(uint64_t file_bytes) const { return impl_->bpw(file_bytes); }
+
+const std::vector<GainCheck>& Planner::gain_checks() const { return impl_->gain_checks; }
+const std::string& Planner::gain_error_key() const { return impl_->gain_error_key; }
 
 std::set<std::string> Planner::offered_types() const {
     std::set<std::string> out;
@@ -425,6 +442,8 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     d.groups = read_groups(study, input, base, results, request, allowed, grouped);
     d.proxy = proxy_check(results, request.objective, "rel_l2");
     d.output_proxy = proxy_check(results, request.objective, "output_err2");
+    d.gain_error_key = study.imatrix.file.empty() ? "rel_l2" : "output_err2";
+    d.gain_checks = plan::check_gains(cost_samples(results, request.objective, d.gain_error_key));
     apply_pins(d.groups, study, request.pins);
     d.units = tie_units(d.groups, request.ties);
     for (const auto& members : d.units) {

@@ -5,7 +5,7 @@
 # tensors byte for byte: tests/cli/quantize.sh), the plan's file is no larger and its mean KLD
 # against the F16 model, on 8 chunks × 128 tokens of wikitext-2 from 200 000 bytes on (the study
 # scores the first 4), is lower than the mix's. And `plan --measure` names the mixes that lie
-# below the plans' curve with types the study has no treatment with.
+# below the plans' curve with types the study has no treatment with, and checks the gain predictor.
 source "$(dirname "$0")/lib.sh"
 need_data
 PY=/usr/bin/python3
@@ -62,4 +62,20 @@ assert points["Q8_0"]["types_not_studied"] == ["Q8_0 (30 tensors)"], points["Q8_
 assert points["IQ3_S"]["types_not_studied"] == [], points["IQ3_S"]
 PYEOF
 grep -q "Warning: the plans could not use every type of these mixes" "$WORK/frontier/REPORT.md" || fail "REPORT.md has no warning"
+
+# The gain predictor (kld_mean ≈ g(group) × output_err2, g measured at one type of the group):
+# calibrated at each of the study's types in turn, it ranks the other types' candidates, which
+# it never saw, with Spearman's rho of at least 0.9 — over all of them, and within each type.
+$PY - "$WORK/frontier/REPORT.json" <<'PYEOF' || fail "the gain predictor's check"
+import json, sys
+gains = json.load(open(sys.argv[1]))["gain_predictor"]
+assert gains["error"] == "output_err2", gains["error"]
+checks = gains["checks"]
+assert sorted(c["calibration"] for c in checks) == sorted(["iq2_xxs", "iq2_xs", "iq3_xxs", "iq3_s", "iq4_xs", "q4_k", "q5_k", "q6_k"]), checks
+for c in checks:
+    print(f'gains at {c["calibration"]}: held-out rho {c["rho"]:.3f} over {c["pairs"]}, within a type >= {c["rho_within_min"]:.3f}, median error x{c["median_factor"]:.2f}')
+    assert c["pairs"] >= 6 * 28, c
+    assert c["rho"] >= 0.9 and c["rho_within_min"] >= 0.9, c
+PYEOF
+grep -q "The gain predictor" "$WORK/frontier/REPORT.md" || fail "REPORT.md has no gain predictor table"
 finish

@@ -36,6 +36,17 @@ struct GroupChoice {
     double cost = 0;       // its one-at-a-time cost (0 for the baseline)
 };
 
+// How well the gain predictor (framework/plan/gain_predictor.hpp: cost ≈ g(group) · error, g
+// measured at one type of the group) predicts the study's other candidates, calibrated at one
+// treatment.
+struct GainCheck {
+    std::string calibration;      // the treatment the gains were measured at
+    size_t pairs = 0;             // held-out candidates predicted: other treatments of the calibrated groups
+    double rho = 0;               // Spearman's rank correlation of predicted and measured cost over them
+    double rho_within_min = 0;    // the least of the same within each held-out treatment (of 3 or more candidates)
+    double median_factor = 0;     // the median of max(predicted/measured, measured/predicted)
+};
+
 struct MixPlan {
     Study study;
     std::vector<GroupChoice> groups;   // in study order
@@ -57,6 +68,10 @@ struct MixPlan {
     // activation statistics (E‖ΔW·x‖², columns uncorrelated); 0 pairs when the study weighs by none.
     double output_proxy_rank_correlation = 0, output_proxy_rank_correlation_within = 0;
     size_t output_proxy_pairs = 0;
+    // The gain predictor checked on the study, calibrated at each treatment in turn; its error
+    // measure (output_err2 when the study weighs by an importance matrix, else rel_l2).
+    std::string gain_error_key;
+    std::vector<GainCheck> gain_checks;
 };
 
 // A study read as choices, ready to plan at any budget. Throws qframe::Error with the reason (an
@@ -71,6 +86,9 @@ public:
     uint64_t smallest_plan_bytes(const std::filesystem::path& output) const;  // exactly, recipe included
     uint64_t budget_of(const PlanRequest& request) const;  // its target as a file size
     double bpw(uint64_t file_bytes) const;                  // bits per weight of a file of the model
+    // The gain predictor checked on the study (MixPlan::gain_checks) and its error measure.
+    const std::vector<GainCheck>& gain_checks() const;
+    const std::string& gain_error_key() const;
     // Every tensor type a plan can give a tensor: the treatments' and the untreated tensors' types.
     std::set<std::string> offered_types() const;
     // The least predicted cost within `budget` file bytes, as a recipe that writes `output`;
