@@ -44,7 +44,7 @@ constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
     const auto list = s.neighbours_of(u);
     const size_t padded = Iq2Search::padded(list.size() - 1);
     const float* v = s.values_of(u);
-    const EntryLanes levels = {xg[0], xg[1], xg[2], 0, 0, 0, 0, 0};
+    const EntryLanes levels = {xg[0], xg[1], xg[2], 0, 0, 0, 0, 0}, last = EntryLanes{} + 2.0f;
     EntryLanes best = EntryLanes{} + FLT_MAX;
     EntryInts best_at = EntryInts{} - 1, at;
     for (size_t l = 0; l < kListLanes; ++l) at[l] = int32_t(l);
@@ -54,7 +54,9 @@ constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
         for (int i = 0; i < 8; ++i) {
             EntryLanes vi;
             std::memcpy(&vi, v + size_t(i) * padded + j, sizeof vi);
-            const EntryLanes q = __builtin_shuffle(levels, __builtin_convertvector((vi - 1.0f) * 0.5f, EntryInts));
+            EntryLanes level = (vi - 1.0f) * 0.5f;
+            level = level < last ? level : last;  // the padding's inf as level 2: a float → int conversion in range
+            const EntryLanes q = __builtin_shuffle(levels, __builtin_convertvector(level, EntryInts));
             const EntryLanes diff = scale * q - x[i];
             d2 += weight[i] * diff * diff;
         }
