@@ -39,14 +39,13 @@ constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
 // (Inlined into the target_clones rows below.)
 [[gnu::always_inline]] inline int best_neighbour(const Iq2Search& s, uint32_t u, const float* x, const float* weight, float scale, const float* xg,
                                                  int8_t* L) {
-    using EntryLanes = float __attribute__((vector_size(kListLanes * 4)));
-    using EntryInts = int32_t __attribute__((vector_size(kListLanes * 4)));
+    using EntryLanes = ListMinimum::Lanes;
     const auto list = s.neighbours_of(u);
     const size_t padded = Iq2Search::padded(list.size() - 1);
     const float* v = s.values_of(u);
     const EntryLanes levels = {xg[0], xg[1], xg[2], 0, 0, 0, 0, 0}, last = EntryLanes{} + 2.0f;
-    EntryLanes best = EntryLanes{} + FLT_MAX;
-    EntryInts best_at = EntryInts{} - 1, at;
+    ListMinimum minimum;
+    ListMinimum::Ints at;
     for (size_t l = 0; l < kListLanes; ++l) at[l] = int32_t(l);
     for (size_t j = 0; j < padded; j += kListLanes, at += int32_t(kListLanes)) {
         EntryLanes d2 = EntryLanes{} + 0.0f, v0;
@@ -56,22 +55,14 @@ constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
             std::memcpy(&vi, v + size_t(i) * padded + j, sizeof vi);
             EntryLanes level = (vi - 1.0f) * 0.5f;
             level = level < last ? level : last;  // the padding's inf as level 2: a float → int conversion in range
-            const EntryLanes q = __builtin_shuffle(levels, __builtin_convertvector(level, EntryInts));
+            const EntryLanes q = __builtin_shuffle(levels, __builtin_convertvector(level, ListMinimum::Ints));
             const EntryLanes diff = scale * q - x[i];
             d2 += weight[i] * diff * diff;
         }
         d2 += v0 - v0;  // 0 for an entry, NaN for the padding
-        const auto nearer = d2 < best;
-        best = nearer ? d2 : best;
-        best_at = nearer ? at : best_at;
+        minimum.update(d2, at);
     }
-    float min = FLT_MAX;
-    int entry = -1;
-    for (size_t l = 0; l < kListLanes; ++l) {
-        const bool take = best_at[l] >= 0 && (best[l] < min || (best[l] == min && best_at[l] < entry));
-        min = take ? best[l] : min;
-        entry = take ? best_at[l] : entry;
-    }
+    const int entry = minimum.entry();
     // ggml then searches the whole grid, with an out-of-bounds read of x; only a NaN gets there.
     if (entry < 0) throw std::domain_error("IQ1 encoder: no neighbour nearer than FLT_MAX (non-finite input?)");
     const int grid_index = list[size_t(entry) + 1];

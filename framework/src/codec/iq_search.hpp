@@ -46,39 +46,54 @@ struct LatticeSearch {
 using Iq3Search = LatticeSearch<uint32_t, 4, 3>;  // 4 values 1 … 15
 using Iq2Search = LatticeSearch<uint64_t, 8, 2>;  // 8 values 1 … 7 (IQ1: 1 … 5)
 
-// The entry of a list (v: values_of, padded entries) nearest to x in weighted distance at
-// `scale`, Σ_k weight[k]·(scale·v_k − x[k])² with each term and sum rounded in ggml's order
-// (iq2_find_best_neighbour's scalar loop), the first of equals as its scan keeps; −1 where none
-// is nearer than FLT_MAX. The lanes run over the entries, so every distance keeps its roundings
-// (no FMA: -ffp-contract=off); each lane keeps its own first minimum, and the lanes' minima are
-// then compared (value, then entry), which picks the entry the scan would.
-template <int Dim>
-[[gnu::always_inline]] inline int nearest_listed(const float* v, size_t padded, const float* x, const float* weight, float scale) {
-    using EntryLanes = float __attribute__((vector_size(kListLanes * 4)));
-    using EntryInts = int32_t __attribute__((vector_size(kListLanes * 4)));
-    EntryLanes best = EntryLanes{} + FLT_MAX;
-    EntryInts best_at = EntryInts{} - 1, at;
-    for (size_t l = 0; l < kListLanes; ++l) at[l] = int32_t(l);
-    for (size_t j = 0; j < padded; j += kListLanes, at += int32_t(kListLanes)) {
-        EntryLanes d2 = EntryLanes{} + 0.0f;
-        for (int k = 0; k < Dim; ++k) {
-            EntryLanes vk;
-            __builtin_memcpy(&vk, v + size_t(k) * padded + j, sizeof vk);
-            const EntryLanes diff = scale * vk - x[k];
-            d2 += weight[k] * diff * diff;
-        }
+// The first minimum of a list's distances, kListLanes entries at a time: each lane keeps its own
+// first minimum (strict <), and entry() compares the lanes' minima by value, then by entry — the
+// entry a scan of the whole list in order keeps (the first of equals); −1 where none is below
+// FLT_MAX (an +inf or NaN distance never is).
+struct ListMinimum {
+    using Lanes = float __attribute__((vector_size(kListLanes * 4)));
+    using Ints = int32_t __attribute__((vector_size(kListLanes * 4)));
+    Lanes best = Lanes{} + FLT_MAX;
+    Ints best_at = Ints{} - 1;
+
+    [[gnu::always_inline]] void update(const Lanes& d2, const Ints& at) {
         const auto nearer = d2 < best;
         best = nearer ? d2 : best;
         best_at = nearer ? at : best_at;
     }
-    float min = FLT_MAX;
-    int index = -1;
-    for (size_t l = 0; l < kListLanes; ++l) {
-        const bool take = best_at[l] >= 0 && (best[l] < min || (best[l] == min && best_at[l] < index));
-        min = take ? best[l] : min;
-        index = take ? best_at[l] : index;
+    [[gnu::always_inline]] int entry() const {
+        float min = FLT_MAX;
+        int index = -1;
+        for (size_t l = 0; l < kListLanes; ++l) {
+            const bool take = best_at[l] >= 0 && (best[l] < min || (best[l] == min && best_at[l] < index));
+            min = take ? best[l] : min;
+            index = take ? best_at[l] : index;
+        }
+        return index;
     }
-    return index;
+};
+
+// The entry of a list (v: values_of, padded entries) nearest to x in weighted distance at
+// `scale`, Σ_k weight[k]·(scale·v_k − x[k])² with each term and sum rounded in ggml's order
+// (iq2_find_best_neighbour's scalar loop), the first of equals as its scan keeps; −1 where none
+// is nearer than FLT_MAX. The lanes run over the entries, so every distance keeps its roundings
+// (no FMA: -ffp-contract=off).
+template <int Dim>
+[[gnu::always_inline]] inline int nearest_listed(const float* v, size_t padded, const float* x, const float* weight, float scale) {
+    ListMinimum minimum;
+    ListMinimum::Ints at;
+    for (size_t l = 0; l < kListLanes; ++l) at[l] = int32_t(l);
+    for (size_t j = 0; j < padded; j += kListLanes, at += int32_t(kListLanes)) {
+        ListMinimum::Lanes d2 = ListMinimum::Lanes{} + 0.0f;
+        for (int k = 0; k < Dim; ++k) {
+            ListMinimum::Lanes vk;
+            __builtin_memcpy(&vk, v + size_t(k) * padded + j, sizeof vk);
+            const ListMinimum::Lanes diff = scale * vk - x[k];
+            d2 += weight[k] * diff * diff;
+        }
+        minimum.update(d2, at);
+    }
+    return minimum.entry();
 }
 
 // grid_size 256 (IQ3_XXS) or 512 (IQ3_S). Exported for the tests, which check the grids.
