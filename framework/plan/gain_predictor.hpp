@@ -1,7 +1,7 @@
 // The gain predictor: a candidate's one-at-a-time cost predicted without running the model, as
 //   cost(group, type) ≈ g(group) · error(group, type)
 // where error is what quantizing the group's tensors costs before any model run (output_err2,
-// E‖ΔW·x‖² under the importance matrix's activation statistics; rel_l2 without one) and g, the
+// E‖ΔW·x‖² under the importance matrix's activation statistics; rel_l2² without one) and g, the
 // group's gain, comes from one measured type of the group: cost / error there. One measurement per
 // group then predicts every other type of it. check_gains says how well, on a finished study:
 // calibrated on each treatment in turn, the other treatments' candidates predicted and compared

@@ -224,12 +224,19 @@ ProxyCheck proxy_check(const std::map<std::string, json>& results, const std::st
     return check;
 }
 
-// The study's candidates as the gain predictor reads them: measured cost and model-free error.
-std::vector<plan::CostSample> cost_samples(const std::map<std::string, json>& results, const std::string& objective, const std::string& key) {
+// The study's candidates as the gain predictor reads them: measured cost and model-free error —
+// output_err2, an expected squared output error, or without an importance matrix rel_l2 squared
+// (within a group, ‖ΔW‖² over a constant): a cost grows with the square of an error, so a gain
+// carries from one type to another only on a squared scale (rel_l2 itself: errors of ×2.3–×7.5
+// on trained-a, against ×1.2–×1.5 squared).
+std::vector<plan::CostSample> cost_samples(const std::map<std::string, json>& results, const std::string& objective, bool weighed) {
+    const char* key = weighed ? "output_err2" : "rel_l2";
     std::vector<plan::CostSample> samples;
     for (const auto& [id, r] : results)
-        if (!r.contains("error") && r.contains(key) && r.contains(objective))
-            samples.push_back({r.value("group", ""), r.value("treatment", ""), r.at(objective).get<double>(), r.at(key).get<double>()});
+        if (!r.contains("error") && r.contains(key) && r.contains(objective)) {
+            const double error = r.at(key).get<double>();
+            samples.push_back({r.value("group", ""), r.value("treatment", ""), r.at(objective).get<double>(), weighed ? error : error * error});
+        }
     return samples;
 }
 
@@ -442,8 +449,9 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     d.groups = read_groups(study, input, base, results, request, allowed, grouped);
     d.proxy = proxy_check(results, request.objective, "rel_l2");
     d.output_proxy = proxy_check(results, request.objective, "output_err2");
-    d.gain_error_key = study.imatrix.file.empty() ? "rel_l2" : "output_err2";
-    d.gain_checks = plan::check_gains(cost_samples(results, request.objective, d.gain_error_key));
+    const bool weighed = !study.imatrix.file.empty();
+    d.gain_error_key = weighed ? "output_err2" : "rel_l2^2";
+    d.gain_checks = plan::check_gains(cost_samples(results, request.objective, weighed));
     apply_pins(d.groups, study, request.pins);
     d.units = tie_units(d.groups, request.ties);
     for (const auto& members : d.units) {

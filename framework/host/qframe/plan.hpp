@@ -69,7 +69,7 @@ struct MixPlan {
     double output_proxy_rank_correlation = 0, output_proxy_rank_correlation_within = 0;
     size_t output_proxy_pairs = 0;
     // The gain predictor checked on the study, calibrated at each treatment in turn; its error
-    // measure (output_err2 when the study weighs by an importance matrix, else rel_l2).
+    // measure (output_err2 when the study weighs by an importance matrix, else rel_l2^2).
     std::string gain_error_key;
     std::vector<GainCheck> gain_checks;
 };
