@@ -54,12 +54,7 @@ __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void iq2_
             }
             float scale = make_qp_quants(32, kMaxQ + 1, xval, reinterpret_cast<uint8_t*>(L), weight);
             const float eff_max = scale * kMaxQ;
-            alignas(64) float ids[iq::kTrialSlots], this_scales[iq::kTrialSlots];
-            for (int t = 0; t < iq::kTrialSlots; ++t) {
-                ids[t] = (2 * kMaxQ - 1 + float(t - 6) * 0.1f) / eff_max;  // trials is = -6 … 6
-                this_scales[t] = 1 / ids[t];
-            }
-            iq::fit_trials<Iq2Search, 32>(s, xval, weight, waux, ids, this_scales, 13, kMaxQ, L, nullptr, scale);
+            iq::fit_trials<Iq2Search, 32>(s, xval, weight, waux, eff_max, 6, 0.1f, kMaxQ, L, nullptr, scale);
             if (scale > 0) {  // every octet again at the chosen scale
                 const float id = 1 / scale;
                 for (int k = 0; k < 4; ++k) {
@@ -101,14 +96,9 @@ __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) void iq2_
 // The scale of one group of 16 magnitudes (IQ2_XS, IQ2_S), codes in L: 19 scales around max/5,
 // then the octets that fell off the grid again at the chosen scale.
 __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) float fit_group16(const Iq2Search& s, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
-    alignas(64) float ids[iq::kTrialSlots], this_scales[iq::kTrialSlots];
-    for (int t = 0; t < iq::kTrialSlots; ++t) {
-        ids[t] = (2 * kMaxQ - 1 + float(t - 9) * 0.1f) / max;  // trials is = -9 … 9
-        this_scales[t] = 1 / ids[t];
-    }
     float scale = max / (2 * kMaxQ - 1);
     bool on_grid[2] = {true, true};
-    iq::fit_trials<Iq2Search, 16>(s, xval, weight, waux, ids, this_scales, 19, kMaxQ, L, on_grid, scale);
+    iq::fit_trials<Iq2Search, 16>(s, xval, weight, waux, max, 9, 0.1f, kMaxQ, L, on_grid, scale);
     if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
         const float id = 1 / scale;
         for (int k = 0; k < 2; ++k) {

@@ -40,18 +40,11 @@ struct Iq3State {
 // The scale of one group of 32 magnitudes (xval ≥ 0), codes in st.L; `trials` scales each side
 // of max/15, then (where some points were off the grid) one refit: of the off-grid points only
 // (IQ3_XXS) or of all (IQ3_S).
-//
 __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default"))) float fit_group(const Iq3Search& s, const float* xval,
                                                                                         const float* weight, const float* waux, float max,
                                                                                         int trials, bool refit_all, Iq3State& st) {
-    const int n = 2 * trials + 1;
-    alignas(64) float ids[iq::kTrialSlots], this_scales[iq::kTrialSlots];
-    for (int t = 0; t < iq::kTrialSlots; ++t) {
-        ids[t] = (2 * kMaxQ - 1 + float(t - trials) * 0.2f) / max;
-        this_scales[t] = 1 / ids[t];
-    }
     float scale = max / (2 * kMaxQ - 1);
-    iq::fit_trials<Iq3Search, 32>(s, xval, weight, waux, ids, this_scales, n, kMaxQ, st.L, st.on_grid, scale);
+    iq::fit_trials<Iq3Search, 32>(s, xval, weight, waux, max, trials, 0.2f, kMaxQ, st.L, st.on_grid, scale);
     int n_not_on_grid = 0;
     for (int k = 0; k < 8; ++k) n_not_on_grid += !st.on_grid[k];
     if (n_not_on_grid > 0 && scale > 0) {

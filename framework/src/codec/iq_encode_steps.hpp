@@ -149,8 +149,8 @@ template <class Search>
     }
 }
 
-// The trial phase the IQ2 and IQ3 searches share. n ≤ 31 trials (inverse scale ids[t], scale
-// this_scales[t]; both arrays kTrialSlots long, the entries past n any finite value): the N
+// The trial phase the IQ2 and IQ3 searches share. The 2·trials + 1 ≤ 31 trials of ggml's loop
+// `for is in -trials … trials`: inverse scale id = (2·kmax − 1 + is·step) / max, scale 1/id; the N
 // magnitudes coded at each trial (l = round((id·x − 1)/2) in 0 … kmax−1), each sub-group off the
 // grid replaced by its best listed neighbour at the trial's scale; each trial's Σ w·x·q and Σ w·q²
 // (q = 2l+1); then the trials compared in ggml's order — the last whose sumqx²/sumq2 beats every
@@ -165,9 +165,16 @@ template <class Search>
 inline constexpr int kTrialSlots = 2 * kLaneCount;
 
 template <class Search, int N>
-[[gnu::always_inline]] inline void fit_trials(const Search& s, const float* xval, const float* weight, const float* waux, const float* ids,
-                                              const float* this_scales, int n, int kmax, int8_t* L_out, bool* on_grid_out, float& scale) {
+[[gnu::always_inline]] inline void fit_trials(const Search& s, const float* xval, const float* weight, const float* waux, float max, int trials,
+                                              float step, int kmax, int8_t* L_out, bool* on_grid_out, float& scale) {
     constexpr int kDim = Search::kDim, kGroups = N / kDim;
+    const int n = 2 * trials + 1;
+    // Past the last trial, slots with more of the same sequence (finite; never compared).
+    alignas(64) float ids[kTrialSlots], this_scales[kTrialSlots];
+    for (int t = 0; t < kTrialSlots; ++t) {
+        ids[t] = (2 * kmax - 1 + float(t - trials) * step) / max;
+        this_scales[t] = 1 / ids[t];
+    }
     alignas(64) int8_t L[N][kTrialSlots];  // value i's code in trial t
     bool on_grid[kGroups][kTrialSlots];
     for (int k = 0; k < kGroups; ++k) {
