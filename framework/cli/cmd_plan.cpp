@@ -47,6 +47,9 @@ void print_plan(const MixPlan& plan, const std::string& objective) {
     fmt::print("  llama.cpp will call the file {} (general.file_type {})\n", llama_file_type_name(plan.file_type), plan.file_type);
     for (const auto& [name, v] : per) fmt::print("  {:<12} {:>4} group(s) {:>14} bytes\n", name, v.first, v.second);
     fmt::print("  (reachable: {} … {} bytes)\n", plan.smallest, plan.largest);
+    if (plan.predicted_choices)
+        fmt::print("  {} of the {} groups' chosen costs are predicted by the adaptive study (gain predictor), not measured\n",
+                   plan.predicted_choices, plan.groups.size());
     fmt::print("the proxy rel_l2 ranks the study's {} candidates with Spearman's rho {:.3f} against {} ({:.3f} within a treatment)\n",
                plan.proxy_pairs, plan.proxy_rank_correlation, objective, plan.proxy_rank_correlation_within);
     if (plan.output_proxy_pairs)

@@ -7,6 +7,7 @@
 
 #include "catalog_loading.hpp"
 #include "common.hpp"
+#include "plan/adaptive_study.hpp"
 #include "progress.hpp"
 #include "qframe/recipe.hpp"
 #include "qframe/sweep.hpp"
@@ -25,6 +26,9 @@ void print_dry_run(const Study& study, const GgufFile& model, const std::vector<
     }
     fmt::print("work: {} tokens through the model (the baseline once, then each candidate: {} chunks × {} tokens)\n",
                sweep_tokens(study, candidates.size()), study.chunks, study.ctx);
+    if (study.mode == StudyMode::Adaptive)
+        fmt::print("adaptive: at most {} of the {} candidates measured (measure_budget {}), the others' costs predicted\n",
+                   plan::adaptive_budget(study, candidates.size()), candidates.size(), study.adaptive.measure_budget);
     fmt::print("results would go to {}\n", (study.out / "results.jsonl").string());
     if (study.executor.kind == "slurm")
         fmt::print("executor: slurm, {} array task(s) at most{}{}{}\n", study.executor.tasks ? study.executor.tasks : 8,
@@ -122,6 +126,16 @@ int run_sweep(const std::vector<std::string>& args) {
     if (vm->count("worker")) {
         run_sweep_worker(study, (*vm)["worker"].as<std::string>(), (*vm)["batch"].as<std::string>(), sweep_options);
         return 0;
+    }
+    if (study.mode == StudyMode::Adaptive) {
+        if (study.executor.kind == "slurm") throw Error("an adaptive study runs on this machine (executor: local): it decides what to measure as it goes");
+        const plan::AdaptiveSummary a = plan::run_adaptive_study(study, catalog, sweep_options);
+        bar.finish();
+        spdlog::info("adaptive study: {} of {} candidates measured (budget {}), calibrated at {}, {} round(s), {}; the predictions of the {} "
+                     "candidates measured after them: rho {:.3f}, median error ×{:.2f}; results in {}",
+                     a.measured, a.candidates, a.budget, a.calibration, a.rounds, a.settled ? "the plans settled" : "the budget is spent",
+                     a.checked, a.rho, a.median_factor, a.sweep.results.string());
+        return a.sweep.failed ? 1 : 0;
     }
     SweepSummary summary;
     if (study.executor.kind == "slurm") {

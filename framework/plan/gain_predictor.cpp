@@ -9,18 +9,21 @@
 #include "statistics.hpp"
 
 namespace qframe::plan {
-namespace {
 
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    const size_t mid = v.size() / 2;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-    if (v.size() % 2) return v[mid];
-    const double upper = v[mid];
-    return (*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)) + upper) / 2;
+double predict_cost(const GainPoints& measured, double error, double fallback_gain) {
+    if (!(error > 0)) return 0;
+    const std::pair<double, double>*below = nullptr, *above = nullptr;
+    for (const auto& p : measured) {
+        if (!(p.first > 0) || !std::isfinite(p.second)) continue;
+        if (p.first <= error && (!below || p.first > below->first)) below = &p;
+        if (p.first >= error && (!above || p.first < above->first)) above = &p;
+    }
+    const auto gain = [](const std::pair<double, double>* p) { return p->second / p->first; };
+    if (!below && !above) return fallback_gain * error;
+    if (!below || !above || below->first == above->first) return gain(below ? below : above) * error;
+    const double t = std::log(error / below->first) / std::log(above->first / below->first);
+    return (gain(below) + t * (gain(above) - gain(below))) * error;
 }
-
-}  // namespace
 
 std::vector<GainCheck> check_gains(const std::vector<CostSample>& all) {
     // A gain needs a positive cost and error: a candidate the quantization left unchanged (or

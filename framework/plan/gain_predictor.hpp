@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qframe/plan.hpp"
@@ -20,6 +21,15 @@ struct CostSample {
     double cost = 0;   // the measured objective (kld_mean …)
     double error = 0;  // the model-free error of the same candidate (output_err2 or rel_l2)
 };
+
+// A group's measured candidates, as the gain predictor reads them: (error, cost) pairs.
+using GainPoints = std::vector<std::pair<double, double>>;
+// The cost of a candidate of the group with model-free error `error`, from the group's measured
+// points: the gain g = cost / error of the measured point nearest in log error, interpolated
+// linearly in log error between the nearest below and above (the gain drifts with the type).
+// Points with error 0 say nothing and are skipped; `fallback` is the gain when none is left
+// (the study's median gain, say). Error 0 predicts cost 0: the tensors did not change.
+double predict_cost(const GainPoints& measured, double error, double fallback_gain);
 
 // One check per treatment with at least 3 usable samples (cost and error both above 0), in the
 // order the treatments first appear in `samples`.

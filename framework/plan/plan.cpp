@@ -70,6 +70,7 @@ struct Choice {
     std::optional<size_t> treatment;  // index into Study::treatments
     plan::Option option;
     std::vector<uint32_t> types;      // per tensor of the group: its type in the output
+    bool predicted = false;           // its cost predicted by an adaptive study, not measured
 };
 
 const Choice* find_choice(const std::vector<Choice>& choices, const std::optional<size_t>& treatment) {
@@ -184,7 +185,7 @@ std::vector<GroupOptions> read_groups(const Study& study, const GgufFile& input,
                 throw Error(fmt::format("{}: result {} has no {}; run `qframe sweep` on the study again", (request.study_dir / "results.jsonl").string(), c.id(), key));
             return object.at(key);
         };
-        Choice choice{c.treatment, {0, value(r->second, request.objective).get<double>()}, {}};
+        Choice choice{c.treatment, {0, value(r->second, request.objective).get<double>()}, {}, r->second.contains("predicted")};
         for (const auto& name : g.tensors) {
             choice.option.bytes += base.padded(value(r->second.at("bytes_after_per_tensor"), name).get<uint64_t>());
             const std::string type = value(r->second.at("type_after_per_tensor"), name).get<std::string>();
@@ -211,7 +212,7 @@ ProxyCheck proxy_check(const std::map<std::string, json>& results, const std::st
     std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> per_treatment;  // proxy, measured
     std::vector<double> proxy, measured;
     for (const auto& [id, r] : results)
-        if (!r.contains("error") && r.contains(key) && r.contains(objective)) {
+        if (!r.contains("error") && !r.contains("predicted") && r.contains(key) && r.contains(objective)) {
             proxy.push_back(r.at(key).get<double>());
             measured.push_back(r.at(objective).get<double>());
             auto& [p, m] = per_treatment[r.value("treatment", "")];
@@ -233,7 +234,7 @@ std::vector<plan::CostSample> cost_samples(const std::map<std::string, json>& re
     const char* key = weighed ? "output_err2" : "rel_l2";
     std::vector<plan::CostSample> samples;
     for (const auto& [id, r] : results)
-        if (!r.contains("error") && r.contains(key) && r.contains(objective)) {
+        if (!r.contains("error") && !r.contains("predicted") && r.contains(key) && r.contains(objective)) {
             const double error = r.at(key).get<double>();
             samples.push_back({r.value("group", ""), r.value("treatment", ""), r.at(objective).get<double>(), weighed ? error : error * error});
         }
@@ -296,6 +297,7 @@ std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const 
             }
             sum.option.bytes += c->option.bytes;
             sum.option.cost += c->option.cost;
+            sum.predicted = sum.predicted || c->predicted;
         }
         if (everywhere) out.push_back(sum);
     }
@@ -360,7 +362,8 @@ struct Planner::Impl {
         for (size_t i = 0; i < groups.size(); ++i) {
             const auto& g = groups[i];
             const Choice& c = *find_choice(g.choices, choice_of_group[i]);
-            plan.groups.push_back({g.name, c.treatment, g.tensors, c.option.bytes, c.option.cost});
+            plan.groups.push_back({g.name, c.treatment, g.tensors, c.option.bytes, c.option.cost, c.predicted});
+            plan.predicted_choices += c.predicted;
             plan.predicted += c.option.cost;
             chosen_bytes += c.option.bytes;
             for (size_t k = 0; k < g.tensors.size(); ++k) types[position.at(g.tensors[k])].type_id = c.types[k];
@@ -422,7 +425,7 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     overrides.out = request.study_dir;
     d.study = load_study(request.study_dir / "study.yaml", catalog, overrides);
     const Study& study = d.study;
-    if (study.mode != StudyMode::OneAtATime) throw Error("a plan sums one-at-a-time costs: this study is all_but_one");
+    if (study.mode == StudyMode::AllButOne) throw Error("a plan sums one-at-a-time costs: this study is all_but_one");
     if (request.objective != "kld_mean" && request.objective != "kld_p99" && request.objective != "dppl")
         throw Error(fmt::format("--objective must be kld_mean, kld_p99 or dppl, not '{}'", request.objective));
     std::set<std::string> allowed;

@@ -9,4 +9,7 @@ namespace qframe::plan {
 // rank); 0 when either is constant.
 double spearman(const std::vector<double>& x, const std::vector<double>& y);
 
+// The median (the mean of the two middle values of an even count); 0 when empty.
+double median(std::vector<double> v);
+
 }  // namespace qframe::plan

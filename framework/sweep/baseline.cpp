@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "qframe/engine/model.hpp"
@@ -20,6 +21,32 @@ namespace {
 std::string read_small_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
+}
+
+// The study text's tokens, cached in the study folder beside their key (the model's key, the
+// text's digest) and their own digest: tokenizing a long text costs more than a small model's
+// pass, and a study reads them at every step.
+std::vector<int32_t> study_tokens(const Study& study, const GgufFile& file, const std::string& key) {
+    const auto cache = study.out / "baseline.tokens.i32", cache_key = study.out / "baseline.tokens.key";
+    const auto digest_of = [](const std::vector<int32_t>& v) {
+        return sha256_hex(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(int32_t)));
+    };
+    const std::string stored = read_small_file(cache_key), prefix = key + "\nsha256 ";
+    if (stored.starts_with(prefix)) {
+        const std::string bytes = read_small_file(cache);
+        std::vector<int32_t> tokens(bytes.size() / sizeof(int32_t));
+        std::memcpy(tokens.data(), bytes.data(), tokens.size() * sizeof(int32_t));
+        if (bytes.size() % sizeof(int32_t) == 0 && stored.substr(prefix.size()) == digest_of(tokens)) return tokens;
+    }
+    const Tokenizer tokenizer = Tokenizer::from_gguf(file);
+    auto tokens = tokenizer.tokenize(engine::read_text(study.eval_text.string()), /*add_special=*/true);
+    try {
+        write_file_atomically(cache, std::as_bytes(std::span(tokens)));
+        write_text_atomically(cache_key, prefix + digest_of(tokens));
+    } catch (const std::exception& e) {  // the next step tokenizes again; this one goes on
+        spdlog::warn("the study text's tokens are not cached: {}", e.what());
+    }
+    return tokens;
 }
 
 }  // namespace
@@ -44,8 +71,9 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
                           uint64_t stream_cap) {
     Baseline b;
     b.numerics = *engine::numerics_from_name(study.numerics);
+    const std::string text_digest = sha256_file(study.eval_text);
+    const auto tokens = study_tokens(study, file, fmt::format("{} text={}", key, text_digest));
     const Tokenizer tokenizer = Tokenizer::from_gguf(file);
-    const auto tokens = tokenizer.tokenize(engine::read_text(study.eval_text.string()), /*add_special=*/true);
     b.plan = engine::plan_chunks(study.eval_text.string(), tokens, study.ctx, study.chunks, tokenizer.adds_bos() ? tokenizer.bos() : -1);
     const engine::Model model = engine::Model::load(file);
     b.n_vocab = model.config().n_vocab;
@@ -61,7 +89,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
     b.nll.resize(rows);
 
     // The scored log-probabilities, cached beside their key (the model file and the scoring).
-    const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={} numerics={}", key, sha256_file(study.eval_text),
+    const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={} numerics={}", key, text_digest,
                                                 b.plan.n_ctx, b.plan.n_chunks, study.numerics);
     const auto cache = study.out / "baseline.logprobs.f32", cache_key = study.out / "baseline.logprobs.key";
     // The key file holds the scoring key and the SHA-256 of the log-probabilities: damaged bytes

@@ -99,6 +99,33 @@ uint32_t first_changed_layer(const Treated& t, uint32_t n_layer) {
     return first;
 }
 
+// The change's tensors treated, and what that cost before any model run.
+Treated treat_change(const Change& change, const Models& models) {
+    Treated t;
+    for (const auto& [i, treatment] : change) {
+        const TensorInfo& source = models.input.tensors()[i];
+        const TensorInfo* base = models.baseline.find_tensor(source.name);
+        if (!base) throw Error(fmt::format("the baseline model has no tensor '{}'", source.name));
+        treat(models, source, *base, *treatment, t);
+    }
+    return t;
+}
+
+Findings model_free_keys(const Treated& t) {
+    Findings out = Findings::object();
+    out["tensors"] = t.names;
+    out["bytes_before"] = t.bytes_before;
+    out["bytes_after"] = t.bytes_after;
+    out["bytes_after_per_tensor"] = t.tensor_bytes_after;
+    out["type_after_per_tensor"] = t.tensor_type_after;
+    out["rel_l2"] = t.ref2 > 0 ? std::sqrt(t.err2 / t.ref2) : 0.0;
+    out["rel_l2_per_tensor"] = t.rel_l2;
+    // The expected output error E‖ΔW·x‖² per token, summed over the group's tensors.
+    if (t.weighed && !t.names.empty()) out["output_err2"] = t.err2_weighted;
+    if (!t.skip_reasons.empty()) out["skipped"] = t.skip_reasons;
+    return out;
+}
+
 }  // namespace
 
 Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads) {
@@ -109,20 +136,11 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
     return out;
 }
 
+Findings model_free_findings(const Change& change, const Models& models) { return model_free_keys(treat_change(change, models)); }
+
 Findings evaluate_change(const Change& change, const Models& models, unsigned threads) {
-    Treated t;
-    for (const auto& [i, treatment] : change) {
-        const TensorInfo& source = models.input.tensors()[i];
-        const TensorInfo* base = models.baseline.find_tensor(source.name);
-        if (!base) throw Error(fmt::format("the baseline model has no tensor '{}'", source.name));
-        treat(models, source, *base, *treatment, t);
-    }
-    Findings out = Findings::object();
-    out["tensors"] = t.names;
-    out["bytes_before"] = t.bytes_before;
-    out["bytes_after"] = t.bytes_after;
-    out["bytes_after_per_tensor"] = t.tensor_bytes_after;
-    out["type_after_per_tensor"] = t.tensor_type_after;
+    const Treated t = treat_change(change, models);
+    Findings out = model_free_keys(t);
 
     const Baseline& b = models.scores;
     const uint64_t per_chunk = b.plan.scored_per_chunk(), n = b.plan.n_chunks * per_chunk;
@@ -183,12 +201,7 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
     out["ppl_baseline"] = b.ppl;
     out["dppl"] = ppl - b.ppl;
     out["dppl_err"] = ppl * std::sqrt(var_diff / count);
-    out["rel_l2"] = t.ref2 > 0 ? std::sqrt(t.err2 / t.ref2) : 0.0;
-    out["rel_l2_per_tensor"] = t.rel_l2;
-    // The expected output error E‖ΔW·x‖² per token, summed over the group's tensors.
-    if (t.weighed && !t.names.empty()) out["output_err2"] = t.err2_weighted;
     out["scored_tokens"] = n;
-    if (!t.skip_reasons.empty()) out["skipped"] = t.skip_reasons;
     return out;
 }
 

@@ -46,5 +46,8 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
 // The same keys as a candidate's result, without group and treatment.
 using Change = std::vector<std::pair<size_t, const TreatmentRun*>>;
 Findings evaluate_change(const Change& change, const Models& models, unsigned threads);
+// What evaluate_change says of the change before the model runs: the tensors' bytes, types and
+// errors (rel_l2, output_err2), from the treated tensors alone (models.scores is not read).
+Findings model_free_findings(const Change& change, const Models& models);
 
 }  // namespace qframe::sweep

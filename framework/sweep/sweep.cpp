@@ -71,7 +71,7 @@ struct OpenStudy {
         }
         const std::string input_id = input_key(study);
         base_key = sha256_hex(input_id + "\n" + study.baseline_text + importance_key);
-        study_key = sha256_hex(fmt::format("{}\n{}\n{}results v{}", input_id, study.text, importance_key, kResultsVersion));
+        study_key = sha256_hex(fmt::format("{}\n{}\n{}results v{}", input_id, study.results_text, importance_key, kResultsVersion));
         candidates = plan_candidates(study, input);
         for (const auto& t : study.treatments) {
             quantizers.push_back(make_call_as<Quantizer>(t.call));
@@ -122,19 +122,44 @@ private:
     mutable std::optional<GgufFile> generated_baseline_;
 };
 
+std::filesystem::path bank_dir(const Study& study, const SweepOptions& options) {
+    return options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank";
+}
+
+// What candidates are treated and scored with: the tensor bank and, once scoring starts, the
+// baseline's log-probabilities (and layer streams). Made once per step, or once per session.
+struct Workbench {
+    const OpenStudy& open;
+    sweep::Baseline baseline;  // empty until scored()
+    bool scored_ = false;
+    sweep::TensorBank bank;
+    sweep::Models models;
+
+    Workbench(const OpenStudy& o, const SweepOptions& options)
+        : open(o),
+          bank(bank_dir(o.study, options), options.bank_cap),
+          models{o.input, o.input_info.info, o.input_header_key, o.baseline_file(), baseline, bank, o.importance, o.importance_digests} {}
+    Workbench(const Workbench&) = delete;
+    Workbench& operator=(const Workbench&) = delete;
+
+    // The baseline scored on first need; returns whether this evaluated the model.
+    bool score(unsigned threads, bool record_streams, uint64_t stream_cap) {
+        if (scored_) return false;
+        baseline = sweep::prepare_baseline(open.study, open.baseline_file(), open.base_key, threads, record_streams, stream_cap);
+        scored_ = true;
+        return baseline.evaluated;
+    }
+};
+
 // Evaluates candidates[todo…] (all of the same study) and writes each one's result file.
-SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, const SweepOptions& options) {
-    const Study& study = open.study;
+SweepSummary evaluate(const OpenStudy& open, Workbench& bench, const std::vector<size_t>& todo, const SweepOptions& options) {
     SweepSummary summary;
     summary.candidates = open.candidates.size();
-    if (todo.empty()) return summary;  // a finished study evaluates no model, not even the baseline
+    if (todo.empty()) return summary;
     const unsigned threads = threads_of(options);
     const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(todo.size())));
-    const GgufFile& base_file = open.baseline_file();
-    const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, options.prefix_reuse, options.prefix_cap);
-    summary.baseline_evaluated = baseline.evaluated;
-    sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
-    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank, open.importance, open.importance_digests};
+    summary.baseline_evaluated = bench.score(threads, options.prefix_reuse, options.prefix_cap);
+    const uint64_t hits = bench.bank.hits(), misses = bench.bank.misses();
 
     std::atomic<size_t> done{0}, failed{0};
     if (options.progress) options.progress(0, todo.size());
@@ -143,7 +168,7 @@ SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, co
         const auto start = Clock::now();
         Findings r;
         try {
-            r = sweep::evaluate_candidate(c, open.treatments[c.treatment], models, std::max(1u, threads / jobs));
+            r = sweep::evaluate_candidate(c, open.treatments[c.treatment], bench.models, std::max(1u, threads / jobs));
         } catch (const std::exception& e) {
             r = {{"group", c.group}, {"treatment", c.treatment_name}, {"error", e.what()}};
             spdlog::error("candidate {} failed: {}", c.id(), e.what());
@@ -156,10 +181,20 @@ SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, co
     });
     summary.evaluated = todo.size();
     summary.failed = failed;
-    summary.bank_hits = bank.hits();
-    summary.bank_misses = bank.misses();
-    bank.evict();
+    summary.bank_hits = bench.bank.hits() - hits;
+    summary.bank_misses = bench.bank.misses() - misses;
+    bench.bank.evict();
     return summary;
+}
+
+SweepSummary evaluate(const OpenStudy& open, const std::vector<size_t>& todo, const SweepOptions& options) {
+    if (todo.empty()) {  // a finished study evaluates no model, not even the baseline
+        SweepSummary summary;
+        summary.candidates = open.candidates.size();
+        return summary;
+    }
+    Workbench bench(open, options);
+    return evaluate(open, bench, todo, options);
 }
 
 std::vector<size_t> unfinished(const OpenStudy& open) {
@@ -169,13 +204,15 @@ std::vector<size_t> unfinished(const OpenStudy& open) {
     return todo;
 }
 
-SweepSummary merge(const OpenStudy& open, const SweepSummary& evaluated) {
+SweepSummary merge(const OpenStudy& open, const SweepSummary& evaluated, const std::map<std::string, Findings>& predicted, bool reports) {
     const Study& study = open.study;
     std::vector<Findings> results;
     std::vector<std::string> missing;
     for (const auto& c : open.candidates) {
         results.push_back(open.result(c, true));
-        if (results.back().is_null()) missing.push_back(c.id());
+        if (!results.back().is_null()) continue;
+        if (const auto p = predicted.find(c.id()); p != predicted.end()) results.back() = p->second;
+        else missing.push_back(c.id());
     }
     if (!missing.empty()) {
         const size_t shown = std::min<size_t>(missing.size(), 5);
@@ -187,13 +224,14 @@ SweepSummary merge(const OpenStudy& open, const SweepSummary& evaluated) {
     summary.candidates = open.candidates.size();
     summary.failed = 0;
     for (const auto& r : results) summary.failed += r.contains("error");
-    // The baseline's perplexity, from its cached log-probabilities.
-    summary.ppl_baseline = sweep::prepare_baseline(study, open.baseline_file(), open.base_key, 1, false, 0).ppl;
 
     std::string jsonl;
     for (const auto& r : results) jsonl += r.dump() + "\n";
     summary.results = study.out / "results.jsonl";
     write_text_atomically(summary.results, jsonl);
+    if (!reports) return summary;
+    // The baseline's perplexity, from its cached log-probabilities.
+    summary.ppl_baseline = sweep::prepare_baseline(study, open.baseline_file(), open.base_key, 1, false, 0).ppl;
     sweep::write_reports(study, results, summary);
     return summary;
 }
@@ -216,7 +254,7 @@ SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
     open.create_folder();
     const auto todo = unfinished(open);
     spdlog::info("{} candidates, {} to evaluate ({} finished earlier)", open.candidates.size(), todo.size(), open.candidates.size() - todo.size());
-    return merge(open, evaluate(open, todo, options));
+    return merge(open, evaluate(open, todo, options), {}, true);
 }
 
 SweepState sweep_state(const Study& study) {
@@ -262,15 +300,73 @@ SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const Swe
     return evaluate(open, todo, options);
 }
 
-SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated) { return merge(OpenStudy(study), evaluated); }
+SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated) { return merge(OpenStudy(study), evaluated, {}, true); }
+
+struct SweepSession::Impl {
+    OpenStudy open;
+    SweepOptions options;
+    std::optional<Workbench> bench;  // made on first need, kept across steps
+
+    Impl(const Study& study, const SweepOptions& o) : open(study), options(o) {}
+    Workbench& workbench() {
+        if (!bench) bench.emplace(open, options);
+        return *bench;
+    }
+};
+
+SweepSession::SweepSession(const Study& study, const SweepOptions& options) : impl_(std::make_unique<Impl>(study, options)) {
+    impl_->open.create_folder();
+}
+SweepSession::~SweepSession() = default;
+
+const std::vector<Candidate>& SweepSession::candidates() const { return impl_->open.candidates; }
+
+std::map<std::string, Findings> SweepSession::finished_results() const {
+    std::map<std::string, Findings> out;
+    for (const auto& c : impl_->open.candidates)
+        if (Findings r = impl_->open.result(c, false); !r.is_null()) out.emplace(c.id(), std::move(r));
+    return out;
+}
+
+std::vector<Findings> SweepSession::model_free_results() {
+    const OpenStudy& open = impl_->open;
+    Workbench& bench = impl_->workbench();
+    std::vector<Findings> out(open.candidates.size());
+    std::atomic<size_t> done{0};
+    const auto& progress = impl_->options.progress;
+    if (progress) progress(0, out.size());
+    parallel_for(out.size(), threads_of(impl_->options), [&](size_t k) {
+        const Candidate& c = open.candidates[k];
+        sweep::Change change;
+        for (size_t i : c.tensors) change.emplace_back(i, &open.treatments[c.treatment]);
+        out[k] = {{"group", c.group}, {"treatment", c.treatment_name}};
+        out[k].update(sweep::model_free_findings(change, bench.models));
+        if (progress) progress(++done, out.size());
+    });
+    bench.bank.evict();
+    return out;
+}
+
+SweepSummary SweepSession::evaluate(const std::vector<std::string>& ids) {
+    const OpenStudy& open = impl_->open;
+    const std::unordered_set<std::string> wanted(ids.begin(), ids.end());
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < open.candidates.size(); ++i)
+        if (wanted.count(open.candidates[i].id()) && open.result(open.candidates[i], false).is_null()) todo.push_back(i);
+    return qframe::evaluate(open, impl_->workbench(), todo, impl_->options);
+}
+
+SweepSummary SweepSession::merge(const SweepSummary& evaluated, const std::map<std::string, Findings>& predicted, bool reports) const {
+    return qframe::merge(impl_->open, evaluated, predicted, reports);
+}
 
 std::vector<Findings> measure_mixes(const Study& study, const std::vector<MixToMeasure>& mixes, const SweepOptions& options) {
     const OpenStudy open(study);
     const unsigned threads = threads_of(options);
     const GgufFile& base_file = open.baseline_file();
-    const sweep::Baseline baseline = sweep::prepare_baseline(study, base_file, open.base_key, threads, false, 0);
-    sweep::TensorBank bank(options.bank ? *options.bank : study.out.parent_path() / ".tensor-bank", options.bank_cap);
-    const sweep::Models models{open.input, open.input_info.info, open.input_header_key, base_file, baseline, bank, open.importance, open.importance_digests};
+    Workbench bench(open, options);
+    bench.score(threads, false, 0);
+    const sweep::Models& models = bench.models;
     std::map<std::string, size_t, std::less<>> index;
     for (size_t i = 0; i < open.input.tensors().size(); ++i) index.emplace(open.input.tensors()[i].name, i);
 

@@ -1,10 +1,9 @@
 #include "sweep_report.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
-
-#include <spdlog/spdlog.h>
 
 #include "plots.hpp"
 #include "qframe/output_file.hpp"
@@ -47,6 +46,13 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
     md += fmt::format("Baseline perplexity **{:.4f}**. {} candidates, {} evaluated in this run, {} failed. Results: `results.jsonl` "
                       "(one object per candidate).\n",
                       summary.ppl_baseline, summary.candidates, summary.evaluated, summary.failed);
+    const size_t predicted = static_cast<size_t>(std::count_if(results.begin(), results.end(), [](const Findings& r) { return r.contains("predicted"); }));
+    json["predicted"] = predicted;
+    if (predicted)
+        md += fmt::format("**{} of the {} candidates' costs are predicted** (marked `predicted` in `results.jsonl`: the gain predictor, from "
+                          "the group's measured candidates; `adaptive.json` says what was measured and how well the predictions held), the "
+                          "others measured. The plots draw both.\n",
+                          predicted, summary.candidates);
     if (summary.bank_hits + summary.bank_misses)
         md += fmt::format("Tensor bank: {} of {} treated tensors reused ({:.0f}% hit rate).\n", summary.bank_hits,
                           summary.bank_hits + summary.bank_misses, 100.0 * summary.bank_hits / (summary.bank_hits + summary.bank_misses));
@@ -90,11 +96,16 @@ void write_reports(const Study& study, const std::vector<Findings>& results, con
               "|---|---:|---|---:|---:|---:|---:|---|---:|\n";
         for (const Findings* r : rows) {
             const std::string skipped = r->contains("skipped") ? fmt::format(" ({} skipped)", r->at("skipped").size()) : "";
-            md += fmt::format("| `{}` | {}{} | {} → {} | {:.3g} | {:.3g} | {:.3g} | {:.4f} | {:+.4f} ± {:.4f} | {:.4f} |\n",
-                              r->at("group").get<std::string>(), r->at("tensors").size(), skipped, mib(r->at("bytes_before")),
-                              mib(r->at("bytes_after")), r->at("kld_mean").get<double>(), r->at("kld_p99").get<double>(),
-                              r->at("kld_max").get<double>(), r->at("top1_agreement").get<double>(), r->at("dppl").get<double>(),
-                              r->at("dppl_err").get<double>(), r->at("rel_l2").get<double>());
+            // A predicted candidate has predicted costs, and nothing a model run alone tells.
+            const auto value = [r](const char* key, const char* spec) {
+                return r->contains(key) ? fmt::format(fmt::runtime(spec), r->at(key).get<double>()) : std::string("–");
+            };
+            const std::string dppl = r->contains("dppl_err") ? fmt::format("{:+.4f} ± {:.4f}", r->at("dppl").get<double>(), r->at("dppl_err").get<double>())
+                                                             : value("dppl", "{:+.4f}");
+            md += fmt::format("| `{}`{} | {}{} | {} → {} | {} | {} | {} | {} | {} | {:.4f} |\n", r->at("group").get<std::string>(),
+                              r->contains("predicted") ? " (predicted)" : "", r->at("tensors").size(), skipped, mib(r->at("bytes_before")),
+                              mib(r->at("bytes_after")), value("kld_mean", "{:.3g}"), value("kld_p99", "{:.3g}"), value("kld_max", "{:.3g}"),
+                              value("top1_agreement", "{:.4f}"), dppl, r->at("rel_l2").get<double>());
         }
     }
     write_text_atomically(study.out / "REPORT.json", json.dump(2) + "\n");

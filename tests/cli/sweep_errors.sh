@@ -92,6 +92,47 @@ study:
   groups: { per: tensor }
   treatments: [{ quantize: int8 }]
 Y
+# An adaptive study's settings: only with mode: adaptive, in range, naming a treatment; a budget
+# that cannot measure one candidate per group is refused before any work.
+check budget_without_adaptive "budget_without_adaptive.yaml:6:19: study.measure_budget is a setting of mode: adaptive" <<'Y'
+study:
+  groups: { per: tensor }
+  measure_budget: 0.5
+  treatments: [{ quantize: int8 }]
+Y
+check budget_range "budget_range.yaml (--set study.measure_budget=1.5): study.measure_budget must be a number above 0 and at most 1" \
+  --set study.mode=adaptive --set study.measure_budget=1.5 <<'Y'
+study:
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
+check calibrate_at "calibrate_at.yaml:7:17: study.calibrate_at: no treatment is named 'q4_k'" <<'Y'
+study:
+  groups: { per: tensor }
+  mode: adaptive
+  calibrate_at: q4_k
+  treatments: [{ quantize: int8 }, { quantize: int4, options: { group_size: 32 } }]
+Y
+check plan_bpw "plan_bpw.yaml:7:13: study.plan_bpw must be a list of bits per weight" <<'Y'
+study:
+  groups: { per: tensor }
+  mode: adaptive
+  plan_bpw: 4.5
+  treatments: [{ quantize: int8 }]
+Y
+check small_budget "study.measure_budget 0.25 allows" <<'Y'
+study:
+  groups: { per: tensor }
+  mode: adaptive
+  treatments: [{ quantize: int8 }, { quantize: int4, options: { group_size: 32 } }]
+Y
+check adaptive_slurm "an adaptive study runs on this machine (executor: local)" --executor slurm <<'Y'
+study:
+  groups: { per: tensor }
+  mode: adaptive
+  measure_budget: 1
+  treatments: [{ quantize: int8 }, { quantize: int4, options: { group_size: 32 } }]
+Y
 # A study whose out: is its own folder: the study file would be replaced by the study as run.
 mkdir -p "$WORK/own"
 printf 'qframe: 1\nmodel: { input: %s }\nout: .\nstudy:\n  groups: { per: tensor, select: { name: output.weight } }\n  treatments: [{ quantize: gguf_type, options: { type: Q8_0 } }]\n' \

@@ -63,3 +63,20 @@ TEST_CASE("gain predictor: candidates without cost or error calibrate nothing", 
     CHECK(qframe::plan::gain_summary(checks, "output_err2", "kld_mean").find("rho 1.000") != std::string::npos);
     CHECK(qframe::plan::gain_summary({}, "output_err2", "kld_mean").empty());
 }
+
+TEST_CASE("gain predictor: a cost from the group's measured points, the gain interpolated in log error", "[plan][gain]") {
+    using qframe::plan::predict_cost;
+    // One point: its gain times the error, at any error.
+    CHECK(predict_cost({{2.0, 6.0}}, 8.0, 100) == Approx(24.0));
+    CHECK(predict_cost({{2.0, 6.0}}, 0.5, 100) == Approx(1.5));
+    // Two points with gains 3 (error 1) and 5 (error 100): halfway in log error, gain 4.
+    const qframe::plan::GainPoints two = {{1.0, 3.0}, {100.0, 500.0}};
+    CHECK(predict_cost(two, 10.0, 100) == Approx(40.0));
+    CHECK(predict_cost(two, 1.0, 100) == Approx(3.0));
+    CHECK(predict_cost(two, 1000.0, 100) == Approx(5000.0));  // beyond the points: the nearest gain
+    CHECK(predict_cost(two, 0.01, 100) == Approx(0.03));
+    // Nothing changed: no cost. No usable point (error 0 says nothing): the fallback gain.
+    CHECK(predict_cost(two, 0.0, 100) == 0.0);
+    CHECK(predict_cost({{0.0, 1.0}}, 2.0, 7) == Approx(14.0));
+    CHECK(predict_cost({}, 2.0, 7) == Approx(14.0));
+}

@@ -1,4 +1,4 @@
-// qframe plan: from a finished one-at-a-time study, every group's type under a size budget, so
+// qframe plan: from a finished one-at-a-time (or adaptive) study, every group's type under a size budget, so
 // that the predicted cost (the sum of the groups' measured one-at-a-time costs) is least — an
 // exact multiple-choice knapsack over exact byte counts (the GGUF file `--apply` writes).
 #pragma once
@@ -34,6 +34,7 @@ struct GroupChoice {
     std::vector<std::string> tensors;
     uint64_t bytes = 0;    // the group's tensor data, aligned as in the file
     double cost = 0;       // its one-at-a-time cost (0 for the baseline)
+    bool predicted = false;  // the cost an adaptive study predicted (gain predictor), not measured
 };
 
 // How well the gain predictor (framework/plan/gain_predictor.hpp: cost ≈ g(group) · error, g
@@ -56,6 +57,7 @@ struct MixPlan {
     std::vector<std::pair<std::string, uint32_t>> output_types;  // every tensor's type in the output, file order
     uint64_t budget = 0;               // the file size it had to fit
     double predicted = 0;              // Σ cost: the objective the plan predicts
+    size_t predicted_choices = 0;      // groups whose chosen cost is predicted, not measured (adaptive studies)
     double bpw = 0;                    // bits per weight over every tensor
     uint64_t smallest = 0, largest = 0;  // the file sizes the study's choices can reach
     // How well the cheap proxy (rel_l2, computed without running the model) ranks the study's

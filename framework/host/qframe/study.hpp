@@ -18,8 +18,10 @@ namespace qframe {
 
 // How tensors are grouped: each group is changed as a whole in a candidate.
 enum class GroupBy { Tensor, Layer, Role, LayerRole };
-// one_at_a_time: only the group is treated; all_but_one: every grouped tensor but the group's.
-enum class StudyMode { OneAtATime, AllButOne };
+// one_at_a_time: only the group is treated; all_but_one: every grouped tensor but the group's;
+// adaptive: one_at_a_time's candidates, measured only where they decide a plan, the others'
+// costs predicted (framework/plan/adaptive_study.hpp).
+enum class StudyMode { OneAtATime, AllButOne, Adaptive };
 
 // As a study file writes them: "layer_role", "one_at_a_time".
 QFRAME_API const char* to_string(GroupBy per);
@@ -42,9 +44,19 @@ struct ExecutorSettings {
     std::vector<std::string> sbatch_args;
 };
 
+// An adaptive study's settings: study.measure_budget, study.calibrate_at, study.plan_bpw.
+struct AdaptiveSettings {
+    double measure_budget = 0.25;  // the share of the one-at-a-time study's candidates it may measure
+    std::string calibrate_at;      // the treatment measured in every group ("": the middle one by error)
+    std::vector<double> plan_bpw;  // the plans' sizes it measures for (empty: 5 from the smallest to the largest)
+};
+
 struct Study {
     std::filesystem::path path;
-    std::string text;  // the study file as read, with --set values applied
+    std::string text;  // the study file as read, with --set values applied, less executor:
+    // The same less what does not change a candidate's result (the adaptive settings; mode
+    // adaptive reads one_at_a_time): it keys the results, which both kinds of study share.
+    std::string results_text;
     std::string name;
     std::filesystem::path input, out, eval_text;
     uint32_t ctx = 256, chunks = 8;
@@ -56,6 +68,7 @@ struct Study {
     std::vector<StageCall> group_select;  // which tensors are grouped (all must accept)
     std::string group_where;              // the groups: entry's location
     StudyMode mode = StudyMode::OneAtATime;
+    AdaptiveSettings adaptive;
     std::vector<Treatment> treatments;
     ExecutorSettings executor;
 };

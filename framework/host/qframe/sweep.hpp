@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +76,31 @@ SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const Swe
 // results.jsonl and the reports from the result files; `evaluated` carries the parts' counts.
 // Throws, naming them, when candidates have no result yet.
 SweepSummary merge_sweep(const Study& study, const SweepSummary& evaluated);
+
+// A study held open across steps in one process (an adaptive study's rounds): the model, the
+// baseline's scores and layer streams and the tensor bank are made once.
+class SweepSession {
+public:
+    // Checks the study against its model and creates its folder (as open_sweep).
+    SweepSession(const Study& study, const SweepOptions& options);
+    ~SweepSession();
+    const std::vector<Candidate>& candidates() const;
+    // The results of the finished candidates (failures left out), by candidate id.
+    std::map<std::string, Findings> finished_results() const;
+    // What every candidate costs before any model run, in candidates() order: its group,
+    // treatment, tensors, bytes and types after, rel_l2 and (with an importance matrix)
+    // output_err2, as in its result. The treated tensors go through the tensor bank.
+    std::vector<Findings> model_free_results();
+    // Evaluates the named candidates that have no result yet and writes their result files.
+    SweepSummary evaluate(const std::vector<std::string>& ids);
+    // merge_sweep, where a candidate without a result takes its entry in `predicted` (marked
+    // "predicted"); without `reports`, results.jsonl alone.
+    SweepSummary merge(const SweepSummary& evaluated, const std::map<std::string, Findings>& predicted, bool reports) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 // A whole mix measured like a candidate (qframe plan --measure): each named tensor of the input
 // through its stage (a quantizer call), the others as in the study's baseline.

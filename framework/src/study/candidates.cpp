@@ -50,10 +50,10 @@ std::vector<Candidate> plan_candidates(const Study& study, const GgufFile& model
 
     std::vector<Candidate> out;
     for (size_t g = 0; g < order.size(); ++g) {
-        // one_at_a_time: the group's tensors; all_but_one: every other grouped tensor.
+        // one_at_a_time (and adaptive): the group's tensors; all_but_one: every other grouped tensor.
         std::vector<size_t> changed;
         for (const auto& [i, group] : grouped)
-            if ((group == g) == (study.mode == StudyMode::OneAtATime)) changed.push_back(i);
+            if ((group == g) == (study.mode != StudyMode::AllButOne)) changed.push_back(i);
         for (size_t k = 0; k < study.treatments.size(); ++k) out.push_back({order[g], k, study.treatments[k].name, changed});
     }
     return out;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <set>
 
 #include "pipeline/recipe_reader.hpp"
@@ -21,7 +22,9 @@ struct Named {
 constexpr Named kGroupBy[] = {{"tensor", int(GroupBy::Tensor)}, {"layer", int(GroupBy::Layer)}, {"role", int(GroupBy::Role)},
                               {"layer_role", int(GroupBy::LayerRole)}};
 constexpr Named kNumerics[] = {{"ggml", 0}, {"f32", 1}};
-constexpr Named kModes[] = {{"one_at_a_time", int(StudyMode::OneAtATime)}, {"all_but_one", int(StudyMode::AllButOne)}};
+constexpr Named kModes[] = {{"one_at_a_time", int(StudyMode::OneAtATime)}, {"all_but_one", int(StudyMode::AllButOne)},
+                            {"adaptive", int(StudyMode::Adaptive)}};
+constexpr const char* kAdaptiveKeys[] = {"measure_budget", "calibrate_at", "plan_bpw"};
 
 template <size_t N>
 const char* name_of(const Named (&names)[N], int value) {
@@ -111,6 +114,30 @@ ExecutorSettings read_executor(const Locator& loc, const YAML::Node& node) {
     return e;
 }
 
+double real(const Locator& loc, const YAML::Node& node, const char* what, double above, double max) {
+    double v;
+    if (!node.IsScalar() || !YAML::convert<double>::decode(node, v) || !(v > above && v <= max))
+        loc.fail(node, fmt::format("{} must be a number above {} and at most {}", what, above, max));
+    return v;
+}
+
+// study.measure_budget, calibrate_at, plan_bpw: only an adaptive study reads them.
+void read_adaptive(const Locator& loc, const YAML::Node& s, Study& study) {
+    for (const char* key : kAdaptiveKeys)
+        if (s[key] && study.mode != StudyMode::Adaptive) loc.fail(s[key], fmt::format("study.{} is a setting of mode: adaptive", key));
+    AdaptiveSettings& a = study.adaptive;
+    if (s["measure_budget"]) a.measure_budget = real(loc, s["measure_budget"], "study.measure_budget", 0, 1);
+    if (const YAML::Node at = s["calibrate_at"]) {
+        a.calibrate_at = scalar(loc, at, "study.calibrate_at");
+        if (std::none_of(study.treatments.begin(), study.treatments.end(), [&](const Treatment& t) { return t.name == a.calibrate_at; }))
+            loc.fail(at, fmt::format("study.calibrate_at: no treatment is named '{}'", a.calibrate_at));
+    }
+    if (const YAML::Node bpw = s["plan_bpw"]) {
+        if (!bpw.IsSequence() || bpw.size() == 0) loc.fail(bpw, "study.plan_bpw must be a list of bits per weight, e.g. [3.0, 4.0, 5.0]");
+        for (const auto& v : bpw) a.plan_bpw.push_back(real(loc, v, "each of study.plan_bpw", 0, 64));
+    }
+}
+
 }  // namespace
 
 const char* to_string(GroupBy per) { return name_of(kGroupBy, static_cast<int>(per)); }
@@ -129,10 +156,16 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
     Study study;
     study.path = file;
     study.executor = read_executor(loc, root["executor"]);
-    {  // the study's text keys its results: where it runs is not part of it
+    {  // where it runs is not part of the study; how much an adaptive study measures is not
+       // part of its results (a candidate measures the same in one_at_a_time and adaptive studies)
         YAML::Node keyed = YAML::Clone(root);
         keyed.remove("executor");
         study.text = YAML::Dump(keyed) + "\n";
+        if (YAML::Node s = keyed["study"]; s && s.IsMap()) {
+            for (const char* key : kAdaptiveKeys) s.remove(key);
+            if (s["mode"] && s["mode"].IsScalar() && s["mode"].Scalar() == "adaptive") s["mode"] = "one_at_a_time";
+        }
+        study.results_text = YAML::Dump(keyed) + "\n";
     }
     study.name = root["name"] ? scalar(loc, root["name"], "name") : file.stem().string();
     if (const auto model = root["model"]) {
@@ -164,7 +197,7 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
 
     const YAML::Node s = root["study"];
     if (!s) loc.fail(root, "missing study: (text, ctx, chunks, groups, mode, treatments)");
-    check_keys(loc, s, {"text", "ctx", "chunks", "numerics", "groups", "mode", "treatments"}, "study");
+    check_keys(loc, s, {"text", "ctx", "chunks", "numerics", "groups", "mode", "treatments", "measure_budget", "calibrate_at", "plan_bpw"}, "study");
     study.eval_text = s["text"] ? path_value(loc, s["text"], "study.text") : default_text();
     if (!std::filesystem::is_regular_file(study.eval_text))
         loc.fail(s["text"] ? s["text"] : s, fmt::format("{}: no such text file (a relative path is read from the study file's folder)", study.eval_text.string()));
@@ -181,6 +214,7 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
     if (groups["select"]) study.group_select = resolve_selection(loc, catalog, groups["select"]);
     study.group_where = loc.at(groups);
     study.treatments = read_treatments(loc, catalog, s);
+    read_adaptive(loc, s, study);
     return study;
 }
 

@@ -1,0 +1,265 @@
+#include "adaptive_study.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "gain_predictor.hpp"
+#include "qframe/error.hpp"
+#include "qframe/output_file.hpp"
+#include "qframe/plan.hpp"
+#include "statistics.hpp"
+
+namespace qframe::plan {
+namespace {
+
+// The costs an adaptive study predicts: whatever `qframe plan` may be asked to minimise.
+constexpr const char* kPredictedKeys[] = {"kld_mean", "kld_p99", "dppl"};
+
+struct CandidateRow {
+    std::string id, group, treatment;
+    double error = 0;   // model-free: output_err2, or rel_l2² without an importance matrix
+    uint64_t bytes = 0;
+    Findings free;      // the model-free keys of its result
+};
+
+// The study's candidates with their model-free errors, in study order.
+struct Rows {
+    std::vector<CandidateRow> rows;
+    std::map<std::string, std::vector<size_t>> by_group;  // positions, treatment order
+    std::vector<std::string> groups;                      // study order
+    std::string error_key;
+};
+
+Rows read_rows(const std::vector<Findings>& free) {
+    Rows r;
+    const bool weighed = !free.empty() && std::all_of(free.begin(), free.end(), [](const Findings& f) { return f.contains("output_err2"); });
+    r.error_key = weighed ? "output_err2" : "rel_l2^2";
+    for (const auto& f : free) {
+        CandidateRow row{f.at("group").get<std::string>() + "@" + f.at("treatment").get<std::string>(), f.at("group").get<std::string>(),
+                         f.at("treatment").get<std::string>(), 0, f.at("bytes_after").get<uint64_t>(), f};
+        const double e = weighed ? f.at("output_err2").get<double>() : f.at("rel_l2").get<double>();
+        row.error = weighed ? e : e * e;
+        if (!r.by_group.count(row.group)) r.groups.push_back(row.group);
+        r.by_group[row.group].push_back(r.rows.size());
+        r.rows.push_back(std::move(row));
+    }
+    return r;
+}
+
+// study.calibrate_at, or the treatment in the middle when the treatments are ordered by their
+// median error over the groups: a gain carries best to types near the one it was measured at.
+std::string calibration_treatment(const Study& study, const Rows& rows) {
+    if (!study.adaptive.calibrate_at.empty()) return study.adaptive.calibrate_at;
+    std::vector<std::pair<double, std::string>> by_error;
+    for (const auto& t : study.treatments) {
+        std::vector<double> errors;
+        for (const auto& row : rows.rows)
+            if (row.treatment == t.name) errors.push_back(row.error);
+        by_error.emplace_back(median(errors), t.name);
+    }
+    std::sort(by_error.begin(), by_error.end());
+    return by_error[by_error.size() / 2].second;
+}
+
+// Per group, the candidate that calibrates it: the calibration treatment's, or where that
+// changed nothing (error 0: the group's tensors cannot take the type) the treatment nearest to it
+// in study order that changed something.
+std::vector<std::string> calibration_candidates(const Study& study, const Rows& rows, const std::string& calibration) {
+    const auto index_of = [&](const std::string& name) {
+        return static_cast<std::ptrdiff_t>(std::find_if(study.treatments.begin(), study.treatments.end(), [&](const Treatment& t) { return t.name == name; }) -
+                                           study.treatments.begin());
+    };
+    const std::ptrdiff_t at = index_of(calibration);
+    std::vector<std::string> out;
+    for (const auto& group : rows.groups) {
+        const CandidateRow* best = nullptr;
+        for (size_t p : rows.by_group.at(group)) {
+            const CandidateRow& row = rows.rows[p];
+            if (row.error > 0 && (!best || std::abs(index_of(row.treatment) - at) < std::abs(index_of(best->treatment) - at))) best = &row;
+        }
+        if (best) out.push_back(best->id);
+    }
+    return out;
+}
+
+// Every candidate without a measurement, its costs predicted from its group's measured ones.
+std::map<std::string, Findings> predict(const Rows& rows, const std::map<std::string, Findings>& measured) {
+    std::map<std::string, Findings> out;
+    for (const char* key : kPredictedKeys) {
+        std::map<std::string, GainPoints> points;  // per group
+        std::vector<double> gains;
+        for (const auto& row : rows.rows) {
+            const auto m = measured.find(row.id);
+            if (m == measured.end() || !m->second.contains(key) || !(row.error > 0)) continue;
+            points[row.group].emplace_back(row.error, m->second.at(key).get<double>());
+            gains.push_back(points[row.group].back().second / row.error);
+        }
+        const double fallback = median(gains);  // a group none of whose candidates is measured
+        for (const auto& row : rows.rows) {
+            if (measured.count(row.id)) continue;
+            auto [it, added] = out.try_emplace(row.id, row.free);
+            if (added) {
+                Findings from = Findings::array();
+                for (const auto& p : rows.by_group.at(row.group))
+                    if (measured.count(rows.rows[p].id)) from.push_back(rows.rows[p].treatment);
+                it->second["predicted"] = {{"from", from}, {"error", row.error}, {"error_key", rows.error_key}};
+            }
+            const auto g = points.find(row.group);
+            it->second[key] = predict_cost(g == points.end() ? GainPoints{} : g->second, row.error, fallback);
+        }
+    }
+    return out;
+}
+
+// The plans' sizes: study.plan_bpw, or 5 from the smallest to the largest reachable in geometric steps.
+std::vector<uint64_t> plan_budgets(const Study& study, const Planner& planner, const std::filesystem::path& output) {
+    std::vector<uint64_t> out;
+    if (!study.adaptive.plan_bpw.empty()) {
+        for (double bpw : study.adaptive.plan_bpw) {
+            PlanRequest at;
+            at.target_bpw = bpw;
+            out.push_back(planner.budget_of(at));
+        }
+        return out;
+    }
+    const uint64_t lo = planner.smallest_plan_bytes(output), hi = std::max(lo, planner.largest());
+    for (int k = 0; k < 5; ++k) out.push_back(static_cast<uint64_t>(static_cast<double>(lo) * std::pow(static_cast<double>(hi) / static_cast<double>(lo), k / 4.0)));
+    return out;
+}
+
+// What to measure next: the predicted candidates the plans choose; when there are none, the
+// predicted candidates next to a choice (the group's treatments nearest in bytes above and below
+// it); the largest predicted cost first. Skips `tried`.
+std::vector<std::string> decisive_candidates(const Study& study, const StageCatalog& catalog, const Rows& rows,
+                                             const std::map<std::string, Findings>& predicted, const std::set<std::string>& tried) {
+    PlanRequest request;
+    request.study_dir = study.out;
+    request.input = study.input;
+    const Planner planner(request, catalog);
+    const auto output = study.out / "adaptive-plan.gguf";  // named in the plans' recipes only
+    const uint64_t smallest = planner.smallest_plan_bytes(output);
+    std::set<std::string> chosen, near;
+    const auto wanted = [&](const std::string& id) { return predicted.count(id) && !tried.count(id); };
+    for (uint64_t budget : plan_budgets(study, planner, output)) {
+        if (budget < smallest) {
+            spdlog::warn("adaptive study: no plan fits {} bytes (the smallest reachable is {}); that size decides nothing", budget, smallest);
+            continue;
+        }
+        for (const GroupChoice& g : planner.plan(budget, output).groups) {
+            const auto& positions = rows.by_group.at(g.group);
+            uint64_t bytes = positions.empty() ? 0 : rows.rows[positions.front()].free.at("bytes_before").get<uint64_t>();
+            if (g.treatment) {
+                const std::string id = g.group + "@" + study.treatments[*g.treatment].name;
+                if (wanted(id)) chosen.insert(id);
+                for (size_t p : positions)
+                    if (rows.rows[p].id == id) bytes = rows.rows[p].bytes;
+            }
+            const CandidateRow *above = nullptr, *below = nullptr;
+            for (size_t p : positions) {
+                const CandidateRow& row = rows.rows[p];
+                if (row.bytes > bytes && (!above || row.bytes < above->bytes)) above = &row;
+                if (row.bytes < bytes && (!below || row.bytes > below->bytes)) below = &row;
+            }
+            for (const CandidateRow* n : {above, below})
+                if (n && wanted(n->id)) near.insert(n->id);
+        }
+    }
+    const std::set<std::string>& next = chosen.empty() ? near : chosen;
+    std::vector<std::string> out(next.begin(), next.end());
+    const auto cost = [&](const std::string& id) { return predicted.at(id).at("kld_mean").get<double>(); };
+    std::stable_sort(out.begin(), out.end(), [&](const std::string& a, const std::string& b) { return cost(a) > cost(b); });
+    return out;
+}
+
+}  // namespace
+
+size_t adaptive_budget(const Study& study, size_t candidates) {
+    return static_cast<size_t>(std::floor(study.adaptive.measure_budget * static_cast<double>(candidates) + 1e-9));
+}
+
+AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catalog, const SweepOptions& options) {
+    AdaptiveSummary s;
+    {  // the budget checked before any work
+        const auto candidates = plan_candidates(study, GgufFile::open(study.input));
+        std::set<std::string> groups;
+        for (const auto& c : candidates) groups.insert(c.group);
+        s.candidates = candidates.size();
+        s.groups = groups.size();
+        s.budget = adaptive_budget(study, s.candidates);
+        if (s.budget < s.groups)
+            throw Error(fmt::format("study.measure_budget {} allows {} of the {} candidates: fewer than one per group ({} groups) to calibrate the "
+                                    "predictor; give at least {:.3g}",
+                                    study.adaptive.measure_budget, s.budget, s.candidates, s.groups,
+                                    std::ceil(1000.0 * static_cast<double>(s.groups) / static_cast<double>(s.candidates)) / 1000));
+    }
+    SweepSession session(study, options);
+    spdlog::info("adaptive study: the model-free error of every candidate ({})", s.candidates);
+    const Rows rows = read_rows(session.model_free_results());
+    s.calibration = calibration_treatment(study, rows);
+    std::map<std::string, Findings> measured = session.finished_results();
+    std::set<std::string> tried;  // measured in this run (a failure is not measured twice)
+    SweepSummary evaluated;
+    const auto measure = [&](const std::vector<std::string>& ids) {
+        std::vector<std::string> todo;
+        for (const auto& id : ids)
+            if (!measured.count(id) && tried.insert(id).second) todo.push_back(id);
+        if (todo.empty()) return;
+        evaluated += session.evaluate(todo);
+        measured = session.finished_results();
+    };
+    spdlog::info("adaptive study: calibrating at {}: one candidate per group ({} groups)", s.calibration, s.groups);
+    measure(calibration_candidates(study, rows, s.calibration));
+
+    std::vector<std::pair<double, double>> checks;  // predicted, then measured kld_mean
+    Findings check_list = Findings::array();
+    std::map<std::string, Findings> predicted;
+    while (true) {
+        predicted = predict(rows, measured);
+        session.merge(evaluated, predicted, /*reports=*/false);  // the planner reads results.jsonl
+        const size_t left = s.budget > measured.size() ? s.budget - measured.size() : 0;
+        std::vector<std::string> next = decisive_candidates(study, catalog, rows, predicted, tried);
+        if (next.empty()) {
+            s.settled = true;
+            break;
+        }
+        if (left == 0) break;
+        if (next.size() > left) next.resize(left);
+        spdlog::info("adaptive study, round {}: measuring {} candidate(s) the plans choose or stand next to ({} of the budget left)", s.rounds + 1,
+                     next.size(), left);
+        measure(next);
+        for (const auto& id : next)
+            if (const auto m = measured.find(id); m != measured.end() && m->second.contains("kld_mean")) {
+                const double p = predicted.at(id).at("kld_mean").get<double>(), got = m->second.at("kld_mean").get<double>();
+                checks.emplace_back(p, got);
+                check_list.push_back({{"candidate", id}, {"predicted", p}, {"measured", got}});
+            }
+        ++s.rounds;
+    }
+    s.sweep = session.merge(evaluated, predicted, /*reports=*/true);
+    s.measured = measured.size();
+    s.checked = checks.size();
+    if (checks.size() >= 3) {
+        std::vector<double> p, m, factors;
+        for (const auto& [a, b] : checks) {
+            p.push_back(a);
+            m.push_back(b);
+            if (a > 0 && b > 0) factors.push_back(std::exp(std::abs(std::log(a / b))));
+        }
+        s.rho = spearman(p, m);
+        s.median_factor = median(factors);
+    }
+    const Findings report = {{"candidates", s.candidates}, {"groups", s.groups}, {"measure_budget", study.adaptive.measure_budget},
+                             {"budget", s.budget}, {"measured", s.measured}, {"predicted", s.candidates - s.measured},
+                             {"calibration", s.calibration}, {"error_key", rows.error_key}, {"rounds", s.rounds}, {"settled", s.settled},
+                             {"held_out", {{"checked", s.checked}, {"rho", s.rho}, {"median_factor", s.median_factor}, {"candidates", check_list}}}};
+    write_text_atomically(study.out / "adaptive.json", report.dump(1) + "\n");
+    return s;
+}
+
+}  // namespace qframe::plan

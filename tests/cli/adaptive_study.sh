@@ -1,0 +1,84 @@
+# An adaptive study (mode: adaptive, measure_budget 0.25) of every matrix of trained-a at Q2_K …
+# Q6_K against the full one-at-a-time study: it measures at most a quarter of the candidates
+# (one per group to calibrate the gain predictor, then what the plans choose or stand next to),
+# predicts the rest, and its plans at the sizes of llama.cpp's Q2_K, Q3_K_M and Q4_K_M mixes have
+# a mean KLD within 10% of the full study's plans, measured on text neither study saw (the last
+# 290 lines of wikitext-2, which trained-a did not see either). A second run measures nothing;
+# results.jsonl marks the predicted candidates; `qframe plan` says how many chosen costs are
+# predicted. The sanitizer pass runs the studies on one chunk and checks the mechanics only.
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+need_data
+MODEL=$DATA/models/trained-a-f16.gguf
+STUDY=tests/cli/data/trained_a_k.yaml
+LIGHT=$(light_study_sets)
+ADAPTIVE=(--set study.mode=adaptive --set study.measure_budget=0.25)
+
+"$QFRAME" sweep -q $LIGHT "$STUDY" --out "$WORK/full" -j 2 || fail "the full study"
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/adaptive" -j 2 "${ADAPTIVE[@]}" 2> "$WORK/adaptive.log" || fail "the adaptive study: $(tail -3 "$WORK/adaptive.log")"
+grep -q "adaptive study: [0-9]* of 150 candidates measured (budget 37), calibrated at q4_k" "$WORK/adaptive.log" ||
+  fail "the adaptive study's summary: $(tail -1 "$WORK/adaptive.log")"
+
+$PY - "$WORK/adaptive" "$WORK/full" <<'PYEOF' || fail "the adaptive study's results"
+import json, sys
+adaptive, full = sys.argv[1:3]
+summary = json.load(open(f"{adaptive}/adaptive.json"))
+rows = [json.loads(l) for l in open(f"{adaptive}/results.jsonl")]
+measured = [r for r in rows if "predicted" not in r]
+predicted = [r for r in rows if "predicted" in r]
+assert len(rows) == 150 and summary["candidates"] == 150 and summary["groups"] == 30, summary
+# At most the budget measured; every group calibrated at the middle type by error.
+assert 30 <= len(measured) == summary["measured"] <= summary["budget"] == 37, (len(measured), summary)
+assert {r["group"] for r in measured if r["treatment"] == "q4_k"} == {r["group"] for r in rows}
+# A predicted candidate: the model-free keys, the costs a plan may minimise, what it came from.
+for r in predicted:
+    assert all(k in r for k in ("kld_mean", "kld_p99", "dppl", "rel_l2", "bytes_after_per_tensor")), r.keys()
+    assert "ppl" not in r and "q4_k" in r["predicted"]["from"] and r["predicted"]["error_key"] == "rel_l2^2", r
+    assert r["kld_mean"] > 0
+# The measured candidates are the full study's, to the last digit (the same key, the same arithmetic).
+full_rows = {(r["group"], r["treatment"]): r for r in map(json.loads, open(f"{full}/results.jsonl"))}
+for r in measured:
+    assert r["kld_mean"] == full_rows[(r["group"], r["treatment"])]["kld_mean"], r["group"]
+# Held out: candidates measured after they were predicted.
+held = summary["held_out"]
+assert held["checked"] == len(measured) - 30 == len(held["candidates"]), held
+print(f"adaptive: {len(measured)} measured, {len(predicted)} predicted; held-out check of {held['checked']}: "
+      f"rho {held['rho']:.3f}, median error x{held['median_factor']:.2f}")
+PYEOF
+
+# Resumed: nothing measured again, the same results.
+before=$(sha256sum < "$WORK/adaptive/results.jsonl")
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/adaptive" -j 2 "${ADAPTIVE[@]}" 2> "$WORK/again.log" || fail "the adaptive study again"
+grep -q "candidate(s) to evaluate\|evaluating the baseline" "$WORK/again.log" && fail "a resumed adaptive study measured again: $(cat "$WORK/again.log")"
+[ "$(sha256sum < "$WORK/adaptive/results.jsonl")" = "$before" ] || fail "a resumed adaptive study changed its results"
+grep -q "of the 150 candidates' costs are predicted" "$WORK/adaptive/REPORT.md" || fail "REPORT.md does not say which costs are predicted"
+
+if [ "$SANITIZED" = 1 ]; then
+  echo "SKIPPED: the plans' KLD on held-out text (one-chunk studies in the sanitizer pass)"
+  finish
+  exit 0
+fi
+
+# The plans, measured on held-out text.
+tail -n 290 "$DATA/text/wikitext-2-raw-test.txt" > "$WORK/held_out.txt"
+kld() {
+  { cat "$1"; printf '  - evaluate: kl_divergence\n    options: { ctx: 256, chunks: 16, text: %s }\n' "$WORK/held_out.txt"; } > "$1.measure.yaml"
+  "$QFRAME" run -q "$1.measure.yaml" --input "$MODEL" --report "$1.report" > /dev/null || fail "measure $1"
+  $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["stages"][-1]["results"][0]["kld_mean"])' "$1.report/REPORT.json"
+}
+for mix in Q2_K Q3_K_M Q4_K_M; do
+  printf 'qframe: 1\nname: %s\nmodel: { input: %s }\nstages:\n  - quantize: mix\n    options: { mix: %s }\n' "$mix" "$MODEL" "$mix" > "$WORK/$mix.yaml"
+  "$QFRAME" run -q "$WORK/$mix.yaml" --output "$WORK/$mix.gguf" || fail "mix $mix"
+  size=$(stat -c %s "$WORK/$mix.gguf")
+  for study in full adaptive; do
+    "$QFRAME" plan -q "$WORK/$study" --target-size "$size" --out "$WORK/$study-$mix.yaml" > "$WORK/$study-$mix.txt" || fail "plan of the $study study at $mix's size"
+  done
+  grep -q "of the 30 groups' chosen costs are predicted by the adaptive study" "$WORK/adaptive-$mix.txt" ||
+    fail "the adaptive plan does not say which costs are predicted: $(cat "$WORK/adaptive-$mix.txt")"
+  full=$(kld "$WORK/full-$mix.yaml")
+  adaptive=$(kld "$WORK/adaptive-$mix.yaml")
+  echo "$mix ($size bytes): held-out KLD of the full study's plan $full, of the adaptive study's $adaptive"
+  $PY -c 'import sys; f, a = map(float, sys.argv[1:3]); sys.exit(0 if 0 < a <= 1.10 * f else 1)' "$full" "$adaptive" ||
+    fail "at $mix's size the adaptive plan's KLD $adaptive is not within 10% of the full study's $full"
+done
+finish
