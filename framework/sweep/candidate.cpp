@@ -99,6 +99,25 @@ uint32_t first_changed_layer(const Treated& t, uint32_t n_layer) {
     return first;
 }
 
+// The standard error of the chunks' mean KLD relative to it: the chunks as samples (tokens of one
+// chunk are not independent draws, chunks nearly are). 0 for fewer than 2 chunks or no KLD.
+double relative_standard_error(const std::vector<double>& chunk_klds) {
+    const double c = static_cast<double>(chunk_klds.size());
+    if (chunk_klds.size() < 2) return 0;
+    const double mean = std::accumulate(chunk_klds.begin(), chunk_klds.end(), 0.0) / c;
+    double var = 0;
+    for (double k : chunk_klds) var += (k - mean) * (k - mean);
+    var /= c - 1;
+    return mean > 0 ? std::sqrt(var / c) / mean : 0;
+}
+
+// Whether a candidate may stop after these chunks: at least kMinChunks scored (fewer say little
+// of the spread) and the mean's relative standard error at most `target` (0: never stop).
+constexpr size_t kMinChunks = 4;
+bool known_well_enough(const std::vector<double>& chunk_klds, double target) {
+    return target > 0 && chunk_klds.size() >= kMinChunks && relative_standard_error(chunk_klds) <= target;
+}
+
 // The change's tensors treated, and what that cost before any model run.
 Treated treat_change(const Change& change, const Models& models) {
     Treated t;
@@ -128,29 +147,30 @@ Findings model_free_keys(const Treated& t) {
 
 }  // namespace
 
-Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads) {
+Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads, double stop_rel_error) {
     Change change;
     for (size_t i : candidate.tensors) change.emplace_back(i, &treatment);
     Findings out = {{"group", candidate.group}, {"treatment", candidate.treatment_name}};
-    out.update(evaluate_change(change, models, threads));
+    out.update(evaluate_change(change, models, threads, stop_rel_error));
     return out;
 }
 
 Findings model_free_findings(const Change& change, const Models& models) { return model_free_keys(treat_change(change, models)); }
 
-Findings evaluate_change(const Change& change, const Models& models, unsigned threads) {
+Findings evaluate_change(const Change& change, const Models& models, unsigned threads, double stop_rel_error) {
     const Treated t = treat_change(change, models);
     Findings out = model_free_keys(t);
 
     const Baseline& b = models.scores;
-    const uint64_t per_chunk = b.plan.scored_per_chunk(), n = b.plan.n_chunks * per_chunk;
-    std::vector<double> klds;
-    klds.reserve(n);
+    const uint64_t per_chunk = b.plan.scored_per_chunk();
+    uint32_t chunks = b.plan.n_chunks;  // scored: fewer when the candidate stops early
+    std::vector<double> klds, chunk_klds;  // per scored token; per chunk, their mean
+    klds.reserve(chunks * per_chunk);
     uint64_t top1_same = 0;
     double sum_diff = 0, sum_diff2 = 0, nll_sum = 0;
     if (t.replaced.empty()) {
-        klds.assign(n, 0.0);  // nothing changed: the baseline itself
-        top1_same = n;
+        klds.assign(chunks * per_chunk, 0.0);  // nothing changed: the baseline itself
+        top1_same = klds.size();
         nll_sum = std::accumulate(b.nll.begin(), b.nll.end(), 0.0);
     } else {
         const auto source = [&](std::string_view name) -> std::optional<engine::TensorData> {
@@ -165,7 +185,7 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
         const uint32_t first = b.streams.empty() ? 0 : first_changed_layer(t, b.n_layer);
         std::vector<double> row;
         std::vector<float> lq(b.n_vocab);
-        for (uint32_t i = 0; i < b.plan.n_chunks; ++i) {
+        for (uint32_t i = 0; i < chunks; ++i) {
             context.reset();
             const auto tokens = b.plan.chunk(i);
             const auto logits = engine::scored_rows(first > 0 ? context.eval_from_layer(tokens, first, b.stream(i, first)) : context.eval(tokens, true), b.plan);
@@ -182,12 +202,17 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
                 sum_diff += diff;
                 sum_diff2 += diff * diff;
             }
+            chunk_klds.push_back(std::accumulate(klds.end() - static_cast<std::ptrdiff_t>(per_chunk), klds.end(), 0.0) / static_cast<double>(per_chunk));
+            if (i + 1 < chunks && known_well_enough(chunk_klds, stop_rel_error)) chunks = i + 1;
         }
     }
+    const uint64_t n = klds.size();
     const double kld_sum = std::accumulate(klds.begin(), klds.end(), 0.0);
     std::sort(klds.begin(), klds.end());
     const double count = static_cast<double>(n);
     const double ppl = std::exp(nll_sum / count);
+    // The baseline's perplexity on the chunks scored.
+    const double ppl_baseline = chunks == b.plan.n_chunks ? b.ppl : std::exp(std::accumulate(b.nll.begin(), b.nll.begin() + static_cast<std::ptrdiff_t>(n), 0.0) / count);
     // The paired per-token differences give the ±: ppl ≈ ppl_baseline · exp(mean diff), so its
     // standard error is ppl · sd(diff) / sqrt(n).
     const double mean_diff = sum_diff / count;
@@ -198,10 +223,14 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
     out["kld_max"] = klds.back();
     out["top1_agreement"] = static_cast<double>(top1_same) / count;
     out["ppl"] = ppl;
-    out["ppl_baseline"] = b.ppl;
-    out["dppl"] = ppl - b.ppl;
+    out["ppl_baseline"] = ppl_baseline;
+    out["dppl"] = ppl - ppl_baseline;
     out["dppl_err"] = ppl * std::sqrt(var_diff / count);
     out["scored_tokens"] = n;
+    if (stop_rel_error > 0) {
+        out["chunks_scored"] = chunks;
+        out["kld_rel_error"] = relative_standard_error(chunk_klds);
+    }
     return out;
 }
 

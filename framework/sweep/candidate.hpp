@@ -39,13 +39,16 @@ struct TreatmentRun {
 };
 
 // The result object of results.jsonl (without `seconds` and the study key, which the caller
-// adds). Throws on failure.
-Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads);
+// adds). With stop_rel_error > 0 the chunks stop once the mean KLD's relative standard error
+// (over the chunks so far, 4 at least) is at most that (study.kld_rel_error); the result then
+// says chunks_scored and kld_rel_error. Throws on failure.
+Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& treatment, const Models& models, unsigned threads,
+                            double stop_rel_error = 0);
 
 // Any change: each listed input tensor (an index) through its treatment, the rest the baseline's.
 // The same keys as a candidate's result, without group and treatment.
 using Change = std::vector<std::pair<size_t, const TreatmentRun*>>;
-Findings evaluate_change(const Change& change, const Models& models, unsigned threads);
+Findings evaluate_change(const Change& change, const Models& models, unsigned threads, double stop_rel_error = 0);
 // What evaluate_change says of the change before the model runs: the tensors' bytes, types and
 // errors (rel_l2, output_err2), from the treated tensors alone (models.scores is not read).
 Findings model_free_findings(const Change& change, const Models& models);

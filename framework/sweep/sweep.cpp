@@ -168,7 +168,7 @@ SweepSummary evaluate(const OpenStudy& open, Workbench& bench, const std::vector
         const auto start = Clock::now();
         Findings r;
         try {
-            r = sweep::evaluate_candidate(c, open.treatments[c.treatment], bench.models, std::max(1u, threads / jobs));
+            r = sweep::evaluate_candidate(c, open.treatments[c.treatment], bench.models, std::max(1u, threads / jobs), open.study.kld_rel_error);
         } catch (const std::exception& e) {
             r = {{"group", c.group}, {"treatment", c.treatment_name}, {"error", e.what()}};
             spdlog::error("candidate {} failed: {}", c.id(), e.what());

@@ -59,6 +59,28 @@ if [ "$SANITIZED" = 1 ]; then
   exit 0
 fi
 
+# Candidates that stop early (study.kld_rel_error: the mean KLD's relative standard error over
+# the chunks so far, 4 chunks at least): a candidate that stopped after N chunks measured what a
+# study of N chunks measures, to the last digit, and said how well it knew it.
+Q3=(--set 'study.treatments=[{quantize: gguf_type, options: {type: Q3_K}, name: q3_k}]')
+"$QFRAME" sweep -q "$STUDY" --out "$WORK/stop" -j 2 "${Q3[@]}" --set study.kld_rel_error=0.1 || fail "a study with kld_rel_error"
+"$QFRAME" sweep -q "$STUDY" --out "$WORK/four" -j 2 "${Q3[@]}" --set study.chunks=4 || fail "a study of 4 chunks"
+$PY - "$WORK/stop/results.jsonl" "$WORK/four/results.jsonl" <<'PYEOF' || fail "early stops"
+import json, sys
+stop = [json.loads(l) for l in open(sys.argv[1])]
+four = {r["group"]: r for r in map(json.loads, open(sys.argv[2]))}
+assert all(4 <= r["chunks_scored"] <= 8 and r["scored_tokens"] == 127 * r["chunks_scored"] for r in stop)
+early = [r for r in stop if r["chunks_scored"] < 8]
+assert len(early) >= 10, len(early)
+assert all(r["kld_rel_error"] <= 0.1 for r in early)
+at_four = [r for r in early if r["chunks_scored"] == 4]
+assert at_four
+for r in at_four:
+    for key in ("kld_mean", "kld_p99", "ppl", "ppl_baseline", "dppl"):
+        assert r[key] == four[r["group"]][key], (r["group"], key, r[key], four[r["group"]][key])
+print(f"kld_rel_error 0.1: {len(early)} of {len(stop)} candidates stopped early, {len(at_four)} after 4 chunks")
+PYEOF
+
 # The plans, measured on held-out text.
 tail -n 290 "$DATA/text/wikitext-2-raw-test.txt" > "$WORK/held_out.txt"
 kld() {

@@ -92,6 +92,12 @@ study:
   groups: { per: tensor }
   treatments: [{ quantize: int8 }]
 Y
+check kld_rel_error "kld_rel_error.yaml (--set study.kld_rel_error=2): study.kld_rel_error (0: every chunk) must be a number above 0 and at most 1" \
+  --set study.kld_rel_error=2 <<'Y'
+study:
+  groups: { per: tensor }
+  treatments: [{ quantize: int8 }]
+Y
 # An adaptive study's settings: only with mode: adaptive, in range, naming a treatment; a budget
 # that cannot measure one candidate per group is refused before any work.
 check budget_without_adaptive "budget_without_adaptive.yaml:6:19: study.measure_budget is a setting of mode: adaptive" <<'Y'

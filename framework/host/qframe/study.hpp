@@ -60,6 +60,9 @@ struct Study {
     std::string name;
     std::filesystem::path input, out, eval_text;
     uint32_t ctx = 256, chunks = 8;
+    // A candidate's chunks stop once its mean KLD's relative standard error (over the chunks so
+    // far, 4 at least) is at most this; 0: every chunk (study.kld_rel_error).
+    double kld_rel_error = 0;
     std::string numerics = "ggml";  // the engine's arithmetic: ggml (llama.cpp's roundings) or f32
     ImportanceChoice imatrix;            // what the baseline stages and treatments weigh by; file empty: none
     std::vector<PlannedStage> baseline;  // applied to the whole model first; may be empty
