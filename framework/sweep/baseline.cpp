@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <fstream>
 
 #include "qframe/engine/model.hpp"
@@ -23,29 +24,36 @@ std::string read_small_file(const std::filesystem::path& path) {
     return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
 }
 
+// The caches of the study folder: a file of bytes beside a key file that holds what the bytes
+// were made from and their SHA-256, so that damaged or stale bytes are made again, never used.
+bool cache_matches(const std::filesystem::path& cache_key, const std::string& key, std::span<const std::byte> bytes) {
+    return read_small_file(cache_key) == key + "\nsha256 " + sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+std::span<const std::byte> bytes_of(const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
+void write_cached(const std::filesystem::path& cache, const std::filesystem::path& cache_key, const std::string& key, std::span<const std::byte> bytes) {
+    try {
+        write_file_atomically(cache, bytes);
+        write_text_atomically(cache_key, key + "\nsha256 " + sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+    } catch (const std::exception& e) {  // the next run makes them again; this one goes on
+        spdlog::warn("{} is not cached: {}", cache.string(), e.what());
+    }
+}
+
 // The study text's tokens, cached in the study folder beside their key (the model's key, the
 // text's digest) and their own digest: tokenizing a long text costs more than a small model's
 // pass, and a study reads them at every step.
 std::vector<int32_t> study_tokens(const Study& study, const GgufFile& file, const std::string& key) {
     const auto cache = study.out / "baseline.tokens.i32", cache_key = study.out / "baseline.tokens.key";
-    const auto digest_of = [](const std::vector<int32_t>& v) {
-        return sha256_hex(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(int32_t)));
-    };
-    const std::string stored = read_small_file(cache_key), prefix = key + "\nsha256 ";
-    if (stored.starts_with(prefix)) {
-        const std::string bytes = read_small_file(cache);
+    if (const std::string bytes = read_small_file(cache); bytes.size() % sizeof(int32_t) == 0 && cache_matches(cache_key, key, bytes_of(bytes))) {
         std::vector<int32_t> tokens(bytes.size() / sizeof(int32_t));
-        std::memcpy(tokens.data(), bytes.data(), tokens.size() * sizeof(int32_t));
-        if (bytes.size() % sizeof(int32_t) == 0 && stored.substr(prefix.size()) == digest_of(tokens)) return tokens;
+        std::memcpy(tokens.data(), bytes.data(), bytes.size());
+        return tokens;
     }
     const Tokenizer tokenizer = Tokenizer::from_gguf(file);
     auto tokens = tokenizer.tokenize(engine::read_text(study.eval_text.string()), /*add_special=*/true);
-    try {
-        write_file_atomically(cache, std::as_bytes(std::span(tokens)));
-        write_text_atomically(cache_key, prefix + digest_of(tokens));
-    } catch (const std::exception& e) {  // the next step tokenizes again; this one goes on
-        spdlog::warn("the study text's tokens are not cached: {}", e.what());
-    }
+    write_cached(cache, cache_key, key, std::as_bytes(std::span(tokens)));
     return tokens;
 }
 
@@ -85,37 +93,46 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
         record_streams = false;
     }
     const uint64_t rows = b.plan.n_chunks * b.plan.scored_per_chunk();
-    b.log_probs.resize(rows * b.n_vocab);
+    const bool compact = study.baseline_tail_mass > 0;
     b.nll.resize(rows);
 
-    // The scored log-probabilities, cached beside their key (the model file and the scoring).
-    const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={} numerics={}", key, text_digest,
-                                                b.plan.n_ctx, b.plan.n_chunks, study.numerics);
-    const auto cache = study.out / "baseline.logprobs.f32", cache_key = study.out / "baseline.logprobs.key";
-    // The key file holds the scoring key and the SHA-256 of the log-probabilities: damaged bytes
-    // are evaluated again, never used.
-    const auto digest_of = [](const std::vector<float>& v) {
-        return sha256_hex(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
-    };
-    const std::string stored_key = read_small_file(cache_key), key_prefix = scoring_key + "\nsha256 ";
+    // The scored log-probabilities (in full, or compact with the positions' NLL), cached beside
+    // their key (the model file and the scoring) and their SHA-256: damaged bytes are evaluated
+    // again, never used.
+    const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={} numerics={}{}", key, text_digest, b.plan.n_ctx, b.plan.n_chunks,
+                                                study.numerics, compact ? fmt::format(" tail_mass={}", study.baseline_tail_mass) : "");
+    const auto cache = study.out / (compact ? "baseline.compact.bin" : "baseline.logprobs.f32");
+    const auto cache_key = study.out / (compact ? "baseline.compact.key" : "baseline.logprobs.key");
+    bool cached = false;
     std::error_code ec;
-    bool cached = stored_key.starts_with(key_prefix) && std::filesystem::file_size(cache, ec) == b.log_probs.size() * sizeof(float);
-    if (cached) {
+    if (compact) {
+        const std::string bytes = read_small_file(cache);
+        const size_t nll_bytes = rows * sizeof(double);
+        if (bytes.size() > nll_bytes && cache_matches(cache_key, scoring_key, bytes_of(bytes))) {
+            b.compact = CompactLogProbs::parse(bytes_of(bytes).first(bytes.size() - nll_bytes), rows, study.baseline_tail_mass);
+            std::memcpy(b.nll.data(), bytes.data() + bytes.size() - nll_bytes, nll_bytes);
+        }
+        cached = b.compact.has_value();
+    } else if (std::filesystem::file_size(cache, ec) == rows * b.n_vocab * sizeof(float)) {
+        b.log_probs.resize(rows * b.n_vocab);  // read in place: a large vocabulary's rows are most of the study's memory
         std::ifstream in(cache, std::ios::binary);
         in.read(reinterpret_cast<char*>(b.log_probs.data()), static_cast<std::streamsize>(b.log_probs.size() * sizeof(float)));
-        if (!in || stored_key.substr(key_prefix.size()) != digest_of(b.log_probs)) {
-            spdlog::warn("{}: the cached baseline log-probabilities do not match their digest; evaluating the baseline again",
-                         cache.string());
-            cached = false;
-        }
+        cached = in && cache_matches(cache_key, scoring_key, std::as_bytes(std::span(b.log_probs)));
     }
+    if (!cached && read_small_file(cache_key).starts_with(scoring_key + "\nsha256 "))
+        spdlog::warn("{}: the cached baseline log-probabilities do not match their digest; evaluating the baseline again", cache.string());
     if (!cached || record_streams) {
         spdlog::info("evaluating the baseline: {} chunks of {} tokens{}", b.plan.n_chunks, b.plan.n_ctx,
                      record_streams ? fmt::format(", keeping its layer streams ({} MiB)", stream_bytes >> 20) : "");
         // One batch per chunk, so that a candidate's pass can restart at any layer.
         engine::Context context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
         if (record_streams) b.streams.resize(b.plan.n_chunks);
+        if (!cached) {
+            if (compact) b.compact.emplace(study.baseline_tail_mass);
+            else b.log_probs.resize(rows * b.n_vocab);
+        }
         std::vector<double> row;
+        std::vector<float> lp(b.n_vocab);
         for (uint32_t i = 0; i < b.plan.n_chunks; ++i) {
             context.reset();
             const auto tokens = b.plan.chunk(i);
@@ -124,25 +141,32 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
             if (cached) continue;  // the log-probabilities are read already
             for (uint64_t k = 0; k < b.plan.scored_per_chunk(); ++k) {
                 engine::log_softmax({logits.data() + k * b.n_vocab, b.n_vocab}, row);
-                float* out = b.log_probs.data() + (i * b.plan.scored_per_chunk() + k) * b.n_vocab;
+                float* out = compact ? lp.data() : b.log_probs.data() + (i * b.plan.scored_per_chunk() + k) * b.n_vocab;
                 for (uint32_t t = 0; t < b.n_vocab; ++t) out[t] = static_cast<float>(row[t]);
+                if (!compact) continue;
+                b.compact->add_row(lp);
+                b.nll[i * b.plan.scored_per_chunk() + k] = -lp[b.plan.next_token(i, b.plan.first_scored() + k)];
             }
         }
-        if (!cached) try {
-                write_file_atomically(cache, std::as_bytes(std::span(b.log_probs)));
-                write_text_atomically(cache_key, key_prefix + digest_of(b.log_probs));
-            } catch (const std::exception& e) {  // the next run evaluates it again; this one goes on
-                spdlog::warn("the baseline's log-probabilities are not cached: {}", e.what());
+        if (!cached) {
+            std::vector<std::byte> payload;
+            if (compact) {
+                payload = b.compact->serialize();
+                const auto nll = std::as_bytes(std::span(b.nll));
+                payload.insert(payload.end(), nll.begin(), nll.end());
+            } else {
+                const auto all = std::as_bytes(std::span(b.log_probs));
+                payload.assign(all.begin(), all.end());
             }
+            write_cached(cache, cache_key, scoring_key, payload);
+        }
         b.evaluated = true;
     }
-    double sum = 0;
-    for (uint32_t i = 0; i < b.plan.n_chunks; ++i)
-        for (uint64_t k = 0; k < b.plan.scored_per_chunk(); ++k) {
-            const double v = -b.row(i, k)[b.plan.next_token(i, b.plan.first_scored() + k)];
-            b.nll[i * b.plan.scored_per_chunk() + k] = v;
-            sum += v;
-        }
+    if (!compact)
+        for (uint32_t i = 0; i < b.plan.n_chunks; ++i)
+            for (uint64_t k = 0; k < b.plan.scored_per_chunk(); ++k)
+                b.nll[i * b.plan.scored_per_chunk() + k] = -b.row(i, k)[b.plan.next_token(i, b.plan.first_scored() + k)];
+    const double sum = std::accumulate(b.nll.begin(), b.nll.end(), 0.0);
     b.ppl = std::exp(sum / static_cast<double>(rows));
     return b;
 }

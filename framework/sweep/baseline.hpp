@@ -5,9 +5,11 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "compact_log_probs.hpp"
 #include "qframe/engine/scoring.hpp"
 #include "qframe/study.hpp"
 
@@ -17,7 +19,8 @@ struct Baseline {
     engine::ChunkPlan plan;
     engine::Numerics numerics = engine::Numerics::ggml;  // the study's; candidates are evaluated alike
     uint32_t n_vocab = 0;
-    std::vector<float> log_probs;     // [chunk][scored position][token], log-softmax
+    std::vector<float> log_probs;     // [chunk][scored position][token], log-softmax; empty when compact
+    std::optional<CompactLogProbs> compact;  // study.baseline_tail_mass > 0: the rows' heads instead
     std::vector<double> nll;          // [chunk][scored position]: -log p(next token)
     double ppl = 0;
     bool evaluated = false;           // false: read back from the study folder

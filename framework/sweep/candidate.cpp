@@ -55,27 +55,34 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
         out.tensor_type_after[source.name] = std::string(base.type_name());
         return;
     }
-    // Relative L2 error against the source values: a proxy that needs no model run.
-    const std::vector<float> ref = models.input.decode(source);
-    std::vector<float> got(ref.size());
-    decode(q.type, q.bytes, got);
+    // Relative L2 error against the source values: a proxy that needs no model run. In slices of
+    // rows, so that an 8B model's largest matrices cost megabytes here, not gigabytes.
+    if (!source.type || !can_decode(source.type->type))
+        throw Error(fmt::format("tensor '{}' has type {}, which qframe cannot decode", source.name, source.type_name()));
+    const auto importance = models.importance.find(source.name);
+    // importance: [matrix][column]; the values: [matrix][row][column].
+    const uint64_t cols = source.row_length(), rows = source.n_values / cols, per_matrix = cols * (source.dims.size() > 1 ? source.dims[1] : 1);
+    const uint64_t source_row = *byte_size(*source.type, cols), treated_row = *byte_size(*find_type(static_cast<uint32_t>(q.type)), cols);
+    const uint64_t slice_rows = std::max<uint64_t>(1, (uint64_t(1) << 20) / cols);
+    std::vector<float> ref, got;
     double err2 = 0, ref2 = 0;
-    for (size_t i = 0; i < ref.size(); ++i) {
-        const double d = static_cast<double>(got[i]) - ref[i];
-        err2 += d * d;
-        ref2 += static_cast<double>(ref[i]) * ref[i];
-    }
-    if (const auto it = models.importance.find(source.name); it != models.importance.end()) {
-        // importance: [matrix][column]; the values: [matrix][row][column].
-        const uint64_t cols = source.row_length(), per_matrix = cols * (source.dims.size() > 1 ? source.dims[1] : 1);
+    for (uint64_t r0 = 0; r0 < rows; r0 += slice_rows) {
+        const uint64_t n = std::min(slice_rows, rows - r0);
+        ref.resize(n * cols);
+        got.resize(n * cols);
+        decode(source.type->type, source.data.subspan(r0 * source_row, n * source_row), ref);
+        decode(q.type, std::span<const std::byte>(q.bytes).subspan(r0 * treated_row, n * treated_row), got);
         for (size_t i = 0; i < ref.size(); ++i) {
-            const double w = it->second[(i / per_matrix) * cols + i % cols];
             const double d = static_cast<double>(got[i]) - ref[i];
-            out.err2_weighted += w * d * d;
+            err2 += d * d;
+            ref2 += static_cast<double>(ref[i]) * ref[i];
+            if (importance != models.importance.end()) {
+                const uint64_t at = r0 * cols + i;
+                out.err2_weighted += importance->second[(at / per_matrix) * cols + at % cols] * d * d;
+            }
         }
-    } else {
-        out.weighed = false;
     }
+    if (importance == models.importance.end()) out.weighed = false;
     out.rel_l2[source.name] = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
     out.err2 += err2;
     out.ref2 += ref2;
@@ -193,11 +200,18 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
                 engine::log_softmax({logits.data() + k * b.n_vocab, b.n_vocab}, row);
                 // Rounded as the baseline's were, so an unchanged model scores exactly zero.
                 for (uint32_t v = 0; v < b.n_vocab; ++v) lq[v] = static_cast<float>(row[v]);
-                const auto lp = b.row(i, k);
-                klds.push_back(engine::kl_divergence<float, float>(lp, lq));
-                top1_same += std::max_element(lp.begin(), lp.end()) - lp.begin() == std::max_element(lq.begin(), lq.end()) - lq.begin();
+                const uint64_t position = i * per_chunk + k;
+                const auto q_top = std::max_element(lq.begin(), lq.end()) - lq.begin();
+                if (b.compact) {
+                    klds.push_back(b.compact->kl_divergence(position, lq));
+                    top1_same += b.compact->most_likely(position) == q_top;
+                } else {
+                    const auto lp = b.row(i, k);
+                    klds.push_back(engine::kl_divergence<float, float>(lp, lq));
+                    top1_same += std::max_element(lp.begin(), lp.end()) - lp.begin() == q_top;
+                }
                 const double nll = -static_cast<double>(lq[b.plan.next_token(i, b.plan.first_scored() + k)]);
-                const double diff = nll - b.nll[i * per_chunk + k];
+                const double diff = nll - b.nll[position];
                 nll_sum += nll;
                 sum_diff += diff;
                 sum_diff2 += diff * diff;

@@ -63,6 +63,9 @@ struct Study {
     // A candidate's chunks stop once its mean KLD's relative standard error (over the chunks so
     // far, 4 at least) is at most this; 0: every chunk (study.kld_rel_error).
     double kld_rel_error = 0;
+    // A compact baseline: per scored position only the most likely tokens until at most this much
+    // probability is left (framework/sweep/compact_log_probs.hpp); 0: every token (study.baseline_tail_mass).
+    double baseline_tail_mass = 0;
     std::string numerics = "ggml";  // the engine's arithmetic: ggml (llama.cpp's roundings) or f32
     ImportanceChoice imatrix;            // what the baseline stages and treatments weigh by; file empty: none
     std::vector<PlannedStage> baseline;  // applied to the whole model first; may be empty

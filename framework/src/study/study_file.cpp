@@ -121,6 +121,13 @@ double real(const Locator& loc, const YAML::Node& node, const char* what, double
     return v;
 }
 
+// 0 (a setting off), or a number in (0, max].
+double zero_or_real(const Locator& loc, const YAML::Node& node, const char* what, double max) {
+    double v;
+    if (node.IsScalar() && YAML::convert<double>::decode(node, v) && v == 0) return 0;
+    return real(loc, node, what, 0, max);
+}
+
 // study.measure_budget, calibrate_at, plan_bpw: only an adaptive study reads them.
 void read_adaptive(const Locator& loc, const YAML::Node& s, Study& study) {
     for (const char* key : kAdaptiveKeys)
@@ -197,15 +204,15 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
 
     const YAML::Node s = root["study"];
     if (!s) loc.fail(root, "missing study: (text, ctx, chunks, groups, mode, treatments)");
-    check_keys(loc, s, {"text", "ctx", "chunks", "kld_rel_error", "numerics", "groups", "mode", "treatments", "measure_budget", "calibrate_at", "plan_bpw"},
+    check_keys(loc, s, {"text", "ctx", "chunks", "kld_rel_error", "baseline_tail_mass", "numerics", "groups", "mode", "treatments", "measure_budget", "calibrate_at", "plan_bpw"},
                "study");
     study.eval_text = s["text"] ? path_value(loc, s["text"], "study.text") : default_text();
     if (!std::filesystem::is_regular_file(study.eval_text))
         loc.fail(s["text"] ? s["text"] : s, fmt::format("{}: no such text file (a relative path is read from the study file's folder)", study.eval_text.string()));
     if (s["ctx"]) study.ctx = count(loc, s["ctx"], "study.ctx", 8, 1 << 20);
     if (s["chunks"]) study.chunks = count(loc, s["chunks"], "study.chunks", 1, 1 << 20);
-    if (const YAML::Node e = s["kld_rel_error"]; e && !(e.IsScalar() && YAML::convert<double>::decode(e, study.kld_rel_error) && study.kld_rel_error == 0))
-        study.kld_rel_error = real(loc, e, "study.kld_rel_error (0: every chunk)", 0, 1);
+    if (s["kld_rel_error"]) study.kld_rel_error = zero_or_real(loc, s["kld_rel_error"], "study.kld_rel_error (0: every chunk)", 1);
+    if (s["baseline_tail_mass"]) study.baseline_tail_mass = zero_or_real(loc, s["baseline_tail_mass"], "study.baseline_tail_mass (0: every token)", 0.5);
     if (s["numerics"]) study.numerics = kNumerics[choice(loc, s["numerics"], kNumerics, "study.numerics")].name;
     if (s["mode"]) study.mode = static_cast<StudyMode>(choice(loc, s["mode"], kModes, "study.mode"));
 
