@@ -16,7 +16,9 @@
 namespace qframe::cli {
 namespace {
 
-void print_dry_run(const Study& study, const GgufFile& model, const std::vector<Candidate>& candidates) {
+std::string mib(uint64_t bytes) { return fmt::format("{:.0f} MiB", static_cast<double>(bytes) / (1 << 20)); }
+
+void print_dry_run(const Study& study, const GgufFile& model, const std::vector<Candidate>& candidates, const SweepOptions& options) {
     fmt::print("dry run of {} on {}: {} candidate(s) ({} treatment(s)); nothing is evaluated\n", study.path.string(),
                study.input.string(), candidates.size(), study.treatments.size());
     for (const auto& c : candidates) {
@@ -29,6 +31,13 @@ void print_dry_run(const Study& study, const GgufFile& model, const std::vector<
     if (study.mode == StudyMode::Adaptive)
         fmt::print("adaptive: at most {} of the {} candidates measured (measure_budget {}), the others' costs predicted\n",
                    plan::adaptive_budget(study, candidates.size()), candidates.size(), study.adaptive.measure_budget);
+    const SweepMemory m = estimate_sweep_memory(study, model, candidates, options);
+    const unsigned jobs = std::max(1u, options.jobs);
+    const uint64_t baseline = m.compact ? 2 * m.log_probs : m.log_probs;  // compact: 8 bytes a kept token, at most every token
+    fmt::print("memory (estimated): the model mapped, {}; besides it, the baseline's log-probabilities {}, layer streams {}, {} candidate "
+               "pass(es) {} each, the largest group's treated tensors at most {}: {} in all\n",
+               mib(m.model), m.compact ? fmt::format("compact (at most {}; the full {})", mib(baseline), mib(m.log_probs)) : mib(m.log_probs),
+               m.streams ? mib(m.streams) : "off", jobs, mib(m.per_job), mib(m.largest_group), mib(baseline + m.streams + jobs * (m.per_job + m.largest_group)));
     fmt::print("results would go to {}\n", (study.out / "results.jsonl").string());
     if (study.executor.kind == "slurm")
         fmt::print("executor: slurm, {} array task(s) at most{}{}{}\n", study.executor.tasks ? study.executor.tasks : 8,
@@ -112,7 +121,10 @@ int run_sweep(const std::vector<std::string>& args) {
     apply_executor_options(*vm, study.executor);
     if (vm->count("dry-run")) {
         const GgufFile model = GgufFile::open(study.input);
-        print_dry_run(study, model, plan_candidates(study, model));
+        SweepOptions dry;
+        dry.jobs = std::max(1u, (*vm)["jobs"].as<unsigned>());
+        dry.prefix_reuse = vm->count("no-prefix-reuse") == 0;
+        print_dry_run(study, model, plan_candidates(study, model), dry);
         return 0;
     }
     ProgressBar bar(!vm->count("quiet"));
