@@ -33,7 +33,8 @@ void print_dry_run(const Study& study, const GgufFile& model, const std::vector<
                    plan::adaptive_budget(study, candidates.size()), candidates.size(), study.adaptive.measure_budget);
     const SweepMemory m = estimate_sweep_memory(study, model, candidates, options);
     const unsigned jobs = std::max(1u, options.jobs);
-    const uint64_t baseline = m.compact ? 2 * m.log_probs : m.log_probs;  // compact: 8 bytes a kept token, at most every token
+    // Compact: 8 bytes a kept token, at most every token, or the cap.
+    const uint64_t baseline = m.compact_cap ? m.compact_cap : m.compact ? 2 * m.log_probs : m.log_probs;
     fmt::print("memory (estimated): the model mapped, {}; besides it, the baseline's log-probabilities {}, layer streams {}, {} candidate "
                "pass(es) {} each, the largest group's treated tensors at most {}: {} in all\n",
                mib(m.model), m.compact ? fmt::format("compact (at most {}; the full {})", mib(baseline), mib(m.log_probs)) : mib(m.log_probs),

@@ -100,7 +100,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
     // their key (the model file and the scoring) and their SHA-256: damaged bytes are evaluated
     // again, never used.
     const std::string scoring_key = fmt::format("{} text={} ctx={} chunks={} numerics={}{}", key, text_digest, b.plan.n_ctx, b.plan.n_chunks,
-                                                study.numerics, compact ? fmt::format(" tail_mass={}", study.baseline_tail_mass) : "");
+                                                study.numerics, compact ? fmt::format(" tail_mass={} max_tokens={}", study.baseline_tail_mass, study.baseline_max_tokens) : "");
     const auto cache = study.out / (compact ? "baseline.compact.bin" : "baseline.logprobs.f32");
     const auto cache_key = study.out / (compact ? "baseline.compact.key" : "baseline.logprobs.key");
     bool cached = false;
@@ -109,7 +109,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
         const std::string bytes = read_small_file(cache);
         const size_t nll_bytes = rows * sizeof(double);
         if (bytes.size() > nll_bytes && cache_matches(cache_key, scoring_key, bytes_of(bytes))) {
-            b.compact = CompactLogProbs::parse(bytes_of(bytes).first(bytes.size() - nll_bytes), rows, study.baseline_tail_mass);
+            b.compact = CompactLogProbs::parse(bytes_of(bytes).first(bytes.size() - nll_bytes), rows, study.baseline_tail_mass, study.baseline_max_tokens);
             std::memcpy(b.nll.data(), bytes.data() + bytes.size() - nll_bytes, nll_bytes);
         }
         cached = b.compact.has_value();
@@ -128,7 +128,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
         engine::Context context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
         if (record_streams) b.streams.resize(b.plan.n_chunks);
         if (!cached) {
-            if (compact) b.compact.emplace(study.baseline_tail_mass);
+            if (compact) b.compact.emplace(study.baseline_tail_mass, study.baseline_max_tokens, rows);
             else b.log_probs.resize(rows * b.n_vocab);
         }
         std::vector<double> row;

@@ -7,9 +7,18 @@
 
 namespace qframe::sweep {
 
+CompactLogProbs::CompactLogProbs(double tail_mass, uint32_t max_kept, size_t rows) : tail_mass_(tail_mass), max_kept_(max_kept) {
+    if (max_kept == 0 || rows == 0) return;
+    begin_.reserve(rows + 1);
+    rest_.reserve(rows);
+    tokens_.reserve(rows * max_kept);
+    log_probs_.reserve(rows * max_kept);
+}
+
 void CompactLogProbs::add_row(std::span<const float> log_p) {
-    const size_t n = log_p.size();
-    std::vector<int32_t> order(n);
+    const size_t n = max_kept_ ? std::min<size_t>(log_p.size(), max_kept_) : log_p.size();  // at most n kept
+    const size_t all = log_p.size();
+    std::vector<int32_t> order(all);
     std::iota(order.begin(), order.end(), 0);
     const auto more_likely = [&](int32_t a, int32_t b) { return log_p[a] > log_p[b] || (log_p[a] == log_p[b] && a < b); };
     // The head sorted in growing steps: most rows need a small part of the vocabulary.
@@ -20,7 +29,7 @@ void CompactLogProbs::add_row(std::span<const float> log_p) {
         sorted = k;
         // The mass left after each kept token, summed from the least likely up (accurate when small).
         double tail = 0;
-        for (size_t i = k; i < n; ++i) tail += std::exp(static_cast<double>(log_p[order[i]]));
+        for (size_t i = k; i < all; ++i) tail += std::exp(static_cast<double>(log_p[order[i]]));
         keep = k;
         while (keep > 1 && tail + std::exp(static_cast<double>(log_p[order[keep - 1]])) <= tail_mass_) tail += std::exp(static_cast<double>(log_p[order[--keep]]));
         rest = tail;
@@ -85,8 +94,8 @@ std::vector<std::byte> CompactLogProbs::serialize() const {
     return out;
 }
 
-std::optional<CompactLogProbs> CompactLogProbs::parse(std::span<const std::byte> bytes, size_t rows, double tail_mass) {
-    CompactLogProbs c(tail_mass);
+std::optional<CompactLogProbs> CompactLogProbs::parse(std::span<const std::byte> bytes, size_t rows, double tail_mass, uint32_t max_kept) {
+    CompactLogProbs c(tail_mass, max_kept);
     if (!take(bytes, c.begin_, rows + 1) || !take(bytes, c.rest_, rows) || c.begin_.front() != 0 ||
         !std::is_sorted(c.begin_.begin(), c.begin_.end()))
         return std::nullopt;

@@ -11,6 +11,8 @@ SweepMemory estimate_sweep_memory(const Study& study, const GgufFile& model, con
     const uint64_t chunks = study.chunks, ctx = study.ctx, rows = chunks * (ctx - ctx / 2 - 1);
     m.log_probs = rows * h.n_vocab * sizeof(float);
     m.compact = study.baseline_tail_mass > 0;
+    // A capped compact baseline: 8 bytes a kept token, 16 a row (its start and rest) and its NLL.
+    if (m.compact && study.baseline_max_tokens) m.compact_cap = rows * (uint64_t(std::min(study.baseline_max_tokens, h.n_vocab)) * 8 + 24);
     const uint64_t streams = chunks * (h.n_layer + 1) * ctx * h.n_embd * sizeof(float);
     m.streams = options.prefix_reuse && streams <= options.prefix_cap ? streams : 0;
     // One candidate's pass: the chunk's logits, the K and V caches, the widest activations (the

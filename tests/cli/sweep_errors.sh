@@ -98,6 +98,12 @@ study:
   groups: { per: tensor }
   treatments: [{ quantize: int8 }]
 Y
+check max_tokens_alone "max_tokens_alone.yaml:6:24: study.baseline_max_tokens caps a compact baseline: set study.baseline_tail_mass too" <<'Y'
+study:
+  groups: { per: tensor }
+  baseline_max_tokens: 256
+  treatments: [{ quantize: int8 }]
+Y
 # An adaptive study's settings: only with mode: adaptive, in range, naming a treatment; a budget
 # that cannot measure one candidate per group is refused before any work.
 check budget_without_adaptive "budget_without_adaptive.yaml:6:19: study.measure_budget is a setting of mode: adaptive" <<'Y'

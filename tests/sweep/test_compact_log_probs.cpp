@@ -68,13 +68,25 @@ TEST_CASE("compact baseline: bytes and back, damaged bytes refused", "[sweep][co
     c.add_row(zipf(1000, 0.8, 7));
     const auto bytes = c.serialize();
     CHECK(bytes.size() == c.bytes());
-    const auto back = CompactLogProbs::parse(bytes, 2, 1e-4);
+    const auto back = CompactLogProbs::parse(bytes, 2, 1e-4, 0);
     REQUIRE(back);
     const auto q = zipf(1000, 1.0, 11);
     for (size_t r = 0; r < 2; ++r) {
         CHECK(back->kept(r) == c.kept(r));
         CHECK(back->kl_divergence(r, q) == c.kl_divergence(r, q));
     }
-    CHECK_FALSE(CompactLogProbs::parse(std::span(bytes).first(bytes.size() - 1), 2, 1e-4));
-    CHECK_FALSE(CompactLogProbs::parse(bytes, 3, 1e-4));
+    CHECK_FALSE(CompactLogProbs::parse(std::span(bytes).first(bytes.size() - 1), 2, 1e-4, 0));
+    CHECK_FALSE(CompactLogProbs::parse(bytes, 3, 1e-4, 0));
+}
+
+TEST_CASE("compact baseline: a cap on the kept tokens bounds each row, the rest says what is left", "[sweep][compact]") {
+    const auto flat = zipf(4096, 0.0, 1), q = zipf(4096, 0.5, 3);
+    CompactLogProbs capped(1e-4, 100, 1), free(1e-4);
+    capped.add_row(flat);
+    free.add_row(flat);
+    CHECK(capped.kept(0) == 100);
+    CHECK(capped.rest(0) == Approx(1 - 100.0 / 4096).epsilon(1e-6));
+    CHECK(free.kept(0) > 4000);
+    CHECK(capped.kl_divergence(0, q) <= full_kld(flat, q));  // still a lower bound
+    CHECK(capped.bytes() < free.bytes() / 20);
 }

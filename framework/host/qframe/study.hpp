@@ -66,6 +66,7 @@ struct Study {
     // A compact baseline: per scored position only the most likely tokens until at most this much
     // probability is left (framework/sweep/compact_log_probs.hpp); 0: every token (study.baseline_tail_mass).
     double baseline_tail_mass = 0;
+    uint32_t baseline_max_tokens = 0;  // and at most this many tokens per position (0: no cap; study.baseline_max_tokens)
     std::string numerics = "ggml";  // the engine's arithmetic: ggml (llama.cpp's roundings) or f32
     ImportanceChoice imatrix;            // what the baseline stages and treatments weigh by; file empty: none
     std::vector<PlannedStage> baseline;  // applied to the whole model first; may be empty

@@ -118,6 +118,7 @@ struct SweepMemory {
     uint64_t model = 0;          // the model file, mapped: the baseline's pass reads all of it
     uint64_t log_probs = 0;      // the baseline's log-probabilities in full (4 bytes per token of the vocabulary per scored position)
     bool compact = false;        // study.baseline_tail_mass: a head per position instead (8 bytes a kept token: at most twice the full size)
+    uint64_t compact_cap = 0;    // with study.baseline_max_tokens: the most the compact rows take
     uint64_t streams = 0;        // the layer streams of prefix reuse (0: off, over prefix_cap)
     uint64_t per_job = 0;        // one candidate's pass: logits, K/V caches, activations
     uint64_t largest_group = 0;  // the largest group's tensors in the model (a treated copy is at most as large)

@@ -204,7 +204,7 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
 
     const YAML::Node s = root["study"];
     if (!s) loc.fail(root, "missing study: (text, ctx, chunks, groups, mode, treatments)");
-    check_keys(loc, s, {"text", "ctx", "chunks", "kld_rel_error", "baseline_tail_mass", "numerics", "groups", "mode", "treatments", "measure_budget", "calibrate_at", "plan_bpw"},
+    check_keys(loc, s, {"text", "ctx", "chunks", "kld_rel_error", "baseline_tail_mass", "baseline_max_tokens", "numerics", "groups", "mode", "treatments", "measure_budget", "calibrate_at", "plan_bpw"},
                "study");
     study.eval_text = s["text"] ? path_value(loc, s["text"], "study.text") : default_text();
     if (!std::filesystem::is_regular_file(study.eval_text))
@@ -213,6 +213,10 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
     if (s["chunks"]) study.chunks = count(loc, s["chunks"], "study.chunks", 1, 1 << 20);
     if (s["kld_rel_error"]) study.kld_rel_error = zero_or_real(loc, s["kld_rel_error"], "study.kld_rel_error (0: every chunk)", 1);
     if (s["baseline_tail_mass"]) study.baseline_tail_mass = zero_or_real(loc, s["baseline_tail_mass"], "study.baseline_tail_mass (0: every token)", 0.5);
+    if (const YAML::Node k = s["baseline_max_tokens"]) {
+        study.baseline_max_tokens = count(loc, k, "study.baseline_max_tokens", 1, 1u << 30);
+        if (study.baseline_tail_mass == 0) loc.fail(k, "study.baseline_max_tokens caps a compact baseline: set study.baseline_tail_mass too");
+    }
     if (s["numerics"]) study.numerics = kNumerics[choice(loc, s["numerics"], kNumerics, "study.numerics")].name;
     if (s["mode"]) study.mode = static_cast<StudyMode>(choice(loc, s["mode"], kModes, "study.mode"));
 
