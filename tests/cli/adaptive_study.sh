@@ -90,31 +90,6 @@ if [ "$SANITIZED" = 1 ]; then
   exit 0
 fi
 
-# A compact baseline (study.baseline_tail_mass 1e-4: each position's most likely tokens until at
-# most 1e-4 of the probability is left, and that rest): on every candidate of the full study the
-# mean KLD is at most 0.1% low and never high (the coarsened divergence is a lower bound), the
-# top-1 agreement and perplexity are the same; no full log-probabilities are stored.
-"$QFRAME" sweep -q $LIGHT "$STUDY" --out "$WORK/compact" -j 2 --set study.baseline_tail_mass=1e-4 || fail "a study with a compact baseline"
-[ -s "$WORK/compact/baseline.compact.bin" ] && [ ! -e "$WORK/compact/baseline.logprobs.f32" ] || fail "the compact baseline's cache: $(ls "$WORK/compact")"
-$PY - "$WORK/full/results.jsonl" "$WORK/compact/results.jsonl" <<'PYEOF' || fail "the compact baseline's KLD"
-import json, sys
-full = {(r["group"], r["treatment"]): r for r in map(json.loads, open(sys.argv[1]))}
-worst = 0
-for r in map(json.loads, open(sys.argv[2])):
-    f = full[(r["group"], r["treatment"])]
-    gap = (f["kld_mean"] - r["kld_mean"]) / f["kld_mean"]
-    assert -1e-9 <= gap <= 1e-3, (r["group"], r["treatment"], f["kld_mean"], r["kld_mean"])
-    assert r["top1_agreement"] == f["top1_agreement"] and r["ppl"] == f["ppl"], r["group"]
-    worst = max(worst, gap)
-print(f"compact baseline (tail mass 1e-4): mean KLD at most {worst:.2e} low (relative)")
-PYEOF
-
-if [ "$SANITIZED" = 1 ]; then
-  echo "SKIPPED: the plans' KLD on held-out text (one-chunk studies in the sanitizer pass)"
-  finish
-  exit 0
-fi
-
 # Candidates that stop early (study.kld_rel_error: the mean KLD's relative standard error over
 # the chunks so far, 4 chunks at least): a candidate that stopped after N chunks measured what a
 # study of N chunks measures, to the last digit, and said how well it knew it.
