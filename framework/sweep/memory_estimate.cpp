@@ -5,7 +5,7 @@
 namespace qframe {
 
 SweepMemory estimate_sweep_memory(const Study& study, const GgufFile& model, const std::vector<Candidate>& candidates, const SweepOptions& options) {
-    const engine::HParams& h = engine::Model::load(model).config();
+    const engine::HParams h = engine::Model::load(model).config();  // a copy: the model goes with this line
     SweepMemory m;
     m.model = model.bytes().size();
     const uint64_t chunks = study.chunks, ctx = study.ctx, rows = chunks * (ctx - ctx / 2 - 1);
