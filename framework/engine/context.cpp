@@ -806,13 +806,19 @@ void check_whole_chunk(const Context& context, size_t n_tokens, uint32_t n_batch
 
 }  // namespace
 
-std::vector<float> Context::eval_recording(std::span<const int32_t> tokens, std::vector<float>& layer_inputs) {
+std::vector<float> Context::eval_recording(std::span<const int32_t> tokens, std::span<const uint32_t> layers, std::vector<float>& layer_inputs) {
     State& s = *state_;
     check_whole_chunk(*this, tokens.size(), s.n_batch, s.m.name);
+    if (!std::is_sorted(layers.begin(), layers.end()) || std::adjacent_find(layers.begin(), layers.end()) != layers.end() ||
+        (!layers.empty() && layers.back() > s.c.n_layer))
+        throw Error(fmt::format("{}: the layers to record must ascend, each at most {}", s.m.name, s.c.n_layer));
     const size_t nt = tokens.size(), n_embd = s.c.n_embd;
-    layer_inputs.assign(size_t(s.c.n_layer + 1) * nt * n_embd, 0.0f);
+    layer_inputs.assign(layers.size() * nt * n_embd, 0.0f);
     const auto record = [&](uint32_t l, const float* x, size_t ld) {
-        for (size_t t = 0; t < nt; ++t) std::copy_n(x + t * ld, n_embd, layer_inputs.data() + (l * nt + t) * n_embd);
+        const auto at = std::lower_bound(layers.begin(), layers.end(), l);
+        if (at == layers.end() || *at != l) return;
+        const size_t slot = static_cast<size_t>(at - layers.begin());
+        for (size_t t = 0; t < nt; ++t) std::copy_n(x + t * ld, n_embd, layer_inputs.data() + (slot * nt + t) * n_embd);
     };
     s.check_tokens(tokens);
     std::vector<float> logits(nt * s.c.n_vocab);

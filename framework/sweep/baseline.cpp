@@ -76,7 +76,7 @@ std::filesystem::path baseline_model(const Study& study, const std::string& key)
 }
 
 Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::string& key, unsigned threads, bool record_streams,
-                          uint64_t stream_cap) {
+                          uint64_t stream_cap, std::span<const uint32_t> stream_layers) {
     Baseline b;
     b.numerics = *engine::numerics_from_name(study.numerics);
     const std::string text_digest = sha256_file(study.eval_text);
@@ -87,7 +87,8 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
     b.n_vocab = model.config().n_vocab;
     b.n_layer = model.config().n_layer;
     b.n_embd = model.config().n_embd;
-    const uint64_t stream_bytes = uint64_t(b.plan.n_chunks) * (b.n_layer + 1) * b.plan.n_ctx * b.n_embd * sizeof(float);
+    const uint64_t stream_bytes = uint64_t(b.plan.n_chunks) * stream_layers.size() * b.plan.n_ctx * b.n_embd * sizeof(float);
+    if (stream_layers.empty()) record_streams = false;  // no candidate starts past the first layer
     if (record_streams && stream_bytes > stream_cap) {
         spdlog::info("layer-prefix reuse off: the baseline's layer streams would take {} MiB (cap {} MiB)", stream_bytes >> 20, stream_cap >> 20);
         record_streams = false;
@@ -126,7 +127,10 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
                      record_streams ? fmt::format(", keeping its layer streams ({} MiB)", stream_bytes >> 20) : "");
         // One batch per chunk, so that a candidate's pass can restart at any layer.
         engine::Context context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
-        if (record_streams) b.streams.resize(b.plan.n_chunks);
+        if (record_streams) {
+            b.streams.resize(b.plan.n_chunks);
+            b.stream_layers.assign(stream_layers.begin(), stream_layers.end());
+        }
         if (!cached) {
             if (compact) b.compact.emplace(study.baseline_tail_mass, study.baseline_max_tokens, rows);
             else b.log_probs.resize(rows * b.n_vocab);
@@ -137,7 +141,7 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
             context.reset();
             const auto tokens = b.plan.chunk(i);
             const auto logits = engine::scored_rows(
-                record_streams ? context.eval_recording(tokens, b.streams[i]) : context.eval(tokens, true), b.plan);
+                record_streams ? context.eval_recording(tokens, stream_layers, b.streams[i]) : context.eval(tokens, true), b.plan);
             if (cached) continue;  // the log-probabilities are read already
             for (uint64_t k = 0; k < b.plan.scored_per_chunk(); ++k) {
                 engine::log_softmax({logits.data() + k * b.n_vocab, b.n_vocab}, row);
@@ -148,17 +152,13 @@ Baseline prepare_baseline(const Study& study, const GgufFile& file, const std::s
                 b.nll[i * b.plan.scored_per_chunk() + k] = -lp[b.plan.next_token(i, b.plan.first_scored() + k)];
             }
         }
-        if (!cached) {
-            std::vector<std::byte> payload;
-            if (compact) {
-                payload = b.compact->serialize();
-                const auto nll = std::as_bytes(std::span(b.nll));
-                payload.insert(payload.end(), nll.begin(), nll.end());
-            } else {
-                const auto all = std::as_bytes(std::span(b.log_probs));
-                payload.assign(all.begin(), all.end());
-            }
+        if (compact && !cached) {
+            std::vector<std::byte> payload = b.compact->serialize();
+            const auto nll = std::as_bytes(std::span(b.nll));
+            payload.insert(payload.end(), nll.begin(), nll.end());
             write_cached(cache, cache_key, scoring_key, payload);
+        } else if (!cached) {  // written from where they are: a large vocabulary's rows are not copied
+            write_cached(cache, cache_key, scoring_key, std::as_bytes(std::span(b.log_probs)));
         }
         b.evaluated = true;
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <numeric>
 #include <optional>
 
@@ -94,15 +95,10 @@ void treat(const Models& models, const TensorInfo& source, const TensorInfo& bas
 }
 
 // The first layer whose input the treated tensors change: a pass can start there from the
-// baseline's stream. Tensors outside the blocks: the output's change nothing before the last
-// stream; anything else (token_embd, rope_freqs) changes the first layer.
+// baseline's stream.
 uint32_t first_changed_layer(const Treated& t, uint32_t n_layer) {
     uint32_t first = n_layer;
-    for (const auto& [name, data] : t.replaced) {
-        const int layer = tensor_layer(name);
-        if (layer >= 0) first = std::min(first, static_cast<uint32_t>(layer));
-        else if (name != "output.weight" && name != "output_norm.weight") first = 0;
-    }
+    for (const auto& [name, data] : t.replaced) first = std::min(first, sweep::first_changed_layer(std::string_view(name), n_layer));
     return first;
 }
 
@@ -189,7 +185,7 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
         // One batch per chunk, as the baseline's pass: the same arithmetic, so an unchanged model
         // scores exactly zero and a restarted pass is the full pass.
         engine::Context context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
-        const uint32_t first = b.streams.empty() ? 0 : first_changed_layer(t, b.n_layer);
+        const uint32_t first = b.streams.empty() ? 0 : b.resume_layer(first_changed_layer(t, b.n_layer));
         std::vector<double> row;
         std::vector<float> lq(b.n_vocab);
         for (uint32_t i = 0; i < chunks; ++i) {
@@ -246,6 +242,23 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
         out["kld_rel_error"] = relative_standard_error(chunk_klds);
     }
     return out;
+}
+
+uint32_t first_changed_layer(std::string_view tensor_name, uint32_t n_layer) {
+    const int layer = tensor_layer(tensor_name);
+    if (layer >= 0) return std::min(n_layer, static_cast<uint32_t>(layer));
+    return tensor_name == "output.weight" || tensor_name == "output_norm.weight" ? n_layer : 0;
+}
+
+std::vector<uint32_t> resume_layers(const GgufFile& model, const std::vector<Candidate>& candidates) {
+    const uint32_t n_layer = block_count(model.metadata());
+    std::set<uint32_t> layers;
+    for (const auto& c : candidates) {
+        uint32_t first = n_layer;
+        for (size_t i : c.tensors) first = std::min(first, first_changed_layer(model.tensors()[i].name, n_layer));
+        if (first > 0) layers.insert(first);
+    }
+    return {layers.begin(), layers.end()};
 }
 
 }  // namespace qframe::sweep

@@ -8,6 +8,7 @@
 #include "qframe/importance.hpp"
 
 #include <memory>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "qframe/findings.hpp"
 #include "qframe/gguf.hpp"
 #include "qframe/stage.hpp"
+#include "qframe/study.hpp"
 
 namespace qframe::sweep {
 
@@ -49,6 +51,14 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
 // The same keys as a candidate's result, without group and treatment.
 using Change = std::vector<std::pair<size_t, const TreatmentRun*>>;
 Findings evaluate_change(const Change& change, const Models& models, unsigned threads, double stop_rel_error = 0);
+// The first layer whose input a change of this tensor changes: its own layer; n_layer (only the
+// final stream) for output.weight and output_norm.weight; 0 for anything else outside the blocks
+// (token_embd, rope_freqs).
+uint32_t first_changed_layer(std::string_view tensor_name, uint32_t n_layer);
+// The layers the candidates' passes start at, ascending, 0 left out (a pass from the tokens needs
+// no stream): the baseline's layer streams worth keeping.
+std::vector<uint32_t> resume_layers(const GgufFile& model, const std::vector<Candidate>& candidates);
+
 // What evaluate_change says of the change before the model runs: the tensors' bytes, types and
 // errors (rel_l2, output_err2), from the treated tensors alone (models.scores is not read).
 Findings model_free_findings(const Change& change, const Models& models);

@@ -1,4 +1,5 @@
 // What a study holds in memory, estimated before any work (qframe sweep --dry-run).
+#include "candidate.hpp"
 #include "qframe/engine/model.hpp"
 #include "qframe/sweep.hpp"
 
@@ -13,7 +14,8 @@ SweepMemory estimate_sweep_memory(const Study& study, const GgufFile& model, con
     m.compact = study.baseline_tail_mass > 0;
     // A capped compact baseline: 8 bytes a kept token, 16 a row (its start and rest) and its NLL.
     if (m.compact && study.baseline_max_tokens) m.compact_cap = rows * (uint64_t(std::min(study.baseline_max_tokens, h.n_vocab)) * 8 + 24);
-    const uint64_t streams = chunks * (h.n_layer + 1) * ctx * h.n_embd * sizeof(float);
+    // The streams entering the layers candidates start at (all of them for a study of every layer).
+    const uint64_t streams = chunks * sweep::resume_layers(model, candidates).size() * ctx * h.n_embd * sizeof(float);
     m.streams = options.prefix_reuse && streams <= options.prefix_cap ? streams : 0;
     // One candidate's pass: the chunk's logits, the K and V caches, the widest activations (the
     // FFN's gate, up and their product) and the residual stream.

@@ -145,7 +145,8 @@ struct Workbench {
     // The baseline scored on first need; returns whether this evaluated the model.
     bool score(unsigned threads, bool record_streams, uint64_t stream_cap) {
         if (scored_) return false;
-        baseline = sweep::prepare_baseline(open.study, open.baseline_file(), open.base_key, threads, record_streams, stream_cap);
+        const auto layers = record_streams ? sweep::resume_layers(open.baseline_file(), open.candidates) : std::vector<uint32_t>{};
+        baseline = sweep::prepare_baseline(open.study, open.baseline_file(), open.base_key, threads, record_streams, stream_cap, layers);
         scored_ = true;
         return baseline.evaluated;
     }
@@ -231,7 +232,7 @@ SweepSummary merge(const OpenStudy& open, const SweepSummary& evaluated, const s
     write_text_atomically(summary.results, jsonl);
     if (!reports) return summary;
     // The baseline's perplexity, from its cached log-probabilities.
-    summary.ppl_baseline = sweep::prepare_baseline(study, open.baseline_file(), open.base_key, 1, false, 0).ppl;
+    summary.ppl_baseline = sweep::prepare_baseline(study, open.baseline_file(), open.base_key, 1, false, 0, {}).ppl;
     sweep::write_reports(study, results, summary);
     return summary;
 }
@@ -277,7 +278,7 @@ SweepState open_sweep(const Study& study) {
 
 bool prepare_sweep_baseline(const Study& study, const SweepOptions& options) {
     const OpenStudy open(study);
-    return sweep::prepare_baseline(study, open.baseline_file(), open.base_key, threads_of(options), false, 0).evaluated;
+    return sweep::prepare_baseline(study, open.baseline_file(), open.base_key, threads_of(options), false, 0, {}).evaluated;
 }
 
 SweepSummary run_sweep_part(const Study& study, const SweepPart& part, const SweepOptions& options) {

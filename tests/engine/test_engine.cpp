@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -176,9 +177,24 @@ TEST_CASE("a pass restarted at any layer from the recorded stream gives the full
 
     context.reset();
     std::vector<float> streams;
-    const auto recorded = context.eval_recording(tokens, streams);
+    std::vector<uint32_t> every(n_layer + 1);
+    std::iota(every.begin(), every.end(), 0u);
+    const auto recorded = context.eval_recording(tokens, every, streams);
     REQUIRE(streams.size() == size_t(n_layer + 1) * tokens.size() * n_embd);
     CHECK(std::memcmp(recorded.data(), full.data(), full.size() * sizeof(float)) == 0);
+    {  // a subset of the layers: the same streams, packed
+        context.reset();
+        std::vector<float> some;
+        const std::vector<uint32_t> layers = {1, n_layer};
+        context.eval_recording(tokens, layers, some);
+        REQUIRE(some.size() == 2 * tokens.size() * n_embd);
+        const size_t n = tokens.size() * n_embd;
+        CHECK(std::memcmp(some.data(), streams.data() + n, n * sizeof(float)) == 0);
+        CHECK(std::memcmp(some.data() + n, streams.data() + size_t(n_layer) * n, n * sizeof(float)) == 0);
+        context.reset();
+        const std::vector<uint32_t> unordered = {2, 1};
+        CHECK_THROWS_WITH(context.eval_recording(tokens, unordered, some), Catch::Contains("must ascend"));
+    }
     for (uint32_t l = 0; l <= n_layer; ++l) {
         context.reset();
         const std::span<const float> entering(streams.data() + size_t(l) * tokens.size() * n_embd, tokens.size() * n_embd);

@@ -152,9 +152,9 @@ public:
 
     // For passes that restart midway (qframe sweep's layer-prefix reuse). Both evaluate `tokens`
     // from position 0 (reset first) as one batch (at most the batch size) and return all logits.
-    // eval_recording also gives the residual stream entering every layer and the final one:
-    // [n_layer + 1][tokens × n_embd].
-    std::vector<float> eval_recording(std::span<const int32_t> tokens, std::vector<float>& layer_inputs);
+    // eval_recording also gives the residual stream entering each of `layers` (ascending, at most
+    // n_layer: the final one): [layers.size()][tokens × n_embd].
+    std::vector<float> eval_recording(std::span<const int32_t> tokens, std::span<const uint32_t> layers, std::vector<float>& layer_inputs);
     // Starts at `first_layer` from the stream entering it (as eval_recording gave it for a model
     // whose earlier layers are the same), running only that layer and the ones after: the logits
     // are bit-identical to eval(tokens, true) of this model.
