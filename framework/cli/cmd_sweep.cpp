@@ -28,9 +28,18 @@ void print_dry_run(const Study& study, const GgufFile& model, const std::vector<
     }
     fmt::print("work: {} tokens through the model (the baseline once, then each candidate: {} chunks × {} tokens)\n",
                sweep_tokens(study, candidates.size()), study.chunks, study.ctx);
-    if (study.mode == StudyMode::Adaptive)
-        fmt::print("adaptive: at most {} of the {} candidates measured (measure_budget {}), the others' costs predicted\n",
-                   plan::adaptive_budget(study, candidates.size()), candidates.size(), study.adaptive.measure_budget);
+    if (study.mode == StudyMode::Adaptive) {
+        const size_t budget = plan::adaptive_budget(study, candidates.size());
+        std::vector<std::string> groups;  // study order
+        for (const auto& c : candidates)
+            if (groups.empty() || groups.back() != c.group) groups.push_back(c.group);
+        const size_t calibrated = plan::calibration_groups(groups, budget, study.adaptive.calibrate_layers).size();
+        fmt::print("adaptive: at most {} of the {} candidates measured (measure_budget {}), {} of the {} groups calibrated{}, the others' costs "
+                   "predicted{}\n",
+                   budget, candidates.size(), study.adaptive.measure_budget, calibrated, groups.size(),
+                   calibrated < groups.size() ? " (a few layers of each role; the others' gains interpolated between them)" : "",
+                   calibrated > budget ? " — the budget cannot pay for the calibration: the study would stop before any work" : "");
+    }
     const SweepMemory m = estimate_sweep_memory(study, model, candidates, options);
     const unsigned jobs = std::max(1u, options.jobs);
     // Compact: 8 bytes a kept token, at most every token, or the cap.
@@ -144,9 +153,9 @@ int run_sweep(const std::vector<std::string>& args) {
         if (study.executor.kind == "slurm") throw Error("an adaptive study runs on this machine (executor: local): it decides what to measure as it goes");
         const plan::AdaptiveSummary a = plan::run_adaptive_study(study, catalog, sweep_options);
         bar.finish();
-        spdlog::info("adaptive study: {} of {} candidates measured (budget {}), calibrated at {}, {} round(s), {}; the predictions of the {} "
-                     "candidates measured after them: rho {:.3f}, median error ×{:.2f}; results in {}",
-                     a.measured, a.candidates, a.budget, a.calibration, a.rounds, a.settled ? "the plans settled" : "the budget is spent",
+        spdlog::info("adaptive study: {} of {} candidates measured (budget {}), {} of {} groups calibrated at {}, {} round(s), {}; the "
+                     "predictions of the {} candidates measured after them: rho {:.3f}, median error ×{:.2f}; results in {}",
+                     a.measured, a.candidates, a.budget, a.calibrated, a.groups, a.calibration, a.rounds, a.settled ? "the plans settled" : "the budget is spent",
                      a.checked, a.rho, a.median_factor, a.sweep.results.string());
         return a.sweep.failed ? 1 : 0;
     }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -67,17 +68,35 @@ std::string calibration_treatment(const Study& study, const Rows& rows) {
     return by_error[by_error.size() / 2].second;
 }
 
-// Per group, the candidate that calibrates it: the calibration treatment's, or where that
-// changed nothing (error 0: the group's tensors cannot take the type) the treatment nearest to it
-// in study order that changed something.
-std::vector<std::string> calibration_candidates(const Study& study, const Rows& rows, const std::string& calibration) {
+// A group's place in the model: "blk.7.ffn_down.weight" → layer 7, role "ffn_down.weight";
+// "blk.7" → 7, ""; a group outside the blocks (output.weight) → -1, its own name.
+struct GroupPlace {
+    int layer = -1;
+    std::string role;
+};
+
+GroupPlace place_of(std::string_view group) {
+    if (!group.starts_with("blk.")) return {-1, std::string(group)};
+    const char* first = group.data() + 4;
+    const char* last = group.data() + group.size();
+    int layer = -1;
+    const auto [p, ec] = std::from_chars(first, last, layer);
+    if (ec != std::errc() || p == first || (p != last && *p != '.')) return {-1, std::string(group)};
+    return {layer, p == last ? std::string() : std::string(p + 1, last)};
+}
+
+// Per calibrated group, the candidate that calibrates it: the calibration treatment's, or where
+// that changed nothing (error 0: the group's tensors cannot take the type) the treatment nearest
+// to it in study order that changed something.
+std::vector<std::string> calibration_candidates(const Study& study, const Rows& rows, const std::vector<std::string>& groups,
+                                                const std::string& calibration) {
     const auto index_of = [&](const std::string& name) {
         return static_cast<std::ptrdiff_t>(std::find_if(study.treatments.begin(), study.treatments.end(), [&](const Treatment& t) { return t.name == name; }) -
                                            study.treatments.begin());
     };
     const std::ptrdiff_t at = index_of(calibration);
     std::vector<std::string> out;
-    for (const auto& group : rows.groups) {
+    for (const auto& group : groups) {
         const CandidateRow* best = nullptr;
         for (size_t p : rows.by_group.at(group)) {
             const CandidateRow& row = rows.rows[p];
@@ -88,7 +107,39 @@ std::vector<std::string> calibration_candidates(const Study& study, const Rows& 
     return out;
 }
 
-// Every candidate without a measurement, its costs predicted from its group's measured ones.
+// The gain of a group none of whose candidates is measured, at model-free error `error`: from
+// the groups of its role measured in the nearest layers below and above it (each one's gain at
+// that error), interpolated in log gain by layer; one side alone gives its gain; no measured
+// group of the role, `fallback`. `from` receives the measured candidates it rests on.
+double borrowed_gain(const Rows& rows, const std::map<std::string, GainPoints>& points, const std::string& group, double error,
+                     double fallback, const std::map<std::string, Findings>& measured, Findings* from) {
+    const GroupPlace here = place_of(group);
+    if (here.layer < 0) return fallback;
+    const std::string *below = nullptr, *above = nullptr;
+    int layer_below = 0, layer_above = 0;
+    for (const auto& [other, _] : points) {
+        const GroupPlace there = place_of(other);
+        if (there.layer < 0 || there.role != here.role) continue;
+        if (there.layer < here.layer && (!below || there.layer > layer_below)) below = &other, layer_below = there.layer;
+        if (there.layer > here.layer && (!above || there.layer < layer_above)) above = &other, layer_above = there.layer;
+    }
+    if (!below && !above) return fallback;
+    const auto gain_of = [&](const std::string* g) {
+        if (from)
+            for (size_t p : rows.by_group.at(*g))
+                if (measured.count(rows.rows[p].id)) from->push_back(rows.rows[p].id);
+        return predict_cost(points.at(*g), error, fallback) / error;
+    };
+    const double gb = below ? gain_of(below) : 0, ga = above ? gain_of(above) : 0;
+    if (!below) return ga;
+    if (!above) return gb;
+    const double t = static_cast<double>(here.layer - layer_below) / static_cast<double>(layer_above - layer_below);
+    if (gb > 0 && ga > 0) return std::exp(std::log(gb) + t * (std::log(ga) - std::log(gb)));
+    return gb + t * (ga - gb);
+}
+
+// Every candidate without a measurement, its costs predicted from its group's measured ones, or
+// where the group has none, from its role's nearest measured layers.
 std::map<std::string, Findings> predict(const Rows& rows, const std::map<std::string, Findings>& measured) {
     std::map<std::string, Findings> out;
     for (const char* key : kPredictedKeys) {
@@ -100,18 +151,21 @@ std::map<std::string, Findings> predict(const Rows& rows, const std::map<std::st
             points[row.group].emplace_back(row.error, m->second.at(key).get<double>());
             gains.push_back(points[row.group].back().second / row.error);
         }
-        const double fallback = median(gains);  // a group none of whose candidates is measured
+        const double fallback = median(gains);  // a role none of whose groups is measured
         for (const auto& row : rows.rows) {
             if (measured.count(row.id)) continue;
             auto [it, added] = out.try_emplace(row.id, row.free);
-            if (added) {
-                Findings from = Findings::array();
-                for (const auto& p : rows.by_group.at(row.group))
-                    if (measured.count(rows.rows[p].id)) from.push_back(rows.rows[p].treatment);
-                it->second["predicted"] = {{"from", from}, {"error", row.error}, {"error_key", rows.error_key}};
+            Findings from = Findings::array();
+            double cost = 0;
+            if (const auto g = points.find(row.group); g != points.end()) {
+                cost = predict_cost(g->second, row.error, fallback);
+                for (size_t p : rows.by_group.at(row.group))
+                    if (measured.count(rows.rows[p].id)) from.push_back(rows.rows[p].id);
+            } else if (row.error > 0) {
+                cost = borrowed_gain(rows, points, row.group, row.error, fallback, measured, &from) * row.error;
             }
-            const auto g = points.find(row.group);
-            it->second[key] = predict_cost(g == points.end() ? GainPoints{} : g->second, row.error, fallback);
+            if (added) it->second["predicted"] = {{"from", from}, {"error", row.error}, {"error_key", rows.error_key}};
+            it->second[key] = cost;
         }
     }
     return out;
@@ -183,8 +237,41 @@ size_t adaptive_budget(const Study& study, size_t candidates) {
     return static_cast<size_t>(std::floor(study.adaptive.measure_budget * static_cast<double>(candidates) + 1e-9));
 }
 
+std::vector<std::string> calibration_groups(const std::vector<std::string>& groups, size_t budget, uint32_t layers_per_role) {
+    if (layers_per_role == 0 && budget >= groups.size()) return groups;
+    std::map<std::string, std::vector<std::pair<int, std::string>>> by_role;  // role → (layer, group)
+    for (const auto& g : groups) {
+        const GroupPlace place = place_of(g);
+        if (place.layer >= 0) by_role[place.role].emplace_back(place.layer, g);
+    }
+    for (auto& [_, members] : by_role) std::sort(members.begin(), members.end());
+    const auto pick = [&](size_t k) {  // k layers of each role, evenly spread
+        std::set<std::string> chosen;
+        for (const auto& g : groups)
+            if (place_of(g).layer < 0) chosen.insert(g);
+        for (const auto& [_, members] : by_role) {
+            const size_t n = members.size();
+            if (k >= n) {
+                for (const auto& m : members) chosen.insert(m.second);
+                continue;
+            }
+            for (size_t i = 0; i < k; ++i)
+                chosen.insert(members[k == 1 ? (n - 1) / 2 : static_cast<size_t>(std::lround(static_cast<double>(i * (n - 1)) / static_cast<double>(k - 1)))].second);
+        }
+        std::vector<std::string> out;
+        for (const auto& g : groups)
+            if (chosen.count(g)) out.push_back(g);
+        return out;
+    };
+    if (layers_per_role > 0) return pick(layers_per_role);
+    size_t k = 2;  // grows while one more layer per role fits half the budget and adds a group
+    for (auto wider = pick(k + 1); wider.size() <= budget / 2 && wider.size() > pick(k).size(); wider = pick(k + 1)) ++k;
+    return pick(k);
+}
+
 AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catalog, const SweepOptions& options) {
     AdaptiveSummary s;
+    std::vector<std::string> calibrated;
     {  // the budget checked before any work
         const auto candidates = plan_candidates(study, GgufFile::open(study.input));
         std::set<std::string> groups;
@@ -192,11 +279,17 @@ AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catal
         s.candidates = candidates.size();
         s.groups = groups.size();
         s.budget = adaptive_budget(study, s.candidates);
-        if (s.budget < s.groups)
-            throw Error(fmt::format("study.measure_budget {} allows {} of the {} candidates: fewer than one per group ({} groups) to calibrate the "
-                                    "predictor; give at least {:.3g}",
-                                    study.adaptive.measure_budget, s.budget, s.candidates, s.groups,
-                                    std::ceil(1000.0 * static_cast<double>(s.groups) / static_cast<double>(s.candidates)) / 1000));
+        std::vector<std::string> order;  // study order
+        for (const auto& c : candidates)
+            if (order.empty() || order.back() != c.group) order.push_back(c.group);
+        calibrated = calibration_groups(order, s.budget, study.adaptive.calibrate_layers);
+        if (s.budget < calibrated.size())
+            throw Error(fmt::format("study.measure_budget {} allows {} of the {} candidates: fewer than the {} groups the predictor's calibration "
+                                    "measures ({}); give at least {:.3g}",
+                                    study.adaptive.measure_budget, s.budget, s.candidates, calibrated.size(),
+                                    calibrated.size() == s.groups ? "one per group" : "a few layers of each role",
+                                    std::ceil(1000.0 * static_cast<double>(calibrated.size()) / static_cast<double>(s.candidates)) / 1000));
+        s.calibrated = calibrated.size();
     }
     SweepSession session(study, options);
     spdlog::info("adaptive study: the model-free error of every candidate ({})", s.candidates);
@@ -213,8 +306,8 @@ AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catal
         evaluated += session.evaluate(todo);
         measured = session.finished_results();
     };
-    spdlog::info("adaptive study: calibrating at {}: one candidate per group ({} groups)", s.calibration, s.groups);
-    measure(calibration_candidates(study, rows, s.calibration));
+    spdlog::info("adaptive study: calibrating at {}: one candidate in each of {} of the {} groups", s.calibration, s.calibrated, s.groups);
+    measure(calibration_candidates(study, rows, calibrated, s.calibration));
 
     std::vector<std::pair<double, double>> checks;  // predicted, then measured kld_mean
     Findings check_list = Findings::array();
@@ -256,7 +349,7 @@ AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catal
     }
     const Findings report = {{"candidates", s.candidates}, {"groups", s.groups}, {"measure_budget", study.adaptive.measure_budget},
                              {"budget", s.budget}, {"measured", s.measured}, {"predicted", s.candidates - s.measured},
-                             {"calibration", s.calibration}, {"error_key", rows.error_key}, {"rounds", s.rounds}, {"settled", s.settled},
+                             {"calibration", s.calibration}, {"calibrated_groups", s.calibrated}, {"error_key", rows.error_key}, {"rounds", s.rounds}, {"settled", s.settled},
                              {"held_out", {{"checked", s.checked}, {"rho", s.rho}, {"median_factor", s.median_factor}, {"candidates", check_list}}}};
     write_text_atomically(study.out / "adaptive.json", report.dump(1) + "\n");
     return s;

@@ -3,7 +3,9 @@
 //   1. every candidate's model-free error (output_err2 with an importance matrix, else rel_l2²)
 //      and bytes: its treatment applied, no model run;
 //   2. one treatment measured in every group (study.calibrate_at; by default the treatment in
-//      the middle by error), which gives the group's gain (plan/gain_predictor.hpp);
+//      the middle by error), which gives the group's gain (plan/gain_predictor.hpp) — or, when
+//      the budget cannot pay for every group (or study.calibrate_layers says so), in a few layers
+//      of each role, the other layers' gains interpolated between the nearest calibrated ones;
 //   3. plans at the study's sizes (study.plan_bpw) from measured and predicted costs; the chosen
 //      candidates that are only predicted are measured, then those next to a choice (the group's
 //      next larger and smaller treatment), and the plans made again —
@@ -15,7 +17,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "qframe/catalog.hpp"
 #include "qframe/sweep.hpp"
@@ -27,7 +31,8 @@ struct AdaptiveSummary {
     size_t budget = 0;          // candidates it may measure
     size_t measured = 0;        // candidates with a measured result now
     size_t rounds = 0;          // plan-and-measure rounds after the calibration
-    std::string calibration;    // the treatment measured in every group
+    std::string calibration;    // the treatment measured in every calibrated group
+    size_t calibrated = 0;      // groups calibrated (all, or a few layers of each role)
     bool settled = false;       // the plans choose measured candidates only, their neighbours measured
     // Candidates measured after they had been predicted: how good the predictions were (held out:
     // no prediction used its own measurement). Spearman's rho and the median of
@@ -38,10 +43,18 @@ struct AdaptiveSummary {
 };
 
 // Runs (or resumes) the adaptive study into study.out; throws qframe::Error before any work when
-// the budget cannot measure one candidate per group.
+// the budget cannot pay for the calibration.
 AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catalog, const SweepOptions& options);
 
 // The candidates an adaptive study may measure: measure_budget × candidates, rounded down.
 size_t adaptive_budget(const Study& study, size_t candidates);
+
+// The groups an adaptive study calibrates, in the order given. With layers_per_role 0: every
+// group when the budget pays for them, otherwise per role (a group's name less its "blk.N.") as
+// many layers as half the budget pays for, 2 at least; with layers_per_role N: N layers per role.
+// The layers are spread evenly from the role's first to its last (1: the middle one); a group
+// outside the blocks (output.weight) is a role of its own and always calibrated. The caller
+// checks the result against the budget.
+std::vector<std::string> calibration_groups(const std::vector<std::string>& groups, size_t budget, uint32_t layers_per_role);
 
 }  // namespace qframe::plan

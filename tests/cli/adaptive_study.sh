@@ -18,17 +18,18 @@ LIGHT=$(light_study_sets)
 ADAPTIVE=(--set study.mode=adaptive --set study.measure_budget=0.25)
 
 # The dry run: the budget, the work and the memory (trained-a: 4096 tokens, 4 layers 256 wide;
-# 8 chunks × 127 scored positions × 4096 × 4 bytes = 16 MiB of log-probabilities, 8 × 5 × 256 ×
-# 256 × 4 bytes = 10 MiB of layer streams); nothing written.
+# 8 chunks × 127 scored positions × 4096 × 4 bytes = 16 MiB of log-probabilities; the streams
+# entering layers 1, 2, 3 and the output, where candidates start (layer 0's start from the
+# tokens): 8 × 4 × 256 × 256 × 4 bytes = 8 MiB); nothing written.
 "$QFRAME" sweep "$STUDY" --out "$WORK/dry" "${ADAPTIVE[@]}" --dry-run > "$WORK/dry.txt" || fail "dry run"
-grep -q "adaptive: at most 37 of the 150 candidates measured (measure_budget 0.25)" "$WORK/dry.txt" || fail "dry run: $(cat "$WORK/dry.txt")"
-grep -q "memory (estimated): the model mapped, [0-9]* MiB; besides it, the baseline's log-probabilities 16 MiB, layer streams 10 MiB" "$WORK/dry.txt" ||
+grep -q "adaptive: at most 37 of the 150 candidates measured (measure_budget 0.25), 30 of the 30 groups calibrated" "$WORK/dry.txt" || fail "dry run: $(cat "$WORK/dry.txt")"
+grep -q "memory (estimated): the model mapped, [0-9]* MiB; besides it, the baseline's log-probabilities 16 MiB, layer streams 8 MiB" "$WORK/dry.txt" ||
   fail "dry run memory: $(grep memory "$WORK/dry.txt")"
 [ ! -e "$WORK/dry" ] || fail "a dry run created the study folder"
 
 "$QFRAME" sweep -q $LIGHT "$STUDY" --out "$WORK/full" -j 2 || fail "the full study"
 "$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/adaptive" -j 2 "${ADAPTIVE[@]}" 2> "$WORK/adaptive.log" || fail "the adaptive study: $(tail -3 "$WORK/adaptive.log")"
-grep -q "adaptive study: [0-9]* of 150 candidates measured (budget 37), calibrated at q4_k" "$WORK/adaptive.log" ||
+grep -q "adaptive study: [0-9]* of 150 candidates measured (budget 37), 30 of 30 groups calibrated at q4_k" "$WORK/adaptive.log" ||
   fail "the adaptive study's summary: $(tail -1 "$WORK/adaptive.log")"
 
 $PY - "$WORK/adaptive" "$WORK/full" <<'PYEOF' || fail "the adaptive study's results"
@@ -45,7 +46,7 @@ assert {r["group"] for r in measured if r["treatment"] == "q4_k"} == {r["group"]
 # A predicted candidate: the model-free keys, the costs a plan may minimise, what it came from.
 for r in predicted:
     assert all(k in r for k in ("kld_mean", "kld_p99", "dppl", "rel_l2", "bytes_after_per_tensor")), r.keys()
-    assert "ppl" not in r and "q4_k" in r["predicted"]["from"] and r["predicted"]["error_key"] == "rel_l2^2", r
+    assert "ppl" not in r and f'{r["group"]}@q4_k' in r["predicted"]["from"] and r["predicted"]["error_key"] == "rel_l2^2", r
     assert r["kld_mean"] > 0
 # The measured candidates are the full study's, to the last digit (the same key, the same arithmetic).
 full_rows = {(r["group"], r["treatment"]): r for r in map(json.loads, open(f"{full}/results.jsonl"))}
@@ -56,6 +57,46 @@ held = summary["held_out"]
 assert held["checked"] == len(measured) - 30 == len(held["candidates"]), held
 print(f"adaptive: {len(measured)} measured, {len(predicted)} predicted; held-out check of {held['checked']}: "
       f"rho {held['rho']:.3f}, median error x{held['median_factor']:.2f}")
+PYEOF
+
+# A calibration of 2 layers per role (study.calibrate_layers; the default when the budget cannot
+# pay for every group): layers 0 and 3 of each role and the two groups outside the blocks are
+# measured; a group of layer 1 or 2 none of whose candidates is measured takes its gain from its
+# role's layers 0 and 3, and its predictions rank the full study's measurements.
+"$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/layers" -j 2 --set study.mode=adaptive --set study.measure_budget=0.2 \
+  --set study.calibrate_layers=2 2> "$WORK/layers.log" || fail "the adaptive study calibrated on 2 layers per role: $(tail -3 "$WORK/layers.log")"
+grep -q "adaptive study: [0-9]* of 150 candidates measured (budget 30), 16 of 30 groups calibrated at q4_k" "$WORK/layers.log" ||
+  fail "the layer-calibrated study's summary: $(tail -1 "$WORK/layers.log")"
+$PY - "$WORK/layers" "$WORK/full" "$SANITIZED" <<'PYEOF' || fail "the layer-calibrated study's results"
+import json, sys
+layers, full, sanitized = sys.argv[1:4]
+summary = json.load(open(f"{layers}/adaptive.json"))
+rows = [json.loads(l) for l in open(f"{layers}/results.jsonl")]
+assert summary["calibrated_groups"] == 16 and summary["measured"] <= 30, summary
+measured = {r["group"] for r in rows if "predicted" not in r}
+outside = {r["group"] for r in rows if not r["group"].startswith("blk.")}
+assert outside == {"token_embd.weight", "output.weight"} and outside <= measured, outside
+for role in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"):
+    assert {f"blk.0.{role}.weight", f"blk.3.{role}.weight"} <= measured, role
+full_kld = {(r["group"], r["treatment"]): r["kld_mean"] for r in map(json.loads, open(f"{full}/results.jsonl"))}
+borrowed = [r for r in rows if r["group"] not in measured]
+assert borrowed, "every group was measured"
+for r in borrowed:
+    layer, role = r["group"].split(".", 2)[1:]
+    assert layer in ("1", "2"), r["group"]
+    assert {f.split("@")[0] for f in r["predicted"]["from"]} == {f"blk.0.{role}", f"blk.3.{role}"}, r["predicted"]
+def ranks(v):
+    order = sorted(range(len(v)), key=lambda i: v[i])
+    out = [0] * len(v)
+    for rank, i in enumerate(order): out[i] = rank
+    return out
+p = ranks([r["kld_mean"] for r in borrowed])
+m = ranks([full_kld[(r["group"], r["treatment"])] for r in borrowed])
+n = len(p)
+rho = 1 - 6 * sum((a - b) ** 2 for a, b in zip(p, m)) / (n * (n * n - 1))
+print(f"calibrated on layers 0 and 3: {len(borrowed)} candidates of unmeasured groups predicted from their role's neighbours, "
+      f"Spearman's rho {rho:.3f} against the full study")
+assert sanitized == "1" or rho >= 0.9, rho
 PYEOF
 
 # Resumed: nothing measured again, the same results.

@@ -105,7 +105,7 @@ study:
   treatments: [{ quantize: int8 }]
 Y
 # An adaptive study's settings: only with mode: adaptive, in range, naming a treatment; a budget
-# that cannot measure one candidate per group is refused before any work.
+# that cannot pay for the calibration is refused before any work.
 check budget_without_adaptive "budget_without_adaptive.yaml:6:19: study.measure_budget is a setting of mode: adaptive" <<'Y'
 study:
   groups: { per: tensor }
@@ -130,6 +130,13 @@ study:
   groups: { per: tensor }
   mode: adaptive
   plan_bpw: 4.5
+  treatments: [{ quantize: int8 }]
+Y
+check calibrate_layers "calibrate_layers.yaml:7:21: study.calibrate_layers must be an integer in [1, 1048576]" <<'Y'
+study:
+  groups: { per: tensor }
+  mode: adaptive
+  calibrate_layers: 0
   treatments: [{ quantize: int8 }]
 Y
 check small_budget "study.measure_budget 0.25 allows" <<'Y'

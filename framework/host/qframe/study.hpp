@@ -44,10 +44,11 @@ struct ExecutorSettings {
     std::vector<std::string> sbatch_args;
 };
 
-// An adaptive study's settings: study.measure_budget, study.calibrate_at, study.plan_bpw.
+// An adaptive study's settings: study.measure_budget, calibrate_at, calibrate_layers, plan_bpw.
 struct AdaptiveSettings {
     double measure_budget = 0.25;  // the share of the one-at-a-time study's candidates it may measure
-    std::string calibrate_at;      // the treatment measured in every group ("": the middle one by error)
+    std::string calibrate_at;      // the treatment measured in every calibrated group ("": the middle one by error)
+    uint32_t calibrate_layers = 0; // layers calibrated per role (0: every group when the budget pays, else as many as half of it)
     std::vector<double> plan_bpw;  // the plans' sizes it measures for (empty: 5 from the smallest to the largest)
 };
 

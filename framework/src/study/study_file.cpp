@@ -24,7 +24,7 @@ constexpr Named kGroupBy[] = {{"tensor", int(GroupBy::Tensor)}, {"layer", int(Gr
 constexpr Named kNumerics[] = {{"ggml", 0}, {"f32", 1}};
 constexpr Named kModes[] = {{"one_at_a_time", int(StudyMode::OneAtATime)}, {"all_but_one", int(StudyMode::AllButOne)},
                             {"adaptive", int(StudyMode::Adaptive)}};
-constexpr const char* kAdaptiveKeys[] = {"measure_budget", "calibrate_at", "plan_bpw"};
+constexpr const char* kAdaptiveKeys[] = {"measure_budget", "calibrate_at", "calibrate_layers", "plan_bpw"};
 
 template <size_t N>
 const char* name_of(const Named (&names)[N], int value) {
@@ -128,7 +128,7 @@ double zero_or_real(const Locator& loc, const YAML::Node& node, const char* what
     return real(loc, node, what, 0, max);
 }
 
-// study.measure_budget, calibrate_at, plan_bpw: only an adaptive study reads them.
+// study.measure_budget, calibrate_at, calibrate_layers, plan_bpw: only an adaptive study reads them.
 void read_adaptive(const Locator& loc, const YAML::Node& s, Study& study) {
     for (const char* key : kAdaptiveKeys)
         if (s[key] && study.mode != StudyMode::Adaptive) loc.fail(s[key], fmt::format("study.{} is a setting of mode: adaptive", key));
@@ -139,6 +139,7 @@ void read_adaptive(const Locator& loc, const YAML::Node& s, Study& study) {
         if (std::none_of(study.treatments.begin(), study.treatments.end(), [&](const Treatment& t) { return t.name == a.calibrate_at; }))
             loc.fail(at, fmt::format("study.calibrate_at: no treatment is named '{}'", a.calibrate_at));
     }
+    if (const YAML::Node layers = s["calibrate_layers"]) a.calibrate_layers = count(loc, layers, "study.calibrate_layers", 1, 1u << 20);
     if (const YAML::Node bpw = s["plan_bpw"]) {
         if (!bpw.IsSequence() || bpw.size() == 0) loc.fail(bpw, "study.plan_bpw must be a list of bits per weight, e.g. [3.0, 4.0, 5.0]");
         for (const auto& v : bpw) a.plan_bpw.push_back(real(loc, v, "each of study.plan_bpw", 0, 64));
@@ -204,7 +205,7 @@ Study load_study(const std::filesystem::path& file, const StageCatalog& catalog,
 
     const YAML::Node s = root["study"];
     if (!s) loc.fail(root, "missing study: (text, ctx, chunks, groups, mode, treatments)");
-    check_keys(loc, s, {"text", "ctx", "chunks", "kld_rel_error", "baseline_tail_mass", "baseline_max_tokens", "numerics", "groups", "mode", "treatments", "measure_budget", "calibrate_at", "plan_bpw"},
+    check_keys(loc, s, {"text", "ctx", "chunks", "kld_rel_error", "baseline_tail_mass", "baseline_max_tokens", "numerics", "groups", "mode", "treatments", "measure_budget", "calibrate_at", "calibrate_layers", "plan_bpw"},
                "study");
     study.eval_text = s["text"] ? path_value(loc, s["text"], "study.text") : default_text();
     if (!std::filesystem::is_regular_file(study.eval_text))
