@@ -18,6 +18,7 @@ const std::vector<Command>& commands() {
         {"plan", "mixed precision from a study: every group's type under a size budget, as a recipe", run_plan_command},
         {"quantize", "llama-quantize's command line: a model at one of llama.cpp's mixes, with its options", run_quantize},
         {"imatrix", "importance matrix of a model on a text, as llama-imatrix measures it; or convert one", run_imatrix},
+        {"bench-types", "time per token of the engine's matrix products at every type, for a model's shapes", run_bench_types},
     };
     return table;
 }

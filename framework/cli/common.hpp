@@ -31,6 +31,7 @@ int run_sweep(const std::vector<std::string>& args);
 int run_plan_command(const std::vector<std::string>& args);
 int run_imatrix(const std::vector<std::string>& args);
 int run_quantize(const std::vector<std::string>& args);
+int run_bench_types(const std::vector<std::string>& args);
 
 // Parses `args` against `options` (+ --help, -v, -q, and `hidden`, which --help leaves out: the
 // names positional arguments are stored under) and positional names. Returns nullopt when --help

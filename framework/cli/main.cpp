@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -14,7 +15,7 @@ namespace {
 
 void print_overview() {
     std::cout << "usage: qframe COMMAND [options]   (qframe COMMAND --help for its options)\n\ncommands:\n";
-    for (const auto& c : qframe::cli::commands()) std::cout << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
+    for (const auto& c : qframe::cli::commands()) std::cout << "  " << c.name << std::string(std::max<size_t>(1, 13 - std::string(c.name).size()), ' ') << c.summary << "\n";
 }
 
 }  // namespace

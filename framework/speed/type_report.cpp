@@ -1,0 +1,141 @@
+#include "type_report.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "qframe/error.hpp"
+#include "qframe/output_file.hpp"
+#include "sweep/plots.hpp"
+
+namespace qframe::speed {
+namespace {
+
+std::string shape_name(const MatrixShape& s) { return fmt::format("{}×{}", s.cols, s.rows); }
+
+// The types in the order of their bits per weight, widest first (as measured for the first shape
+// that has them).
+std::vector<const TypeTiming*> by_bpw(const std::vector<std::string>& types, const MatrixShape& shape, const TimingTable& table) {
+    std::vector<const TypeTiming*> out;
+    for (const auto& t : types)
+        if (const TypeTiming* e = table.find(t, shape.cols, shape.rows)) out.push_back(e);
+    std::stable_sort(out.begin(), out.end(), [](const TypeTiming* a, const TypeTiming* b) { return a->bpw > b->bpw; });
+    return out;
+}
+
+std::string micro(double seconds) { return fmt::format("{:.1f}", seconds * 1e6); }
+
+// The plot: one data block per shape (bpw, prompt µs/token, generation µs), two panels.
+std::vector<std::string> draw(const std::filesystem::path& dir, const std::string& model, const std::vector<MatrixShape>& shapes,
+                              const std::vector<std::string>& types, const TimingTable& table) {
+    std::string data, prompt_plot, gen_plot;
+    size_t block = 0;
+    for (const auto& s : shapes) {
+        const auto entries = by_bpw(types, s, table);
+        if (entries.empty()) continue;
+        for (const TypeTiming* e : entries)
+            data += fmt::format("{:.4f} {:.6g} {:.6g} {}\n", e->bpw, e->prompt_seconds * 1e6, e->generation_seconds * 1e6, e->type);
+        data += "\n\n";
+        const std::string sep = block ? ", \\\n     " : "";
+        prompt_plot += fmt::format("{}\"types.dat\" index {} using 1:2 with linespoints pt 7 ps 0.6 title \"{} ({} matri{})\"", sep, block,
+                                   shape_name(s), s.tensors.size(), s.tensors.size() == 1 ? "x" : "ces");
+        gen_plot += fmt::format("{}\"types.dat\" index {} using 1:3 with linespoints pt 7 ps 0.6 title \"{}\"", sep, block, shape_name(s));
+        ++block;
+    }
+    if (block == 0) return {};
+    write_text_atomically(dir / "types.dat", data);
+    const std::string script = fmt::format(R"GP(# qframe bench-types: {model}
+set xlabel "bits per weight"
+set grid
+set logscale y
+set key top left font ",9" noenhanced
+do for [kind in "svg pngcairo"] {{
+  set terminal kind size 1100,480 font ",11"
+  set output sprintf("types.%s", kind eq "svg" ? "svg" : "png")
+  set multiplot layout 1,2 title "{model}: the engine's matrix products, {threads} thread(s), {cpu}" noenhanced
+  set title "prompt ({prompt} tokens a batch)"
+  set ylabel "µs per token"
+  plot {prompt_plot}
+  set title "generation (1 token)"
+  set ylabel "µs per token"
+  plot {gen_plot}
+  unset multiplot
+}}
+)GP",
+                                           fmt::arg("model", model), fmt::arg("threads", table.threads), fmt::arg("cpu", table.cpu),
+                                           fmt::arg("prompt", table.prompt_tokens), fmt::arg("prompt_plot", prompt_plot), fmt::arg("gen_plot", gen_plot));
+    write_text_atomically(dir / "types.gnuplot", script);
+    try {
+        sweep::run_gnuplot(dir / "types.gnuplot");
+    } catch (const Error& e) {
+        spdlog::warn("no plot: {}", e.what());
+        return {};
+    }
+    return {"types.svg", "types.png"};
+}
+
+}  // namespace
+
+std::vector<std::string> write_type_report(const std::filesystem::path& dir, const std::string& model, const std::vector<MatrixShape>& shapes,
+                                           const std::vector<std::string>& types, const TimingTable& table) {
+    std::filesystem::create_directories(dir);
+    const auto plots = draw(dir, model, shapes, types, table);
+
+    std::string md = fmt::format("# The engine's matrix products by type: {}\n\n{}, {} thread(s), prompt batches of {} tokens, {} numerics "
+                                 "(`qframe bench-types`). Each time is the median of the repetitions, per token; ×F16 is the time "
+                                 "against F16's at the same shape.\n\n",
+                                 model, table.cpu, table.threads, table.prompt_tokens, table.numerics);
+    if (!plots.empty()) md += "![time per token against bits per weight](types.svg)\n\n";
+    else md += "(no plot: gnuplot is missing or failed)\n\n";
+    // The whole model's matrices at one type: the first-order cost of a mix.
+    md += "## Every matrix of the model at one type\n\n| type | bpw | prompt ms per token | generation ms per token |\n|---|---:|---:|---:|\n";
+    nlohmann::json whole = nlohmann::json::array();
+    std::vector<std::pair<double, std::string>> ordered;
+    for (const auto& t : types) {
+        double prompt = 0, gen = 0, bpw = 0;
+        bool complete = true;
+        for (const auto& s : shapes) {
+            const TypeTiming* e = table.find(t, s.cols, s.rows);
+            if (!e) {
+                complete = false;
+                break;
+            }
+            prompt += e->prompt_seconds * static_cast<double>(s.tensors.size());
+            gen += e->generation_seconds * static_cast<double>(s.tensors.size());
+            bpw = e->bpw;
+        }
+        if (!complete) continue;
+        ordered.emplace_back(-bpw, fmt::format("| {} | {:.2f} | {:.3f} | {:.3f} |\n", t, bpw, prompt * 1e3, gen * 1e3));
+        whole.push_back({{"type", t}, {"bpw", bpw}, {"prompt_seconds_per_token", prompt}, {"generation_seconds", gen}});
+    }
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [_, row] : ordered) md += row;
+
+    nlohmann::json shapes_json = nlohmann::json::array();
+    for (const auto& s : shapes) {
+        md += fmt::format("\n## {} ({} matri{}: {}{})\n\n| type | bpw | prompt µs per token | ×F16 | generation µs | ×F16 |\n|---|---:|---:|---:|---:|---:|\n",
+                          shape_name(s), s.tensors.size(), s.tensors.size() == 1 ? "x" : "ces", s.tensors.front(),
+                          s.tensors.size() > 1 ? ", …" : "");
+        const TypeTiming* f16 = table.find("F16", s.cols, s.rows);
+        nlohmann::json entries = nlohmann::json::array();
+        for (const TypeTiming* e : by_bpw(types, s, table)) {
+            const auto ratio = [&](double v, double ref) { return f16 && ref > 0 ? fmt::format("{:.2f}", v / ref) : std::string("–"); };
+            md += fmt::format("| {} | {:.2f} | {} | {} | {} | {} |\n", e->type, e->bpw, micro(e->prompt_seconds),
+                              ratio(e->prompt_seconds, f16 ? f16->prompt_seconds : 0), micro(e->generation_seconds),
+                              ratio(e->generation_seconds, f16 ? f16->generation_seconds : 0));
+            entries.push_back({{"type", e->type}, {"bpw", e->bpw}, {"prompt_seconds_per_token", e->prompt_seconds},
+                               {"generation_seconds", e->generation_seconds}, {"measured", e->measured}});
+        }
+        shapes_json.push_back({{"cols", s.cols}, {"rows", s.rows}, {"tensors", s.tensors}, {"timings", entries}});
+    }
+    const nlohmann::json report = {{"model", model},       {"cpu", table.cpu},         {"threads", table.threads},
+                                   {"prompt_tokens", table.prompt_tokens}, {"numerics", table.numerics}, {"shapes", shapes_json},
+                                   {"whole_model", whole}, {"plots", plots}};
+    write_text_atomically(dir / "report.json", report.dump(1) + "\n");
+    write_text_atomically(dir / "REPORT.md", md);
+    return plots;
+}
+
+}  // namespace qframe::speed
