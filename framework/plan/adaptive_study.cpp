@@ -189,7 +189,8 @@ std::vector<uint64_t> plan_budgets(const Study& study, const Planner& planner, c
 
 // What to measure next: the predicted candidates the plans choose; when there are none, the
 // predicted candidates next to a choice (the group's treatments nearest in bytes above and below
-// it); the largest predicted cost first. Skips `tried`.
+// it). Each plan's largest predicted cost first, the plans taken in turn (a small budget's plan,
+// which takes the smallest type everywhere, does not crowd out the others). Skips `tried`.
 std::vector<std::string> decisive_candidates(const Study& study, const StageCatalog& catalog, const Rows& rows,
                                              const std::map<std::string, Findings>& predicted, const std::set<std::string>& tried) {
     PlanRequest request;
@@ -198,19 +199,21 @@ std::vector<std::string> decisive_candidates(const Study& study, const StageCata
     const Planner planner(request, catalog);
     const auto output = study.out / "adaptive-plan.gguf";  // named in the plans' recipes only
     const uint64_t smallest = planner.smallest_plan_bytes(output);
-    std::set<std::string> chosen, near;
+    std::vector<std::vector<std::string>> chosen, near;  // per plan
     const auto wanted = [&](const std::string& id) { return predicted.count(id) && !tried.count(id); };
     for (uint64_t budget : plan_budgets(study, planner, output)) {
         if (budget < smallest) {
             spdlog::warn("adaptive study: no plan fits {} bytes (the smallest reachable is {}); that size decides nothing", budget, smallest);
             continue;
         }
+        chosen.emplace_back();
+        near.emplace_back();
         for (const GroupChoice& g : planner.plan(budget, output).groups) {
             const auto& positions = rows.by_group.at(g.group);
             uint64_t bytes = positions.empty() ? 0 : rows.rows[positions.front()].free.at("bytes_before").get<uint64_t>();
             if (g.treatment) {
                 const std::string id = g.group + "@" + study.treatments[*g.treatment].name;
-                if (wanted(id)) chosen.insert(id);
+                if (wanted(id)) chosen.back().push_back(id);
                 for (size_t p : positions)
                     if (rows.rows[p].id == id) bytes = rows.rows[p].bytes;
             }
@@ -221,13 +224,22 @@ std::vector<std::string> decisive_candidates(const Study& study, const StageCata
                 if (row.bytes < bytes && (!below || row.bytes > below->bytes)) below = &row;
             }
             for (const CandidateRow* n : {above, below})
-                if (n && wanted(n->id)) near.insert(n->id);
+                if (n && wanted(n->id)) near.back().push_back(n->id);
         }
     }
-    const std::set<std::string>& next = chosen.empty() ? near : chosen;
-    std::vector<std::string> out(next.begin(), next.end());
+    const bool any_chosen = std::any_of(chosen.begin(), chosen.end(), [](const auto& plan) { return !plan.empty(); });
+    auto& lists = any_chosen ? chosen : near;
     const auto cost = [&](const std::string& id) { return predicted.at(id).at("kld_mean").get<double>(); };
-    std::stable_sort(out.begin(), out.end(), [&](const std::string& a, const std::string& b) { return cost(a) > cost(b); });
+    size_t longest = 0;
+    for (auto& list : lists) {
+        std::stable_sort(list.begin(), list.end(), [&](const std::string& a, const std::string& b) { return cost(a) > cost(b); });
+        longest = std::max(longest, list.size());
+    }
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    for (size_t k = 0; k < longest; ++k)
+        for (const auto& list : lists)
+            if (k < list.size() && seen.insert(list[k]).second) out.push_back(list[k]);
     return out;
 }
 
@@ -322,7 +334,9 @@ AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catal
             break;
         }
         if (left == 0) break;
-        if (next.size() > left) next.resize(left);
+        // At most half of what is left per round (one at least): the next round plans with
+        // the gains these measurements correct.
+        next.resize(std::min(next.size(), std::max<size_t>(1, (left + 1) / 2)));
         spdlog::info("adaptive study, round {}: measuring {} candidate(s) the plans choose or stand next to ({} of the budget left)", s.rounds + 1,
                      next.size(), left);
         measure(next);

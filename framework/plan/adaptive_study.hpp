@@ -5,10 +5,11 @@
 //   2. one treatment measured in every group (study.calibrate_at; by default the treatment in
 //      the middle by error), which gives the group's gain (plan/gain_predictor.hpp) — or, when
 //      the budget cannot pay for every group (or study.calibrate_layers says so), in a few layers
-//      of each role, the other layers' gains interpolated between the nearest calibrated ones;
+//      of each role, the other layers' gains interpolated between the nearest measured ones;
 //   3. plans at the study's sizes (study.plan_bpw) from measured and predicted costs; the chosen
 //      candidates that are only predicted are measured, then those next to a choice (the group's
-//      next larger and smaller treatment), and the plans made again —
+//      next larger and smaller treatment), at most half the budget left per round, and the plans
+//      made again —
 // until the plans choose only measured candidates and their neighbours are measured, or the
 // budget (study.measure_budget × the candidates) is spent. results.jsonl then holds every
 // candidate, the predicted ones marked "predicted"; `qframe plan` reads it as any study's.

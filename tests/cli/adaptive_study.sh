@@ -62,7 +62,8 @@ PYEOF
 # A calibration of 2 layers per role (study.calibrate_layers; the default when the budget cannot
 # pay for every group): layers 0 and 3 of each role and the two groups outside the blocks are
 # measured; a group of layer 1 or 2 none of whose candidates is measured takes its gain from its
-# role's layers 0 and 3, and its predictions rank the full study's measurements.
+# role's nearest measured layers below and above, and its predictions rank the full study's
+# measurements.
 "$QFRAME" sweep $LIGHT "$STUDY" --out "$WORK/layers" -j 2 --set study.mode=adaptive --set study.measure_budget=0.2 \
   --set study.calibrate_layers=2 2> "$WORK/layers.log" || fail "the adaptive study calibrated on 2 layers per role: $(tail -3 "$WORK/layers.log")"
 grep -q "adaptive study: [0-9]* of 150 candidates measured (budget 30), 16 of 30 groups calibrated at q4_k" "$WORK/layers.log" ||
@@ -81,10 +82,12 @@ for role in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", 
 full_kld = {(r["group"], r["treatment"]): r["kld_mean"] for r in map(json.loads, open(f"{full}/results.jsonl"))}
 borrowed = [r for r in rows if r["group"] not in measured]
 assert borrowed, "every group was measured"
-for r in borrowed:
+for r in borrowed:  # from its role's nearest measured layers below and above
     layer, role = r["group"].split(".", 2)[1:]
     assert layer in ("1", "2"), r["group"]
-    assert {f.split("@")[0] for f in r["predicted"]["from"]} == {f"blk.0.{role}", f"blk.3.{role}"}, r["predicted"]
+    layers = [int(g.split(".")[1]) for g in measured if g.startswith("blk.") and g.split(".", 2)[2] == role]
+    near = {f"blk.{max(l for l in layers if l < int(layer))}.{role}", f"blk.{min(l for l in layers if l > int(layer))}.{role}"}
+    assert {f.split("@")[0] for f in r["predicted"]["from"]} == near, (r["group"], r["predicted"], near)
 def ranks(v):
     order = sorted(range(len(v)), key=lambda i: v[i])
     out = [0] * len(v)
