@@ -55,7 +55,7 @@ TEST_CASE("a smaller budget calibrates as many evenly spread layers per role as 
     CHECK(count_role(least, "attn_k") == 2);
 }
 
-TEST_CASE("calibrate_layers sets the layers per role; 1 is the middle one; more than a role has is all of it") {
+TEST_CASE("calibrate_layers sets the layers per role: 1 the middle one and more than a role has all of it") {
     const auto groups = llama_groups();
     const auto three = qframe::plan::calibration_groups(groups, 1000, 3);
     CHECK(three.size() == 22);
@@ -66,7 +66,7 @@ TEST_CASE("calibrate_layers sets the layers per role; 1 is the middle one; more 
     CHECK(qframe::plan::calibration_groups(groups, 1000, 30).size() == groups.size());
 }
 
-TEST_CASE("groups per layer are one role; groups without a layer are each their own") {
+TEST_CASE("groups per layer are one role and groups without a layer each their own") {
     const std::vector<std::string> layers = {"blk.0", "blk.1", "blk.2", "blk.3", "blk.4", "token_embd.weight", "output.weight"};
     const auto chosen = qframe::plan::calibration_groups(layers, 4, 0);
     CHECK(chosen == std::vector<std::string>{"blk.0", "blk.4", "token_embd.weight", "output.weight"});
