@@ -25,10 +25,19 @@ if ! command -v strace > /dev/null || ! strace -o /dev/null true 2> /dev/null; t
 else
   # LeakSanitizer cannot run under ptrace: a sanitized qframe traced to its end would fail at exit.
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-  # copy_held_mid_write ERRFILE: a copy in.gguf → out.gguf whose first write strace holds for 3 s;
-  # sets tracer (strace's PID) and pid (qframe's) once the temporary file exists.
+  # The writes a copy makes before its temporary file exists, counted in a traced copy that is
+  # not held: none in the Release build; dozens in the sanitized one (its checks of memory write
+  # to a pipe at start-up), which, each held 3 s, would keep it from ever reaching its output.
+  strace -f -o "$WORK/count.trace" -e trace=write,openat "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/count.gguf" 2> /dev/null ||
+    fail "a traced copy"
+  startup_writes=$(awk '/count\.gguf\.tmp/ { exit } /write\(/ { n++ } END { print n + 0 }' "$WORK/count.trace")
+  rm -f "$WORK/count.gguf"
+  # copy_held_mid_write ERRFILE: a copy in.gguf → out.gguf whose first write to its output strace
+  # holds for 3 s (and every write after it); sets tracer (strace's PID) and pid (qframe's) once
+  # the temporary file exists.
   copy_held_mid_write() {
-    strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=3000000 "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" 2> "$1" &
+    strace -f -o /dev/null -e trace=write -e "inject=write:delay_enter=3000000:when=$((startup_writes + 1))+" \
+      "$QFRAME" copy -q "$WORK/in.gguf" "$WORK/out.gguf" 2> "$1" &
     tracer=$!
     pid=""
     # Up to a minute: a sanitized build on a busy machine starts slowly.
