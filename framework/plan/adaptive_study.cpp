@@ -155,14 +155,15 @@ std::map<std::string, Findings> predict(const Rows& rows, const std::map<std::st
         for (const auto& row : rows.rows) {
             if (measured.count(row.id)) continue;
             auto [it, added] = out.try_emplace(row.id, row.free);
-            Findings from = Findings::array();
+            Findings from = Findings::array();  // said once, with the first key
             double cost = 0;
             if (const auto g = points.find(row.group); g != points.end()) {
                 cost = predict_cost(g->second, row.error, fallback);
-                for (size_t p : rows.by_group.at(row.group))
-                    if (measured.count(rows.rows[p].id)) from.push_back(rows.rows[p].id);
+                if (added)
+                    for (size_t p : rows.by_group.at(row.group))
+                        if (measured.count(rows.rows[p].id)) from.push_back(rows.rows[p].id);
             } else if (row.error > 0) {
-                cost = borrowed_gain(rows, points, row.group, row.error, fallback, measured, &from) * row.error;
+                cost = borrowed_gain(rows, points, row.group, row.error, fallback, measured, added ? &from : nullptr) * row.error;
             }
             if (added) it->second["predicted"] = {{"from", from}, {"error", row.error}, {"error_key", rows.error_key}};
             it->second[key] = cost;
