@@ -1,21 +1,26 @@
-// qframe bench-types MODEL [--types LIST] [--threads N] [--prompt-tokens N] [--repetitions N] [--out DIR] [--force]
+// qframe bench-types MODEL [--types LIST] [--threads N] [--prompt-tokens N] [--gen-tokens N] [--repetitions N]
+//                         [--out DIR] [--force] [--predict FILE]... [--measure]
 // The engine's time per token for every matrix shape of MODEL at every type: prompt batches and
 // one-token generation, kept in a table per machine (reused by later runs) and reported for the
-// model (docs/speed.md).
+// model (docs/speed.md); then a whole pass of MODEL, for the speed model's rest, and the tokens/s
+// of other files of MODEL's shape (its mixes) predicted, and with --measure measured too.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "common.hpp"
 #include "progress.hpp"
+#include "qframe/engine/pass_timing.hpp"
 #include "qframe/engine/type_timing.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
+#include "speed/mix_speed.hpp"
 #include "speed/type_report.hpp"
 #include "speed/type_table.hpp"
 
@@ -41,22 +46,26 @@ std::vector<std::string> parse_types(const std::string& list) {
     return out;
 }
 
-// The shapes of the model's matrix products: every tensor of 2 or more dimensions but the token
-// embeddings (rows looked up, not multiplied); an expert tensor counts once per expert.
+// The shapes of the model's matrix products (speed::matrix_uses; an expert tensor's rows are
+// every expert's), each with the model's matrices of that shape.
 std::vector<speed::MatrixShape> matrix_shapes(const GgufFile& file) {
     std::map<std::pair<uint64_t, uint64_t>, speed::MatrixShape> by_shape;
     std::vector<std::pair<uint64_t, uint64_t>> order;
-    for (const auto& t : file.tensors()) {
-        if (t.dims.size() < 2 || t.name == "token_embd.weight") continue;
-        const auto key = std::make_pair(t.dims[0], t.dims[1]);
-        auto [it, added] = by_shape.try_emplace(key, speed::MatrixShape{t.dims[0], t.dims[1], {}});
+    for (const auto& u : speed::matrix_uses(file)) {
+        const auto key = std::make_pair(u.cols, u.rows);
+        auto [it, added] = by_shape.try_emplace(key, speed::MatrixShape{u.cols, u.rows, {}});
         if (added) order.push_back(key);
-        const uint64_t copies = t.dims.size() > 2 ? t.dims[2] : 1;
-        for (uint64_t e = 0; e < copies; ++e) it->second.tensors.push_back(copies > 1 ? fmt::format("{}[{}]", t.name, e) : t.name);
+        it->second.tensors.push_back(u.name);
     }
     std::vector<speed::MatrixShape> out;
     for (const auto& k : order) out.push_back(by_shape.at(k));
     return out;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::string utc_date() {
@@ -77,18 +86,26 @@ int run_bench_types(const std::vector<std::string>& args) {
         ("types", po::value<std::string>()->default_value(kDefaultTypes), "comma-separated types to time")
         ("threads,t", po::value<unsigned>()->default_value(0), "threads (0: every hardware thread)")
         ("prompt-tokens", po::value<uint32_t>()->default_value(512), "tokens of a prompt batch (llama-bench's -p)")
-        ("repetitions,r", po::value<unsigned>()->default_value(5), "timed repetitions of each product, after a warm-up (the median is kept)")
+        ("gen-tokens", po::value<uint32_t>()->default_value(32), "tokens generated after the prompt in a whole pass (llama-bench's -n)")
+        ("repetitions,r", po::value<unsigned>()->default_value(5), "timed passes at each type, after a warm-up (the median is kept)")
+        ("min-seconds", po::value<double>()->default_value(2.0), "and more passes until the timed ones took this long")
         ("out,o", po::value<std::string>()->default_value("bench-types"), "folder of the tables (one per machine, threads and batch) and the model's report")
-        ("force", "measure again what the table holds already");
+        ("force", "measure again what the table holds already")
+        ("predict", po::value<std::vector<std::string>>()->multitoken()->composing(), "GGUF files of MODEL's shape (its mixes): predict their tokens/s")
+        ("measure", "also time a whole pass of each --predict file, beside the prediction");
     po::positional_options_description positional;
     positional.add("model", 1);
-    const auto vm = parse(args, "qframe bench-types MODEL [--types LIST] [--threads N] [--prompt-tokens N] [--repetitions N] [--out DIR] [--force]",
+    const auto vm = parse(args, "qframe bench-types MODEL [--types LIST] [--threads N] [--prompt-tokens N] [--gen-tokens N] [--repetitions N] [--out DIR] [--force] "
+                          "[--predict FILE]... [--measure]",
                           options, positional);
     if (!vm) return 0;
     if (!vm->count("model")) throw UsageError("MODEL is required");
     const std::vector<std::string> types = parse_types((*vm)["types"].as<std::string>());
     const uint32_t prompt_tokens = (*vm)["prompt-tokens"].as<uint32_t>();
     if (prompt_tokens < 1 || prompt_tokens > 8192) throw UsageError(fmt::format("--prompt-tokens {}: 1 to 8192", prompt_tokens));
+    const uint32_t gen_tokens = (*vm)["gen-tokens"].as<uint32_t>();
+    if (gen_tokens < 1 || gen_tokens > 4096) throw UsageError(fmt::format("--gen-tokens {}: 1 to 4096", gen_tokens));
+    if (vm->count("measure") && !vm->count("predict")) throw UsageError("--measure times the --predict files: name at least one");
     const unsigned repetitions = (*vm)["repetitions"].as<unsigned>();
     if (repetitions < 1 || repetitions > 1000) throw UsageError(fmt::format("--repetitions {}: 1 to 1000", repetitions));
     unsigned threads = (*vm)["threads"].as<unsigned>();
@@ -99,6 +116,17 @@ int run_bench_types(const std::vector<std::string>& args) {
     const GgufFile file = GgufFile::open(model_path);
     const std::vector<speed::MatrixShape> shapes = matrix_shapes(file);
     if (shapes.empty()) throw Error(fmt::format("{} has no matrix to time", model_path.string()));
+    const std::string shape = speed::shape_key(file);
+    std::vector<std::filesystem::path> predicted_paths;
+    std::vector<GgufFile> predicted;
+    if (vm->count("predict"))
+        for (const auto& p : (*vm)["predict"].as<std::vector<std::string>>()) {
+            predicted.push_back(GgufFile::open(p));
+            predicted_paths.emplace_back(p);
+            if (speed::shape_key(predicted.back()) != shape)
+                throw Error(fmt::format("--predict {}: not of {}'s shape (other tensors or dimensions): the rest of a pass is measured per model", p,
+                                        model_path.filename().string()));
+        }
     speed::TimingTable key;
     key.cpu = speed::this_cpu();
     key.threads = threads;
@@ -107,38 +135,109 @@ int run_bench_types(const std::vector<std::string>& args) {
     speed::TimingTable table = vm->count("force") ? key : speed::read_table(table_path, key);
     std::filesystem::create_directories(out);
 
-    std::vector<std::pair<const speed::MatrixShape*, std::string>> todo;
+    // The (type, shape) entries to time: those of --types, and the types MODEL's own matrices and
+    // the --predict files have at their shapes, that the table lacks.
+    std::map<std::string, std::set<std::pair<uint64_t, uint64_t>>> todo;
     size_t reused = 0, untimeable = 0;
+    const auto want = [&](const std::string& type, uint64_t cols, uint64_t rows) {
+        if (!engine::can_time(find_type(type)->type, cols)) ++untimeable;
+        else if (table.find(type, cols, rows)) ++reused;
+        else todo[type].emplace(cols, rows);
+    };
     for (const auto& s : shapes)
-        for (const auto& t : types) {
-            if (!engine::can_time(find_type(t)->type, s.cols)) ++untimeable;
-            else if (table.find(t, s.cols, s.rows)) ++reused;
-            else todo.emplace_back(&s, t);
-        }
-    spdlog::info("{}: {} shape(s) × {} type(s): {} to time, {} from {}{}", model_path.filename().string(), shapes.size(), types.size(), todo.size(),
+        for (const auto& t : types) want(t, s.cols, s.rows);
+    std::vector<const GgufFile*> used{&file};
+    for (const auto& f : predicted) used.push_back(&f);
+    for (const GgufFile* f : used)
+        for (const auto& u : speed::matrix_uses(*f))
+            if (engine::can_time(find_type(u.type)->type, u.cols) && !table.find(u.type, u.cols, u.rows)) todo[u.type].emplace(u.cols, u.rows);
+    size_t to_time = 0;
+    for (const auto& [_, s] : todo) to_time += s.size();
+    spdlog::info("{}: {} shape(s) × {} type(s): {} to time, {} from {}{}", model_path.filename().string(), shapes.size(), types.size(), to_time,
                  reused, table_path.string(), untimeable ? fmt::format(", {} not whole blocks of their type (left out)", untimeable) : "");
 
     engine::TimingOptions timing;
     timing.prompt_tokens = prompt_tokens;
+    timing.gen_tokens = gen_tokens;
     timing.threads = threads;
     timing.repetitions = repetitions;
+    timing.min_seconds = (*vm)["min-seconds"].as<double>();
+    if (!(timing.min_seconds >= 0 && timing.min_seconds <= 3600)) throw UsageError(fmt::format("--min-seconds {}: 0 to 3600", timing.min_seconds));
+    std::vector<std::string> matrices;
+    for (const auto& s : shapes) matrices.insert(matrices.end(), s.tensors.begin(), s.tensors.end());
+    const std::vector<std::string> sample = engine::timing_sample(file, matrices);
     ProgressBar bar(spdlog::get_level() <= spdlog::level::info);
     const std::string date = utc_date();
-    for (size_t i = 0; i < todo.size(); ++i) {
-        const auto& [shape, type] = todo[i];
-        bar.update("timing", i, todo.size());
+    size_t type_done = 0;
+    std::vector<engine::PassSeconds> rests;  // of every pass timed now: the rest does not depend on the types
+    for (const auto& [type, wanted] : todo) {
+        bar.update(fmt::format("timing passes at {}", type), type_done++, todo.size());
         const TypeInfo& info = *find_type(type);
-        const engine::ProductTiming t = engine::time_product(info.type, shape->cols, shape->rows, timing);
-        table.put({type, shape->cols, shape->rows, 8.0 * info.block_bytes / info.block_size, t.prompt_seconds, t.generation_seconds, date});
-        speed::write_table(table_path, table);  // after each one: an interrupted run keeps what it measured
-        spdlog::debug("{} {}×{}: prompt {:.2f} µs/token, generation {:.1f} µs", type, shape->cols, shape->rows, t.prompt_seconds * 1e6,
-                      t.generation_seconds * 1e6);
+        std::vector<std::string> weights;  // the sample's matrices of the shapes wanted
+        for (const auto& name : sample) {
+            const TensorInfo& t = *file.find_tensor(name);
+            if (wanted.count({t.dims[0], t.n_values / t.dims[0]})) weights.push_back(name);
+        }
+        const auto pass = engine::time_in_pass(file, info.type, weights, timing);
+        const auto& timed = pass.weights;
+        rests.push_back(pass.rest);
+        for (const auto& [cols, rows] : wanted) {
+            double prompt = 0, gen = 0;
+            size_t n = 0;
+            for (const auto& [name, t] : timed) {
+                const TensorInfo& info_t = *file.find_tensor(name);
+                if (info_t.dims[0] != cols || info_t.n_values / cols != rows) continue;
+                prompt += t.prompt_seconds;
+                gen += t.generation_seconds;
+                ++n;
+            }
+            table.put({type, cols, rows, 8.0 * info.block_bytes / info.block_size, prompt / n, gen / n, date});
+            spdlog::debug("{} {}×{}: prompt {:.2f} µs/token, generation {:.1f} µs ({} matrices timed)", type, cols, rows, prompt / n * 1e6, gen / n * 1e6, n);
+        }
+        speed::write_table(table_path, table);  // after each type: an interrupted run keeps what it measured
     }
-    bar.update("timing", todo.size(), todo.size());
+    bar.update("timing passes", todo.size(), todo.size());
+
+    // The rest of a pass: MODEL timed whole, less the time its products took in that pass.
+    const auto pass_of = [&](const std::filesystem::path& path) {
+        return engine::median_pass(engine::Model::load(path), prompt_tokens, gen_tokens, threads, engine::Numerics::ggml, repetitions, 1,
+                                   timing.min_seconds);
+    };
+    if (!table.find_rest(shape, gen_tokens) || vm->count("force") || !rests.empty()) {
+        bar.update("timing the model's pass", 0, 1);
+        rests.push_back(engine::rest_of(pass_of(model_path)));
+        std::vector<double> prompt, generation;
+        for (const auto& r : rests) {
+            prompt.push_back(r.prompt);
+            generation.push_back(r.generation);
+        }
+        table.put(speed::PassRest{shape, prompt_tokens, gen_tokens, median(prompt), median(generation),
+                                  fmt::format("{} and {} pass(es) at other types, the median", model_path.filename().string(), rests.size() - 1), date});
+        speed::write_table(table_path, table);
+    }
+    const speed::PassRest& rest = *table.find_rest(shape, gen_tokens);
+    std::vector<speed::MixSpeed> mixes;
+    for (size_t i = 0; i < predicted.size(); ++i)
+        mixes.push_back({predicted_paths[i].filename().string(), speed::predict(speed::matrix_seconds(table, speed::matrix_uses(predicted[i])), rest), {}});
+    if (vm->count("measure")) {
+        std::vector<engine::Model> models;
+        for (const auto& p : predicted_paths) models.push_back(engine::Model::load(p));
+        const auto passes = engine::median_passes_interleaved(models, prompt_tokens, gen_tokens, threads, engine::Numerics::ggml, repetitions,
+                                                              timing.min_seconds,
+                                                              [&](size_t done, size_t total) { bar.update("measuring the files' passes", done, total); });
+        for (size_t i = 0; i < mixes.size(); ++i) mixes[i].measured = speed::SpeedPrediction{prompt_tokens / passes[i].prompt, 1.0 / passes[i].generation};
+    }
+    bar.finish();
     const auto report_dir = out / model_path.stem();
-    speed::write_type_report(report_dir, model_path.filename().string(), shapes, types, table);
+    speed::write_type_report(report_dir, model_path.filename().string(), shapes, types, table, &rest, mixes);
+    for (const auto& m : mixes)
+        fmt::print("{}: predicted {:.2f} prompt tok/s, {:.2f} generation tok/s{}\n", m.file, m.predicted.prompt_tps, m.predicted.gen_tps,
+                   m.measured ? fmt::format("; measured {:.2f} ({:+.1f}%), {:.2f} ({:+.1f}%)", m.measured->prompt_tps,
+                                            100 * speed::relative_error(m.predicted.prompt_tps, m.measured->prompt_tps), m.measured->gen_tps,
+                                            100 * speed::relative_error(m.predicted.gen_tps, m.measured->gen_tps))
+                              : std::string());
     fmt::print("{}: {} shape(s) × {} type(s) ({} timed now, {} from the table) on {}, {} thread(s); report in {}\n", model_path.filename().string(),
-               shapes.size(), types.size(), todo.size(), reused, key.cpu, threads, (report_dir / "REPORT.md").string());
+               shapes.size(), types.size(), to_time, reused, key.cpu, threads, (report_dir / "REPORT.md").string());
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <bit>
 #include <cmath>
 #include <cstdlib>
@@ -83,6 +84,7 @@ struct Context::State {
     Buffer x, xn, q, k, v, attn, gate, up;  // [n_batch × padded width]; k, v: before the transposed caches
     ProductInput product_input;              // a product's input as ggml rounds or quantizes it
     ProductObserver* observer = nullptr;
+    ProductSeconds* product_clock = nullptr;
     std::string last_observed;                // the weight whose input was reported last
     // While an expert runs: which one, and the slots (t · n_used + k) of the tokens routed to it.
     const std::vector<size_t>* expert_slots = nullptr;
@@ -402,7 +404,12 @@ struct Context::State {
     // Y = X · Wᵀ for the nt rows of X (matmul), its input reported to the observer first.
     void product(const Matrix& w, const float* x, size_t ldx, size_t nt, float* y, size_t ldy, Input input = Input::fresh) {
         if (observer) report_input(w, x, ldx, nt, input);
+        if (!product_clock) return matmul(w, x, ldx, nt, y, ldy, threads, numerics, product_input, input);
+        const auto start = std::chrono::steady_clock::now();
         matmul(w, x, ldx, nt, y, ldy, threads, numerics, product_input, input);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (const auto it = product_clock->find(w.name); it != product_clock->end()) it->second += seconds;
+        else product_clock->emplace(w.name, seconds);
     }
 
     void report_input(const Matrix& w, const float* x, size_t ldx, size_t nt, Input input) {
@@ -634,6 +641,7 @@ Context& Context::operator=(Context&&) noexcept = default;
 void Context::reset() { state_->pos = 0; }
 
 void Context::observe(ProductObserver* observer) { state_->observer = observer; }
+void Context::time_products(ProductSeconds* clock) { state_->product_clock = clock; }
 uint32_t Context::position() const { return state_->pos; }
 uint32_t Context::n_ctx() const { return state_->n_ctx; }
 const Model& Context::model() const { return state_->model; }

@@ -3,20 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <functional>
+#include <memory>
 #include <random>
-#include <vector>
+#include <set>
 
-#include "kernels.hpp"
-#include "product.hpp"
 #include "qframe/codec.hpp"
+#include "qframe/engine/pass_timing.hpp"
 #include "qframe/error.hpp"
+#include "qframe/stage.hpp"
 
 namespace qframe::engine {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Rows of `type` from normal values of a trained matrix's scale (the IQ types ggml encodes only
 // with an importance matrix get a uniform one). At most 64 distinct rows, repeated: the product
@@ -40,27 +37,6 @@ std::vector<std::byte> random_weights(TensorType type, size_t cols, size_t rows)
     return bytes;
 }
 
-// The median seconds of one product over the repetitions, each repeating it until it took
-// options.min_seconds.
-double median_seconds(const std::function<void()>& product, const TimingOptions& options) {
-    product();  // warm-up: scratch pages, caches, the kernels' tables
-    std::vector<double> per_call;
-    for (unsigned r = 0; r < std::max(1u, options.repetitions); ++r) {
-        size_t calls = 0;
-        const auto start = Clock::now();
-        double elapsed = 0;
-        do {
-            product();
-            ++calls;
-            elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-        } while (elapsed < options.min_seconds);
-        per_call.push_back(elapsed / static_cast<double>(calls));
-    }
-    std::sort(per_call.begin(), per_call.end());
-    const size_t n = per_call.size();
-    return n % 2 ? per_call[n / 2] : (per_call[n / 2 - 1] + per_call[n / 2]) / 2;
-}
-
 }  // namespace
 
 bool can_time(TensorType type, size_t cols) {
@@ -68,38 +44,58 @@ bool can_time(TensorType type, size_t cols) {
     return cols > 0 && can_encode(type) && can_decode(type) && cols % info.block_size == 0;
 }
 
-ProductTiming time_product(TensorType type, size_t cols, size_t rows, const TimingOptions& options) {
-    if (!can_time(type, cols) || rows == 0)
-        throw Error(fmt::format("{} [{} × {}] cannot be timed: {}", type_name(type), cols, rows,
-                                rows == 0 ? "no rows" : can_encode(type) && can_decode(type) ? fmt::format("rows of {} values are not whole blocks of {}", cols, type_info(type).block_size)
-                                                                                             : "qframe does not encode and decode the type"));
-    const std::vector<std::byte> bytes = random_weights(type, cols, rows);
-    Matrix w;
-    w.name = fmt::format("{}x{}", cols, rows);
-    w.type = type;
-    w.cols = cols;
-    w.rows = rows;
-    w.row_bytes = *byte_size(type_info(type), cols);
-    w.data = bytes.data();
-    w.ggml_rows = rows;
+std::vector<std::string> timing_sample(const GgufFile& file, std::span<const std::string> matrices) {
+    int n_layer = 0;
+    for (const auto& name : matrices) n_layer = std::max(n_layer, tensor_layer(name) + 1);
+    const std::set<int> layers{0, n_layer / 2, std::max(0, n_layer - 1)};
+    std::vector<std::string> out;
+    std::set<std::pair<uint64_t, uint64_t>> covered;
+    const auto shape = [&](const std::string& name) {
+        const TensorInfo& t = *file.find_tensor(name);
+        return std::make_pair(t.dims[0], t.dims[1]);
+    };
+    for (const auto& name : matrices) {
+        const int layer = tensor_layer(name);
+        if (layer >= 0 && !layers.count(layer)) continue;
+        out.push_back(name);
+        covered.insert(shape(name));
+    }
+    for (const auto& name : matrices)
+        if (covered.insert(shape(name)).second) out.push_back(name);
+    return out;
+}
 
-    const size_t nt = std::max<uint32_t>(1, options.prompt_tokens), ldx = kernels::padded(cols), ldy = kernels::padded(rows);
-    Buffer x(nt * ldx), y(nt * ldy);
-    std::mt19937 rng(7);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    for (size_t t = 0; t < nt; ++t)
-        for (size_t k = 0; k < cols; ++k) x.data()[t * ldx + k] = normal(rng);
-    ProductInput in;
-    if (options.numerics == Numerics::ggml) in.rounded = Buffer(nt * ldx);
+PassSeconds rest_of(const PassProfile& profile) {
+    PassSeconds rest = profile.median;
+    for (const auto& [_, seconds] : profile.prompt_products) rest.prompt -= seconds;
+    for (const auto& [_, seconds] : profile.generation_products) rest.generation -= seconds;
+    return rest;
+}
 
-    ProductTiming out;
-    out.weight_bytes = bytes.size();
-    const unsigned threads = std::max(1u, options.threads);
-    // Each product from a fresh input, as a layer's first product: the activations rounded or
-    // quantized every time.
-    out.prompt_seconds = median_seconds([&] { matmul(w, x.data(), ldx, nt, y.data(), ldy, threads, options.numerics, in); }, options) /
-                         static_cast<double>(nt);
-    out.generation_seconds = median_seconds([&] { matmul(w, x.data(), ldx, 1, y.data(), ldy, threads, options.numerics, in); }, options);
+TypePassTiming time_in_pass(const GgufFile& file, TensorType type, std::span<const std::string> weights, const TimingOptions& options) {
+    auto bytes = std::make_shared<std::map<std::string, std::vector<std::byte>, std::less<>>>();
+    for (const auto& name : weights) {
+        const TensorInfo* t = file.find_tensor(name);
+        if (!t || t->dims.size() < 2) throw Error(fmt::format("{}: no matrix {} to time", file.display_name(), name));
+        if (!can_time(type, t->dims[0]))
+            throw Error(fmt::format("{} [{}] cannot be timed as {}: {}", name, t->shape(), type_name(type),
+                                    can_encode(type) && can_decode(type) ? fmt::format("rows of {} values are not whole blocks of {}", t->dims[0], type_info(type).block_size)
+                                                                         : "qframe does not encode and decode the type"));
+        (*bytes)[name] = random_weights(type, t->dims[0], t->n_values / t->dims[0]);
+    }
+    const WeightSource source = [&file, bytes, type](std::string_view name) -> std::optional<TensorData> {
+        const auto it = bytes->find(name);
+        if (it == bytes->end()) return std::nullopt;
+        return TensorData{type, file.find_tensor(name)->dims, it->second, bytes};
+    };
+    const PassProfile profile = median_pass(Model::load(file, source), options.prompt_tokens, options.gen_tokens, options.threads,
+                                            options.numerics, options.repetitions, 1, options.min_seconds);
+    TypePassTiming out{{}, rest_of(profile)};
+    for (const auto& name : weights) {
+        const auto prompt = profile.prompt_products.find(name), gen = profile.generation_products.find(name);
+        out.weights[name] = {prompt == profile.prompt_products.end() ? 0 : prompt->second / options.prompt_tokens,
+                     gen == profile.generation_products.end() ? 0 : gen->second};
+    }
     return out;
 }
 

@@ -76,10 +76,59 @@ do for [kind in "svg pngcairo"] {{
     return {"types.svg", "types.png"};
 }
 
+// The speed model's section: the rest of a pass, then each mix predicted (and measured).
+std::string mixes_section(const PassRest& rest, const std::vector<MixSpeed>& mixes, nlohmann::json& json) {
+    std::string md = fmt::format("\n## The speed model: mixes predicted{}\n\nA pass of a prompt of {} tokens (one batch), then {} tokens "
+                                 "generated: its matrix products from the table above, plus the rest of the pass (attention, norms, the "
+                                 "rest), measured on {} ({}): {:.1f} ms per prompt, {:.2f} ms per generated token.\n\n",
+                                 std::any_of(mixes.begin(), mixes.end(), [](const MixSpeed& m) { return m.measured.has_value(); }) ? " and measured" : "",
+                                 rest.prompt_tokens, rest.gen_tokens, rest.from, rest.measured, rest.prompt_seconds * 1e3, rest.generation_seconds * 1e3);
+    json["rest"] = {{"shape", rest.shape}, {"prompt_tokens", rest.prompt_tokens}, {"gen_tokens", rest.gen_tokens},
+                    {"prompt_seconds", rest.prompt_seconds}, {"generation_seconds_per_token", rest.generation_seconds}, {"from", rest.from},
+                    {"measured", rest.measured}};
+    if (mixes.empty()) return md;
+    md += "| file | prompt tok/s predicted | measured | error | generation tok/s predicted | measured | error |\n|---|---:|---:|---:|---:|---:|---:|\n";
+    nlohmann::json rows = nlohmann::json::array();
+    double prompt_sum = 0, gen_sum = 0, prompt_worst = 0, gen_worst = 0;
+    size_t measured = 0;
+    for (const auto& m : mixes) {
+        nlohmann::json row = {{"file", m.file}, {"predicted_prompt_tps", m.predicted.prompt_tps}, {"predicted_gen_tps", m.predicted.gen_tps}};
+        if (m.measured) {
+            const double pe = relative_error(m.predicted.prompt_tps, m.measured->prompt_tps), ge = relative_error(m.predicted.gen_tps, m.measured->gen_tps);
+            md += fmt::format("| {} | {:.2f} | {:.2f} | {:+.1f}% | {:.2f} | {:.2f} | {:+.1f}% |\n", m.file, m.predicted.prompt_tps, m.measured->prompt_tps,
+                              pe * 100, m.predicted.gen_tps, m.measured->gen_tps, ge * 100);
+            row["measured_prompt_tps"] = m.measured->prompt_tps;
+            row["measured_gen_tps"] = m.measured->gen_tps;
+            row["prompt_error"] = pe;
+            row["gen_error"] = ge;
+            prompt_sum += std::abs(pe);
+            gen_sum += std::abs(ge);
+            prompt_worst = std::max(prompt_worst, std::abs(pe));
+            gen_worst = std::max(gen_worst, std::abs(ge));
+            ++measured;
+        } else {
+            md += fmt::format("| {} | {:.2f} | – | – | {:.2f} | – | – |\n", m.file, m.predicted.prompt_tps, m.predicted.gen_tps);
+        }
+        rows.push_back(row);
+    }
+    json["mixes"] = rows;
+    if (measured) {
+        md += fmt::format("\nOver the {} measured: mean |error| {:.1f}% for prompts (worst {:.1f}%), {:.1f}% for generation (worst {:.1f}%). "
+                          "error = predicted / measured − 1.\n",
+                          measured, 100 * prompt_sum / measured, 100 * prompt_worst, 100 * gen_sum / measured, 100 * gen_worst);
+        json["mean_abs_error"] = {{"prompt", prompt_sum / measured}, {"generation", gen_sum / measured}};
+        json["worst_abs_error"] = {{"prompt", prompt_worst}, {"generation", gen_worst}};
+    }
+    return md;
+}
+
 }  // namespace
 
+double relative_error(double predicted, double measured) { return measured > 0 ? predicted / measured - 1 : 0; }
+
 std::vector<std::string> write_type_report(const std::filesystem::path& dir, const std::string& model, const std::vector<MatrixShape>& shapes,
-                                           const std::vector<std::string>& types, const TimingTable& table) {
+                                           const std::vector<std::string>& types, const TimingTable& table, const PassRest* rest,
+                                           const std::vector<MixSpeed>& mixes) {
     std::filesystem::create_directories(dir);
     const auto plots = draw(dir, model, shapes, types, table);
 
@@ -130,9 +179,12 @@ std::vector<std::string> write_type_report(const std::filesystem::path& dir, con
         }
         shapes_json.push_back({{"cols", s.cols}, {"rows", s.rows}, {"tensors", s.tensors}, {"timings", entries}});
     }
-    const nlohmann::json report = {{"model", model},       {"cpu", table.cpu},         {"threads", table.threads},
+    nlohmann::json speed_model = nlohmann::json::object();
+    if (rest) md += mixes_section(*rest, mixes, speed_model);
+    nlohmann::json report = {{"model", model},       {"cpu", table.cpu},         {"threads", table.threads},
                                    {"prompt_tokens", table.prompt_tokens}, {"numerics", table.numerics}, {"shapes", shapes_json},
                                    {"whole_model", whole}, {"plots", plots}};
+    if (rest) report["speed_model"] = speed_model;
     write_text_atomically(dir / "report.json", report.dump(1) + "\n");
     write_text_atomically(dir / "REPORT.md", md);
     return plots;

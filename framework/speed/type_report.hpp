@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "mix_speed.hpp"
 #include "type_table.hpp"
 
 namespace qframe::speed {
@@ -17,10 +19,22 @@ struct MatrixShape {
     std::vector<std::string> tensors;  // the model's matrices of this shape (an expert tensor once per expert)
 };
 
+// A file of the model's shape: its tokens/s as the speed model predicts them and, where timed, as
+// measured.
+struct MixSpeed {
+    std::string file;
+    SpeedPrediction predicted;
+    std::optional<SpeedPrediction> measured;
+};
+
+// The relative error of a prediction against a measurement.
+double relative_error(double predicted, double measured);
+
 // Writes dir/REPORT.md, dir/report.json and dir/types.{svg,png} (gnuplot) for `types` at
-// `shapes`, from `table`'s entries. Returns the plot's files (none when gnuplot is missing: the
+// `shapes`, from `table`'s entries, and the speed model's rest and mixes where given. Returns the plot's files (none when gnuplot is missing: the
 // report says so).
 std::vector<std::string> write_type_report(const std::filesystem::path& dir, const std::string& model, const std::vector<MatrixShape>& shapes,
-                                           const std::vector<std::string>& types, const TimingTable& table);
+                                           const std::vector<std::string>& types, const TimingTable& table,
+                                           const PassRest* rest = nullptr, const std::vector<MixSpeed>& mixes = {});
 
 }  // namespace qframe::speed

@@ -25,6 +25,17 @@ void TimingTable::put(const TypeTiming& timing) {
     else *it = timing;
 }
 
+const PassRest* TimingTable::find_rest(std::string_view shape, uint32_t gen_tokens) const {
+    const auto it = std::find_if(rests.begin(), rests.end(), [&](const PassRest& r) { return r.shape == shape && r.gen_tokens == gen_tokens; });
+    return it == rests.end() ? nullptr : &*it;
+}
+
+void TimingTable::put(const PassRest& rest) {
+    const auto it = std::find_if(rests.begin(), rests.end(), [&](const PassRest& r) { return r.shape == rest.shape && r.gen_tokens == rest.gen_tokens; });
+    if (it == rests.end()) rests.push_back(rest);
+    else *it = rest;
+}
+
 std::string TimingTable::key() const {
     return fmt::format("cpu={} threads={} prompt_tokens={} numerics={}", cpu, threads, prompt_tokens, numerics);
 }
@@ -48,6 +59,7 @@ std::filesystem::path table_file(const std::filesystem::path& dir, const TimingT
 TimingTable read_table(const std::filesystem::path& file, const TimingTable& key) {
     TimingTable table = key;
     table.entries.clear();
+    table.rests.clear();
     std::ifstream in(file);
     if (!in) return table;
     try {
@@ -57,6 +69,9 @@ TimingTable read_table(const std::filesystem::path& file, const TimingTable& key
         for (const auto& e : j.at("entries"))
             table.entries.push_back({e.at("type"), e.at("cols"), e.at("rows"), e.at("bpw"), e.at("prompt_seconds_per_token"),
                                      e.at("generation_seconds"), e.at("measured")});
+        for (const auto& r : j.value("rests", nlohmann::json::array()))
+            table.rests.push_back({r.at("shape"), table.prompt_tokens, r.at("gen_tokens"), r.at("prompt_seconds"), r.at("generation_seconds_per_token"),
+                                   r.at("from"), r.at("measured")});
     } catch (const nlohmann::json::exception& e) {
         throw Error(fmt::format("{} is not a table of type timings ({}): remove it, or measure anew with --force", file.string(), e.what()));
     }
@@ -68,8 +83,13 @@ void write_table(const std::filesystem::path& file, const TimingTable& table) {
     for (const auto& t : table.entries)
         entries.push_back({{"type", t.type}, {"cols", t.cols}, {"rows", t.rows}, {"bpw", t.bpw}, {"prompt_seconds_per_token", t.prompt_seconds},
                            {"generation_seconds", t.generation_seconds}, {"measured", t.measured}});
+    nlohmann::json rests = nlohmann::json::array();
+    for (const auto& r : table.rests)
+        rests.push_back({{"shape", r.shape}, {"gen_tokens", r.gen_tokens}, {"prompt_seconds", r.prompt_seconds},
+                         {"generation_seconds_per_token", r.generation_seconds}, {"from", r.from}, {"measured", r.measured}});
     const nlohmann::json j = {{"key", table.key()},          {"cpu", table.cpu},           {"threads", table.threads},
-                              {"prompt_tokens", table.prompt_tokens}, {"numerics", table.numerics}, {"entries", entries}};
+                              {"prompt_tokens", table.prompt_tokens}, {"numerics", table.numerics}, {"entries", entries},
+                              {"rests", rests}};
     write_text_atomically(file, j.dump(1) + "\n");
 }
 

@@ -21,17 +21,33 @@ struct TypeTiming {
     std::string measured;           // the UTC date it was measured
 };
 
+// The rest of a forward pass beyond its matrix products, for one model shape (mix_speed.hpp's
+// shape_key): a whole pass measured less its products' time from the table.
+struct PassRest {
+    std::string shape;              // the model's shape key
+    uint32_t prompt_tokens = 0;     // the prompt, one batch (the table's prompt_tokens)
+    uint32_t gen_tokens = 0;        // tokens generated after it
+    double prompt_seconds = 0;      // the whole prompt's
+    double generation_seconds = 0;  // per generated token
+    std::string from;               // the file measured
+    std::string measured;           // the UTC date
+};
+
 struct TimingTable {
     std::string cpu;  // /proc/cpuinfo's model name
     unsigned threads = 1;
     uint32_t prompt_tokens = 512;
     std::string numerics = "ggml";
     std::vector<TypeTiming> entries;
+    std::vector<PassRest> rests;
 
     // nullptr when (type, cols, rows) has no entry.
     const TypeTiming* find(std::string_view type, uint64_t cols, uint64_t rows) const;
     // Adds or replaces the entry of its (type, cols, rows).
     void put(const TypeTiming& timing);
+    // nullptr when the model shape has no rest measured for that generation length.
+    const PassRest* find_rest(std::string_view shape, uint32_t gen_tokens) const;
+    void put(const PassRest& rest);
     // What the timings depend on, as one line: keys the table's file.
     std::string key() const;
 };

@@ -4,34 +4,20 @@
 // docs/engine.md). Runs alternate between the two models so that a busy machine slows both alike;
 // the findings are medians with their spread and the median of the paired ratios.
 #include <algorithm>
-#include <chrono>
 #include <vector>
 
 #include "evaluators.hpp"
 #include "loaded_model.hpp"
+#include "qframe/engine/pass_timing.hpp"
 #include "qframe/parallel.hpp"
 
 namespace qframe::model_eval {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// A fixed token sequence (BOS, then ids spread over the vocabulary): speed does not depend on
-// the text, and both models see the same ids.
-std::vector<int32_t> probe_tokens(const LoadedModel& m, size_t n) {
-    std::vector<int32_t> tokens;
-    const uint32_t vocab = m.model.config().n_vocab;
-    for (size_t i = 0; i < n; ++i)
-        tokens.push_back(i == 0 && m.tokenizer.bos() >= 0 ? m.tokenizer.bos() : static_cast<int32_t>((i * 7919 + 13) % vocab));
-    return tokens;
 }
 
 struct Timings {
@@ -47,7 +33,7 @@ public:
 
     Findings evaluate(const ModelView& original, const ModelView& result, const ProgressFn& progress) const override {
         const LoadedModel a = load(original), b = load(result);
-        const auto tokens = probe_tokens(a, prompt_);
+        const auto tokens = engine::probe_tokens(a.model, prompt_);
         engine::Context ca(a.model, prompt_ + generate_ + 1, threads_, prompt_, numerics_);
         engine::Context cb(b.model, prompt_ + generate_ + 1, threads_, prompt_, numerics_);
         Timings ta, tb;
@@ -73,20 +59,10 @@ public:
 private:
     // One repetition: the prompt in one batch, then greedy generation from it.
     void measure(engine::Context& context, const std::vector<int32_t>& tokens, Timings* out) const {
-        context.reset();
-        auto start = Clock::now();
-        const auto logits = context.eval(tokens, false);
-        const double prompt_s = seconds_since(start);
-        start = Clock::now();
-        int32_t next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-        for (uint32_t i = 0; i < generate_; ++i) {  // no end-of-text stop: always generate_ tokens
-            const auto row = context.eval(std::span(&next, 1), false);
-            next = static_cast<int32_t>(std::max_element(row.begin(), row.end()) - row.begin());
-        }
-        const double gen_s = seconds_since(start);
+        const engine::PassSeconds s = engine::time_pass(context, tokens, generate_);
         if (!out) return;
-        out->prompt.push_back(tokens.size() / prompt_s);
-        out->generation.push_back(generate_ / gen_s);
+        out->prompt.push_back(tokens.size() / s.prompt);
+        out->generation.push_back(1.0 / s.generation);
     }
 
     static Findings range(const std::vector<double>& v) {

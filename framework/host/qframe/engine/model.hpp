@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -123,6 +124,10 @@ public:
                               size_t ld, std::span<const size_t> slots, size_t cols) = 0;
 };
 
+// Seconds spent in each weight's products (by GGUF name), wall time, added up over evals: where
+// a pass's time goes (qframe bench-types separates the products from the rest of a pass).
+using ProductSeconds = std::map<std::string, double, std::less<>>;
+
 // One sequence being evaluated: a KV cache of n_ctx positions plus scratch buffers.
 class Context {
 public:
@@ -139,6 +144,9 @@ public:
     // Reports every product's input to `observer` from the next eval on (nullptr: to none). The
     // observer must outlive its use; products still compute the same logits.
     void observe(ProductObserver* observer);
+    // Adds each product's wall time to `*clock` from the next eval on (nullptr: stops). The
+    // products compute the same logits; timing one costs two clock reads.
+    void time_products(ProductSeconds* clock);
     // Positions already evaluated.
     uint32_t position() const;
     uint32_t n_ctx() const;
