@@ -9,6 +9,7 @@
 #include <boost/algorithm/string/classification.hpp>
 #include <boost/algorithm/string/split.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -47,6 +48,9 @@ void print_plan(const MixPlan& plan, const std::string& objective) {
     fmt::print("  llama.cpp will call the file {} (general.file_type {})\n", llama_file_type_name(plan.file_type), plan.file_type);
     for (const auto& [name, v] : per) fmt::print("  {:<12} {:>4} group(s) {:>14} bytes\n", name, v.first, v.second);
     fmt::print("  (reachable: {} … {} bytes)\n", plan.smallest, plan.largest);
+    if (plan.speed_prompt_tokens)
+        fmt::print("  predicted speed: {:.1f} prompt tokens/s ({} a batch), {:.2f} generated tokens/s (the speed table's machine and threads)\n",
+                   plan.predicted_prompt_tps, plan.speed_prompt_tokens, plan.predicted_gen_tps);
     if (plan.predicted_choices)
         fmt::print("  {} of the {} groups' chosen costs are predicted by the adaptive study (gain predictor), not measured\n",
                    plan.predicted_choices, plan.groups.size());
@@ -72,6 +76,9 @@ int run_plan_command(const std::vector<std::string>& args) {
         ("pin", po::value<std::vector<std::string>>()->composing(), "REGEX=TREATMENT: groups matching get it (or baseline); repeatable")
         ("tie", po::value<std::vector<std::string>>()->composing(), "REGEX: matching groups with the same captures share a choice, e.g. 'blk\\.(\\d+)\\.attn_[qkv]'")
         ("types", po::value<std::string>(), "treatments to choose from, comma-separated (default: all the study measured)")
+        ("speed-table", po::value<std::string>(), "the table `qframe bench-types MODEL` wrote (bench-types/types-….json): the plans' tokens/s predicted")
+        ("min-prompt-speed", po::value<double>(), "prompt tokens/s the plan must be predicted to reach at least (needs --speed-table)")
+        ("min-gen-speed", po::value<double>(), "generated tokens/s the plan must be predicted to reach at least (needs --speed-table)")
         ("input,i", po::value<std::string>(), "the study's model, when not where its study.yaml says")
         ("out", po::value<std::string>(), "the plan recipe to write (default: STUDY/plan.yaml)")
         ("emit-tensor-types", po::value<std::string>(), "also write the plan as llama-quantize's --tensor-type-file (one ^NAME$=type per line)")
@@ -91,7 +98,12 @@ int run_plan_command(const std::vector<std::string>& args) {
     const bool frontier = vm->count("frontier") > 0;
     if (frontier && (vm->count("target-size") || vm->count("target-bpw") || vm->count("apply") || vm->count("out") || vm->count("emit-tensor-types")))
         throw UsageError("--frontier plans at its own budgets: no --target-size/--target-bpw, --out, --emit-tensor-types or --apply");
-    if (!frontier && vm->count("target-size") == vm->count("target-bpw")) throw UsageError("give one target: --target-size SIZE or --target-bpw X");
+    const bool speed_bound = vm->count("min-prompt-speed") || vm->count("min-gen-speed");
+    if (frontier && speed_bound) throw UsageError("--frontier plans at every size: a speed bound is for one plan (--speed-table alone gives the frontier's speeds)");
+    if (speed_bound && !vm->count("speed-table")) throw UsageError("--min-prompt-speed and --min-gen-speed need --speed-table (`qframe bench-types MODEL` writes it)");
+    if (!frontier && vm->count("target-size") && vm->count("target-bpw")) throw UsageError("give one target: --target-size SIZE or --target-bpw X");
+    if (!frontier && !vm->count("target-size") && !vm->count("target-bpw") && !speed_bound)
+        throw UsageError("give a target: --target-size SIZE or --target-bpw X (or a speed bound, --min-prompt-speed / --min-gen-speed)");
     constexpr unsigned kMaxFrontierPlans = 1000;  // each is a solve, a recipe and a point drawn
     if (frontier && ((*vm)["frontier"].as<unsigned>() < 1 || (*vm)["frontier"].as<unsigned>() > kMaxFrontierPlans))
         throw UsageError(fmt::format("--frontier needs 1 to {} plans", kMaxFrontierPlans));
@@ -116,6 +128,12 @@ int run_plan_command(const std::vector<std::string>& args) {
         }
     if (vm->count("tie")) request.ties = (*vm)["tie"].as<std::vector<std::string>>();
     if (vm->count("types")) request.types = split_commas((*vm)["types"].as<std::string>());
+    if (vm->count("speed-table")) request.speed_table = (*vm)["speed-table"].as<std::string>();
+    for (const auto& [flag, bound] : {std::pair{"min-prompt-speed", &request.min_prompt_tps}, std::pair{"min-gen-speed", &request.min_gen_tps}})
+        if (vm->count(flag)) {
+            *bound = (*vm)[flag].as<double>();
+            if (!(**bound > 0 && std::isfinite(**bound))) throw UsageError(fmt::format("--{} {}: tokens/s above 0", flag, **bound));
+        }
 
     const auto study_file = request.study_dir / "study.yaml";
     StageCatalog catalog;

@@ -23,6 +23,8 @@
 #include "qframe/stage_kinds.hpp"
 #include "gain_predictor.hpp"
 #include "solver.hpp"
+#include "speed/mix_speed.hpp"
+#include "speed/type_table.hpp"
 #include "statistics.hpp"
 
 namespace qframe {
@@ -297,6 +299,7 @@ std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const 
             }
             sum.option.bytes += c->option.bytes;
             sum.option.cost += c->option.cost;
+            for (size_t t = 0; t < plan::kTimeKinds; ++t) sum.option.seconds[t] += c->option.seconds[t];
             sum.predicted = sum.predicted || c->predicted;
         }
         if (everywhere) out.push_back(sum);
@@ -304,6 +307,26 @@ std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const 
     if (out.empty()) throw Error(fmt::format("tied group {} and the groups tied to it share no choice (pins or failures differ)", groups[members[0]].name));
     return out;
 }
+
+// The speed model's view of a model: each product's shape and the table's time for a type there.
+struct ProductTimes {
+    speed::TimingTable table;
+    std::map<std::string, std::pair<uint64_t, uint64_t>, std::less<>> shape_of;  // the products (speed::matrix_uses)
+    std::set<std::string> missing;                                              // "TYPE COLS×ROWS" the table lacks
+
+    // What the tensor adds to a pass at type `type_id` (nothing where it is no product).
+    plan::Seconds of(std::string_view tensor, uint32_t type_id) {
+        const auto it = shape_of.find(tensor);
+        if (it == shape_of.end()) return {};
+        const std::string type = type_name_or_id(find_type(type_id), type_id);
+        const speed::TypeTiming* t = table.find(type, it->second.first, it->second.second);
+        if (!t) {
+            missing.insert(fmt::format("{} {}×{}", type, it->second.first, it->second.second));
+            return {};
+        }
+        return {t->prompt_seconds * table.prompt_tokens, t->generation_seconds};
+    }
+};
 
 }  // namespace
 
@@ -322,6 +345,12 @@ struct Planner::Impl {
     ProxyCheck proxy, output_proxy;
     std::string gain_error_key;
     std::vector<GainCheck> gain_checks;
+    // The speed model (PlanRequest::speed_table): a pass's seconds outside the choices (the rest of
+    // a pass, the ungrouped products), the prompt's tokens, and the seconds the choices may add.
+    bool timed = false;
+    plan::Seconds fixed_seconds{};
+    uint32_t prompt_tokens = 0;
+    plan::Seconds time_budget = plan::kUnbounded;
 
     double bpw(uint64_t file) const { return 8.0 * static_cast<double>(file - std::min(file, data_offset)) / static_cast<double>(n_values); }
 
@@ -335,6 +364,38 @@ struct Planner::Impl {
             out.push_back(best);
         }
         return out;
+    }
+
+    // Each choice's seconds in a pass, from the speed table; the fixed seconds; the time budget.
+    void time_products(const PlanRequest& request, const GgufFile& input, const GgufFile& base, const std::set<std::string>& grouped) {
+        ProductTimes times{speed::read_table_file(*request.speed_table), {}, {}};
+        const speed::PassRest* rest = nullptr;
+        for (const auto& r : times.table.rests)
+            if (r.shape == speed::shape_key(input)) rest = &r;
+        if (!rest)
+            throw Error(fmt::format("--speed-table {}: no pass of {}'s shape was timed for it: run `qframe bench-types {}` with the table's threads ({})",
+                                    request.speed_table->string(), input.display_name(), study.input.string(), times.table.threads));
+        for (const auto& u : speed::matrix_uses(input)) times.shape_of[u.name] = {u.cols, u.rows};
+        for (auto& g : groups)
+            for (auto& c : g.choices)
+                for (size_t k = 0; k < g.tensors.size(); ++k) {
+                    const plan::Seconds s = times.of(g.tensors[k], c.types[k]);
+                    for (size_t t = 0; t < plan::kTimeKinds; ++t) c.option.seconds[t] += s[t];
+                }
+        fixed_seconds = {rest->prompt_seconds, rest->generation_seconds};
+        for (const auto& t : base.tensors())
+            if (!grouped.count(t.name)) {
+                const plan::Seconds s = times.of(t.name, t.type_id);
+                for (size_t k = 0; k < plan::kTimeKinds; ++k) fixed_seconds[k] += s[k];
+            }
+        if (!times.missing.empty())
+            throw Error(fmt::format("--speed-table {}: no time for {}{}: run `qframe bench-types {} --types …` with those types",
+                                    request.speed_table->string(), *times.missing.begin(),
+                                    times.missing.size() > 1 ? fmt::format(" (and {} more)", times.missing.size() - 1) : "", study.input.string()));
+        timed = true;
+        prompt_tokens = times.table.prompt_tokens;
+        if (request.min_prompt_tps) time_budget[0] = prompt_tokens / *request.min_prompt_tps - fixed_seconds[0];
+        if (request.min_gen_tps) time_budget[1] = 1.0 / *request.min_gen_tps - fixed_seconds[1];
     }
 
     // The plan of one choice per unit, as the recipe that writes `output`, with its exact size.
@@ -359,9 +420,11 @@ struct Planner::Impl {
         std::map<std::string_view, size_t> position;
         for (size_t i = 0; i < types.size(); ++i) position[types[i].name] = i;
         uint64_t chosen_bytes = 0;
+        plan::Seconds seconds = fixed_seconds;
         for (size_t i = 0; i < groups.size(); ++i) {
             const auto& g = groups[i];
             const Choice& c = *find_choice(g.choices, choice_of_group[i]);
+            for (size_t t = 0; t < plan::kTimeKinds; ++t) seconds[t] += c.option.seconds[t];
             plan.groups.push_back({g.name, c.treatment, g.tensors, c.option.bytes, c.option.cost, c.predicted});
             plan.predicted_choices += c.predicted;
             plan.predicted += c.option.cost;
@@ -376,6 +439,11 @@ struct Planner::Impl {
         plan.bpw = bpw(plan.file_bytes);
         plan.file_type = guess_llama_file_type(types);
         for (const auto& t : types) plan.output_types.emplace_back(std::string(t.name), t.type_id);
+        if (timed) {
+            plan.speed_prompt_tokens = prompt_tokens;
+            plan.predicted_prompt_tps = prompt_tokens / seconds[0];
+            plan.predicted_gen_tps = 1.0 / seconds[1];
+        }
         return plan;
     }
 
@@ -413,6 +481,7 @@ std::set<std::string> Planner::offered_types() const {
 }
 
 uint64_t Planner::budget_of(const PlanRequest& request) const {
+    if (!request.target_bytes && !request.target_bpw && impl_->timed) return largest() + (uint64_t(1) << 20);  // room for any recipe text
     if (request.target_bytes.has_value() == request.target_bpw.has_value()) throw Error("give one target: --target-size or --target-bpw");
     if (request.target_bytes) return *request.target_bytes;
     return impl_->data_offset + static_cast<uint64_t>(std::floor(*request.target_bpw * static_cast<double>(impl_->n_values) / 8));
@@ -455,6 +524,7 @@ Planner::Planner(const PlanRequest& request, const StageCatalog& catalog) : impl
     const bool weighed = !study.imatrix.file.empty();
     d.gain_error_key = weighed ? "output_err2" : "rel_l2^2";
     d.gain_checks = plan::check_gains(cost_samples(results, request.objective, weighed));
+    if (request.speed_table) d.time_products(request, input, base, grouped);
     apply_pins(d.groups, study, request.pins);
     d.units = tie_units(d.groups, request.ties);
     for (const auto& members : d.units) {
@@ -485,6 +555,19 @@ uint64_t Planner::smallest_plan_bytes(const std::filesystem::path& output) const
     }
 }
 
+// Why no plan meets the speed bound: the fastest the choices reach, each kind on its own.
+std::string Planner::no_plan_fast_enough(uint64_t budget) const {
+    const Impl& d = *impl_;
+    plan::Seconds fastest = d.fixed_seconds;
+    for (const auto& unit : d.options)
+        for (size_t t = 0; t < plan::kTimeKinds; ++t)
+            fastest[t] += std::min_element(unit.begin(), unit.end(), [t](const auto& a, const auto& b) { return a.seconds[t] < b.seconds[t]; })->seconds[t];
+    return fmt::format("no plan within {} bytes ({:.3f} bits per weight) is predicted to reach the speed asked ({}{}): the fastest choices, each kind on "
+                       "its own and at any size, predict {:.1f} prompt tokens/s and {:.2f} generated tokens/s",
+                       budget, d.bpw(budget), std::isfinite(d.time_budget[0]) ? "prompt" : "", std::isfinite(d.time_budget[1]) ? (std::isfinite(d.time_budget[0]) ? " and generation" : "generation") : "",
+                       d.prompt_tokens / fastest[0], 1.0 / fastest[1]);
+}
+
 MixPlan Planner::plan(uint64_t budget, const std::filesystem::path& output) const {
     const Impl& d = *impl_;
     const MixPlan least = d.assemble(d.smallest_choice(), budget, output, *this);
@@ -495,7 +578,8 @@ MixPlan Planner::plan(uint64_t budget, const std::filesystem::path& output) cons
     // the recipe, and solve again for the header it makes until that fits (the header grows each
     // time, so this ends). Should a longer recipe leave no room, the smallest plan still fits.
     for (uint64_t header = d.header;;) {
-        const auto solution = budget >= header + d.fixed ? plan::solve(d.options, budget - header - d.fixed) : std::nullopt;
+        const auto solution = budget >= header + d.fixed ? plan::solve(d.options, budget - header - d.fixed, d.time_budget) : std::nullopt;
+        if (!solution && (std::isfinite(d.time_budget[0]) || std::isfinite(d.time_budget[1]))) throw Error(no_plan_fast_enough(budget));
         if (!solution) return least;
         MixPlan plan = d.assemble(solution->choice, budget, output, *this);
         const uint64_t needed = plan.file_bytes - d.fixed - solution->bytes;

@@ -15,7 +15,38 @@ struct State {
     double cost;
     uint32_t parent;  // index in the previous unit's frontier
     uint32_t option;
+    Seconds seconds{};
 };
+
+// Sums of the same costs in another order are a tie, not an improvement.
+bool less_by_more_than_rounding(double a, double b) { return a < b - 1e-12 * std::max(1.0, std::abs(b)); }
+
+// Keeps the states of `next` no other beats in bytes, cost and every bounded time (sorted by
+// bytes, then cost, an earlier state beats a later one that is no faster in any bounded kind).
+std::vector<State> pareto(std::vector<State>& next, const std::array<bool, kTimeKinds>& bounded) {
+    std::sort(next.begin(), next.end(), [](const State& a, const State& b) { return a.bytes != b.bytes ? a.bytes < b.bytes : a.cost < b.cost; });
+    std::vector<State> kept;
+    if (!bounded[0] && !bounded[1]) {
+        // (bytes, cost) only: a state is kept when it costs less than every smaller one.
+        double best = 0;
+        for (const State& s : next)
+            if (kept.empty() || less_by_more_than_rounding(s.cost, best)) {
+                kept.push_back(s);
+                best = s.cost;
+            }
+        return kept;
+    }
+    for (const State& s : next) {
+        const bool beaten = std::any_of(kept.begin(), kept.end(), [&](const State& k) {
+            if (less_by_more_than_rounding(s.cost, k.cost)) return false;
+            for (size_t t = 0; t < kTimeKinds; ++t)
+                if (bounded[t] && s.seconds[t] < k.seconds[t]) return false;
+            return true;
+        });
+        if (!beaten) kept.push_back(s);
+    }
+    return kept;
+}
 
 }  // namespace
 
@@ -31,46 +62,59 @@ uint64_t largest_bytes(const std::vector<std::vector<Option>>& units) {
     return sum;
 }
 
-std::optional<Solution> solve(const std::vector<std::vector<Option>>& units, uint64_t budget, size_t max_states) {
+std::optional<Solution> solve(const std::vector<std::vector<Option>>& units, uint64_t budget, const Seconds& time_budget, size_t max_states) {
     for (const auto& u : units)
         if (u.empty()) throw Error("a plan unit without options");
     if (smallest_bytes(units) > budget) return std::nullopt;
-    // min_after[i]: the fewest bytes units i… can take; a state that cannot fit them is dropped.
+    std::array<bool, kTimeKinds> bounded{};
+    for (size_t t = 0; t < kTimeKinds; ++t) bounded[t] = std::isfinite(time_budget[t]);
+    // min_after[i]: the fewest bytes (and seconds of each kind) units i… can take; a state that
+    // cannot fit them is dropped.
     std::vector<uint64_t> min_after(units.size() + 1, 0);
-    for (size_t i = units.size(); i-- > 0;)
+    std::vector<Seconds> min_seconds_after(units.size() + 1, Seconds{});
+    for (size_t i = units.size(); i-- > 0;) {
         min_after[i] = min_after[i + 1] + std::min_element(units[i].begin(), units[i].end(), [](auto& a, auto& b) { return a.bytes < b.bytes; })->bytes;
+        for (size_t t = 0; t < kTimeKinds; ++t)
+            min_seconds_after[i][t] = min_seconds_after[i + 1][t] + std::min_element(units[i].begin(), units[i].end(), [t](auto& a, auto& b) {
+                                                                        return a.seconds[t] < b.seconds[t];
+                                                                    })->seconds[t];
+    }
+    const auto fits = [&](const State& s, size_t after) {
+        if (s.bytes + min_after[after] > budget) return false;
+        for (size_t t = 0; t < kTimeKinds; ++t)
+            if (bounded[t] && s.seconds[t] + min_seconds_after[after][t] > time_budget[t]) return false;
+        return true;
+    };
 
     std::vector<std::vector<State>> frontiers;
-    frontiers.push_back({{0, 0.0, 0, 0}});
+    frontiers.push_back({{0, 0.0, 0, 0, {}}});
+    if (!fits(frontiers.back().front(), 0)) return std::nullopt;
     std::vector<State> next;
     for (size_t i = 0; i < units.size(); ++i) {
         const auto& previous = frontiers.back();
         next.clear();
         for (uint32_t p = 0; p < previous.size(); ++p)
             for (uint32_t o = 0; o < units[i].size(); ++o) {
-                const uint64_t bytes = previous[p].bytes + units[i][o].bytes;
-                if (bytes + min_after[i + 1] <= budget) next.push_back({bytes, previous[p].cost + units[i][o].cost, p, o});
+                State s{previous[p].bytes + units[i][o].bytes, previous[p].cost + units[i][o].cost, p, o, previous[p].seconds};
+                for (size_t t = 0; t < kTimeKinds; ++t) s.seconds[t] += units[i][o].seconds[t];
+                if (fits(s, i + 1)) next.push_back(s);
             }
-        // Pareto: by bytes, then cost; keep a state only if it costs less than every smaller one
-        // (by more than rounding: sums of the same costs in another order are a tie).
-        std::sort(next.begin(), next.end(), [](const State& a, const State& b) { return a.bytes != b.bytes ? a.bytes < b.bytes : a.cost < b.cost; });
-        std::vector<State> kept;
-        double best = 0;
-        for (const State& s : next)
-            if (kept.empty() || s.cost < best - 1e-12 * std::max(1.0, std::abs(best))) {
-                kept.push_back(s);
-                best = s.cost;
-            }
+        if (next.empty()) return std::nullopt;  // the time budgets: the per-kind least sums are no one choice's
+        std::vector<State> kept = pareto(next, bounded);
         if (kept.size() > max_states)
             throw Error(fmt::format("the plan's search grew past {} states at unit {} of {}; restrict the types or tie groups", max_states, i + 1, units.size()));
         frontiers.push_back(std::move(kept));
     }
-    // The last frontier's cheapest state is its last (costs fall as bytes grow).
+    // The last frontier's cheapest state (the first of the least cost: fewest bytes). Without a
+    // time bound it is the last: costs fall as bytes grow.
     const auto& last = frontiers.back();
     Solution s;
-    uint32_t at = static_cast<uint32_t>(last.size() - 1);
+    uint32_t at = 0;
+    for (uint32_t k = 1; k < last.size(); ++k)
+        if (less_by_more_than_rounding(last[k].cost, last[at].cost)) at = k;
     s.bytes = last[at].bytes;
     s.cost = last[at].cost;
+    s.seconds = last[at].seconds;
     s.choice.resize(units.size());
     for (size_t i = units.size(); i > 0; --i) {
         const State& st = frontiers[i][at];

@@ -78,6 +78,22 @@ TimingTable read_table(const std::filesystem::path& file, const TimingTable& key
     return table;
 }
 
+TimingTable read_table_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) throw Error(fmt::format("{}: cannot read the table of type timings (`qframe bench-types MODEL` writes one)", file.string()));
+    TimingTable key;
+    try {
+        const auto j = nlohmann::json::parse(in);
+        key.cpu = j.at("cpu").get<std::string>();
+        key.threads = j.at("threads").get<unsigned>();
+        key.prompt_tokens = j.at("prompt_tokens").get<uint32_t>();
+        key.numerics = j.at("numerics").get<std::string>();
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("{} is not a table of type timings ({})", file.string(), e.what()));
+    }
+    return read_table(file, key);
+}
+
 void write_table(const std::filesystem::path& file, const TimingTable& table) {
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& t : table.entries)

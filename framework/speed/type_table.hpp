@@ -61,6 +61,9 @@ std::filesystem::path table_file(const std::filesystem::path& dir, const TimingT
 // The entries stored for `key`'s key in `file` (none when there is no file). Throws
 // qframe::Error for a file that is not such a table, or one of another key.
 TimingTable read_table(const std::filesystem::path& file, const TimingTable& key);
+// The table in `file`, whatever its key (qframe plan --speed-table). Throws qframe::Error for a
+// missing file or one that is not such a table.
+TimingTable read_table_file(const std::filesystem::path& file);
 void write_table(const std::filesystem::path& file, const TimingTable& table);
 
 }  // namespace qframe::speed

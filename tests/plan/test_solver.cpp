@@ -91,3 +91,69 @@ TEST_CASE("plan solver: a 1B-sized instance (154 groups × 7 types) stays small"
     REQUIRE(s);
     CHECK(s->bytes <= budget);
 }
+
+namespace {
+
+// The least cost within bytes and time budgets by trying every choice (ties: fewer bytes), or -1.
+double brute_force_timed(const Units& units, uint64_t budget, const qframe::plan::Seconds& time_budget) {
+    std::vector<size_t> pick(units.size(), 0);
+    double best = -1;
+    while (true) {
+        uint64_t bytes = 0;
+        double cost = 0;
+        qframe::plan::Seconds seconds{};
+        for (size_t i = 0; i < units.size(); ++i) {
+            bytes += units[i][pick[i]].bytes, cost += units[i][pick[i]].cost;
+            for (size_t t = 0; t < seconds.size(); ++t) seconds[t] += units[i][pick[i]].seconds[t];
+        }
+        if (bytes <= budget && seconds[0] <= time_budget[0] && seconds[1] <= time_budget[1] && (best < 0 || cost < best - 1e-12)) best = cost;
+        size_t i = 0;
+        while (i < units.size() && ++pick[i] == units[i].size()) pick[i++] = 0;
+        if (i == units.size()) break;
+    }
+    return best;
+}
+
+}  // namespace
+
+TEST_CASE("plan solver: with time budgets, the optimum of brute force", "[plan]") {
+    std::mt19937_64 rng(13);
+    std::uniform_real_distribution<double> speed(0.5, 2.0);
+    int feasible = 0, infeasible = 0, bound_binds = 0;
+    for (int trial = 0; trial < 200; ++trial) {
+        Units units = random_units(rng, 1 + trial % 6);
+        // Time is not bytes: a smaller type can be slower (the IQ types' generation).
+        for (auto& u : units)
+            for (auto& o : u) o.seconds = {static_cast<double>(o.bytes) * speed(rng), 1000.0 / static_cast<double>(o.bytes) + speed(rng)};
+        const uint64_t hi = qframe::plan::largest_bytes(units);
+        double slowest_prompt = 0, slowest_gen = 0;
+        for (const auto& u : units) {
+            double p = 0, g = 0;
+            for (const auto& o : u) p = std::max(p, o.seconds[0]), g = std::max(g, o.seconds[1]);
+            slowest_prompt += p, slowest_gen += g;
+        }
+        for (const double f : {0.3, 0.6, 0.8, 1.0})
+            for (const int kind : {0, 1, 2}) {
+                qframe::plan::Seconds bound = qframe::plan::kUnbounded;
+                if (kind != 1) bound[0] = slowest_prompt * f;
+                if (kind != 0) bound[1] = slowest_gen * f;
+                const double best = brute_force_timed(units, hi, bound);
+                const auto s = qframe::plan::solve(units, hi, bound);
+                INFO("trial " << trial << " f " << f << " kind " << kind);
+                if (best < 0) {
+                    CHECK_FALSE(s);
+                    ++infeasible;
+                    continue;
+                }
+                REQUIRE(s);
+                ++feasible;
+                CHECK(s->cost == Approx(best).margin(1e-9));
+                CHECK(s->seconds[0] <= bound[0]);
+                CHECK(s->seconds[1] <= bound[1]);
+                if (s->cost > brute_force_timed(units, hi, qframe::plan::kUnbounded) + 1e-9) ++bound_binds;
+            }
+    }
+    CHECK(feasible > 500);
+    CHECK(infeasible > 50);
+    CHECK(bound_binds > 100);  // the bounds changed the answer often: the test tests them
+}

@@ -25,6 +25,10 @@ struct PlanRequest {
     std::vector<std::pair<std::string, std::string>> pins;  // group regex → treatment (or "baseline")
     std::vector<std::string> ties;             // group regex: matches with the same captures share a choice
     std::vector<std::string> types;            // treatments allowed (empty: all the study measured)
+    // Speed: the per-machine table `qframe bench-types` wrote for the study's model (its matrix
+    // products by type and the rest of a pass), and the least tokens/s the plan must predict.
+    std::optional<std::filesystem::path> speed_table;
+    std::optional<double> min_prompt_tps, min_gen_tps;
 };
 
 // A group's choice in a plan: the treatment index into Study::treatments, or nullopt (baseline).
@@ -74,6 +78,10 @@ struct MixPlan {
     // measure (output_err2 when the study weighs by an importance matrix, else rel_l2^2).
     std::string gain_error_key;
     std::vector<GainCheck> gain_checks;
+    // The speed model's tokens/s of the plan (0 without a speed table): a prompt of
+    // speed_prompt_tokens, generation after it (docs/speed.md).
+    double predicted_prompt_tps = 0, predicted_gen_tps = 0;
+    uint32_t speed_prompt_tokens = 0;
 };
 
 // A study read as choices, ready to plan at any budget. Throws qframe::Error with the reason (an
@@ -86,7 +94,7 @@ public:
     uint64_t smallest() const;  // the file sizes the choices reach, less the plan's recipe text
     uint64_t largest() const;   // (which the header holds: a few KB more)
     uint64_t smallest_plan_bytes(const std::filesystem::path& output) const;  // exactly, recipe included
-    uint64_t budget_of(const PlanRequest& request) const;  // its target as a file size
+    uint64_t budget_of(const PlanRequest& request) const;  // its target as a file size (none: the largest, for a speed bound alone)
     double bpw(uint64_t file_bytes) const;                  // bits per weight of a file of the model
     // The gain predictor checked on the study (MixPlan::gain_checks) and its error measure.
     const std::vector<GainCheck>& gain_checks() const;
@@ -99,6 +107,7 @@ public:
     MixPlan plan(uint64_t budget, const std::filesystem::path& output) const;
 
 private:
+    std::string no_plan_fast_enough(uint64_t budget) const;
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
