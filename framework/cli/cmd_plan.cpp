@@ -145,6 +145,12 @@ int run_plan_command(const std::vector<std::string>& args) {
     report.measure = vm->count("measure") > 0;
     if ((*vm)["mixes"].as<std::string>() != "none") report.mixes = split_commas((*vm)["mixes"].as<std::string>());
     report.evaluation.threads = (*vm)["threads"].as<unsigned>();
+    if (const auto speed = planner.speed_setting(); speed && report.measure) {
+        // Measured as the table was: its threads, its prompt and generation lengths.
+        report.evaluation.pass_prompt_tokens = speed->prompt_tokens;
+        report.evaluation.pass_gen_tokens = speed->gen_tokens;
+        report.evaluation.pass_threads = speed->threads;
+    }
     ProgressBar bar(!vm->count("quiet"));
     report.evaluation.progress = [&bar](size_t done, size_t total) { bar.update("measured", done, total); };
 
@@ -198,6 +204,10 @@ int run_plan_command(const std::vector<std::string>& args) {
         const auto& m = points.front().measured;
         fmt::print("measured {} {:.6g} (predicted {:.6g}); report {}/REPORT.md\n", request.objective, m.value(request.objective, 0.0), plan.predicted,
                    report.dir.string());
+        if (m.contains("measured_gen_tps"))
+            fmt::print("measured speed: {:.1f} prompt tokens/s, {:.2f} generated tokens/s ({} thread(s); predicted {:.1f} and {:.2f})\n",
+                       m.at("measured_prompt_tps").get<double>(), m.at("measured_gen_tps").get<double>(), m.at("speed_threads").get<unsigned>(),
+                       plan.predicted_prompt_tps, plan.predicted_gen_tps);
     }
     return 0;
 }

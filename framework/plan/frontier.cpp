@@ -1,6 +1,7 @@
 #include "frontier.hpp"
 #include "gain_predictor.hpp"
 
+#include <tuple>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -74,6 +75,46 @@ do for [kind in "svg pngcairo"] {{
     sweep::run_gnuplot(dir / "frontier.gnuplot");
 }
 
+// The frontier in three dimensions: cost against bits per weight, each point coloured by its
+// predicted generation tokens/s (plans at their measured cost where measured, else predicted;
+// mixes at their measured cost). Two panels: generation and prompt speed.
+void draw_speed(const std::vector<FrontierPoint>& points, const std::filesystem::path& dir, const std::string& study, const std::string& objective) {
+    std::string data;
+    for (const auto& p : points) {
+        if (p.predicted_gen_tps <= 0) continue;
+        const double measured = p.measured.is_null() ? NAN : p.measured.value(objective, NAN);
+        const double cost = std::isnan(measured) ? p.predicted : measured;
+        if (!(cost > 0) && objective != "dppl") continue;
+        data += fmt::format("{:.6g} {:.6g} {:.6g} {:.6g} {} {}\n", p.bpw, cost, p.predicted_gen_tps, p.predicted_prompt_tps, p.is_mix ? 5 : 7,
+                            p.is_mix ? p.name : "");
+    }
+    write_text_atomically(dir / "frontier_speed.dat", data);
+    const std::string script = fmt::format(R"GP(# qframe plan --frontier with --speed-table: {study}
+set xlabel "bits per weight (whole file)"
+set ylabel "{objective} against the baseline" noenhanced
+{logscale}
+set format y "%.0e"
+set grid
+set palette rgbformulae 33,13,10
+do for [kind in "svg pngcairo"] {{
+  set terminal kind size 1200,520 font ",11"
+  set output sprintf("frontier_speed.%s", kind eq "svg" ? "svg" : "png")
+  set multiplot layout 1,2 title "{study}: cost, size and predicted speed (plans: circles, llama.cpp mixes: squares)" noenhanced
+  set cblabel "generated tokens/s (predicted)"
+  plot "frontier_speed.dat" using 1:2:5:3 with points pt variable ps 1.3 lc palette notitle, \
+       "frontier_speed.dat" using 1:2:6 with labels offset 0.8,0.7 left font ",9" noenhanced notitle
+  set cblabel "prompt tokens/s (predicted)"
+  plot "frontier_speed.dat" using 1:2:5:4 with points pt variable ps 1.3 lc palette notitle, \
+       "frontier_speed.dat" using 1:2:6 with labels offset 0.8,0.7 left font ",9" noenhanced notitle
+  unset multiplot
+}}
+)GP",
+                                           fmt::arg("study", study), fmt::arg("objective", objective),
+                                           fmt::arg("logscale", objective != "dppl" ? "set logscale y" : ""));
+    write_text_atomically(dir / "frontier_speed.gnuplot", script);
+    sweep::run_gnuplot(dir / "frontier_speed.gnuplot");
+}
+
 // The types of a measured mix that the plans cannot use, with their tensor counts.
 std::vector<std::string> types_not_studied(const Findings& measured, const std::set<std::string>& offered) {
     std::map<std::string, size_t> count;
@@ -104,6 +145,38 @@ bool below_the_plans(const FrontierPoint& mix, const std::vector<FrontierPoint>&
     return cost < curve;
 }
 
+// The speed model's predictions, and where the passes were timed, its errors.
+std::string speed_section(const std::vector<FrontierPoint>& points, Findings& json) {
+    if (std::none_of(points.begin(), points.end(), [](const FrontierPoint& p) { return p.predicted_prompt_tps > 0; })) return "";
+    std::string md = "\n## Speed\n\nPredicted: the speed table's times of each matrix at its type plus the rest of a pass "
+                     "([docs/speed.md](../../docs/speed.md)); measured: the mix's passes, timed after its scoring.\n\n"
+                     "| | prompt tok/s predicted | measured | error | generation tok/s predicted | measured | error |\n|---|---:|---:|---:|---:|---:|---:|\n";
+    double sum[2] = {0, 0}, worst[2] = {0, 0};
+    size_t n = 0;
+    const auto cell = [](double v) { return v > 0 ? fmt::format("{:.2f}", v) : std::string("–"); };
+    for (const auto& p : points) {
+        const double mp = p.measured.is_null() ? 0 : p.measured.value("measured_prompt_tps", 0.0);
+        const double mg = p.measured.is_null() ? 0 : p.measured.value("measured_gen_tps", 0.0);
+        std::string ep = "–", eg = "–";
+        if (p.predicted_prompt_tps > 0 && mp > 0 && mg > 0) {
+            const double e[2] = {p.predicted_prompt_tps / mp - 1, p.predicted_gen_tps / mg - 1};
+            for (int k = 0; k < 2; ++k) sum[k] += std::abs(e[k]), worst[k] = std::max(worst[k], std::abs(e[k]));
+            ++n;
+            ep = fmt::format("{:+.1f}%", 100 * e[0]);
+            eg = fmt::format("{:+.1f}%", 100 * e[1]);
+        }
+        md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", p.is_mix ? "llama.cpp " + p.name : p.name, cell(p.predicted_prompt_tps), cell(mp), ep,
+                          cell(p.predicted_gen_tps), cell(mg), eg);
+    }
+    if (n) {
+        json["speed_model"] = {{"points", n}, {"mean_abs_error_prompt", sum[0] / n}, {"max_abs_error_prompt", worst[0]},
+                               {"mean_abs_error_gen", sum[1] / n}, {"max_abs_error_gen", worst[1]}};
+        md += fmt::format("\nThe speed model over {} point(s): mean |error| {:.1f}% for prompts (worst {:.1f}%), {:.1f}% for generation (worst {:.1f}%).\n",
+                          n, 100 * sum[0] / n, 100 * worst[0], 100 * sum[1] / n, 100 * worst[1]);
+    }
+    return md;
+}
+
 }  // namespace
 
 std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vector<MixPlan>& plans, const StageCatalog& catalog,
@@ -114,7 +187,7 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
     std::vector<MixToMeasure> to_measure;
     for (size_t k = 0; k < plans.size(); ++k) {
         FrontierPoint p{fmt::format("plan {}", k + 1), false, plans[k].file_bytes, plans[k].bpw, plans[k].predicted, nullptr,
-                        options.dir / fmt::format("plan-{}.yaml", k + 1), {}};
+                        options.dir / fmt::format("plan-{}.yaml", k + 1), {}, plans[k].predicted_prompt_tps, plans[k].predicted_gen_tps};
         write_text_atomically(p.recipe, plans[k].recipe);
         to_measure.push_back(plan_change(plans[k], p.name));
         points.push_back(std::move(p));
@@ -127,7 +200,7 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
             MixToMeasure m{mix, {}};
             for (const auto& t : input.tensors()) m.tensors.emplace_back(t.name, call);
             to_measure.push_back(std::move(m));
-            points.push_back({mix, true, 0, 0, -1, nullptr, {}, {}});
+            points.push_back({mix, true, 0, 0, -1, nullptr, {}, {}, 0, 0});
         }
         spdlog::info("measuring {} plan(s) and {} mix(es) against the study's baseline", plans.size(), options.mixes.size());
         const auto measured = measure_mixes(study, to_measure, options.evaluation);
@@ -138,6 +211,9 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
                 points[i].file_bytes = measured[i].at("file_bytes").get<uint64_t>();
                 points[i].bpw = planner.bpw(points[i].file_bytes);
                 points[i].types_not_studied = types_not_studied(measured[i], offered);
+                std::map<std::string, std::string> types;
+                for (const auto& [name, type] : measured[i].at("type_after_per_tensor").items()) types[name] = type.get<std::string>();
+                if (const auto speed = planner.predicted_speed(types)) std::tie(points[i].predicted_prompt_tps, points[i].predicted_gen_tps) = *speed;
             }
         }
     }
@@ -171,6 +247,12 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
                 if (p.measured.contains(key)) j["measured"][key] = p.measured.at(key);
         }
         if (!p.recipe.empty()) j["recipe"] = p.recipe.filename().string();
+        if (p.predicted_prompt_tps > 0) {
+            j["predicted_prompt_tps"] = p.predicted_prompt_tps;
+            j["predicted_gen_tps"] = p.predicted_gen_tps;
+        }
+        for (const char* key : {"measured_prompt_tps", "measured_gen_tps", "speed_threads"})
+            if (!p.measured.is_null() && p.measured.contains(key)) j[key] = p.measured.at(key);
         if (p.is_mix && !p.measured.is_null()) j["types_not_studied"] = p.types_not_studied;
         json["points"].push_back(j);
         const double measured = p.measured.is_null() ? -1 : p.measured.value(options.objective, -1.0);
@@ -208,11 +290,16 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
                           "the study's other types held out:\n\n{}",
                           options.objective, planner.gain_error_key(), gain_table(checks));
     }
+    md += speed_section(points, json);
     if (!unfair.empty()) md += "\nWarning: the plans could not use every type of these mixes.\n\n" + unfair;
     if (points.size() > 1 || options.measure) {
         try {
             draw(points, options.dir, study.name, options.objective);
             md += "\n![frontier](frontier.png) ([SVG](frontier.svg))\n";
+            if (std::any_of(points.begin(), points.end(), [](const FrontierPoint& p) { return p.predicted_gen_tps > 0; })) {
+                draw_speed(points, options.dir, study.name, options.objective);
+                md += "\n![cost, size and speed](frontier_speed.png) ([SVG](frontier_speed.svg))\n";
+            }
         } catch (const std::exception& e) {
             spdlog::warn("no frontier plot: {}", e.what());
         }

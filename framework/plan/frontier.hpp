@@ -2,7 +2,8 @@
 // the largest reachable size, each with its predicted cost; with measure, each plan and llama.cpp's
 // standard mixes (quant.mix) evaluated against the study's baseline, on the study's text, ctx and
 // chunks. Written to a folder: the plans' recipes, REPORT.md, REPORT.json, and a frontier plot
-// (bits per weight × mean KLD, SVG and PNG) with the mixes on the same axes.
+// (bits per weight × mean KLD, SVG and PNG) with the mixes on the same axes. With a speed table,
+// each point's predicted tokens/s, and with measure its measured ones and the speed model's error.
 #pragma once
 
 #include <filesystem>
@@ -33,6 +34,9 @@ struct FrontierPoint {
     // A mix's types that no plan can use (the study has no treatment with them), with the
     // number of tensors the mix gives each: "Q8_0 (30 tensors)".
     std::vector<std::string> types_not_studied;
+    // The speed model's tokens/s (0: no speed table, or a type it has no time for); the measured
+    // ones are in `measured` (measured_prompt_tps, measured_gen_tps) when passes were timed.
+    double predicted_prompt_tps = 0, predicted_gen_tps = 0;
 };
 
 // Writes the report; returns its points (plans, then mixes).

@@ -348,7 +348,9 @@ struct Planner::Impl {
     // The speed model (PlanRequest::speed_table): a pass's seconds outside the choices (the rest of
     // a pass, the ungrouped products), the prompt's tokens, and the seconds the choices may add.
     bool timed = false;
-    plan::Seconds fixed_seconds{};
+    std::optional<ProductTimes> product_times;
+    SpeedSetting speed;
+    plan::Seconds fixed_seconds{}, rest_seconds{};
     uint32_t prompt_tokens = 0;
     plan::Seconds time_budget = plan::kUnbounded;
 
@@ -394,6 +396,9 @@ struct Planner::Impl {
                                     times.missing.size() > 1 ? fmt::format(" (and {} more)", times.missing.size() - 1) : "", study.input.string()));
         timed = true;
         prompt_tokens = times.table.prompt_tokens;
+        speed = {times.table.threads, times.table.prompt_tokens, rest->gen_tokens};
+        rest_seconds = {rest->prompt_seconds, rest->generation_seconds};
+        product_times = std::move(times);
         if (request.min_prompt_tps) time_budget[0] = prompt_tokens / *request.min_prompt_tps - fixed_seconds[0];
         if (request.min_gen_tps) time_budget[1] = 1.0 / *request.min_gen_tps - fixed_seconds[1];
     }
@@ -586,6 +591,27 @@ MixPlan Planner::plan(uint64_t budget, const std::filesystem::path& output) cons
         if (needed <= header) return plan;
         header = needed;
     }
+}
+
+std::optional<SpeedSetting> Planner::speed_setting() const {
+    if (!impl_->timed) return std::nullopt;
+    return impl_->speed;
+}
+
+std::optional<std::pair<double, double>> Planner::predicted_speed(const std::map<std::string, std::string>& types) const {
+    const Impl& d = *impl_;
+    if (!d.timed) return std::nullopt;
+    ProductTimes times = *d.product_times;
+    times.missing.clear();
+    plan::Seconds seconds = d.rest_seconds;
+    for (const auto& t : d.base_types) {
+        const auto it = types.find(std::string(t.name));
+        const TypeInfo* type = it == types.end() ? nullptr : find_type(it->second);
+        const plan::Seconds s = times.of(t.name, type ? static_cast<uint32_t>(type->type) : t.type_id);
+        for (size_t k = 0; k < plan::kTimeKinds; ++k) seconds[k] += s[k];
+    }
+    if (!times.missing.empty()) return std::nullopt;
+    return std::pair{d.prompt_tokens / seconds[0], 1.0 / seconds[1]};
 }
 
 MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog, const std::filesystem::path& output) {

@@ -160,7 +160,8 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
 
 Findings model_free_findings(const Change& change, const Models& models) { return model_free_keys(treat_change(change, models)); }
 
-Findings evaluate_change(const Change& change, const Models& models, unsigned threads, double stop_rel_error) {
+Findings evaluate_change(const Change& change, const Models& models, unsigned threads, double stop_rel_error,
+                         const std::function<void(const engine::Model&)>& with_model) {
     const Treated t = treat_change(change, models);
     Findings out = model_free_keys(t);
 
@@ -171,6 +172,7 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
     klds.reserve(chunks * per_chunk);
     uint64_t top1_same = 0;
     double sum_diff = 0, sum_diff2 = 0, nll_sum = 0;
+    std::optional<engine::Model> changed;
     if (t.replaced.empty()) {
         klds.assign(chunks * per_chunk, 0.0);  // nothing changed: the baseline itself
         top1_same = klds.size();
@@ -181,7 +183,8 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
             if (it == t.replaced.end()) return std::nullopt;
             return it->second;
         };
-        const engine::Model model = engine::Model::load(models.baseline, source);
+        changed = engine::Model::load(models.baseline, source);
+        const engine::Model& model = *changed;
         // One batch per chunk, as the baseline's pass: the same arithmetic, so an unchanged model
         // scores exactly zero and a restarted pass is the full pass.
         engine::Context context(model, b.plan.n_ctx, threads, b.plan.n_ctx, b.numerics);
@@ -216,6 +219,7 @@ Findings evaluate_change(const Change& change, const Models& models, unsigned th
             if (i + 1 < chunks && known_well_enough(chunk_klds, stop_rel_error)) chunks = i + 1;
         }
     }
+    if (with_model) with_model(changed ? *changed : engine::Model::load(models.baseline));
     const uint64_t n = klds.size();
     const double kld_sum = std::accumulate(klds.begin(), klds.end(), 0.0);
     std::sort(klds.begin(), klds.end());

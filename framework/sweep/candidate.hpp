@@ -3,6 +3,7 @@
 // baseline's chunks, and its cost against the baseline.
 #pragma once
 
+#include <functional>
 #include <map>
 
 #include "qframe/importance.hpp"
@@ -48,9 +49,11 @@ Findings evaluate_candidate(const Candidate& candidate, const TreatmentRun& trea
                             double stop_rel_error = 0);
 
 // Any change: each listed input tensor (an index) through its treatment, the rest the baseline's.
-// The same keys as a candidate's result, without group and treatment.
+// The same keys as a candidate's result, without group and treatment. `with_model`, where given,
+// gets the changed model once it is scored (qframe plan --measure times its passes).
 using Change = std::vector<std::pair<size_t, const TreatmentRun*>>;
-Findings evaluate_change(const Change& change, const Models& models, unsigned threads, double stop_rel_error = 0);
+Findings evaluate_change(const Change& change, const Models& models, unsigned threads, double stop_rel_error = 0,
+                         const std::function<void(const engine::Model&)>& with_model = {});
 // The first layer whose input a change of this tensor changes: its own layer; n_layer (only the
 // final stream) for output.weight and output_norm.weight; 0 for anything else outside the blocks
 // (token_embd, rope_freqs).

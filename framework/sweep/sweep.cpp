@@ -13,6 +13,7 @@
 
 #include "baseline.hpp"
 #include "candidate.hpp"
+#include "qframe/engine/pass_timing.hpp"
 #include "qframe/catalog.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf_writer.hpp"
@@ -386,7 +387,16 @@ std::vector<Findings> measure_mixes(const Study& study, const std::vector<MixToM
             change.emplace_back(it->second, &runs.back());
         }
         Findings r = {{"name", mix.name}};
-        r.update(sweep::evaluate_change(change, models, threads));
+        Findings speed;
+        const auto time_passes = [&](const engine::Model& model) {
+            const engine::PassSeconds pass = engine::median_pass(model, options.pass_prompt_tokens, options.pass_gen_tokens, options.pass_threads,
+                                                                 models.scores.numerics, options.pass_repetitions).median;
+            speed = {{"measured_prompt_tps", options.pass_prompt_tokens / pass.prompt}, {"measured_gen_tps", 1.0 / pass.generation},
+                     {"speed_threads", options.pass_threads}, {"speed_prompt_tokens", options.pass_prompt_tokens},
+                     {"speed_gen_tokens", options.pass_gen_tokens}};
+        };
+        r.update(sweep::evaluate_change(change, models, threads, 0, options.pass_prompt_tokens ? time_passes : std::function<void(const engine::Model&)>{}));
+        if (!speed.is_null()) r.update(speed);
         uint64_t file = base_file.data_offset();
         const auto& after = r.at("bytes_after_per_tensor");
         for (const auto& t : base_file.tensors()) file += base_file.padded(after.contains(t.name) ? after.at(t.name).get<uint64_t>() : t.n_bytes);

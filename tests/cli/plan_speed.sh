@@ -4,6 +4,7 @@
 # tokens/s (recomputed here from the table and the output's types); under --min-gen-speed it meets
 # the bound and costs no less than the plan without it, which the bound must change; a bound no
 # choice reaches is refused naming the fastest, with no file written; a bound alone (no size) plans.
+# With --frontier --measure the report gives each plan's and mix's predicted and measured speed.
 # No time is asserted: the speeds are the table's, whatever they are on this machine.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -21,7 +22,7 @@ study:
     - { quantize: gguf_type, options: { type: IQ4_NL }, name: iq4_nl }
 YAML
 "$QFRAME" sweep -q "$WORK/study.yaml" --input "$WORK/l3.gguf" --out "$WORK/study" -j 2 > "$WORK/sweep.log" 2>&1 || fail "sweep: $(tail -5 "$WORK/sweep.log")"
-"$QFRAME" bench-types "$WORK/l3.gguf" --types F16,Q4_K,Q8_0,IQ4_NL --threads 1 --repetitions 1 --prompt-tokens 32 --gen-tokens 4 --min-seconds 0 \
+"$QFRAME" bench-types "$WORK/l3.gguf" --types F16,Q4_K,Q8_0,IQ4_NL,Q4_0,Q6_K --threads 1 --repetitions 1 --prompt-tokens 32 --gen-tokens 4 --min-seconds 0 \
   --out "$WORK/bt" > "$WORK/bt.txt" 2>&1 || fail "bench-types: $(cat "$WORK/bt.txt")"
 TABLE=$(ls "$WORK"/bt/types-*.json)
 gen_tps() { sed -n 's/.*predicted speed: .* prompt tokens\/s .*, \([0-9.]*\) generated tokens\/s.*/\1/p' "$1"; }
@@ -61,6 +62,29 @@ for name in ("free", "bound"):
     printed = float(re.search(r"predicted speed: .*, ([0-9.]+) generated tokens/s", open(f"{work}/{name}.txt").read()).group(1))
     assert abs(printed - 1 / gen) <= 0.01, (name, printed, 1 / gen)
 PYEOF
+# The frontier with the table: each plan's predicted speed; --measure times each plan's and mix's
+# passes as the table was timed (its threads, prompt and generation lengths) and states the error.
+"$QFRAME" plan "$WORK/study" --frontier 3 --speed-table "$TABLE" --measure --mixes Q4_0 --report "$WORK/front" > "$WORK/front.txt" 2>&1 ||
+  fail "frontier with a speed table: $(tail -5 "$WORK/front.txt")"
+$PY - "$WORK/front/REPORT.json" <<'PYEOF' || fail "the frontier's speeds"
+import json, sys
+report = json.load(open(sys.argv[1]))
+plans = [p for p in report["points"] if not p["mix"]]
+assert len(plans) == 3 and all(p["predicted_prompt_tps"] > 0 and p["predicted_gen_tps"] > 0 for p in plans), plans
+for p in report["points"]:
+    assert p["measured_prompt_tps"] > 0 and p["measured_gen_tps"] > 0 and p["speed_threads"] == 1, p
+mix = [p for p in report["points"] if p["mix"]][0]
+assert mix["predicted_gen_tps"] > 0, mix  # Q4_0 and the F16 the mix keeps are in the table
+sm = report["speed_model"]
+assert sm["points"] == 4 and sm["mean_abs_error_gen"] >= 0 and sm["max_abs_error_gen"] >= sm["mean_abs_error_gen"], sm
+PYEOF
+grep -q "^## Speed" "$WORK/front/REPORT.md" || fail "no speed section in the frontier's report"
+if command -v gnuplot > /dev/null; then
+  [ -s "$WORK/front/frontier_speed.svg" ] || fail "no speed frontier plot: $(ls "$WORK/front")"
+else
+  echo "SKIPPED: the speed frontier plot (no gnuplot)"
+fi
+
 # A bound alone: the plan is as large as it needs to be.
 "$QFRAME" plan "$WORK/study" --speed-table "$TABLE" --min-gen-speed "$BOUND" --out "$WORK/alone.yaml" > "$WORK/alone.txt" 2>&1 ||
   fail "a speed bound without a size: $(cat "$WORK/alone.txt")"

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -86,6 +87,12 @@ struct MixPlan {
 
 // A study read as choices, ready to plan at any budget. Throws qframe::Error with the reason (an
 // unfinished or all_but_one study, a bad regex, a pin that matches nothing).
+// The pass a speed table's times are of (PlanRequest::speed_table): measure plans as it was measured.
+struct SpeedSetting {
+    unsigned threads = 0;
+    uint32_t prompt_tokens = 0, gen_tokens = 0;
+};
+
 class Planner {
 public:
     Planner(const PlanRequest& request, const StageCatalog& catalog);
@@ -105,6 +112,11 @@ public:
     // throws, naming the smallest reachable size, below it. The budget holds the header too, and
     // the header holds the recipe (provenance.hpp).
     MixPlan plan(uint64_t budget, const std::filesystem::path& output) const;
+    // With a speed table: its pass, and the speed model's (prompt, generation) tokens/s of the
+    // model with `types` (tensor → type name; the others the baseline's); nullopt where the table
+    // has no time for one of them.
+    std::optional<SpeedSetting> speed_setting() const;
+    std::optional<std::pair<double, double>> predicted_speed(const std::map<std::string, std::string>& types) const;
 
 private:
     std::string no_plan_fast_enough(uint64_t budget) const;

@@ -34,6 +34,11 @@ struct SweepOptions {
     uint64_t bank_cap = uint64_t(4) << 30;
     // Called from worker threads as candidates finish: done, total.
     std::function<void(size_t done, size_t total)> progress;
+    // measure_mixes only: with pass_prompt_tokens > 0, each mix's passes are timed too (a prompt
+    // of that many tokens in one batch, then pass_gen_tokens generated; the median of
+    // pass_repetitions after a warm-up, on pass_threads), as measured_prompt_tps and measured_gen_tps.
+    uint32_t pass_prompt_tokens = 0, pass_gen_tokens = 32;
+    unsigned pass_repetitions = 5, pass_threads = 1;
 };
 
 struct SweepSummary {
