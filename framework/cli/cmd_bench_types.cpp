@@ -62,12 +62,6 @@ std::vector<speed::MatrixShape> matrix_shapes(const GgufFile& file) {
     return out;
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 std::string utc_date() {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -206,12 +200,8 @@ int run_bench_types(const std::vector<std::string>& args) {
     if (!table.find_rest(shape, gen_tokens) || vm->count("force") || !rests.empty()) {
         bar.update("timing the model's pass", 0, 1);
         rests.push_back(engine::rest_of(pass_of(model_path)));
-        std::vector<double> prompt, generation;
-        for (const auto& r : rests) {
-            prompt.push_back(r.prompt);
-            generation.push_back(r.generation);
-        }
-        table.put(speed::PassRest{shape, prompt_tokens, gen_tokens, median(prompt), median(generation),
+        const engine::PassSeconds rest = engine::median_of(rests);
+        table.put(speed::PassRest{shape, prompt_tokens, gen_tokens, rest.prompt, rest.generation,
                                   fmt::format("{} and {} pass(es) at other types, the median", model_path.filename().string(), rests.size() - 1), date});
         speed::write_table(table_path, table);
     }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 
 namespace qframe::engine {
 namespace {
@@ -13,6 +12,7 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 double median(std::vector<double> v) {
+    if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
     const size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -23,6 +23,15 @@ int32_t most_probable(std::span<const float> logits) {
 }
 
 }  // namespace
+
+PassSeconds median_of(std::span<const PassSeconds> passes) {
+    std::vector<double> prompt, generation;
+    for (const auto& p : passes) {
+        prompt.push_back(p.prompt);
+        generation.push_back(p.generation);
+    }
+    return {median(prompt), median(generation)};
+}
 
 std::vector<int32_t> probe_tokens(const Model& model, size_t n) {
     std::vector<int32_t> tokens;
@@ -55,17 +64,15 @@ PassProfile median_pass(const Model& model, uint32_t prompt_tokens, uint32_t gen
     const auto tokens = probe_tokens(model, prompt_tokens);
     Context context(model, prompt_tokens + gen_tokens + 1, threads, prompt_tokens, numerics);
     for (unsigned i = 0; i < warmup; ++i) time_pass(context, tokens, gen_tokens);  // touches the weights, wakes the threads
-    std::vector<double> prompt, generation;
+    std::vector<PassSeconds> passes;
     PassProfile out;
     unsigned n = 0;
     double spent = 0;
     for (; n < std::max(1u, repetitions) || spent < min_seconds; ++n) {
-        const PassSeconds s = time_pass(context, tokens, gen_tokens, &out.prompt_products, &out.generation_products);
-        prompt.push_back(s.prompt);
-        generation.push_back(s.generation);
-        spent += s.prompt + s.generation * gen_tokens;
+        passes.push_back(time_pass(context, tokens, gen_tokens, &out.prompt_products, &out.generation_products));
+        spent += passes.back().prompt + passes.back().generation * gen_tokens;
     }
-    out.median = {median(prompt), median(generation)};
+    out.median = median_of(passes);
     for (auto& [_, seconds] : out.prompt_products) seconds /= n;
     for (auto& [_, seconds] : out.generation_products) seconds /= static_cast<double>(n) * std::max(1u, gen_tokens);
     return out;
@@ -79,18 +86,15 @@ std::vector<PassSeconds> median_passes_interleaved(std::span<const Model> models
     std::vector<Context> contexts;
     for (const auto& m : models) contexts.emplace_back(m, prompt_tokens + gen_tokens + 1, threads, prompt_tokens, numerics);
     for (auto& c : contexts) time_pass(c, tokens, gen_tokens);  // warm-up
-    std::vector<std::vector<double>> prompt(models.size()), generation(models.size());
+    std::vector<std::vector<PassSeconds>> passes(models.size());
+    std::vector<double> spent(models.size(), 0.0);
     double least_spent = 0;
     for (unsigned round = 0; round < std::max(1u, repetitions) || least_spent < min_seconds; ++round) {
-        least_spent = std::numeric_limits<double>::max();
         for (size_t i = 0; i < contexts.size(); ++i) {
-            const PassSeconds s = time_pass(contexts[i], tokens, gen_tokens);
-            prompt[i].push_back(s.prompt);
-            generation[i].push_back(s.generation);
-            double spent = 0;
-            for (size_t r = 0; r < prompt[i].size(); ++r) spent += prompt[i][r] + generation[i][r] * gen_tokens;
-            least_spent = std::min(least_spent, spent);
+            passes[i].push_back(time_pass(contexts[i], tokens, gen_tokens));
+            spent[i] += passes[i].back().prompt + passes[i].back().generation * gen_tokens;
         }
+        least_spent = *std::min_element(spent.begin(), spent.end());
         if (progress) {
             const double per_round = least_spent / (round + 1);
             const size_t rounds = std::max<size_t>(std::max(1u, repetitions), per_round > 0 ? static_cast<size_t>(std::ceil(min_seconds / per_round)) : 0);
@@ -98,7 +102,7 @@ std::vector<PassSeconds> median_passes_interleaved(std::span<const Model> models
         }
     }
     std::vector<PassSeconds> out;
-    for (size_t i = 0; i < models.size(); ++i) out.push_back({median(prompt[i]), median(generation[i])});
+    for (const auto& p : passes) out.push_back(median_of(p));
     return out;
 }
 

@@ -17,6 +17,9 @@ struct PassSeconds {
     double generation = 0;  // per generated token
 };
 
+// The median of each kind of time over `passes` (0 for none).
+PassSeconds median_of(std::span<const PassSeconds> passes);
+
 // A fixed token sequence of `n` (the model's BOS, then ids spread over the vocabulary): speed
 // does not depend on the text, and every model of a vocabulary sees the same ids.
 std::vector<int32_t> probe_tokens(const Model& model, size_t n);
