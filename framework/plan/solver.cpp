@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "qframe/error.hpp"
 
@@ -36,11 +37,28 @@ std::vector<State> pareto(std::vector<State>& next, const std::array<bool, kTime
             }
         return kept;
     }
+    const size_t kinds = static_cast<size_t>(bounded[0]) + static_cast<size_t>(bounded[1]);
+    if (kinds == 1) {
+        // One bounded time: the kept states' (cost, time) staircase, time falling as cost grows;
+        // a state is beaten when the step at its cost (within rounding) is no slower.
+        const size_t t = bounded[0] ? 0 : 1;
+        std::map<double, double> stairs;
+        for (const State& s : next) {
+            const double time = s.seconds[t];
+            auto above = stairs.upper_bound(s.cost + 1e-12 * std::max(1.0, std::abs(s.cost)));
+            if (above != stairs.begin() && std::prev(above)->second <= time) continue;
+            kept.push_back(s);
+            for (auto it = stairs.lower_bound(s.cost); it != stairs.end() && it->second >= time;) it = stairs.erase(it);
+            stairs[s.cost] = time;
+        }
+        return kept;
+    }
+    // Both times bounded: each state against every kept one.
     for (const State& s : next) {
         const bool beaten = std::any_of(kept.begin(), kept.end(), [&](const State& k) {
             if (less_by_more_than_rounding(s.cost, k.cost)) return false;
             for (size_t t = 0; t < kTimeKinds; ++t)
-                if (bounded[t] && s.seconds[t] < k.seconds[t]) return false;
+                if (s.seconds[t] < k.seconds[t]) return false;
             return true;
         });
         if (!beaten) kept.push_back(s);
