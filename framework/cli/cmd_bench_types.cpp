@@ -62,6 +62,20 @@ std::vector<speed::MatrixShape> matrix_shapes(const GgufFile& file) {
     return out;
 }
 
+// The mean time of the timed matrices of one shape (cols × rows, an expert tensor's rows all experts').
+engine::WeightTiming mean_of_shape(const GgufFile& file, const std::map<std::string, engine::WeightTiming>& timed, uint64_t cols, uint64_t rows) {
+    engine::WeightTiming sum;
+    size_t n = 0;
+    for (const auto& [name, t] : timed) {
+        const TensorInfo& tensor = *file.find_tensor(name);
+        if (tensor.dims[0] != cols || tensor.n_values / cols != rows) continue;
+        sum.prompt_seconds += t.prompt_seconds;
+        sum.generation_seconds += t.generation_seconds;
+        ++n;
+    }
+    return {sum.prompt_seconds / static_cast<double>(n), sum.generation_seconds / static_cast<double>(n)};
+}
+
 std::string utc_date() {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -102,6 +116,8 @@ int run_bench_types(const std::vector<std::string>& args) {
     if (vm->count("measure") && !vm->count("predict")) throw UsageError("--measure times the --predict files: name at least one");
     const unsigned repetitions = (*vm)["repetitions"].as<unsigned>();
     if (repetitions < 1 || repetitions > 1000) throw UsageError(fmt::format("--repetitions {}: 1 to 1000", repetitions));
+    const double min_seconds = (*vm)["min-seconds"].as<double>();
+    if (!(min_seconds >= 0 && min_seconds <= 3600)) throw UsageError(fmt::format("--min-seconds {}: 0 to 3600", min_seconds));
     unsigned threads = (*vm)["threads"].as<unsigned>();
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     const std::filesystem::path model_path = (*vm)["model"].as<std::string>(), out = (*vm)["out"].as<std::string>();
@@ -155,8 +171,7 @@ int run_bench_types(const std::vector<std::string>& args) {
     timing.gen_tokens = gen_tokens;
     timing.threads = threads;
     timing.repetitions = repetitions;
-    timing.min_seconds = (*vm)["min-seconds"].as<double>();
-    if (!(timing.min_seconds >= 0 && timing.min_seconds <= 3600)) throw UsageError(fmt::format("--min-seconds {}: 0 to 3600", timing.min_seconds));
+    timing.min_seconds = min_seconds;
     std::vector<std::string> matrices;
     for (const auto& s : shapes) matrices.insert(matrices.end(), s.tensors.begin(), s.tensors.end());
     const std::vector<std::string> sample = engine::timing_sample(file, matrices);
@@ -173,20 +188,11 @@ int run_bench_types(const std::vector<std::string>& args) {
             if (wanted.count({t.dims[0], t.n_values / t.dims[0]})) weights.push_back(name);
         }
         const auto pass = engine::time_in_pass(file, info.type, weights, timing);
-        const auto& timed = pass.weights;
         rests.push_back(pass.rest);
         for (const auto& [cols, rows] : wanted) {
-            double prompt = 0, gen = 0;
-            size_t n = 0;
-            for (const auto& [name, t] : timed) {
-                const TensorInfo& info_t = *file.find_tensor(name);
-                if (info_t.dims[0] != cols || info_t.n_values / cols != rows) continue;
-                prompt += t.prompt_seconds;
-                gen += t.generation_seconds;
-                ++n;
-            }
-            table.put({type, cols, rows, 8.0 * info.block_bytes / info.block_size, prompt / n, gen / n, date});
-            spdlog::debug("{} {}×{}: prompt {:.2f} µs/token, generation {:.1f} µs ({} matrices timed)", type, cols, rows, prompt / n * 1e6, gen / n * 1e6, n);
+            const engine::WeightTiming t = mean_of_shape(file, pass.weights, cols, rows);
+            table.put({type, cols, rows, 8.0 * info.block_bytes / info.block_size, t.prompt_seconds, t.generation_seconds, date});
+            spdlog::debug("{} {}×{}: prompt {:.2f} µs/token, generation {:.1f} µs", type, cols, rows, t.prompt_seconds * 1e6, t.generation_seconds * 1e6);
         }
         speed::write_table(table_path, table);  // after each type: an interrupted run keeps what it measured
     }

@@ -159,9 +159,11 @@ int run_plan_command(const std::vector<std::string>& args) {
         const auto points = plan::write_frontier(planner, plans, catalog, report);
         bar.finish();
         for (const auto& p : points)
-            fmt::print("{:<10} {:>12} bytes {:>7.4f} bpw  predicted {:>10}  measured {:>10}\n", p.name, p.file_bytes, p.bpw,
+            fmt::print("{:<10} {:>12} bytes {:>7.4f} bpw  predicted {:>10}  measured {:>10}{}\n", p.name, p.file_bytes, p.bpw,
                        p.predicted < 0 ? std::string("–") : fmt::format("{:.5g}", p.predicted),
-                       p.measured.is_null() ? std::string("–") : fmt::format("{:.5g}", p.measured.value(request.objective, 0.0)));
+                       p.measured.is_null() ? std::string("–") : fmt::format("{:.5g}", p.measured.value(request.objective, 0.0)),
+                       p.predicted_gen_tps > 0 ? fmt::format("  {:.1f} prompt, {:.2f} generated tok/s predicted", p.predicted_prompt_tps, p.predicted_gen_tps)
+                                               : std::string());
         spdlog::info("report: {}/REPORT.md (the plans' recipes: plan-N.yaml)", report.dir.string());
         return 0;
     }

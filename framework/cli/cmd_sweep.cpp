@@ -30,9 +30,7 @@ void print_dry_run(const Study& study, const GgufFile& model, const std::vector<
                sweep_tokens(study, candidates.size()), study.chunks, study.ctx);
     if (study.mode == StudyMode::Adaptive) {
         const size_t budget = plan::adaptive_budget(study, candidates.size());
-        std::vector<std::string> groups;  // study order
-        for (const auto& c : candidates)
-            if (groups.empty() || groups.back() != c.group) groups.push_back(c.group);
+        const std::vector<std::string> groups = plan::study_groups(candidates);
         const size_t calibrated = plan::calibration_groups(groups, budget, study.adaptive.calibrate_layers).size();
         fmt::print("adaptive: at most {} of the {} candidates measured (measure_budget {}), {} of the {} groups calibrated{}, the others' costs "
                    "predicted{}\n",

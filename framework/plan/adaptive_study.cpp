@@ -250,6 +250,13 @@ size_t adaptive_budget(const Study& study, size_t candidates) {
     return static_cast<size_t>(std::floor(study.adaptive.measure_budget * static_cast<double>(candidates) + 1e-9));
 }
 
+std::vector<std::string> study_groups(const std::vector<Candidate>& candidates) {
+    std::vector<std::string> groups;
+    for (const auto& c : candidates)
+        if (groups.empty() || groups.back() != c.group) groups.push_back(c.group);
+    return groups;
+}
+
 std::vector<std::string> calibration_groups(const std::vector<std::string>& groups, size_t budget, uint32_t layers_per_role) {
     if (layers_per_role == 0 && budget >= groups.size()) return groups;
     std::map<std::string, std::vector<std::pair<int, std::string>>> by_role;  // role → (layer, group)
@@ -292,10 +299,7 @@ AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catal
         s.candidates = candidates.size();
         s.groups = groups.size();
         s.budget = adaptive_budget(study, s.candidates);
-        std::vector<std::string> order;  // study order
-        for (const auto& c : candidates)
-            if (order.empty() || order.back() != c.group) order.push_back(c.group);
-        calibrated = calibration_groups(order, s.budget, study.adaptive.calibrate_layers);
+        calibrated = calibration_groups(study_groups(candidates), s.budget, study.adaptive.calibrate_layers);
         if (s.budget < calibrated.size())
             throw Error(fmt::format("study.measure_budget {} allows {} of the {} candidates: fewer than the {} groups the predictor's calibration "
                                     "measures ({}); give at least {:.3g}",

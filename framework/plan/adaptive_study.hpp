@@ -50,6 +50,10 @@ AdaptiveSummary run_adaptive_study(const Study& study, const StageCatalog& catal
 // The candidates an adaptive study may measure: measure_budget × candidates, rounded down.
 size_t adaptive_budget(const Study& study, size_t candidates);
 
+// The groups of a study's candidates (plan_candidates: a group's candidates are adjacent), in
+// study order.
+std::vector<std::string> study_groups(const std::vector<Candidate>& candidates);
+
 // The groups an adaptive study calibrates, in the order given. With layers_per_role 0: every
 // group when the budget pays for them, otherwise per role (a group's name less its "blk.N.") as
 // many layers as half the budget pays for, 2 at least; with layers_per_role N: N layers per role.

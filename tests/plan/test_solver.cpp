@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "plan/solver.hpp"
@@ -12,16 +13,21 @@ namespace {
 using qframe::plan::Option;
 using Units = std::vector<std::vector<Option>>;
 
-// The least cost within the budget by trying every choice (ties: fewer bytes), or -1.
-std::pair<double, uint64_t> brute_force(const Units& units, uint64_t budget) {
+// The least cost within the budgets by trying every choice (ties: fewer bytes), or -1.
+std::pair<double, uint64_t> brute_force(const Units& units, uint64_t budget, const qframe::plan::Seconds& time_budget = qframe::plan::kUnbounded) {
     std::vector<size_t> pick(units.size(), 0);
     double best = -1;
     uint64_t best_bytes = 0;
     while (true) {
         uint64_t bytes = 0;
         double cost = 0;
-        for (size_t i = 0; i < units.size(); ++i) bytes += units[i][pick[i]].bytes, cost += units[i][pick[i]].cost;
-        if (bytes <= budget && (best < 0 || cost < best - 1e-12 || (std::abs(cost - best) <= 1e-12 && bytes < best_bytes))) best = cost, best_bytes = bytes;
+        qframe::plan::Seconds seconds{};
+        for (size_t i = 0; i < units.size(); ++i) {
+            bytes += units[i][pick[i]].bytes, cost += units[i][pick[i]].cost;
+            for (size_t t = 0; t < seconds.size(); ++t) seconds[t] += units[i][pick[i]].seconds[t];
+        }
+        const bool fits = bytes <= budget && seconds[0] <= time_budget[0] && seconds[1] <= time_budget[1];
+        if (fits && (best < 0 || cost < best - 1e-12 || (std::abs(cost - best) <= 1e-12 && bytes < best_bytes))) best = cost, best_bytes = bytes;
         size_t i = 0;
         while (i < units.size() && ++pick[i] == units[i].size()) pick[i++] = 0;
         if (i == units.size()) break;
@@ -42,6 +48,32 @@ Units random_units(std::mt19937_64& rng, size_t n_units) {
     return units;
 }
 
+// solve() against brute force at one budget: the same least cost (ties: fewer bytes), within the
+// budgets, its sums its choices'; counts the case as feasible or not.
+std::optional<qframe::plan::Solution> check_solve(const Units& units, uint64_t budget, const qframe::plan::Seconds& bound, int& feasible,
+                                                  int& infeasible) {
+    const auto [best, best_bytes] = brute_force(units, budget, bound);
+    const auto s = qframe::plan::solve(units, budget, bound);
+    if (best < 0) {
+        CHECK_FALSE(s);
+        ++infeasible;
+        return std::nullopt;
+    }
+    REQUIRE(s);
+    ++feasible;
+    CHECK(s->cost == Approx(best).margin(1e-9));
+    CHECK(s->bytes == best_bytes);
+    CHECK(s->bytes <= budget);
+    CHECK(s->seconds[0] <= bound[0]);
+    CHECK(s->seconds[1] <= bound[1]);
+    uint64_t bytes = 0;
+    double cost = 0;
+    for (size_t i = 0; i < units.size(); ++i) bytes += units[i][s->choice[i]].bytes, cost += units[i][s->choice[i]].cost;
+    CHECK(bytes == s->bytes);
+    CHECK(cost == Approx(s->cost));
+    return s;
+}
+
 }  // namespace
 
 TEST_CASE("plan solver: the optimum of brute force on random small instances", "[plan]") {
@@ -51,24 +83,8 @@ TEST_CASE("plan solver: the optimum of brute force on random small instances", "
         const Units units = random_units(rng, 1 + trial % 7);
         const uint64_t lo = qframe::plan::smallest_bytes(units), hi = qframe::plan::largest_bytes(units);
         for (uint64_t budget : {lo - 1, lo, (lo + hi) / 2, lo + (hi - lo) / 5, hi, hi + 100}) {
-            const auto [best, best_bytes] = brute_force(units, budget);
-            const auto s = qframe::plan::solve(units, budget);
             INFO("trial " << trial << " budget " << budget);
-            if (best < 0) {
-                CHECK_FALSE(s);
-                ++infeasible;
-                continue;
-            }
-            REQUIRE(s);
-            ++feasible;
-            CHECK(s->cost == Approx(best).margin(1e-9));
-            CHECK(s->bytes == best_bytes);
-            CHECK(s->bytes <= budget);
-            uint64_t bytes = 0;
-            double cost = 0;
-            for (size_t i = 0; i < units.size(); ++i) bytes += units[i][s->choice[i]].bytes, cost += units[i][s->choice[i]].cost;
-            CHECK(bytes == s->bytes);
-            CHECK(cost == Approx(s->cost));
+            check_solve(units, budget, qframe::plan::kUnbounded, feasible, infeasible);
         }
     }
     CHECK(feasible > 1000);
@@ -92,30 +108,6 @@ TEST_CASE("plan solver: a 1B-sized instance (154 groups × 7 types) stays small"
     CHECK(s->bytes <= budget);
 }
 
-namespace {
-
-// The least cost within bytes and time budgets by trying every choice (ties: fewer bytes), or -1.
-double brute_force_timed(const Units& units, uint64_t budget, const qframe::plan::Seconds& time_budget) {
-    std::vector<size_t> pick(units.size(), 0);
-    double best = -1;
-    while (true) {
-        uint64_t bytes = 0;
-        double cost = 0;
-        qframe::plan::Seconds seconds{};
-        for (size_t i = 0; i < units.size(); ++i) {
-            bytes += units[i][pick[i]].bytes, cost += units[i][pick[i]].cost;
-            for (size_t t = 0; t < seconds.size(); ++t) seconds[t] += units[i][pick[i]].seconds[t];
-        }
-        if (bytes <= budget && seconds[0] <= time_budget[0] && seconds[1] <= time_budget[1] && (best < 0 || cost < best - 1e-12)) best = cost;
-        size_t i = 0;
-        while (i < units.size() && ++pick[i] == units[i].size()) pick[i++] = 0;
-        if (i == units.size()) break;
-    }
-    return best;
-}
-
-}  // namespace
-
 TEST_CASE("plan solver: with time budgets, the optimum of brute force", "[plan]") {
     std::mt19937_64 rng(13);
     std::uniform_real_distribution<double> speed(0.5, 2.0);
@@ -137,20 +129,9 @@ TEST_CASE("plan solver: with time budgets, the optimum of brute force", "[plan]"
                 qframe::plan::Seconds bound = qframe::plan::kUnbounded;
                 if (kind != 1) bound[0] = slowest_prompt * f;
                 if (kind != 0) bound[1] = slowest_gen * f;
-                const double best = brute_force_timed(units, hi, bound);
-                const auto s = qframe::plan::solve(units, hi, bound);
                 INFO("trial " << trial << " f " << f << " kind " << kind);
-                if (best < 0) {
-                    CHECK_FALSE(s);
-                    ++infeasible;
-                    continue;
-                }
-                REQUIRE(s);
-                ++feasible;
-                CHECK(s->cost == Approx(best).margin(1e-9));
-                CHECK(s->seconds[0] <= bound[0]);
-                CHECK(s->seconds[1] <= bound[1]);
-                if (s->cost > brute_force_timed(units, hi, qframe::plan::kUnbounded) + 1e-9) ++bound_binds;
+                const auto s = check_solve(units, hi, bound, feasible, infeasible);
+                if (s && s->cost > brute_force(units, hi).first + 1e-9) ++bound_binds;
             }
     }
     CHECK(feasible > 500);
