@@ -372,8 +372,9 @@ struct Planner::Impl {
     void time_products(const PlanRequest& request, const GgufFile& input, const GgufFile& base, const std::set<std::string>& grouped) {
         ProductTimes times{speed::read_table_file(*request.speed_table), {}, {}};
         const speed::PassRest* rest = nullptr;
+        const std::string shape = speed::shape_key(input);
         for (const auto& r : times.table.rests)
-            if (r.shape == speed::shape_key(input)) rest = &r;
+            if (r.shape == shape) rest = &r;
         if (!rest)
             throw Error(fmt::format("--speed-table {}: no pass of {}'s shape was timed for it: run `qframe bench-types {}` with the table's threads ({})",
                                     request.speed_table->string(), input.display_name(), study.input.string(), times.table.threads));

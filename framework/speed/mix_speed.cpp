@@ -49,8 +49,8 @@ SpeedPrediction predict(const MatrixSeconds& products, const PassRest& rest) {
     if (!products.missing.empty())
         throw Error(fmt::format("the table has no time for {}{}: run `qframe bench-types` on the model with that type", products.missing.front(),
                                 products.missing.size() > 1 ? fmt::format(" (and {} more)", products.missing.size() - 1) : ""));
-    // A rest below zero (products timed slower alone than in the pass) still adds: it is what the
-    // measured pass says; a pass cannot take less than nothing.
+    // A rest below zero (a noisy pass whose products' clocks summed to more than the pass) still
+    // adds: it is what the measurements say; a pass cannot take less than nothing.
     const double prompt = std::max(products.prompt + rest.prompt_seconds, 1e-9), generation = std::max(products.generation + rest.generation_seconds, 1e-9);
     return {rest.prompt_tokens / prompt, 1.0 / generation};
 }
