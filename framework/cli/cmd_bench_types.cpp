@@ -1,9 +1,11 @@
 // qframe bench-types MODEL [--types LIST] [--threads N] [--prompt-tokens N] [--gen-tokens N] [--repetitions N]
-//                         [--out DIR] [--force] [--predict FILE]... [--measure]
+//                         [--out DIR] [--force] [--predict FILE]... [--measure] [--from-llama-bench ROWS]
 // The engine's time per token for every matrix shape of MODEL at every type: prompt batches and
 // one-token generation, kept in a table per machine (reused by later runs) and reported for the
 // model (docs/speed.md); then a whole pass of MODEL, for the speed model's rest, and the tokens/s
 // of other files of MODEL's shape (its mixes) predicted, and with --measure measured too.
+// --from-llama-bench: llama.cpp's speed on any machine, from llama-bench's rows of files of MODEL
+// (speed/llama_bench.hpp), as a table of its own beside qframe's, and the two compared per type.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -20,6 +22,7 @@
 #include "qframe/engine/type_timing.hpp"
 #include "qframe/error.hpp"
 #include "qframe/gguf.hpp"
+#include "speed/llama_bench.hpp"
 #include "speed/mix_speed.hpp"
 #include "speed/type_report.hpp"
 #include "speed/type_table.hpp"
@@ -76,6 +79,31 @@ engine::WeightTiming mean_of_shape(const GgufFile& file, const std::map<std::str
     return {sum.prompt_seconds / static_cast<double>(n), sum.generation_seconds / static_cast<double>(n)};
 }
 
+// llama-bench's files, opened into `files` (their paths into `paths`): found where the rows say,
+// or beside the rows; each of the model's shape. The first file of each one type shares out that
+// type's time (speed::from_llama_bench); a later one (llama.cpp's Q8_0 mix is all Q8_0) is
+// predicted, as a mix is.
+std::vector<speed::LlamaBenchModel> open_llama_bench_files(const speed::LlamaBenchRun& run, const std::filesystem::path& rows, const std::string& shape,
+                                                           const std::string& model_name, std::vector<GgufFile>& files,
+                                                           std::vector<std::filesystem::path>& paths) {
+    std::vector<speed::LlamaBenchModel> out;
+    for (const auto& f : run.files) {
+        std::filesystem::path p = f.path;
+        if (!std::filesystem::exists(p)) p = rows.parent_path() / p.filename();
+        if (!std::filesystem::exists(p)) throw Error(fmt::format("--from-llama-bench: {} (a file of its rows) is neither there nor beside the rows", f.path));
+        files.push_back(GgufFile::open(p));
+        paths.push_back(p);
+        if (speed::shape_key(files.back()) != shape)
+            throw Error(fmt::format("--from-llama-bench: {} is not of {}'s shape (other tensors or dimensions)", f.path, model_name));
+        speed::LlamaBenchModel m{&f, speed::matrix_uses(files.back()), {}};
+        const std::string& first = m.uses.front().type;
+        const bool single = std::all_of(m.uses.begin(), m.uses.end(), [&](const speed::MatrixUse& u) { return u.type == first; });
+        if (single && std::none_of(out.begin(), out.end(), [&](const speed::LlamaBenchModel& o) { return o.single_type == first; })) m.single_type = first;
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 std::string utc_date() {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -100,26 +128,38 @@ int run_bench_types(const std::vector<std::string>& args) {
         ("out,o", po::value<std::string>()->default_value("bench-types"), "folder of the tables (one per machine, threads and batch) and the model's report")
         ("force", "measure again what the table holds already")
         ("predict", po::value<std::vector<std::string>>()->multitoken()->composing(), "GGUF files of MODEL's shape (its mixes): predict their tokens/s")
-        ("measure", "also time a whole pass of each --predict file, beside the prediction");
+        ("measure", "also time a whole pass of each --predict file, beside the prediction")
+        ("from-llama-bench", po::value<std::string>(),
+         "llama-bench -o jsonl rows (-p and -n tests) of files of MODEL's shape, single-type ones from `qframe quantize --pure`: "
+         "llama.cpp's speed on the rows' machine as a table of its own (their types are timed here too, to share each file's time out)");
     po::positional_options_description positional;
     positional.add("model", 1);
     const auto vm = parse(args, "qframe bench-types MODEL [--types LIST] [--threads N] [--prompt-tokens N] [--gen-tokens N] [--repetitions N] [--out DIR] [--force] "
-                          "[--predict FILE]... [--measure]",
+                          "[--predict FILE]... [--measure] [--from-llama-bench ROWS]",
                           options, positional);
     if (!vm) return 0;
     if (!vm->count("model")) throw UsageError("MODEL is required");
-    const std::vector<std::string> types = parse_types((*vm)["types"].as<std::string>());
-    const uint32_t prompt_tokens = (*vm)["prompt-tokens"].as<uint32_t>();
+    // llama-bench's rows set the lengths (and, unless given, the types and threads) of the run.
+    std::optional<speed::LlamaBenchRun> llama;
+    if (vm->count("from-llama-bench")) {
+        llama = speed::read_llama_bench((*vm)["from-llama-bench"].as<std::string>());
+        for (const auto& [flag, value] : {std::pair{"prompt-tokens", llama->prompt_tokens}, std::pair{"gen-tokens", llama->gen_tokens}})
+            if (!(*vm)[flag].defaulted() && (*vm)[flag].as<uint32_t>() != value)
+                throw UsageError(fmt::format("--{} {}: llama-bench's rows are of {} (leave it out)", flag, (*vm)[flag].as<uint32_t>(), value));
+    }
+    const uint32_t prompt_tokens = llama ? llama->prompt_tokens : (*vm)["prompt-tokens"].as<uint32_t>();
     if (prompt_tokens < 1 || prompt_tokens > 8192) throw UsageError(fmt::format("--prompt-tokens {}: 1 to 8192", prompt_tokens));
-    const uint32_t gen_tokens = (*vm)["gen-tokens"].as<uint32_t>();
+    const uint32_t gen_tokens = llama ? llama->gen_tokens : (*vm)["gen-tokens"].as<uint32_t>();
     if (gen_tokens < 1 || gen_tokens > 4096) throw UsageError(fmt::format("--gen-tokens {}: 1 to 4096", gen_tokens));
-    if (vm->count("measure") && !vm->count("predict")) throw UsageError("--measure times the --predict files: name at least one");
+    if (vm->count("measure") && !vm->count("predict") && !vm->count("from-llama-bench"))
+        throw UsageError("--measure times the --predict (and --from-llama-bench) files: name at least one");
     const unsigned repetitions = (*vm)["repetitions"].as<unsigned>();
     if (repetitions < 1 || repetitions > 1000) throw UsageError(fmt::format("--repetitions {}: 1 to 1000", repetitions));
     const double min_seconds = (*vm)["min-seconds"].as<double>();
     if (!(min_seconds >= 0 && min_seconds <= 3600)) throw UsageError(fmt::format("--min-seconds {}: 0 to 3600", min_seconds));
     unsigned threads = (*vm)["threads"].as<unsigned>();
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    if (llama && (*vm)["threads"].defaulted()) threads = std::min(threads, llama->threads);
     const std::filesystem::path model_path = (*vm)["model"].as<std::string>(), out = (*vm)["out"].as<std::string>();
 
     // Every check before the work: the model's shapes, the table (readable, of this key).
@@ -137,12 +177,29 @@ int run_bench_types(const std::vector<std::string>& args) {
                 throw Error(fmt::format("--predict {}: not of {}'s shape (other tensors or dimensions): the rest of a pass is measured per model", p,
                                         model_path.filename().string()));
         }
+    std::vector<speed::LlamaBenchModel> llama_models;
+    if (llama)
+        llama_models = open_llama_bench_files(*llama, (*vm)["from-llama-bench"].as<std::string>(), shape, model_path.filename().string(), predicted,
+                                              predicted_paths);
+    std::vector<std::string> types = parse_types((*vm)["types"].as<std::string>());
+    if (llama && (*vm)["types"].defaulted()) {
+        types.clear();
+        for (const auto& m : llama_models)
+            if (!m.single_type.empty()) types.push_back(m.single_type);
+        if (types.empty())
+            throw Error(fmt::format("--from-llama-bench: no file of its rows has one type for all its matrices: make them with "
+                                    "`qframe quantize --pure {} OUT TYPE` and run llama-bench on those",
+                                    model_path.string()));
+    }
     speed::TimingTable key;
     key.cpu = speed::this_cpu();
     key.threads = threads;
     key.prompt_tokens = prompt_tokens;
     const auto table_path = speed::table_file(out, key);
     speed::TimingTable table = vm->count("force") ? key : speed::read_table(table_path, key);
+    const speed::TimingTable llama_key = llama ? speed::llama_bench_key(*llama) : speed::TimingTable{};
+    const auto llama_path = speed::table_file(out, llama_key);
+    speed::TimingTable llama_table = llama ? speed::read_table(llama_path, llama_key) : llama_key;
     std::filesystem::create_directories(out);
 
     // The (type, shape) entries to time: those of --types, and the types MODEL's own matrices and
@@ -223,9 +280,26 @@ int run_bench_types(const std::vector<std::string>& args) {
                                                               [&](size_t done, size_t total) { bar.update("measuring the files' passes", done, total); });
         for (size_t i = 0; i < mixes.size(); ++i) mixes[i].measured = speed::SpeedPrediction{prompt_tokens / passes[i].prompt, 1.0 / passes[i].generation};
     }
+    // llama.cpp's table: its single-type files shared out as qframe's table shares their types.
+    std::optional<speed::LlamaBenchComparison> comparison;
+    if (llama) {
+        const speed::TimingTable derived = speed::from_llama_bench(*llama, llama_models, table, rest, shape, date);
+        for (const auto& e : derived.entries) llama_table.put(e);
+        for (const auto& r : derived.rests) llama_table.put(r);
+        speed::write_table(llama_path, llama_table);
+        comparison = speed::LlamaBenchComparison{llama_path.string(), llama_key, *llama_table.find_rest(shape, gen_tokens), llama->gen_after_prompt, {}};
+        const size_t first = mixes.size() - llama_models.size();  // the rows' files follow --predict's
+        for (size_t i = 0; i < llama_models.size(); ++i) {
+            const speed::LlamaBenchModel& m = llama_models[i];
+            const speed::MatrixSeconds products = speed::matrix_seconds(llama_table, m.uses);
+            std::optional<speed::SpeedPrediction> predicted;
+            if (products.missing.empty()) predicted = speed::predict(products, comparison->rest);
+            comparison->files.push_back({m.single_type, {prompt_tokens / m.file->prompt_seconds, 1.0 / m.file->gen_seconds}, predicted, mixes[first + i]});
+        }
+    }
     bar.finish();
     const auto report_dir = out / model_path.stem();
-    speed::write_type_report(report_dir, model_path.filename().string(), shapes, types, table, &rest, mixes);
+    speed::write_type_report(report_dir, model_path.filename().string(), shapes, types, table, &rest, mixes, comparison ? &*comparison : nullptr);
     for (const auto& m : mixes)
         fmt::print("{}: predicted {:.2f} prompt tok/s, {:.2f} generation tok/s{}\n", m.file, m.predicted.prompt_tps, m.predicted.gen_tps,
                    m.measured ? fmt::format("; measured {:.2f} ({:+.1f}%), {:.2f} ({:+.1f}%)", m.measured->prompt_tps,
@@ -234,6 +308,9 @@ int run_bench_types(const std::vector<std::string>& args) {
                               : std::string());
     fmt::print("{}: {} shape(s) × {} type(s) ({} timed now, {} from the table) on {}, {} thread(s); report in {}\n", model_path.filename().string(),
                shapes.size(), types.size(), to_time, reused, key.cpu, threads, (report_dir / "REPORT.md").string());
+    if (comparison)
+        fmt::print("llama.cpp's speed from {} file(s) of llama-bench ({}, {} thread(s)): table {}\n", comparison->files.size(), llama_key.cpu,
+                   llama_key.threads, llama_path.string());
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "qframe/output_file.hpp"
 #include "qframe/recipe.hpp"
 #include "statistics.hpp"
+#include "speed/mix_speed.hpp"
 #include "sweep/plots.hpp"
 
 namespace qframe::plan {
@@ -146,33 +147,30 @@ bool below_the_plans(const FrontierPoint& mix, const std::vector<FrontierPoint>&
 }
 
 // The speed model's predictions, and where the passes were timed, its errors.
-std::string speed_section(const std::vector<FrontierPoint>& points, Findings& json) {
+std::string speed_section(const std::vector<FrontierPoint>& points, const std::string& source, Findings& json) {
     if (std::none_of(points.begin(), points.end(), [](const FrontierPoint& p) { return p.predicted_prompt_tps > 0; })) return "";
-    std::string md = "\n## Speed\n\nPredicted: the speed table's times of each matrix at its type plus the rest of a pass "
-                     "([docs/speed.md](../../docs/speed.md)); measured: the mix's passes, timed after its scoring.\n\n"
-                     "| | prompt tok/s predicted | measured | error | generation tok/s predicted | measured | error |\n|---|---:|---:|---:|---:|---:|---:|\n";
-    double sum[2] = {0, 0}, worst[2] = {0, 0};
-    size_t n = 0;
+    std::string md = fmt::format("\n## Speed\n\nPredicted ({}): the speed table's times of each matrix at its type plus the rest of a pass "
+                                 "([docs/speed.md](../../docs/speed.md)); measured: the mix's passes, timed after its scoring.\n\n"
+                                 "| | prompt tok/s predicted | measured | error | generation tok/s predicted | measured | error |\n|---|---:|---:|---:|---:|---:|---:|\n",
+                                 source);
+    speed::SpeedErrors errors;
     const auto cell = [](double v) { return v > 0 ? fmt::format("{:.2f}", v) : std::string("–"); };
     for (const auto& p : points) {
         const double mp = p.measured.is_null() ? 0 : p.measured.value("measured_prompt_tps", 0.0);
         const double mg = p.measured.is_null() ? 0 : p.measured.value("measured_gen_tps", 0.0);
         std::string ep = "–", eg = "–";
         if (p.predicted_prompt_tps > 0 && mp > 0 && mg > 0) {
-            const double e[2] = {p.predicted_prompt_tps / mp - 1, p.predicted_gen_tps / mg - 1};
-            for (int k = 0; k < 2; ++k) sum[k] += std::abs(e[k]), worst[k] = std::max(worst[k], std::abs(e[k]));
-            ++n;
-            ep = fmt::format("{:+.1f}%", 100 * e[0]);
-            eg = fmt::format("{:+.1f}%", 100 * e[1]);
+            errors.add({p.predicted_prompt_tps, p.predicted_gen_tps}, {mp, mg});
+            ep = fmt::format("{:+.1f}%", 100 * speed::relative_error(p.predicted_prompt_tps, mp));
+            eg = fmt::format("{:+.1f}%", 100 * speed::relative_error(p.predicted_gen_tps, mg));
         }
         md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", p.is_mix ? "llama.cpp " + p.name : p.name, cell(p.predicted_prompt_tps), cell(mp), ep,
                           cell(p.predicted_gen_tps), cell(mg), eg);
     }
-    if (n) {
-        json["speed_model"] = {{"points", n}, {"mean_abs_error_prompt", sum[0] / n}, {"max_abs_error_prompt", worst[0]},
-                               {"mean_abs_error_gen", sum[1] / n}, {"max_abs_error_gen", worst[1]}};
-        md += fmt::format("\nThe speed model over {} point(s): mean |error| {:.1f}% for prompts (worst {:.1f}%), {:.1f}% for generation (worst {:.1f}%).\n",
-                          n, 100 * sum[0] / n, 100 * worst[0], 100 * sum[1] / n, 100 * worst[1]);
+    if (errors.files) {
+        json["speed_model"] = {{"points", errors.files},           {"mean_abs_error_prompt", errors.prompt_mean}, {"max_abs_error_prompt", errors.prompt_worst},
+                               {"mean_abs_error_gen", errors.gen_mean}, {"max_abs_error_gen", errors.gen_worst}};
+        md += fmt::format("\nThe speed model over {} point(s): {}.\n", errors.files, errors.summary());
     }
     return md;
 }
@@ -290,7 +288,7 @@ std::vector<FrontierPoint> write_frontier(const Planner& planner, const std::vec
                           "the study's other types held out:\n\n{}",
                           options.objective, planner.gain_error_key(), gain_table(checks));
     }
-    md += speed_section(points, json);
+    if (const auto speed = planner.speed_setting()) md += speed_section(points, speed->source, json);
     if (!unfair.empty()) md += "\nWarning: the plans could not use every type of these mixes.\n\n" + unfair;
     if (points.size() > 1 || options.measure) {
         try {

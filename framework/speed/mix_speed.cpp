@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "qframe/error.hpp"
 #include "qframe/sha256.hpp"
@@ -53,6 +54,24 @@ SpeedPrediction predict(const MatrixSeconds& products, const PassRest& rest) {
     // adds: it is what the measurements say; a pass cannot take less than nothing.
     const double prompt = std::max(products.prompt + rest.prompt_seconds, 1e-9), generation = std::max(products.generation + rest.generation_seconds, 1e-9);
     return {rest.prompt_tokens / prompt, 1.0 / generation};
+}
+
+double relative_error(double predicted, double measured) { return measured > 0 ? predicted / measured - 1 : 0; }
+
+void SpeedErrors::add(const SpeedPrediction& predicted, const SpeedPrediction& measured) {
+    const double prompt = std::abs(relative_error(predicted.prompt_tps, measured.prompt_tps));
+    const double gen = std::abs(relative_error(predicted.gen_tps, measured.gen_tps));
+    const double n = static_cast<double>(files);
+    prompt_mean = (prompt_mean * n + prompt) / (n + 1);
+    gen_mean = (gen_mean * n + gen) / (n + 1);
+    prompt_worst = std::max(prompt_worst, prompt);
+    gen_worst = std::max(gen_worst, gen);
+    ++files;
+}
+
+std::string SpeedErrors::summary() const {
+    return fmt::format("mean |error| {:.1f}% for prompts (worst {:.1f}%), {:.1f}% for generation (worst {:.1f}%)", 100 * prompt_mean, 100 * prompt_worst,
+                       100 * gen_mean, 100 * gen_worst);
 }
 
 }  // namespace qframe::speed

@@ -1,6 +1,7 @@
 #include "type_report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -76,21 +77,11 @@ do for [kind in "svg pngcairo"] {{
     return {"types.svg", "types.png"};
 }
 
-// The speed model's section: the rest of a pass, then each mix predicted (and measured).
-std::string mixes_section(const PassRest& rest, const std::vector<MixSpeed>& mixes, nlohmann::json& json) {
-    std::string md = fmt::format("\n## The speed model: mixes predicted{}\n\nA pass of a prompt of {} tokens (one batch), then {} tokens "
-                                 "generated: its matrix products from the table above, plus the rest of the pass (attention, norms, the "
-                                 "rest), measured on {} ({}): {:.1f} ms per prompt, {:.2f} ms per generated token.\n\n",
-                                 std::any_of(mixes.begin(), mixes.end(), [](const MixSpeed& m) { return m.measured.has_value(); }) ? " and measured" : "",
-                                 rest.prompt_tokens, rest.gen_tokens, rest.from, rest.measured, rest.prompt_seconds * 1e3, rest.generation_seconds * 1e3);
-    json["rest"] = {{"shape", rest.shape}, {"prompt_tokens", rest.prompt_tokens}, {"gen_tokens", rest.gen_tokens},
-                    {"prompt_seconds", rest.prompt_seconds}, {"generation_seconds_per_token", rest.generation_seconds}, {"from", rest.from},
-                    {"measured", rest.measured}};
-    if (mixes.empty()) return md;
-    md += "| file | prompt tok/s predicted | measured | error | generation tok/s predicted | measured | error |\n|---|---:|---:|---:|---:|---:|---:|\n";
+// Each file predicted and, where measured, the error; the mean and worst of those measured.
+std::string predictions_table(const std::vector<MixSpeed>& mixes, nlohmann::json& json) {
+    std::string md = "| file | prompt tok/s predicted | measured | error | generation tok/s predicted | measured | error |\n|---|---:|---:|---:|---:|---:|---:|\n";
     nlohmann::json rows = nlohmann::json::array();
-    double prompt_sum = 0, gen_sum = 0, prompt_worst = 0, gen_worst = 0;
-    size_t measured = 0;
+    SpeedErrors errors;
     for (const auto& m : mixes) {
         nlohmann::json row = {{"file", m.file}, {"predicted_prompt_tps", m.predicted.prompt_tps}, {"predicted_gen_tps", m.predicted.gen_tps}};
         if (m.measured) {
@@ -101,34 +92,101 @@ std::string mixes_section(const PassRest& rest, const std::vector<MixSpeed>& mix
             row["measured_gen_tps"] = m.measured->gen_tps;
             row["prompt_error"] = pe;
             row["gen_error"] = ge;
-            prompt_sum += std::abs(pe);
-            gen_sum += std::abs(ge);
-            prompt_worst = std::max(prompt_worst, std::abs(pe));
-            gen_worst = std::max(gen_worst, std::abs(ge));
-            ++measured;
+            errors.add(m.predicted, *m.measured);
         } else {
             md += fmt::format("| {} | {:.2f} | – | – | {:.2f} | – | – |\n", m.file, m.predicted.prompt_tps, m.predicted.gen_tps);
         }
         rows.push_back(row);
     }
     json["mixes"] = rows;
-    if (measured) {
-        md += fmt::format("\nOver the {} measured: mean |error| {:.1f}% for prompts (worst {:.1f}%), {:.1f}% for generation (worst {:.1f}%). "
-                          "error = predicted / measured − 1.\n",
-                          measured, 100 * prompt_sum / measured, 100 * prompt_worst, 100 * gen_sum / measured, 100 * gen_worst);
-        json["mean_abs_error"] = {{"prompt", prompt_sum / measured}, {"generation", gen_sum / measured}};
-        json["worst_abs_error"] = {{"prompt", prompt_worst}, {"generation", gen_worst}};
+    if (errors.files) {
+        md += fmt::format("\nOver the {} measured: {}. error = predicted / measured − 1.\n", errors.files, errors.summary());
+        json["mean_abs_error"] = {{"prompt", errors.prompt_mean}, {"generation", errors.gen_mean}};
+        json["worst_abs_error"] = {{"prompt", errors.prompt_worst}, {"generation", errors.gen_worst}};
     }
+    return md;
+}
+
+nlohmann::json rest_json(const PassRest& rest) {
+    return {{"shape", rest.shape}, {"prompt_tokens", rest.prompt_tokens}, {"gen_tokens", rest.gen_tokens}, {"prompt_seconds", rest.prompt_seconds},
+            {"generation_seconds_per_token", rest.generation_seconds}, {"from", rest.from}, {"measured", rest.measured}};
+}
+
+// The speed model's section: the rest of a pass, then each mix predicted (and measured).
+std::string mixes_section(const PassRest& rest, const std::vector<MixSpeed>& mixes, nlohmann::json& json) {
+    std::string md = fmt::format("\n## The speed model: mixes predicted{}\n\nA pass of a prompt of {} tokens (one batch), then {} tokens "
+                                 "generated: its matrix products from the table above, plus the rest of the pass (attention, norms, the "
+                                 "rest), measured on {} ({}): {:.1f} ms per prompt, {:.2f} ms per generated token.\n\n",
+                                 std::any_of(mixes.begin(), mixes.end(), [](const MixSpeed& m) { return m.measured.has_value(); }) ? " and measured" : "",
+                                 rest.prompt_tokens, rest.gen_tokens, rest.from, rest.measured, rest.prompt_seconds * 1e3, rest.generation_seconds * 1e3);
+    json["rest"] = rest_json(rest);
+    if (!mixes.empty()) md += predictions_table(mixes, json);
+    return md;
+}
+
+// llama.cpp's speed (llama-bench) beside qframe's: per type from the single-type files, then
+// llama.cpp's speed model from them on the mixes llama-bench timed.
+std::string llama_section(const LlamaBenchComparison& llama, nlohmann::json& json) {
+    const TimingTable& key = llama.key;
+    std::string md = fmt::format(
+        "\n## llama.cpp's speed (llama-bench) beside qframe's\n\n{} on {}, {} thread(s): prompts of {} tokens, generation {} "
+        "(`qframe bench-types --from-llama-bench`). qframe: {} here. Its table: `{}`.\n\n"
+        "| type | llama.cpp prompt tok/s | qframe | qframe ÷ llama.cpp | llama.cpp generation tok/s | qframe | qframe ÷ llama.cpp |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n",
+        key.numerics, key.cpu, key.threads, key.prompt_tokens,
+        llama.gen_after_prompt ? fmt::format("of {} tokens after the prompt (-pg less -p)", llama.rest.gen_tokens)
+                               : fmt::format("of {} tokens from an empty cache (-n; qframe's follow the prompt)", llama.rest.gen_tokens),
+        std::any_of(llama.files.begin(), llama.files.end(), [](const LlamaBenchFileSpeed& f) { return f.qframe.measured.has_value(); })
+            ? "measured (--measure)"
+            : "predicted from its table",
+        llama.table_file);
+    nlohmann::json files = nlohmann::json::array();
+    std::vector<MixSpeed> mixes;
+    std::vector<std::string> unpredicted;  // mixes with a type no single-type file has
+    for (const auto& f : llama.files) {
+        const SpeedPrediction& q = f.qframe.measured ? *f.qframe.measured : f.qframe.predicted;
+        nlohmann::json row = {{"file", f.qframe.file},
+                              {"type", f.single_type},
+                              {"llama_prompt_tps", f.llama_measured.prompt_tps},
+                              {"llama_gen_tps", f.llama_measured.gen_tps},
+                              {"qframe_prompt_tps", q.prompt_tps},
+                              {"qframe_gen_tps", q.gen_tps},
+                              {"qframe_measured", f.qframe.measured.has_value()}};
+        if (f.llama_predicted) {
+            row["llama_predicted_prompt_tps"] = f.llama_predicted->prompt_tps;
+            row["llama_predicted_gen_tps"] = f.llama_predicted->gen_tps;
+        }
+        files.push_back(row);
+        if (f.single_type.empty()) {
+            if (f.llama_predicted) mixes.push_back({f.qframe.file, *f.llama_predicted, f.llama_measured});
+            else unpredicted.push_back(f.qframe.file);
+            continue;
+        }
+        md += fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n", f.single_type, f.llama_measured.prompt_tps, q.prompt_tps,
+                          q.prompt_tps / f.llama_measured.prompt_tps, f.llama_measured.gen_tps, q.gen_tps, q.gen_tps / f.llama_measured.gen_tps);
+    }
+    json = {{"table", llama.table_file}, {"cpu", key.cpu}, {"threads", key.threads}, {"numerics", key.numerics},
+            {"gen_after_prompt", llama.gen_after_prompt}, {"rest", rest_json(llama.rest)}, {"files", files}};
+    md += fmt::format("\nThe rest of llama.cpp's pass: {:.1f} ms per prompt, {:.2f} ms per generated token ({}). Each single-type file is "
+                      "predicted from llama.cpp's table exactly as llama-bench measured it (its time less the rest, shared among its "
+                      "matrices as qframe's table shares that type's).\n",
+                      llama.rest.prompt_seconds * 1e3, llama.rest.generation_seconds * 1e3, llama.rest.from);
+    if (!mixes.empty()) {
+        md += "\n### llama.cpp's speed model on the mixes llama-bench timed\n\n";
+        nlohmann::json model;
+        md += predictions_table(mixes, model);
+        json["speed_model"] = model;
+    }
+    if (!unpredicted.empty())
+        md += fmt::format("\nNot predicted (a type of theirs has no single-type file in the rows): {}.\n", fmt::join(unpredicted, ", "));
     return md;
 }
 
 }  // namespace
 
-double relative_error(double predicted, double measured) { return measured > 0 ? predicted / measured - 1 : 0; }
-
 std::vector<std::string> write_type_report(const std::filesystem::path& dir, const std::string& model, const std::vector<MatrixShape>& shapes,
                                            const std::vector<std::string>& types, const TimingTable& table, const PassRest* rest,
-                                           const std::vector<MixSpeed>& mixes) {
+                                           const std::vector<MixSpeed>& mixes, const LlamaBenchComparison* llama) {
     std::filesystem::create_directories(dir);
     const auto plots = draw(dir, model, shapes, types, table);
 
@@ -185,6 +243,11 @@ std::vector<std::string> write_type_report(const std::filesystem::path& dir, con
                                    {"prompt_tokens", table.prompt_tokens}, {"numerics", table.numerics}, {"shapes", shapes_json},
                                    {"whole_model", whole}, {"plots", plots}};
     if (rest) report["speed_model"] = speed_model;
+    if (llama) {
+        nlohmann::json llama_json;
+        md += llama_section(*llama, llama_json);
+        report["llama_bench"] = llama_json;
+    }
     write_text_atomically(dir / "report.json", report.dump(1) + "\n");
     write_text_atomically(dir / "REPORT.md", md);
     return plots;
