@@ -49,8 +49,8 @@ void print_plan(const MixPlan& plan, const std::string& objective) {
     for (const auto& [name, v] : per) fmt::print("  {:<12} {:>4} group(s) {:>14} bytes\n", name, v.first, v.second);
     fmt::print("  (reachable: {} … {} bytes)\n", plan.smallest, plan.largest);
     if (plan.speed_prompt_tokens)
-        fmt::print("  predicted speed: {:.1f} prompt tokens/s ({} a batch), {:.2f} generated tokens/s (the speed table's machine and threads)\n",
-                   plan.predicted_prompt_tps, plan.speed_prompt_tokens, plan.predicted_gen_tps);
+        fmt::print("  predicted speed: {:.1f} prompt tokens/s ({} a batch), {:.2f} generated tokens/s ({})\n", plan.predicted_prompt_tps,
+                   plan.speed_prompt_tokens, plan.predicted_gen_tps, plan.speed_source);
     if (plan.predicted_choices)
         fmt::print("  {} of the {} groups' chosen costs are predicted by the adaptive study (gain predictor), not measured\n",
                    plan.predicted_choices, plan.groups.size());
@@ -146,6 +146,10 @@ int run_plan_command(const std::vector<std::string>& args) {
     if ((*vm)["mixes"].as<std::string>() != "none") report.mixes = split_commas((*vm)["mixes"].as<std::string>());
     report.evaluation.threads = (*vm)["threads"].as<unsigned>();
     if (const auto speed = planner.speed_setting(); speed && report.measure) {
+        if (speed->numerics != "ggml")
+            throw UsageError(fmt::format("--measure times qframe's engine here, and the speed table is of {}: leave --measure out, or give "
+                                         "the table `qframe bench-types` measured here",
+                                         speed->source));
         // Measured as the table was: its threads, its prompt and generation lengths.
         report.evaluation.pass_prompt_tokens = speed->prompt_tokens;
         report.evaluation.pass_gen_tokens = speed->gen_tokens;

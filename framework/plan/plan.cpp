@@ -309,22 +309,27 @@ std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const 
 }
 
 // The speed model's view of a model: each product's shape and the table's time for a type there.
+// The speed model of the study's model: the table, its rest of a pass, the model's products.
 struct ProductTimes {
     speed::TimingTable table;
-    std::map<std::string, std::pair<uint64_t, uint64_t>, std::less<>> shape_of;  // the products (speed::matrix_uses)
-    std::set<std::string> missing;                                              // "TYPE COLS×ROWS" the table lacks
+    speed::PassRest rest;
+    std::map<std::string, speed::MatrixUse, std::less<>> products;  // speed::matrix_uses, by tensor
 
-    // What the tensor adds to a pass at type `type_id` (nothing where it is no product).
-    plan::Seconds of(std::string_view tensor, uint32_t type_id) {
-        const auto it = shape_of.find(tensor);
-        if (it == shape_of.end()) return {};
-        const std::string type = type_name_or_id(find_type(type_id), type_id);
-        const speed::TypeTiming* t = table.find(type, it->second.first, it->second.second);
-        if (!t) {
-            missing.insert(fmt::format("{} {}×{}", type, it->second.first, it->second.second));
-            return {};
-        }
-        return {t->prompt_seconds * table.prompt_tokens, t->generation_seconds};
+    // The tensor's product at `type` (none where it is no product; `missing` where the table lacks it).
+    std::optional<speed::MatrixUse> use(std::string_view tensor, std::string type) const {
+        const auto it = products.find(tensor);
+        if (it == products.end()) return std::nullopt;
+        speed::MatrixUse u = it->second;
+        u.type = std::move(type);
+        return u;
+    }
+    // What the tensor adds to a pass at type `type_id`, collecting what the table lacks.
+    plan::Seconds of(std::string_view tensor, uint32_t type_id, std::set<std::string>& missing) const {
+        const auto u = use(tensor, type_name_or_id(find_type(type_id), type_id));
+        if (!u) return {};
+        const speed::MatrixSeconds s = speed::matrix_seconds(table, std::span(&*u, 1));
+        missing.insert(s.missing.begin(), s.missing.end());
+        return {s.prompt, s.generation};
     }
 };
 
@@ -350,7 +355,7 @@ struct Planner::Impl {
     bool timed = false;
     std::optional<ProductTimes> product_times;
     SpeedSetting speed;
-    plan::Seconds fixed_seconds{}, rest_seconds{};
+    plan::Seconds fixed_seconds{};
     uint32_t prompt_tokens = 0;
     plan::Seconds time_budget = plan::kUnbounded;
 
@@ -371,6 +376,7 @@ struct Planner::Impl {
     // Each choice's seconds in a pass, from the speed table; the fixed seconds; the time budget.
     void time_products(const PlanRequest& request, const GgufFile& input, const GgufFile& base, const std::set<std::string>& grouped) {
         ProductTimes times{speed::read_table_file(*request.speed_table), {}, {}};
+        std::set<std::string> missing;  // "TYPE COLS×ROWS" the table lacks
         const speed::PassRest* rest = nullptr;
         const std::string shape = speed::shape_key(input);
         for (const auto& r : times.table.rests)
@@ -378,27 +384,28 @@ struct Planner::Impl {
         if (!rest)
             throw Error(fmt::format("--speed-table {}: no pass of {}'s shape was timed for it: run `qframe bench-types {}` with the table's threads ({})",
                                     request.speed_table->string(), input.display_name(), study.input.string(), times.table.threads));
-        for (const auto& u : speed::matrix_uses(input)) times.shape_of[u.name] = {u.cols, u.rows};
+        for (auto& u : speed::matrix_uses(input)) times.products[u.name] = std::move(u);
+        times.rest = *rest;
         for (auto& g : groups)
             for (auto& c : g.choices)
                 for (size_t k = 0; k < g.tensors.size(); ++k) {
-                    const plan::Seconds s = times.of(g.tensors[k], c.types[k]);
+                    const plan::Seconds s = times.of(g.tensors[k], c.types[k], missing);
                     for (size_t t = 0; t < plan::kTimeKinds; ++t) c.option.seconds[t] += s[t];
                 }
         fixed_seconds = {rest->prompt_seconds, rest->generation_seconds};
         for (const auto& t : base.tensors())
             if (!grouped.count(t.name)) {
-                const plan::Seconds s = times.of(t.name, t.type_id);
+                const plan::Seconds s = times.of(t.name, t.type_id, missing);
                 for (size_t k = 0; k < plan::kTimeKinds; ++k) fixed_seconds[k] += s[k];
             }
-        if (!times.missing.empty())
+        if (!missing.empty())
             throw Error(fmt::format("--speed-table {}: no time for {}{}: run `qframe bench-types {} --types …` with those types",
-                                    request.speed_table->string(), *times.missing.begin(),
-                                    times.missing.size() > 1 ? fmt::format(" (and {} more)", times.missing.size() - 1) : "", study.input.string()));
+                                    request.speed_table->string(), *missing.begin(),
+                                    missing.size() > 1 ? fmt::format(" (and {} more)", missing.size() - 1) : "", study.input.string()));
         timed = true;
         prompt_tokens = times.table.prompt_tokens;
-        speed = {times.table.threads, times.table.prompt_tokens, rest->gen_tokens};
-        rest_seconds = {rest->prompt_seconds, rest->generation_seconds};
+        speed = {times.table.threads, times.table.prompt_tokens, rest->gen_tokens, times.table.numerics,
+                 fmt::format("{} numerics on {}, {} thread(s)", times.table.numerics, times.table.cpu, times.table.threads)};
         product_times = std::move(times);
         if (request.min_prompt_tps) time_budget[0] = prompt_tokens / *request.min_prompt_tps - fixed_seconds[0];
         if (request.min_gen_tps) time_budget[1] = 1.0 / *request.min_gen_tps - fixed_seconds[1];
@@ -447,6 +454,7 @@ struct Planner::Impl {
         for (const auto& t : types) plan.output_types.emplace_back(std::string(t.name), t.type_id);
         if (timed) {
             plan.speed_prompt_tokens = prompt_tokens;
+            plan.speed_source = speed.source;
             plan.predicted_prompt_tps = prompt_tokens / seconds[0];
             plan.predicted_gen_tps = 1.0 / seconds[1];
         }
@@ -602,17 +610,16 @@ std::optional<SpeedSetting> Planner::speed_setting() const {
 std::optional<std::pair<double, double>> Planner::predicted_speed(const std::map<std::string, std::string>& types) const {
     const Impl& d = *impl_;
     if (!d.timed) return std::nullopt;
-    ProductTimes times = *d.product_times;
-    times.missing.clear();
-    plan::Seconds seconds = d.rest_seconds;
+    const ProductTimes& times = *d.product_times;
+    std::vector<speed::MatrixUse> uses;
     for (const auto& t : d.base_types) {
         const auto it = types.find(std::string(t.name));
-        const TypeInfo* type = it == types.end() ? nullptr : find_type(it->second);
-        const plan::Seconds s = times.of(t.name, type ? static_cast<uint32_t>(type->type) : t.type_id);
-        for (size_t k = 0; k < plan::kTimeKinds; ++k) seconds[k] += s[k];
+        if (auto u = times.use(t.name, it != types.end() ? it->second : type_name_or_id(find_type(t.type_id), t.type_id))) uses.push_back(std::move(*u));
     }
-    if (!times.missing.empty()) return std::nullopt;
-    return std::pair{d.prompt_tokens / seconds[0], 1.0 / seconds[1]};
+    const speed::MatrixSeconds products = speed::matrix_seconds(times.table, uses);
+    if (!products.missing.empty()) return std::nullopt;
+    const speed::SpeedPrediction s = speed::predict(products, times.rest);
+    return std::pair{s.prompt_tps, s.gen_tps};
 }
 
 MixPlan make_plan(const PlanRequest& request, const StageCatalog& catalog, const std::filesystem::path& output) {

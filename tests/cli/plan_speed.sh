@@ -85,6 +85,24 @@ else
   echo "SKIPPED: the speed frontier plot (no gnuplot)"
 fi
 
+# A table of llama.cpp's speed (bench-types --from-llama-bench writes one; here qframe's, relabelled):
+# the plan says whose speed it predicts, and --measure (qframe's engine here) is refused for it.
+$PY - "$TABLE" "$WORK/llama.json" <<'PYEOF' || fail "relabel the table"
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["numerics"], t["cpu"] = "llama.cpp b1234 (CUDA)", "Some CPU + Some GPU"
+t["key"] = f"cpu={t['cpu']} threads={t['threads']} prompt_tokens={t['prompt_tokens']} numerics={t['numerics']}"
+json.dump(t, open(sys.argv[2], "w"))
+PYEOF
+"$QFRAME" plan "$WORK/study" --target-bpw 9 --speed-table "$WORK/llama.json" --out "$WORK/llama.yaml" > "$WORK/llama.txt" 2>&1 ||
+  fail "plan with llama.cpp's table: $(cat "$WORK/llama.txt")"
+grep -q "generated tokens/s (llama.cpp b1234 (CUDA) numerics on Some CPU + Some GPU, 1 thread(s))" "$WORK/llama.txt" || fail "whose speed: $(cat "$WORK/llama.txt")"
+if "$QFRAME" plan "$WORK/study" --frontier 2 --speed-table "$WORK/llama.json" --measure --report "$WORK/front2" 2> "$WORK/err.txt"; then
+  fail "--measure with llama.cpp's table"
+fi
+grep -q "the speed table is of llama.cpp b1234" "$WORK/err.txt" || fail "--measure with llama.cpp's table: $(cat "$WORK/err.txt")"
+[ ! -e "$WORK/front2" ] || fail "a refused frontier wrote its report"
+
 # A bound alone: the plan is as large as it needs to be.
 "$QFRAME" plan "$WORK/study" --speed-table "$TABLE" --min-gen-speed "$BOUND" --out "$WORK/alone.yaml" > "$WORK/alone.txt" 2>&1 ||
   fail "a speed bound without a size: $(cat "$WORK/alone.txt")"

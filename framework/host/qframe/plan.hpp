@@ -83,6 +83,7 @@ struct MixPlan {
     // speed_prompt_tokens, generation after it (docs/speed.md).
     double predicted_prompt_tps = 0, predicted_gen_tps = 0;
     uint32_t speed_prompt_tokens = 0;
+    std::string speed_source;  // whose speed, where: "ggml numerics on <CPU>, 2 thread(s)", or llama.cpp's (llama-bench)
 };
 
 // A study read as choices, ready to plan at any budget. Throws qframe::Error with the reason (an
@@ -91,6 +92,8 @@ struct MixPlan {
 struct SpeedSetting {
     unsigned threads = 0;
     uint32_t prompt_tokens = 0, gen_tokens = 0;
+    std::string numerics;  // "ggml": qframe's engine; else whose ("llama.cpp <build> (<backends>)", from llama-bench)
+    std::string source;    // the table's numerics, machine and threads, in words
 };
 
 class Planner {
