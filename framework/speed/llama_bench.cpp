@@ -9,16 +9,13 @@
 #include <map>
 #include <optional>
 
+#include "qframe/engine/pass_timing.hpp"
 #include "qframe/error.hpp"
 
 namespace qframe::speed {
 namespace {
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using engine::median;
 
 // A row's seconds: the median of its samples (the mean where a row has none).
 double row_seconds(const nlohmann::json& row) {

@@ -14,11 +14,7 @@
 namespace qframe::model_eval {
 namespace {
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using engine::median;
 
 struct Timings {
     std::vector<double> prompt, generation;  // tokens/s per repetition

@@ -17,6 +17,9 @@ struct PassSeconds {
     double generation = 0;  // per generated token
 };
 
+// The median of times, as every speed figure quotes them (0 for none).
+double median(std::vector<double> values);
+
 // The median of each kind of time over `passes` (0 for none).
 PassSeconds median_of(std::span<const PassSeconds> passes);
 
