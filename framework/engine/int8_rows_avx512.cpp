@@ -147,6 +147,29 @@ template <class Block>
     }
 }
 
+// IQ4_XS: each value a grid value of kvalues_iq4nl (ggml's, written out here: the codec's table is
+// a std::array, whose inline members must not be compiled in this unit), stored +128 as Q8_0's
+// codes; byte l of a group of 32 holds values l (low nibble) and l + 16; a 6-bit scale per group
+// (nibble j of scales_l, bits 2j and 2j+1 of scales_h, less 32), given to both its 16s.
+[[gnu::always_inline]] inline void unpack_iq4_xs(const BlockIQ4_XS& blk, Unpacked& u) {
+    u.d = half_at(blk.d);
+    const unsigned high = blk.scales_h[0] | blk.scales_h[1] << 8;
+    for (int j = 0; j < 8; ++j) {
+        const int ls = (((blk.scales_l[j / 2] >> 4 * (j % 2)) & 0x0f) | ((high >> 2 * j) & 3) << 4) - 32;
+        u.scale[2 * j] = u.scale[2 * j + 1] = ls;
+    }
+    const __m128i grid = _mm_setr_epi8(char(-127 + 128), char(-104 + 128), char(-83 + 128), char(-65 + 128), char(-49 + 128), char(-35 + 128),
+                                       char(-22 + 128), char(-10 + 128), char(1 + 128), char(13 + 128), char(25 + 128), char(38 + 128),
+                                       char(53 + 128), char(69 + 128), char(89 + 128), char(113 + 128));
+    const auto group = [&](int j) {
+        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs + 16 * j));
+        const __m128i lo = _mm_shuffle_epi8(grid, _mm_and_si128(q, _mm_set1_epi8(0x0f)));
+        const __m128i hi = _mm_shuffle_epi8(grid, _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0f)));
+        return _mm256_set_m128i(hi, lo);
+    };
+    for (int c = 0; c < 4; ++c) store_codes(u.code + 64 * c, group(2 * c), group(2 * c + 1));
+}
+
 // The super-block's 8 lane integers of ggml's float lanes (int8_kernel.hpp's Sums): lane l
 // is Σ scale_g · Σ (code − Offset)·x over the values whose position modulo 32 is 4l … 4l+3. A zmm
 // of 64 codes holds lanes l and l+8 for two chunks of 32; the halves are added at the end.
@@ -363,6 +386,9 @@ void rows_avx512_vnni(TensorType type, const std::byte* rows, size_t row_bytes, 
         case TensorType::Q6_K:
             return rows_k_for<Mins::none, 32>(rows, row_bytes, sizeof(BlockQ6_K), nr, x, y, ldy,
                                               block(BlockQ6_K{}, [](const BlockQ6_K& b, Unpacked& u) { unpack_q6_k(b, u); }));
+        case TensorType::IQ4_XS:
+            return rows_k_for<Mins::none, 128>(rows, row_bytes, sizeof(BlockIQ4_XS), nr, x, y, ldy,
+                                               block(BlockIQ4_XS{}, [](const BlockIQ4_XS& b, Unpacked& u) { unpack_iq4_xs(b, u); }));
         default: return;  // the types without a row kernel (int8_product.hpp's TypeRow::rows)
     }
 }

@@ -368,7 +368,7 @@ constexpr TypeRow kTypeRows[] = {
     {TensorType::Q5_K,   Sums::lanes256,       Codes::plain,     Mins::one_sum,    0,                          1,      true,  unpack_scale_min_k<BlockQ5_K>},
     {TensorType::Q6_K,   Sums::lanes256,       Codes::offset,    Mins::none,       32,                         1,      true,  unpack_q6_k},
     {TensorType::IQ4_NL, Sums::lanes32,        Codes::signed128, Mins::none,       128,                        1,      false, unpack_iq4_nl},
-    {TensorType::IQ4_XS, Sums::lanes256,       Codes::signed128, Mins::none,       128,                        1,      false, unpack_iq4_xs},
+    {TensorType::IQ4_XS, Sums::lanes256,       Codes::signed128, Mins::none,       128,                        1,      true,  unpack_iq4_xs},
     {TensorType::IQ2_XXS, Sums::lanes256,      Codes::signed128, Mins::none,       128,                        0.125f, false, unpack_lattice<BlockIQ2_XXS, unpack_iq2_xxs>},
     {TensorType::IQ2_XS, Sums::lanes256,       Codes::signed128, Mins::none,       128,                        0.125f, false, unpack_lattice<BlockIQ2_XS, unpack_iq2_xs>},
     {TensorType::IQ2_S,  Sums::lanes256,       Codes::signed128, Mins::none,       128,                        0.125f, false, unpack_lattice<BlockIQ2_S, unpack_iq2_s>},
