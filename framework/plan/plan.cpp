@@ -308,7 +308,6 @@ std::vector<Choice> unit_choices(const std::vector<GroupOptions>& groups, const 
     return out;
 }
 
-// The speed model's view of a model: each product's shape and the table's time for a type there.
 // The speed model of the study's model: the table, its rest of a pass, the model's products.
 struct ProductTimes {
     speed::TimingTable table;
